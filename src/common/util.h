@@ -1,0 +1,25 @@
+/* Small helpers shared by every component. */
+#ifndef INGOT_UTIL_H
+#define INGOT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UUID_STR_LEN 37
+
+void	util_uuid_new(char out[UUID_STR_LEN]);
+bool	util_is_uuid(const char *s);
+/* Ironic's logical name rules: RFC 3986 unreserved characters, at most 255. */
+bool	util_is_valid_name(const char *s);
+/* Accepts aa:bb:cc:dd:ee:ff (any case, also '-' separated); writes the
+ * lower-case colon form. Multicast and all-zero addresses are rejected. */
+bool	util_normalize_mac(const char *in, char out[18]);
+/* ISO 8601 UTC with microseconds and +00:00, as Ironic prints it. */
+void	util_now_iso(char out[40]);
+double	util_mono_now(void);
+char	*util_strdup(const char *s);	/* aborts on OOM */
+void	*util_calloc(size_t n, size_t sz);
+bool	util_parse_int(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * Hardware interfaces, as in Ironic: a hardware type (driver) names, for
+ * each concern, the interface implementations it allows and its default.
+ * Each implementation is a table of function pointers.
+ *
+ * Every call gets the node record (a jansson object with driver_info,
+ * properties, instance_info, driver_internal_info, ...).  Calls run in a
+ * conductor worker thread while the node's lock is held; they may block
+ * for the duration of one BMC or switch operation, never longer than their
+ * configured timeouts.  On failure they return -1 and write a one-line
+ * message to err (never containing a secret).
+ */
+#ifndef INGOT_HW_H
+#define INGOT_HW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum hw_power {
+	HW_POWER_OFF,
+	HW_POWER_ON,
+	HW_POWER_UNKNOWN,
+};
+
+enum hw_power_action {
+	HW_ACT_POWER_ON,
+	HW_ACT_POWER_OFF,	/* hard */
+	HW_ACT_SOFT_POWER_OFF,	/* ACPI, then hard after the timeout */
+	HW_ACT_REBOOT,
+	HW_ACT_SOFT_REBOOT,
+};
+
+/* Result of a step that may have to wait for the node (agent, reboot). */
+enum hw_step {
+	HW_STEP_FAIL = -1,
+	HW_STEP_DONE = 0,
+	HW_STEP_WAIT = 1,
+};
+
+struct hw_power_ops {
+	const char *name;
+	int (*validate)(json_t *node, char *err, size_t errlen);
+	int (*get_state)(json_t *node, enum hw_power *st, char *err, size_t errlen);
+	int (*set_state)(json_t *node, enum hw_power_action act, int timeout_s,
+	    char *err, size_t errlen);
+};
+
+struct hw_mgmt_ops {
+	const char *name;
+	int (*validate)(json_t *node, char *err, size_t errlen);
+	/* dev is one of "pxe", "disk", "cdrom", "bios", "safe", "wanboot". */
+	int (*set_boot_device)(json_t *node, const char *dev, bool persistent,
+	    char *err, size_t errlen);
+	int (*get_boot_device)(json_t *node, char *dev, size_t devlen,
+	    int *persistent /* 1, 0 or -1 for unknown */, char *err, size_t errlen);
+	const char *const *supported_boot_devices;	/* NULL-terminated */
+};
+
+/* Boot, deploy, inspect, rescue, network, ... share one simple shape. */
+struct hw_generic_ops {
+	const char *name;
+	int (*validate)(json_t *node, char *err, size_t errlen);
+	/* Optional actions; NULL means "nothing to do". */
+	enum hw_step (*deploy)(json_t *node, char *err, size_t errlen);
+	enum hw_step (*tear_down)(json_t *node, char *err, size_t errlen);
+	enum hw_step (*clean)(json_t *node, json_t *steps, char *err, size_t errlen);
+	enum hw_step (*inspect)(json_t *node, char *err, size_t errlen);
+	enum hw_step (*rescue)(json_t *node, char *err, size_t errlen);
+	enum hw_step (*unrescue)(json_t *node, char *err, size_t errlen);
+	enum hw_step (*adopt)(json_t *node, char *err, size_t errlen);
+};
+
+enum hw_iface {
+	HW_IF_BIOS, HW_IF_BOOT, HW_IF_CONSOLE, HW_IF_DEPLOY, HW_IF_FIRMWARE,
+	HW_IF_INSPECT, HW_IF_MANAGEMENT, HW_IF_NETWORK, HW_IF_POWER, HW_IF_RAID,
+	HW_IF_RESCUE, HW_IF_STORAGE, HW_IF_VENDOR,
+	HW_IF_COUNT
+};
+
+extern const char *const hw_iface_names[HW_IF_COUNT];	/* "bios", "boot", ... */
+
+#define HW_MAX_IMPLS 6
+
+struct hw_type {
+	const char *name;		/* "fake-hardware", "ipmi", ... */
+	/* enabled implementations per interface; [0] is the default */
+	const char *enabled[HW_IF_COUNT][HW_MAX_IMPLS];
+	/* driver_info keys: name -> description (as GET /drivers/X/properties) */
+	const char *const (*properties)[2];	/* {key, description}, NULL-terminated */
+};
+
+/* Registry (hw.c). */
+const struct hw_type *hw_type_find(const char *name);
+const struct hw_type *const *hw_types(void);	/* NULL-terminated */
+const struct hw_power_ops *hw_power_find(const char *impl);
+const struct hw_mgmt_ops *hw_mgmt_find(const char *impl);
+const struct hw_generic_ops *hw_generic_find(enum hw_iface iface, const char *impl);
+bool	hw_iface_allowed(const struct hw_type *t, enum hw_iface iface, const char *impl);
+
+/* Masks secrets (keys containing "password", "secret", "token", "key")
+ * of a driver_info copy for output; returns a new reference. */
+json_t	*hw_mask_secrets(json_t *driver_info);
+
+#endif
