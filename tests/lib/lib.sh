@@ -1,0 +1,96 @@
+# Shared helpers for integration tests (bash).  Source it, then:
+#   ingot_start [extra ingotd flags]   starts a real ingotd on a free loopback port
+#                                       with a temporary SQLite database; sets
+#                                       INGOT_URL, INGOTD_PID, T (scratch dir)
+#   ingot_stop                          SIGTERM + wait
+#   ok "what" cmd...                    a check: passes when cmd exits 0
+#   expect_eq "what" expected actual
+#   api METHOD PATH [JSON]              curl; prints body, sets STATUS
+#   finish                              prints "N passed, N failed", exits non-zero on failure
+# Tests run as meson tests with INGOT_BUILD and INGOT_SRC in the environment.
+set -u
+INGOT_BUILD=${INGOT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
+INGOT_SRC=${INGOT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+INGOTD=${INGOTD:-$INGOT_BUILD/src/daemon/ingotd}
+INGOT=${INGOT:-$INGOT_BUILD/src/cli/ingot}
+T=$(mktemp -d /tmp/ingot-test.XXXXXX)
+PASS=0
+FAIL=0
+INGOTD_PID=
+STATUS=
+
+_cleanup() {
+	[ -n "$INGOTD_PID" ] && kill "$INGOTD_PID" 2>/dev/null && wait "$INGOTD_PID" 2>/dev/null
+	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi
+}
+trap _cleanup EXIT
+
+free_port() {
+	python3 - <<'PY'
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+ingot_start() {
+	INGOT_PORT=${INGOT_PORT:-$(free_port)}
+	INGOT_URL=http://127.0.0.1:$INGOT_PORT
+	export INGOT_URL
+	"$INGOTD" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" --log-file "$T/ingotd.log" "$@" &
+	INGOTD_PID=$!
+	for _ in $(seq 1 100); do
+		curl -fsS "$INGOT_URL/" >/dev/null 2>&1 && return 0
+		kill -0 "$INGOTD_PID" 2>/dev/null || { echo "ingotd exited at start"; cat "$T/ingotd.log"; return 1; }
+		sleep 0.05
+	done
+	echo "ingotd did not answer"; return 1
+}
+
+ingot_stop() {
+	[ -n "$INGOTD_PID" ] || return 0
+	kill -TERM "$INGOTD_PID" 2>/dev/null
+	wait "$INGOTD_PID" 2>/dev/null
+	INGOTD_PID=
+}
+
+ok() {
+	local what=$1; shift
+	if "$@" >"$T/ok.out" 2>&1; then
+		PASS=$((PASS + 1)); echo "ok - $what"
+	else
+		FAIL=$((FAIL + 1)); echo "not ok - $what"; sed 's/^/#   /' "$T/ok.out" | head -20
+	fi
+}
+
+expect_eq() {
+	if [ "$2" == "$3" ]; then
+		PASS=$((PASS + 1)); echo "ok - $1"
+	else
+		FAIL=$((FAIL + 1)); echo "not ok - $1: expected [$2] got [$3]"
+	fi
+}
+
+# api METHOD PATH [BODY] [extra curl args...]: body to stdout, status in $STATUS
+api() {
+	local m=$1 p=$2 body=${3:-}
+	shift; shift; [ $# -gt 0 ] && shift
+	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$m" -H 'X-OpenStack-Ironic-API-Version: latest')
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	STATUS=$(curl "${args[@]}" "$@" "$INGOT_URL$p")
+	cat "$T/api.body"
+}
+
+# wait_until SECONDS cmd...: polls every 0.1 s
+wait_until() {
+	local end=$(( $(date +%s%N) / 1000000 + ${1%.*} * 1000 )); shift
+	while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+finish() {
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
