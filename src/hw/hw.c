@@ -1,0 +1,124 @@
+#include "hw.h"
+
+#include <string.h>
+
+const char *const hw_iface_names[HW_IF_COUNT] = {
+	"bios", "boot", "console", "deploy", "firmware", "inspect", "management",
+	"network", "power", "raid", "rescue", "storage", "vendor",
+};
+
+extern const struct hw_type hw_type_fake;
+extern const struct hw_power_ops hw_power_fake;
+extern const struct hw_mgmt_ops hw_mgmt_fake;
+extern const struct hw_generic_ops hw_generic_fake, hw_generic_noop;
+#ifdef INGOT_HAVE_IPMI
+extern const struct hw_type hw_type_ipmi;
+extern const struct hw_power_ops hw_power_ipmitool;
+extern const struct hw_mgmt_ops hw_mgmt_ipmitool;
+#endif
+
+static const struct hw_type *const types[] = {
+	&hw_type_fake,
+#ifdef INGOT_HAVE_IPMI
+	&hw_type_ipmi,
+#endif
+	NULL,
+};
+
+static const struct hw_power_ops *const powers[] = {
+	&hw_power_fake,
+#ifdef INGOT_HAVE_IPMI
+	&hw_power_ipmitool,
+#endif
+	NULL,
+};
+
+static const struct hw_mgmt_ops *const mgmts[] = {
+	&hw_mgmt_fake,
+#ifdef INGOT_HAVE_IPMI
+	&hw_mgmt_ipmitool,
+#endif
+	NULL,
+};
+
+const struct hw_type *
+hw_type_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && types[i] != NULL; i++)
+		if (strcmp(types[i]->name, name) == 0)
+			return types[i];
+	return NULL;
+}
+
+const struct hw_type *const *
+hw_types(void)
+{
+	return types;
+}
+
+const struct hw_power_ops *
+hw_power_find(const char *impl)
+{
+	for (size_t i = 0; impl != NULL && powers[i] != NULL; i++)
+		if (strcmp(powers[i]->name, impl) == 0)
+			return powers[i];
+	return NULL;
+}
+
+const struct hw_mgmt_ops *
+hw_mgmt_find(const char *impl)
+{
+	for (size_t i = 0; impl != NULL && mgmts[i] != NULL; i++)
+		if (strcmp(mgmts[i]->name, impl) == 0)
+			return mgmts[i];
+	return NULL;
+}
+
+const struct hw_generic_ops *
+hw_generic_find(enum hw_iface iface, const char *impl)
+{
+	(void)iface;
+	if (impl == NULL)
+		return NULL;
+	if (strcmp(impl, "fake") == 0)
+		return &hw_generic_fake;
+	/* "noop", "no-console", "no-raid", "flat", "agent", ... without an
+	 * implementation of their own behave as no-ops for now. */
+	return &hw_generic_noop;
+}
+
+bool
+hw_iface_allowed(const struct hw_type *t, enum hw_iface iface, const char *impl)
+{
+	for (size_t i = 0; i < HW_MAX_IMPLS && t->enabled[iface][i] != NULL; i++)
+		if (strcmp(t->enabled[iface][i], impl) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_secret_key(const char *k)
+{
+	static const char *const words[] = { "password", "secret", "token",
+	    "key", "credential", NULL };
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strstr(k, words[i]) != NULL)
+			return true;
+	return false;
+}
+
+json_t *
+hw_mask_secrets(json_t *driver_info)
+{
+	json_t *out = json_deep_copy(driver_info);
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(out))
+		return out;
+	json_object_foreach(out, k, v) {
+		if (is_secret_key(k) && !json_is_null(v))
+			json_object_set_new(out, k, json_string("******"));
+	}
+	return out;
+}
