@@ -45,7 +45,7 @@ util_is_valid_name(const char *s)
 bool
 util_normalize_mac(const char *in, char out[18])
 {
-	unsigned v[6];
+	unsigned int v[6];
 	char sep;
 	int n;
 	bool zero = true;
@@ -69,8 +69,8 @@ util_normalize_mac(const char *in, char out[18])
 	}
 	if (zero || (v[0] & 1))
 		return false;
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2],
-	    v[3], v[4], v[5]);
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", v[0] & 0xffu, v[1] & 0xffu, v[2] & 0xffu,
+	    v[3] & 0xffu, v[4] & 0xffu, v[5] & 0xffu);
 	return true;
 }
 
@@ -84,7 +84,7 @@ util_now_iso(char out[40])
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 40, "%s.%06ld+00:00", base, now.tv_nsec / 1000);
+	snprintf(out, 40, "%.20s.%06d+00:00", base, (int)(now.tv_nsec / 1000) % 1000000);
 }
 
 double
