@@ -1,0 +1,138 @@
+/*
+ * The REST API: Ironic's v1 API over libmicrohttpd.  http.c owns the
+ * server, routing and microversions; one file per resource holds its
+ * handlers.  Handlers fill a struct resp; nothing here touches SQL.
+ */
+#ifndef INGOT_API_H
+#define INGOT_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ierr.h"
+#include "model.h"
+
+#define API_MIN_MINOR	1
+#define API_MAX_MINOR	81
+
+struct MHD_Connection;
+
+#define API_MAX_ARGS 4
+
+struct req {
+	const char		*method;
+	const char		*path;
+	struct MHD_Connection	*conn;
+	const char		*body;
+	size_t			 body_len;
+	int			 minor;		/* negotiated microversion 1.minor */
+	const char		*args[API_MAX_ARGS];	/* '*' segments of the route */
+	char			 base[300];	/* http://host:port, for links */
+};
+
+struct resp {
+	int		 status;
+	json_t		*body;		/* owned; NULL for no body */
+	char		 location[512];
+};
+
+struct api_conf {
+	const char	*listen;	/* host:port */
+	int		 threads;
+	size_t		 max_body;
+	unsigned	 conn_limit;
+	unsigned	 per_ip_limit;
+	const char	*public_url;	/* base for links, or NULL: Host header */
+};
+
+int	api_start(const struct api_conf *conf, char *err, size_t len);
+/* Stops accepting, lets in-flight requests finish, then stops. */
+void	api_stop(void);
+
+/* Helpers for handlers. */
+void	api_error(struct resp *r, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	api_ierr(struct resp *r, const struct ierr *e);
+void	api_json(struct resp *r, int status, json_t *body);
+const char *api_query(struct req *q, const char *key);
+/* Parses the body as a JSON object (or array when want_array); 400 on error. */
+json_t	*api_body(struct req *q, struct resp *r, bool want_array);
+bool	api_query_bool(struct req *q, struct resp *r, const char *key, int *out);
+bool	api_version_ok(struct req *q, struct resp *r, int min_minor);
+
+/* Rendering of stored objects (render.c). */
+struct fieldset {
+	const char	*names[96];
+	int		 n;
+};
+/* Parses ?fields=a,b; 400 on unknown fields.  Returns false on error. */
+bool	api_fields(struct req *q, struct resp *r, const struct resource *res,
+	    struct fieldset *fs, bool *given);
+json_t	*api_render(struct req *q, const struct resource *res, json_t *obj,
+	    const struct fieldset *fs, bool detail);
+json_t	*api_links(struct req *q, const char *plural, const char *id);
+/* Builds the "next" URL for a full page. */
+json_t	*api_next(struct req *q, const char *path, const char *marker, long limit);
+/* limit, marker, sort_key, sort_dir into a query; false with 400 on error. */
+struct store_query;
+bool	api_paging(struct req *q, struct resp *r, struct store_query *sq);
+
+/* JSON Patch (jsonpatch.c): applies RFC 6902 ops to doc in place. */
+int	jsonpatch_apply(json_t *doc, json_t *patch, char *err, size_t len);
+
+/* Applies a JSON Patch to a copy of a stored object, allowing only the
+ * fields the model marks patchable at this microversion; NULL with a 400
+ * message in err otherwise. */
+json_t	*api_patch(const struct resource *res, json_t *stored, json_t *patch,
+	    int minor, char *err, size_t len);
+/* Rejects unknown or read-only fields in a POST body. */
+bool	api_check_create(struct req *q, struct resp *r, const struct resource *res,
+	    json_t *body);
+
+/* Resource handlers. */
+void	h_root(struct req *, struct resp *);
+void	h_v1(struct req *, struct resp *);
+void	h_nodes_list(struct req *, struct resp *);
+void	h_nodes_detail(struct req *, struct resp *);
+void	h_node_create(struct req *, struct resp *);
+void	h_node_show(struct req *, struct resp *);
+void	h_node_patch(struct req *, struct resp *);
+void	h_node_delete(struct req *, struct resp *);
+void	h_node_states(struct req *, struct resp *);
+void	h_node_power(struct req *, struct resp *);
+void	h_node_provision(struct req *, struct resp *);
+void	h_node_maint_set(struct req *, struct resp *);
+void	h_node_maint_unset(struct req *, struct resp *);
+void	h_node_bootdev_get(struct req *, struct resp *);
+void	h_node_bootdev_set(struct req *, struct resp *);
+void	h_node_bootdev_supported(struct req *, struct resp *);
+void	h_node_validate(struct req *, struct resp *);
+void	h_node_history(struct req *, struct resp *);
+void	h_node_history_event(struct req *, struct resp *);
+void	h_node_ports(struct req *, struct resp *);
+void	h_node_portgroups(struct req *, struct resp *);
+void	h_node_traits(struct req *, struct resp *);
+void	h_ports_list(struct req *, struct resp *);
+void	h_ports_detail(struct req *, struct resp *);
+void	h_port_create(struct req *, struct resp *);
+void	h_port_show(struct req *, struct resp *);
+void	h_port_patch(struct req *, struct resp *);
+void	h_port_delete(struct req *, struct resp *);
+void	h_portgroups_list(struct req *, struct resp *);
+void	h_portgroups_detail(struct req *, struct resp *);
+void	h_portgroup_create(struct req *, struct resp *);
+void	h_portgroup_show(struct req *, struct resp *);
+void	h_portgroup_patch(struct req *, struct resp *);
+void	h_portgroup_delete(struct req *, struct resp *);
+void	h_portgroup_ports(struct req *, struct resp *);
+void	h_drivers_list(struct req *, struct resp *);
+void	h_driver_show(struct req *, struct resp *);
+void	h_driver_properties(struct req *, struct resp *);
+void	h_conductors_list(struct req *, struct resp *);
+void	h_conductor_show(struct req *, struct resp *);
+
+/* Finds a node by UUID or (from 1.5) name; 404 answer when absent. */
+json_t	*api_find_node(struct req *q, struct resp *r, const char *ident);
+
+#endif

@@ -1,0 +1,198 @@
+/* The version documents (/ and /v1), drivers and conductors. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "conductor.h"
+#include "hw.h"
+#include "store.h"
+
+static json_t *
+version_doc(struct req *q)
+{
+	char href[400], min[16], max[16];
+
+	snprintf(href, sizeof(href), "%s/v1/", q->base);
+	snprintf(min, sizeof(min), "1.%d", API_MIN_MINOR);
+	snprintf(max, sizeof(max), "1.%d", API_MAX_MINOR);
+	return json_pack("{s:s, s:[{s:s, s:s}], s:s, s:s, s:s}", "id", "v1",
+	    "links", "href", href, "rel", "self", "status", "CURRENT",
+	    "min_version", min, "version", max);
+}
+
+void
+h_root(struct req *q, struct resp *r)
+{
+	api_json(r, 200, json_pack("{s:s, s:s, s:o, s:[o]}",
+	    "name", "Ingot bare metal provisioning API (OpenStack Ironic compatible)",
+	    "description", "Ingot provisions bare metal servers and isolates "
+	    "tenants by VLAN. It implements the OpenStack Ironic v1 API.",
+	    "default_version", version_doc(q), "versions", version_doc(q)));
+}
+
+static json_t *
+link_pair(struct req *q, const char *what)
+{
+	char self[400], book[400];
+
+	snprintf(self, sizeof(self), "%s/v1/%s/", q->base, what);
+	snprintf(book, sizeof(book), "%s/%s/", q->base, what);
+	return json_pack("[{s:s, s:s}, {s:s, s:s}]", "href", self, "rel", "self",
+	    "href", book, "rel", "bookmark");
+}
+
+void
+h_v1(struct req *q, struct resp *r)
+{
+	char self[400];
+	json_t *o;
+	static const char *const res[] = { "nodes", "ports", "portgroups",
+	    "drivers", "conductors", NULL };
+
+	snprintf(self, sizeof(self), "%s/v1/", q->base);
+	o = json_pack("{s:s, s:[{s:s, s:s}], s:[{s:s, s:s}], s:o}", "id", "v1",
+	    "links", "href", self, "rel", "self",
+	    "media_types", "base", "application/json", "type",
+	    "application/vnd.openstack.ironic.v1+json", "version", version_doc(q));
+	for (size_t i = 0; res[i] != NULL; i++)
+		json_object_set_new(o, res[i], link_pair(q, res[i]));
+	api_json(r, 200, o);
+}
+
+static json_t *
+driver_json(struct req *q, const struct hw_type *t, bool detail)
+{
+	char self[400], book[400], pself[400], pbook[400];
+	json_t *o;
+
+	snprintf(self, sizeof(self), "%s/v1/drivers/%s", q->base, t->name);
+	snprintf(book, sizeof(book), "%s/drivers/%s", q->base, t->name);
+	snprintf(pself, sizeof(pself), "%s/v1/drivers/%s/properties", q->base, t->name);
+	snprintf(pbook, sizeof(pbook), "%s/drivers/%s/properties", q->base, t->name);
+	o = json_pack("{s:s, s:[s], s:s, s:[{s:s, s:s}, {s:s, s:s}], "
+	    "s:[{s:s, s:s}, {s:s, s:s}]}", "name", t->name, "hosts", conductor_host(),
+	    "type", "dynamic", "links", "href", self, "rel", "self", "href", book,
+	    "rel", "bookmark", "properties", "href", pself, "rel", "self", "href",
+	    pbook, "rel", "bookmark");
+	if (!detail)
+		return o;
+	for (int i = 0; i < HW_IF_COUNT; i++) {
+		char key[64];
+		json_t *en = json_array();
+		if (i == HW_IF_FIRMWARE)
+			continue;
+		for (int j = 0; j < HW_MAX_IMPLS && t->enabled[i][j] != NULL; j++)
+			json_array_append_new(en, json_string(t->enabled[i][j]));
+		snprintf(key, sizeof(key), "default_%s_interface", hw_iface_names[i]);
+		json_object_set_new(o, key, json_string(t->enabled[i][0]));
+		snprintf(key, sizeof(key), "enabled_%s_interfaces", hw_iface_names[i]);
+		json_object_set_new(o, key, en);
+	}
+	return o;
+}
+
+void
+h_drivers_list(struct req *q, struct resp *r)
+{
+	const struct hw_type *const *t = hw_types();
+	const char *type = api_query(q, "type");
+	json_t *list = json_array();
+	int detail;
+
+	if (!api_query_bool(q, r, "detail", &detail)) {
+		json_decref(list);
+		return;
+	}
+	for (size_t i = 0; t[i] != NULL; i++)
+		if (type == NULL || strcmp(type, "dynamic") == 0)
+			json_array_append_new(list, driver_json(q, t[i], detail == 1));
+	api_json(r, 200, json_pack("{s:o}", "drivers", list));
+}
+
+void
+h_driver_show(struct req *q, struct resp *r)
+{
+	const struct hw_type *t = hw_type_find(q->args[0]);
+
+	if (t == NULL) {
+		api_error(r, 404, "Could not find the driver %s.", q->args[0]);
+		return;
+	}
+	api_json(r, 200, driver_json(q, t, true));
+}
+
+void
+h_driver_properties(struct req *q, struct resp *r)
+{
+	const struct hw_type *t = hw_type_find(q->args[0]);
+	json_t *o;
+
+	if (t == NULL) {
+		api_error(r, 404, "Could not find the driver %s.", q->args[0]);
+		return;
+	}
+	o = json_object();
+	for (size_t i = 0; t->properties && t->properties[i][0] != NULL; i++)
+		json_object_set_new(o, t->properties[i][0], json_string(t->properties[i][1]));
+	api_json(r, 200, o);
+}
+
+static json_t *
+conductor_json(struct req *q, json_t *c, bool detail)
+{
+	char self[400], book[400];
+	const char *h = json_string_value(json_object_get(c, "hostname"));
+	json_t *o = json_object();
+
+	json_object_set(o, "hostname", json_object_get(c, "hostname"));
+	json_object_set(o, "conductor_group", json_object_get(c, "conductor_group"));
+	json_object_set(o, "alive", json_object_get(c, "alive"));
+	if (detail) {
+		json_object_set(o, "drivers", json_object_get(c, "drivers"));
+		json_object_set(o, "created_at", json_object_get(c, "created_at"));
+		json_object_set(o, "updated_at", json_object_get(c, "updated_at"));
+	}
+	snprintf(self, sizeof(self), "%s/v1/conductors/%s", q->base, h ? h : "");
+	snprintf(book, sizeof(book), "%s/conductors/%s", q->base, h ? h : "");
+	json_object_set_new(o, "links", json_pack("[{s:s, s:s}, {s:s, s:s}]",
+	    "href", self, "rel", "self", "href", book, "rel", "bookmark"));
+	return o;
+}
+
+void
+h_conductors_list(struct req *q, struct resp *r)
+{
+	json_t *list, *out, *c;
+	int detail;
+	size_t i;
+
+	if (!api_version_ok(q, r, 49) || !api_query_bool(q, r, "detail", &detail))
+		return;
+	list = store_conductor_list(store_thread());
+	out = json_array();
+	json_array_foreach(list, i, c)
+		json_array_append_new(out, conductor_json(q, c, detail == 1));
+	json_decref(list);
+	api_json(r, 200, json_pack("{s:o}", "conductors", out));
+}
+
+void
+h_conductor_show(struct req *q, struct resp *r)
+{
+	json_t *list, *c;
+	size_t i;
+
+	if (!api_version_ok(q, r, 49))
+		return;
+	list = store_conductor_list(store_thread());
+	json_array_foreach(list, i, c) {
+		const char *h = json_string_value(json_object_get(c, "hostname"));
+		if (h != NULL && strcmp(h, q->args[0]) == 0) {
+			api_json(r, 200, conductor_json(q, c, true));
+			break;
+		}
+	}
+	if (r->body == NULL)
+		api_error(r, 404, "Conductor %s could not be found.", q->args[0]);
+	json_decref(list);
+}

@@ -1,0 +1,502 @@
+/*
+ * HTTP server: libmicrohttpd with an internal thread pool.  Each request
+ * is read whole (bounded), routed by method and path segments, answered
+ * with JSON and Ironic's headers.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+struct route {
+	const char	*method;
+	const char	*pattern;	/* segments, '*' matches one */
+	void		(*fn)(struct req *, struct resp *);
+};
+
+static const struct route routes[] = {
+	{ "GET", "", h_root },
+	{ "GET", "v1", h_v1 },
+	{ "GET", "v1/nodes", h_nodes_list },
+	{ "POST", "v1/nodes", h_node_create },
+	{ "GET", "v1/nodes/detail", h_nodes_detail },
+	{ "GET", "v1/nodes/*", h_node_show },
+	{ "PATCH", "v1/nodes/*", h_node_patch },
+	{ "DELETE", "v1/nodes/*", h_node_delete },
+	{ "GET", "v1/nodes/*/states", h_node_states },
+	{ "PUT", "v1/nodes/*/states/power", h_node_power },
+	{ "PUT", "v1/nodes/*/states/provision", h_node_provision },
+	{ "PUT", "v1/nodes/*/maintenance", h_node_maint_set },
+	{ "DELETE", "v1/nodes/*/maintenance", h_node_maint_unset },
+	{ "GET", "v1/nodes/*/management/boot_device", h_node_bootdev_get },
+	{ "PUT", "v1/nodes/*/management/boot_device", h_node_bootdev_set },
+	{ "GET", "v1/nodes/*/management/boot_device/supported", h_node_bootdev_supported },
+	{ "GET", "v1/nodes/*/validate", h_node_validate },
+	{ "GET", "v1/nodes/*/history", h_node_history },
+	{ "GET", "v1/nodes/*/history/*", h_node_history_event },
+	{ "GET", "v1/nodes/*/ports", h_node_ports },
+	{ "GET", "v1/nodes/*/portgroups", h_node_portgroups },
+	{ "GET", "v1/nodes/*/traits", h_node_traits },
+	{ "GET", "v1/ports", h_ports_list },
+	{ "POST", "v1/ports", h_port_create },
+	{ "GET", "v1/ports/detail", h_ports_detail },
+	{ "GET", "v1/ports/*", h_port_show },
+	{ "PATCH", "v1/ports/*", h_port_patch },
+	{ "DELETE", "v1/ports/*", h_port_delete },
+	{ "GET", "v1/portgroups", h_portgroups_list },
+	{ "POST", "v1/portgroups", h_portgroup_create },
+	{ "GET", "v1/portgroups/detail", h_portgroups_detail },
+	{ "GET", "v1/portgroups/*", h_portgroup_show },
+	{ "PATCH", "v1/portgroups/*", h_portgroup_patch },
+	{ "DELETE", "v1/portgroups/*", h_portgroup_delete },
+	{ "GET", "v1/portgroups/*/ports", h_portgroup_ports },
+	{ "GET", "v1/drivers", h_drivers_list },
+	{ "GET", "v1/drivers/*", h_driver_show },
+	{ "GET", "v1/drivers/*/properties", h_driver_properties },
+	{ "GET", "v1/conductors", h_conductors_list },
+	{ "GET", "v1/conductors/*", h_conductor_show },
+	{ NULL, NULL, NULL },
+};
+
+struct conn_state {
+	char	*body;
+	size_t	 len;
+	size_t	 cap;
+	bool	 too_big;
+};
+
+static struct MHD_Daemon *daemon_h;
+static struct api_conf conf;
+static atomic_int in_flight;
+
+/* --- helpers for handlers --------------------------------------------- */
+
+void
+api_error(struct resp *r, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	json_t *inner;
+	char *s;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Ironic's body: error_message holds a JSON document as a string. */
+	inner = json_pack("{s:s, s:s, s:n}", "faultstring", msg, "faultcode",
+	    status >= 500 ? "Server" : "Client", "debuginfo");
+	s = json_dumps(inner, JSON_COMPACT);
+	json_decref(inner);
+	json_decref(r->body);
+	r->status = status;
+	r->body = json_pack("{s:s}", "error_message", s ? s : msg);
+	free(s);
+	if (status >= 500)
+		log_error("HTTP %d: %s", status, msg);
+	else
+		log_info("HTTP %d: %s", status, msg);
+}
+
+void
+api_ierr(struct resp *r, const struct ierr *e)
+{
+	api_error(r, e->status ? e->status : 500, "%s", e->msg);
+}
+
+void
+api_json(struct resp *r, int status, json_t *body)
+{
+	json_decref(r->body);
+	r->status = status;
+	r->body = body;
+}
+
+const char *
+api_query(struct req *q, const char *key)
+{
+	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+json_t *
+api_body(struct req *q, struct resp *r, bool want_array)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (q->body == NULL || q->body_len == 0) {
+		api_error(r, 400, "The request body is empty; a JSON %s is expected.",
+		    want_array ? "list" : "object");
+		return NULL;
+	}
+	j = json_loadb(q->body, q->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL) {
+		api_error(r, 400, "Malformed JSON in request body: %s (line %d, "
+		    "column %d).", je.text, je.line, je.column);
+		return NULL;
+	}
+	if (want_array ? !json_is_array(j) : !json_is_object(j)) {
+		json_decref(j);
+		api_error(r, 400, "Invalid request body: a JSON %s is expected.",
+		    want_array ? "list" : "object");
+		return NULL;
+	}
+	return j;
+}
+
+bool
+api_query_bool(struct req *q, struct resp *r, const char *key, int *out)
+{
+	const char *v = api_query(q, key);
+
+	*out = -1;
+	if (v == NULL)
+		return true;
+	if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+	    strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0) {
+		*out = 1;
+	} else if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+	    strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0) {
+		*out = 0;
+	} else {
+		api_error(r, 400, "Invalid value for %s: '%s' is not a boolean.", key, v);
+		return false;
+	}
+	return true;
+}
+
+bool
+api_version_ok(struct req *q, struct resp *r, int min_minor)
+{
+	if (q->minor >= min_minor)
+		return true;
+	api_error(r, 404, "The resource could not be found at API version 1.%d; "
+	    "it needs 1.%d or later.", q->minor, min_minor);
+	return false;
+}
+
+/* --- microversions ---------------------------------------------------- */
+
+/* Returns 0 and sets minor, or an HTTP status with r filled. */
+static int
+negotiate(struct req *q, struct resp *r)
+{
+	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    "X-OpenStack-Ironic-API-Version");
+	long major, minor;
+	char *dot, buf[32];
+
+	if (h == NULL) {
+		q->minor = API_MIN_MINOR;
+		return 0;
+	}
+	if (strcasecmp(h, "latest") == 0) {
+		q->minor = API_MAX_MINOR;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", h);
+	dot = strchr(buf, '.');
+	if (dot == NULL || (*dot = '\0', !util_parse_int(buf, 0, 1000, &major)) ||
+	    !util_parse_int(dot + 1, 0, 100000, &minor)) {
+		api_error(r, 400, "Invalid value for X-OpenStack-Ironic-API-Version "
+		    "header: %s", h);
+		return 400;
+	}
+	if (major != 1 || minor < API_MIN_MINOR || minor > API_MAX_MINOR) {
+		api_error(r, 406, "Version %s was requested but the minor version is "
+		    "not supported by this service. The supported version range is: "
+		    "[1.%d, 1.%d].", h, API_MIN_MINOR, API_MAX_MINOR);
+		return 406;
+	}
+	q->minor = (int)minor;
+	return 0;
+}
+
+/* --- routing ---------------------------------------------------------- */
+
+#define MAX_SEGS 12
+
+static int
+split(char *path, char **segs)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *t = strtok_r(path, "/", &save); t != NULL;
+	    t = strtok_r(NULL, "/", &save)) {
+		if (n == MAX_SEGS)
+			return -1;
+		segs[n++] = t;
+	}
+	return n;
+}
+
+static bool
+match(const char *pattern, char **segs, int nsegs, struct req *q)
+{
+	char pat[256], *psegs[MAX_SEGS];
+	int np, nargs = 0;
+
+	snprintf(pat, sizeof(pat), "%s", pattern);
+	np = split(pat, psegs);
+	if (np != nsegs)
+		return false;
+	for (int i = 0; i < np; i++) {
+		if (strcmp(psegs[i], "*") == 0) {
+			if (nargs < API_MAX_ARGS)
+				q->args[nargs++] = segs[i];
+		} else if (strcmp(psegs[i], segs[i]) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+dispatch(struct req *q, struct resp *r)
+{
+	char path[2048], *segs[MAX_SEGS];
+	bool path_known = false;
+	int n;
+
+	snprintf(path, sizeof(path), "%s", q->path);
+	n = split(path, segs);
+	if (n < 0) {
+		api_error(r, 404, "The resource could not be found.");
+		return;
+	}
+	for (const struct route *rt = routes; rt->method != NULL; rt++) {
+		memset(q->args, 0, sizeof(q->args));
+		if (!match(rt->pattern, segs, n, q))
+			continue;
+		path_known = true;
+		if (strcmp(rt->method, q->method) == 0) {
+			rt->fn(q, r);
+			return;
+		}
+	}
+	if (path_known)
+		api_error(r, 405, "The method %s is not allowed for this resource.",
+		    q->method);
+	else
+		api_error(r, 404, "The resource could not be found.");
+}
+
+/* --- libmicrohttpd glue ----------------------------------------------- */
+
+static void
+add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
+    struct resp *r)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "1.%d", API_MIN_MINOR);
+	MHD_add_response_header(mr, "X-OpenStack-Ironic-API-Minimum-Version", v);
+	snprintf(v, sizeof(v), "1.%d", API_MAX_MINOR);
+	MHD_add_response_header(mr, "X-OpenStack-Ironic-API-Maximum-Version", v);
+	snprintf(v, sizeof(v), "1.%d", q->minor);
+	MHD_add_response_header(mr, "X-OpenStack-Ironic-API-Version", v);
+	MHD_add_response_header(mr, "Openstack-Request-Id", request_id);
+	if (r->body != NULL)
+		MHD_add_response_header(mr, "Content-Type", "application/json");
+	if (r->location[0] != '\0')
+		MHD_add_response_header(mr, "Location", r->location);
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (r->body != NULL) {
+		text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
+		len = text ? strlen(text) : 0;
+	}
+	mr = MHD_create_response_from_buffer(len, text ? text : (void *)"",
+	    text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	add_headers(mr, q, rid, r);
+	ret = MHD_queue_response(c, (unsigned)r->status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static void
+set_base(struct req *q)
+{
+	const char *host;
+
+	if (conf.public_url != NULL && *conf.public_url != '\0') {
+		snprintf(q->base, sizeof(q->base), "%s", conf.public_url);
+		return;
+	}
+	host = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Host");
+	snprintf(q->base, sizeof(q->base), "http://%s", host ? host : conf.listen);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct conn_state *cs = *con_cls;
+	struct req q = { 0 };
+	struct resp r = { .status = 200 };
+	char rid[48], uuid[UUID_STR_LEN];
+	enum MHD_Result ret;
+	double t0;
+
+	(void)cls; (void)version;
+	if (cs == NULL) {
+		cs = util_calloc(1, sizeof(*cs));
+		*con_cls = cs;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (cs->len + *upload_data_size > conf.max_body) {
+			cs->too_big = true;
+		} else {
+			if (cs->len + *upload_data_size + 1 > cs->cap) {
+				cs->cap = (cs->len + *upload_data_size + 1) * 2;
+				cs->body = realloc(cs->body, cs->cap);
+				if (cs->body == NULL)
+					fatalx("out of memory");
+			}
+			memcpy(cs->body + cs->len, upload_data, *upload_data_size);
+			cs->len += *upload_data_size;
+			cs->body[cs->len] = '\0';
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	atomic_fetch_add(&in_flight, 1);
+	t0 = util_mono_now();
+	util_uuid_new(uuid);
+	snprintf(rid, sizeof(rid), "req-%s", uuid);
+	log_set_request(rid);
+	q.method = method;
+	q.path = url;
+	q.conn = c;
+	q.body = cs->body;
+	q.body_len = cs->len;
+	set_base(&q);
+	if (cs->too_big)
+		api_error(&r, 413, "Request body is larger than the limit of %zu bytes.",
+		    conf.max_body);
+	else if (negotiate(&q, &r) == 0)
+		dispatch(&q, &r);
+	if (q.minor == 0)
+		q.minor = API_MIN_MINOR;
+	ret = respond(c, &q, &r, rid);
+	log_debug("%s %s -> %d (%.1f ms)", method, url, r.status,
+	    (util_mono_now() - t0) * 1000.0);
+	json_decref(r.body);
+	log_set_node(NULL);
+	log_set_request(NULL);
+	atomic_fetch_sub(&in_flight, 1);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *con_cls;
+
+	(void)cls; (void)c; (void)toe;
+	if (cs != NULL) {
+		free(cs->body);
+		free(cs);
+		*con_cls = NULL;
+	}
+}
+
+static void
+on_thread_end(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls; (void)c; (void)socket_context; (void)toe;
+}
+
+static int
+parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t len)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	long port;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host) ||
+	    !util_parse_int(colon + 1, 1, 65535, &port)) {
+		snprintf(err, len, "invalid listen address '%s' (expected HOST:PORT)", listen);
+		return -1;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+		snprintf(err, len, "invalid listen address '%s' (expected an IPv4 "
+		    "address and a port)", listen);
+		return -1;
+	}
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int
+api_start(const struct api_conf *c, char *err, size_t len)
+{
+	struct sockaddr_in sa;
+
+	conf = *c;
+	if (conf.max_body == 0)
+		conf.max_body = 1 << 20;
+	if (conf.threads <= 0)
+		conf.threads = 4;
+	if (parse_listen(conf.listen, &sa, err, len) != 0)
+		return -1;
+	daemon_h = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_TURBO, ntohs(sa.sin_port), NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf.threads,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_thread_end, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, conf.conn_limit ? conf.conn_limit : 1024u,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, conf.per_ip_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	    MHD_OPTION_END);
+	if (daemon_h == NULL) {
+		snprintf(err, len, "cannot listen on %s (address in use or not "
+		    "available)", conf.listen);
+		return -1;
+	}
+	log_info("API listening on http://%s", conf.listen);
+	return 0;
+}
+
+void
+api_stop(void)
+{
+	if (daemon_h == NULL)
+		return;
+	MHD_quiesce_daemon(daemon_h);
+	for (int i = 0; i < 300 && atomic_load(&in_flight) > 0; i++)
+		usleep(10000);
+	MHD_stop_daemon(daemon_h);
+	daemon_h = NULL;
+}

@@ -1,0 +1,554 @@
+/* /v1/nodes and everything below it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "conductor.h"
+#include "fsm.h"
+#include "hw.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+json_t *
+api_find_node(struct req *q, struct resp *r, const char *ident)
+{
+	json_t *n = NULL;
+
+	if (util_is_uuid(ident))
+		n = store_get(store_thread(), &model_node, "uuid", ident);
+	else if (q->minor >= 5 && util_is_valid_name(ident))
+		n = store_get(store_thread(), &model_node, "name", ident);
+	if (n == NULL) {
+		api_error(r, 404, "Node %s could not be found.", ident);
+		return NULL;
+	}
+	log_set_node(jstr(n, "uuid"));
+	return n;
+}
+
+/* Name rules: Ironic's logical names, and never UUID-shaped. */
+static bool
+check_name(struct resp *r, json_t *name)
+{
+	const char *s = json_string_value(name);
+
+	if (name == NULL || json_is_null(name))
+		return true;
+	if (s == NULL || !util_is_valid_name(s) || util_is_uuid(s)) {
+		api_error(r, 400, "Expected a logical name but received %s.",
+		    s ? s : "a non-string value");
+		return false;
+	}
+	return true;
+}
+
+static bool
+check_owner_fields(struct resp *r, json_t *node)
+{
+	static const char *const keys[] = { "owner", "lessee", "resource_class",
+	    "description", "conductor_group", NULL };
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		const char *v = jstr(node, keys[i]);
+		if (v != NULL && strlen(v) > 255) {
+			api_error(r, 400, "Value of %s is longer than 255 characters.", keys[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+h_node_create(struct req *q, struct resp *r)
+{
+	json_t *body = api_body(q, r, false), *out;
+	char uuid[UUID_STR_LEN], now[40], err[256];
+	struct ierr e = { 0 };
+	int rc;
+
+	if (body == NULL || !api_check_create(q, r, &model_node, body))
+		goto done;
+	if (jstr(body, "driver") == NULL) {
+		api_error(r, 400, "Mandatory field missing: driver");
+		goto done;
+	}
+	if (!check_name(r, json_object_get(body, "name")) || !check_owner_fields(r, body))
+		goto done;
+	if (jstr(body, "uuid") != NULL) {
+		if (!util_is_uuid(jstr(body, "uuid"))) {
+			api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
+			goto done;
+		}
+		json_object_set_new(body, "uuid", json_string(jstr(body, "uuid")));
+	} else {
+		util_uuid_new(uuid);
+		json_object_set_new(body, "uuid", json_string(uuid));
+	}
+	if (cond_resolve_interfaces(body, false, &e) != 0) {
+		api_ierr(r, &e);
+		goto done;
+	}
+	util_now_iso(now);
+	json_object_set_new(body, "created_at", json_string(now));
+	json_object_set_new(body, "provision_state",
+	    json_string(q->minor >= 11 ? "enroll" : "available"));
+	model_apply_defaults(&model_node, body);
+	rc = store_create(store_thread(), &model_node, body, err, sizeof(err));
+	if (rc == STORE_DUP) {
+		const char *v = jstr(body, err);
+		if (strcmp(err, "uuid") == 0)
+			api_error(r, 409, "A node with UUID %s already exists.", v ? v : "");
+		else
+			api_error(r, 409, "A node with %s %s already exists.", err, v ? v : "");
+		goto done;
+	}
+	if (rc != STORE_OK) {
+		api_error(r, 500, "Could not create the node: %s", err);
+		goto done;
+	}
+	log_set_node(jstr(body, "uuid"));
+	log_info("node created with driver %s", jstr(body, "driver"));
+	out = api_render(q, &model_node, body, NULL, true);
+	snprintf(r->location, sizeof(r->location), "%s/v1/nodes/%s", q->base,
+	    jstr(body, "uuid"));
+	api_json(r, 201, out);
+done:
+	json_decref(body);
+}
+
+struct filter_def {
+	const char	*param;
+	const char	*field;
+	int		 min_minor;
+	bool		 is_bool;
+};
+
+static const struct filter_def node_filters[] = {
+	{ "provision_state", "provision_state", 9, false },
+	{ "driver", "driver", 16, false },
+	{ "resource_class", "resource_class", 21, false },
+	{ "fault", "fault", 42, false },
+	{ "conductor_group", "conductor_group", 46, false },
+	{ "owner", "owner", 50, false },
+	{ "lessee", "lessee", 65, false },
+	{ "instance_uuid", "instance_uuid", 1, false },
+	{ "maintenance", "maintenance", 1, true },
+	{ "retired", "retired", 61, true },
+	{ NULL, NULL, 0, false },
+};
+
+static void
+list_nodes(struct req *q, struct resp *r, bool detail)
+{
+	struct store_query sq = { 0 };
+	struct fieldset fs;
+	bool given;
+	json_t *list, *out, *n, *bools[16] = { NULL };
+	char err[256];
+	int assoc, detail_q, nb = 0;
+	size_t i;
+
+	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_node, &fs, &given) ||
+	    !api_query_bool(q, r, "associated", &assoc) ||
+	    !api_query_bool(q, r, "detail", &detail_q))
+		return;
+	if (detail && given) {
+		api_error(r, 400, "Can not specify ?fields with /detail");
+		return;
+	}
+	if (detail_q == 1)
+		detail = true;
+	for (const struct filter_def *f = node_filters; f->param != NULL; f++) {
+		const char *v = api_query(q, f->param);
+		if (v == NULL || q->minor < f->min_minor)
+			continue;
+		if (f->is_bool) {
+			int b;
+			if (!api_query_bool(q, r, f->param, &b))
+				goto out;
+			bools[nb] = json_boolean(b);
+			sq.filters[sq.nfilters].value = bools[nb++];
+		} else {
+			bools[nb] = json_string(v);
+			sq.filters[sq.nfilters].value = bools[nb++];
+		}
+		sq.filters[sq.nfilters].field = f->field;
+		sq.filters[sq.nfilters++].op = SO_EQ;
+	}
+	if (assoc >= 0) {
+		sq.filters[sq.nfilters].field = "instance_uuid";
+		sq.filters[sq.nfilters++].op = assoc ? SO_NOTNULL : SO_NULL;
+	}
+	list = store_list(store_thread(), &model_node, &sq, err, sizeof(err));
+	if (list == NULL) {
+		api_error(r, strstr(err, "Marker") || strstr(err, "sort") ? 400 : 500,
+		    "%s", err);
+		goto out;
+	}
+	out = json_array();
+	json_array_foreach(list, i, n)
+		json_array_append_new(out, api_render(q, &model_node, n,
+		    given ? &fs : NULL, detail));
+	json_t *body = json_pack("{s:o}", "nodes", out);
+	if (sq.limit > 0 && json_array_size(list) == (size_t)sq.limit)
+		json_object_set_new(body, "next", api_next(q, detail ? "v1/nodes/detail" :
+		    "v1/nodes", jstr(json_array_get(list, json_array_size(list) - 1), "uuid"),
+		    sq.limit));
+	json_decref(list);
+	api_json(r, 200, body);
+out:
+	for (int j = 0; j < nb; j++)
+		json_decref(bools[j]);
+}
+
+void
+h_nodes_list(struct req *q, struct resp *r)
+{
+	list_nodes(q, r, false);
+}
+
+void
+h_nodes_detail(struct req *q, struct resp *r)
+{
+	list_nodes(q, r, true);
+}
+
+void
+h_node_show(struct req *q, struct resp *r)
+{
+	struct fieldset fs;
+	bool given;
+	json_t *n;
+
+	if (!api_fields(q, r, &model_node, &fs, &given))
+		return;
+	if ((n = api_find_node(q, r, q->args[0])) == NULL)
+		return;
+	api_json(r, 200, api_render(q, &model_node, n, given ? &fs : NULL, true));
+	json_decref(n);
+}
+
+void
+h_node_patch(struct req *q, struct resp *r)
+{
+	json_t *patch = api_body(q, r, true), *n = NULL, *upd = NULL;
+	struct ierr e = { 0 };
+	char err[512];
+	const char *olddrv;
+
+	if (patch == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
+		goto done;
+	if ((upd = api_patch(&model_node, n, patch, q->minor, err, sizeof(err))) == NULL) {
+		api_error(r, 400, "%s", err);
+		goto done;
+	}
+	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd))
+		goto done;
+	olddrv = jstr(n, "driver");
+	if (cond_resolve_interfaces(upd, strcmp(olddrv, jstr(upd, "driver")) != 0, &e) != 0 ||
+	    cond_update_node(upd, &e) != 0) {
+		api_ierr(r, &e);
+		goto done;
+	}
+	json_decref(n);
+	n = store_get(store_thread(), &model_node, "uuid", jstr(upd, "uuid"));
+	log_info("node updated");
+	api_json(r, 200, api_render(q, &model_node, n ? n : upd, NULL, true));
+done:
+	json_decref(patch);
+	json_decref(n);
+	json_decref(upd);
+}
+
+void
+h_node_delete(struct req *q, struct resp *r)
+{
+	struct ierr e = { 0 };
+	json_t *n = api_find_node(q, r, q->args[0]);
+
+	if (n == NULL)
+		return;
+	if (cond_delete_node(n, &e) != 0)
+		api_ierr(r, &e);
+	else
+		api_json(r, 204, NULL);
+	json_decref(n);
+}
+
+void
+h_node_states(struct req *q, struct resp *r)
+{
+	static const struct { const char *k; int v; } keys[] = {
+		{ "console_enabled", 0 }, { "last_error", 0 }, { "power_state", 0 },
+		{ "provision_state", 0 }, { "provision_updated_at", 0 },
+		{ "target_power_state", 0 }, { "target_provision_state", 0 },
+		{ "raid_config", 12 }, { "target_raid_config", 12 },
+		{ "boot_mode", 75 }, { "secure_boot", 75 }, { NULL, 0 },
+	};
+	json_t *n = api_find_node(q, r, q->args[0]), *out;
+
+	if (n == NULL)
+		return;
+	out = json_object();
+	for (size_t i = 0; keys[i].k != NULL; i++)
+		if (q->minor >= keys[i].v)
+			json_object_set(out, keys[i].k, json_object_get(n, keys[i].k));
+	api_json(r, 200, out);
+	json_decref(n);
+}
+
+static void
+accepted(struct req *q, struct resp *r, json_t *n)
+{
+	snprintf(r->location, sizeof(r->location), "%s/v1/nodes/%s/states", q->base,
+	    jstr(n, "uuid"));
+	api_json(r, 202, NULL);
+}
+
+void
+h_node_power(struct req *q, struct resp *r)
+{
+	json_t *body = api_body(q, r, false), *n = NULL, *to;
+	struct ierr e = { 0 };
+	const char *target;
+	int timeout = 0;
+
+	if (body == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
+		goto done;
+	target = jstr(body, "target");
+	if (target == NULL) {
+		api_error(r, 400, "Invalid request: \"target\" is required");
+		goto done;
+	}
+	to = json_object_get(body, "timeout");
+	if (to != NULL && !json_is_null(to)) {
+		if (q->minor < 27 || !json_is_integer(to) || json_integer_value(to) < 1) {
+			api_error(r, 400, "Invalid timeout value: it must be a positive "
+			    "integer (API 1.27 or later).");
+			goto done;
+		}
+		timeout = (int)json_integer_value(to);
+	}
+	if ((strncmp(target, "soft", 4) == 0) && q->minor < 27) {
+		api_error(r, 406, "Soft power actions need API version 1.27 or later.");
+		goto done;
+	}
+	if (cond_power(n, target, timeout, &e) != 0)
+		api_ierr(r, &e);
+	else
+		accepted(q, r, n);
+done:
+	json_decref(body);
+	json_decref(n);
+}
+
+void
+h_node_provision(struct req *q, struct resp *r)
+{
+	json_t *body = api_body(q, r, false), *n = NULL;
+	struct ierr e = { 0 };
+	const char *target;
+
+	if (body == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
+		goto done;
+	target = jstr(body, "target");
+	if (target == NULL) {
+		api_error(r, 400, "Invalid request: \"target\" is required");
+		goto done;
+	}
+	if (json_object_get(body, "clean_steps") && strcmp(target, "clean") != 0) {
+		api_error(r, 400, "\"clean_steps\" is only valid when setting target "
+		    "provision state to clean");
+		goto done;
+	}
+	if (strcmp(target, "rescue") == 0 && jstr(body, "rescue_password") == NULL) {
+		api_error(r, 400, "A non-empty \"rescue_password\" is required when "
+		    "setting target provision state to rescue");
+		goto done;
+	}
+	if (cond_provision(n, target, body, q->minor, &e) != 0)
+		api_ierr(r, &e);
+	else
+		accepted(q, r, n);
+done:
+	json_decref(body);
+	json_decref(n);
+}
+
+static void
+maintenance(struct req *q, struct resp *r, bool on)
+{
+	json_t *body = NULL, *n;
+	struct ierr e = { 0 };
+
+	if (on && q->body_len > 0 && (body = api_body(q, r, false)) == NULL)
+		return;
+	if ((n = api_find_node(q, r, q->args[0])) == NULL) {
+		json_decref(body);
+		return;
+	}
+	if (cond_maintenance(n, on, body ? jstr(body, "reason") : NULL, &e) != 0)
+		api_ierr(r, &e);
+	else
+		accepted(q, r, n);
+	json_decref(body);
+	json_decref(n);
+}
+
+void
+h_node_maint_set(struct req *q, struct resp *r)
+{
+	maintenance(q, r, true);
+}
+
+void
+h_node_maint_unset(struct req *q, struct resp *r)
+{
+	maintenance(q, r, false);
+}
+
+void
+h_node_bootdev_get(struct req *q, struct resp *r)
+{
+	json_t *n = api_find_node(q, r, q->args[0]), *out;
+	struct ierr e = { 0 };
+
+	if (n == NULL)
+		return;
+	if ((out = cond_boot_device_get(n, &e)) == NULL)
+		api_ierr(r, &e);
+	else
+		api_json(r, 200, out);
+	json_decref(n);
+}
+
+void
+h_node_bootdev_set(struct req *q, struct resp *r)
+{
+	json_t *body = api_body(q, r, false), *n = NULL, *p;
+	struct ierr e = { 0 };
+	const char *dev;
+
+	if (body == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
+		goto done;
+	dev = jstr(body, "boot_device");
+	p = json_object_get(body, "persistent");
+	if (dev == NULL || (p != NULL && !json_is_boolean(p))) {
+		api_error(r, 400, "Invalid request: \"boot_device\" (a string) is "
+		    "required and \"persistent\" must be a boolean");
+		goto done;
+	}
+	if (cond_boot_device_set(n, dev, json_is_true(p), &e) != 0)
+		api_ierr(r, &e);
+	else
+		api_json(r, 204, NULL);
+done:
+	json_decref(body);
+	json_decref(n);
+}
+
+void
+h_node_bootdev_supported(struct req *q, struct resp *r)
+{
+	json_t *n = api_find_node(q, r, q->args[0]), *out;
+	struct ierr e = { 0 };
+
+	if (n == NULL)
+		return;
+	if ((out = cond_boot_devices_supported(n, &e)) == NULL)
+		api_ierr(r, &e);
+	else
+		api_json(r, 200, out);
+	json_decref(n);
+}
+
+void
+h_node_validate(struct req *q, struct resp *r)
+{
+	json_t *n = api_find_node(q, r, q->args[0]);
+
+	if (n == NULL)
+		return;
+	api_json(r, 200, cond_validate(n));
+	json_decref(n);
+}
+
+static json_t *
+render_event(struct req *q, json_t *ev, const char *node_uuid, bool detail)
+{
+	json_t *o = json_object();
+	char self[1024], book[1024];
+	const char *uuid = jstr(ev, "uuid");
+
+	json_object_set(o, "uuid", json_object_get(ev, "uuid"));
+	json_object_set(o, "created_at", json_object_get(ev, "created_at"));
+	json_object_set(o, "severity", json_object_get(ev, "severity"));
+	json_object_set(o, "event", json_object_get(ev, "event"));
+	if (detail) {
+		json_object_set(o, "event_type", json_object_get(ev, "event_type"));
+		json_object_set(o, "conductor", json_object_get(ev, "conductor"));
+		json_object_set(o, "user", json_object_get(ev, "user"));
+	}
+	snprintf(self, sizeof(self), "%s/v1/nodes/%s/history/%s", q->base, node_uuid, uuid);
+	snprintf(book, sizeof(book), "%s/nodes/%s/history/%s", q->base, node_uuid, uuid);
+	json_object_set_new(o, "links", json_pack("[{s:s, s:s}, {s:s, s:s}]",
+	    "href", self, "rel", "self", "href", book, "rel", "bookmark"));
+	return o;
+}
+
+void
+h_node_history(struct req *q, struct resp *r)
+{
+	json_t *n, *list, *out, *ev;
+	int detail;
+	size_t i;
+
+	if (!api_version_ok(q, r, 78) || !api_query_bool(q, r, "detail", &detail) ||
+	    (n = api_find_node(q, r, q->args[0])) == NULL)
+		return;
+	list = store_history_list(store_thread(), jstr(n, "uuid"));
+	out = json_array();
+	json_array_foreach(list, i, ev)
+		json_array_append_new(out, render_event(q, ev, jstr(n, "uuid"), detail == 1));
+	api_json(r, 200, json_pack("{s:o}", "history", out));
+	json_decref(list);
+	json_decref(n);
+}
+
+void
+h_node_history_event(struct req *q, struct resp *r)
+{
+	json_t *n, *list, *ev;
+	size_t i;
+
+	if (!api_version_ok(q, r, 78) || (n = api_find_node(q, r, q->args[0])) == NULL)
+		return;
+	list = store_history_list(store_thread(), jstr(n, "uuid"));
+	json_array_foreach(list, i, ev) {
+		if (jstr(ev, "uuid") && strcmp(jstr(ev, "uuid"), q->args[1]) == 0) {
+			api_json(r, 200, render_event(q, ev, jstr(n, "uuid"), true));
+			break;
+		}
+	}
+	if (r->body == NULL)
+		api_error(r, 404, "Node history record %s could not be found.", q->args[1]);
+	json_decref(list);
+	json_decref(n);
+}
+
+void
+h_node_traits(struct req *q, struct resp *r)
+{
+	json_t *n;
+
+	if (!api_version_ok(q, r, 37) || (n = api_find_node(q, r, q->args[0])) == NULL)
+		return;
+	api_json(r, 200, json_pack("{s:O}", "traits", json_object_get(n, "traits")));
+	json_decref(n);
+}

@@ -1,0 +1,177 @@
+/* Stored objects to API JSON: microversion gating, fields, links, secrets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "conductor.h"
+#include "hw.h"
+#include "store.h"
+#include "util.h"
+
+bool
+api_fields(struct req *q, struct resp *r, const struct resource *res,
+    struct fieldset *fs, bool *given)
+{
+	const char *v = api_query(q, "fields");
+	char *copy, *save = NULL;
+	static _Thread_local char buf[4096];
+
+	fs->n = 0;
+	*given = false;
+	if (v == NULL)
+		return true;
+	if (q->minor < 8) {
+		api_error(r, 406, "The fields parameter needs API version 1.8 or later.");
+		return false;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	copy = buf;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		const struct field *f = model_field(res, t);
+		if ((f == NULL || f->min_minor > q->minor || (f->flags & F_HIDDEN)) &&
+		    strcmp(t, "links") != 0) {
+			api_error(r, 400, "Field(s) \"%s\" are not valid", t);
+			return false;
+		}
+		if (fs->n < (int)(sizeof(fs->names) / sizeof(fs->names[0])))
+			fs->names[fs->n++] = t;
+	}
+	*given = true;
+	return true;
+}
+
+static bool
+wanted(const struct fieldset *fs, const char *name)
+{
+	if (fs == NULL)
+		return true;
+	for (int i = 0; i < fs->n; i++)
+		if (strcmp(fs->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+json_t *
+api_links(struct req *q, const char *plural, const char *id)
+{
+	char self[1024], book[1024];
+
+	snprintf(self, sizeof(self), "%s/v1/%s/%s", q->base, plural, id);
+	snprintf(book, sizeof(book), "%s/%s/%s", q->base, plural, id);
+	return json_pack("[{s:s, s:s}, {s:s, s:s}]", "href", self, "rel", "self",
+	    "href", book, "rel", "bookmark");
+}
+
+static json_t *
+masked(const char *name, json_t *v)
+{
+	if (strcmp(name, "driver_info") == 0)
+		return hw_mask_secrets(v);
+	if ((strcmp(name, "instance_info") == 0 ||
+	    strcmp(name, "driver_internal_info") == 0) && json_is_object(v)) {
+		static const char *const keys[] = { "configdrive",
+		    "agent_secret_token", "rescue_password", NULL };
+		json_t *c = json_deep_copy(v);
+		for (size_t i = 0; keys[i] != NULL; i++)
+			if (json_object_get(c, keys[i]) != NULL)
+				json_object_set_new(c, keys[i], json_string("******"));
+		return c;
+	}
+	return json_incref(v);
+}
+
+json_t *
+api_render(struct req *q, const struct resource *res, json_t *obj,
+    const struct fieldset *fs, bool detail)
+{
+	json_t *out = json_object();
+	const char *uuid = json_string_value(json_object_get(obj, "uuid"));
+	bool is_node = res == &model_node;
+
+	for (size_t i = 0; i < res->nfields; i++) {
+		const struct field *f = &res->fields[i];
+		json_t *v;
+
+		if (f->min_minor > q->minor || (f->flags & F_HIDDEN))
+			continue;
+		if (fs != NULL ? !wanted(fs, f->name) : !(detail || (f->flags & F_SHORT)))
+			continue;
+		v = json_object_get(obj, f->name);
+		if (is_node && strcmp(f->name, "conductor") == 0 && json_is_null(v))
+			v = json_string(conductor_host()), json_object_set_new(out, f->name, v);
+		else
+			json_object_set_new(out, f->name, masked(f->name, v ? v : json_null()));
+	}
+	if (fs == NULL || wanted(fs, "links") || fs->n == 0)
+		json_object_set_new(out, "links", api_links(q, res->plural, uuid ? uuid : ""));
+	if (detail && fs == NULL && uuid != NULL) {
+		const char *subs[4] = { NULL };
+		int ns = 0;
+		if (is_node) {
+			subs[ns++] = "ports";
+			subs[ns++] = "states";
+			if (q->minor >= 24)
+				subs[ns++] = "portgroups";
+			if (q->minor >= 32)
+				subs[ns++] = "volume";
+		} else if (res == &model_portgroup && q->minor >= 24) {
+			subs[ns++] = "ports";
+		}
+		for (int i = 0; i < ns; i++) {
+			char self[1024], book[1024];
+			snprintf(self, sizeof(self), "%s/v1/%s/%s/%s", q->base, res->plural,
+			    uuid, subs[i]);
+			snprintf(book, sizeof(book), "%s/%s/%s/%s", q->base, res->plural,
+			    uuid, subs[i]);
+			json_object_set_new(out, subs[i], json_pack("[{s:s, s:s}, {s:s, s:s}]",
+			    "href", self, "rel", "self", "href", book, "rel", "bookmark"));
+		}
+	}
+	return out;
+}
+
+json_t *
+api_next(struct req *q, const char *path, const char *marker, long limit)
+{
+	char url[2048];
+	const char *keys[] = { "sort_key", "sort_dir", "fields", "detail", "node",
+	    "node_uuid", "provision_state", "driver", "maintenance", "owner",
+	    "lessee", "resource_class", "associated", "conductor_group", "address",
+	    "portgroup", "fault", "retired", NULL };
+
+	snprintf(url, sizeof(url), "%s/%s?limit=%ld", q->base, path, limit);
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		const char *v = api_query(q, keys[i]);
+		size_t n = strlen(url);
+		if (v != NULL)
+			snprintf(url + n, sizeof(url) - n, "&%s=%s", keys[i], v);
+	}
+	size_t n = strlen(url);
+	snprintf(url + n, sizeof(url) - n, "&marker=%s", marker);
+	return json_string(url);
+}
+
+bool
+api_paging(struct req *q, struct resp *r, struct store_query *sq)
+{
+	const char *limit = api_query(q, "limit");
+	const char *dir = api_query(q, "sort_dir");
+	long l = 1000;
+
+	if (limit != NULL && (!util_parse_int(limit, 0, 1L << 30, &l))) {
+		api_error(r, 400, "Limit must be a non-negative integer, got '%s'", limit);
+		return false;
+	}
+	if (l == 0 || l > 1000)
+		l = 1000;	/* Ironic's max_limit */
+	sq->limit = l;
+	sq->marker = api_query(q, "marker");
+	sq->sort_key = api_query(q, "sort_key");
+	if (dir != NULL && strcmp(dir, "asc") != 0 && strcmp(dir, "desc") != 0) {
+		api_error(r, 400, "Invalid sort direction: %s. Acceptable values are "
+		    "'asc' or 'desc'", dir);
+		return false;
+	}
+	sq->desc = dir != NULL && strcmp(dir, "desc") == 0;
+	return true;
+}

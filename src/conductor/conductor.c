@@ -1,0 +1,990 @@
+#include "conductor.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsm.h"
+#include "hw.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+enum task_kind { TASK_PROVISION, TASK_POWER };
+
+struct task {
+	enum task_kind	 kind;
+	char		 uuid[UUID_STR_LEN];
+	char		 request_id[64];
+	json_t		*args;		/* owned */
+	struct task	*next;
+};
+
+static struct cond_conf conf;
+static char host[256];
+static char group[128];
+static pthread_mutex_t q_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
+static struct task *q_head, *q_tail;
+static int q_running;
+static _Atomic bool q_stopping;
+static pthread_t *workers;
+static pthread_t periodic_thr;
+static bool periodic_started;
+
+const char *
+conductor_host(void)
+{
+	return host;
+}
+
+/* --- node helpers ------------------------------------------------------ */
+
+static void
+set_str(json_t *node, const char *k, const char *v)
+{
+	json_object_set_new(node, k, v ? json_string(v) : json_null());
+}
+
+static const char *
+get_str(json_t *node, const char *k)
+{
+	return json_string_value(json_object_get(node, k));
+}
+
+static int
+save(json_t *node)
+{
+	char now[40], err[256];
+
+	util_now_iso(now);
+	set_str(node, "updated_at", now);
+	if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK) {
+		log_error("cannot save node: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+history(json_t *node, const char *severity, const char *type, const char *event)
+{
+	store_history_add(store_thread(), get_str(node, "uuid"), severity, type,
+	    event, host, NULL);
+}
+
+int
+cond_transition(json_t *node, const char *event, const char *last_error)
+{
+	const char *from = get_str(node, "provision_state");
+	const char *cur_target = get_str(node, "target_provision_state");
+	const struct fsm_transition *t = fsm_find(from, event);
+	char now[40], from_copy[32], msg[900];
+	const char *to, *target;
+
+	if (t == NULL) {
+		log_error("no transition from %s on %s", from, event);
+		return -1;
+	}
+	snprintf(from_copy, sizeof(from_copy), "%s", from);
+	to = fsm_destination(t, cur_target);
+	target = fsm_target(t, to, cur_target);
+	set_str(node, "provision_state", to);
+	set_str(node, "target_provision_state", target);
+	util_now_iso(now);
+	set_str(node, "provision_updated_at", now);
+	if (last_error != NULL)
+		set_str(node, "last_error", last_error);
+	if (save(node) != 0)
+		return -1;
+	log_info("provision state %s -> %s (%s)", from_copy, to, event);
+	if (last_error != NULL) {
+		snprintf(msg, sizeof(msg), "%s", last_error);
+		history(node, "ERROR", "provisioning", msg);
+	}
+	return 0;
+}
+
+static int
+lock_node(const char *uuid, struct ierr *e)
+{
+	int rc = store_node_reserve(store_thread(), uuid, host);
+
+	if (rc == STORE_OK)
+		return 0;
+	if (rc == STORE_LOCKED) {
+		json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
+		ierr_set(e, 409, "Node %s is locked by host %s, please retry after "
+		    "the current operation is completed.", uuid,
+		    n && get_str(n, "reservation") ? get_str(n, "reservation") : "?");
+		json_decref(n);
+		return -1;
+	}
+	if (rc == STORE_NOTFOUND)
+		ierr_set(e, 404, "Node %s could not be found.", uuid);
+	else
+		ierr_set(e, 500, "database error while locking node %s", uuid);
+	return -1;
+}
+
+static void
+unlock_node(const char *uuid)
+{
+	if (store_node_release(store_thread(), uuid, host) != STORE_OK)
+		log_warn("node %s was not locked by %s at release", uuid, host);
+}
+
+/* Re-reads a node after taking its lock, so nothing changed in between. */
+static json_t *
+lock_and_reload(const char *uuid, struct ierr *e)
+{
+	json_t *n;
+
+	if (lock_node(uuid, e) != 0)
+		return NULL;
+	n = store_get(store_thread(), &model_node, "uuid", uuid);
+	if (n == NULL) {
+		ierr_set(e, 404, "Node %s could not be found.", uuid);
+		return NULL;
+	}
+	return n;
+}
+
+/* --- interfaces ------------------------------------------------------- */
+
+static const char *
+iface_of(json_t *node, enum hw_iface i)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_interface", hw_iface_names[i]);
+	return get_str(node, key);
+}
+
+int
+cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e)
+{
+	const char *drv = get_str(node, "driver");
+	const struct hw_type *t = hw_type_find(drv);
+	char key[64];
+
+	if (t == NULL) {
+		ierr_set(e, 400, "Cannot load specified driver: %s. Could not find "
+		    "the driver in the list of enabled hardware types.", drv ? drv : "(none)");
+		return -1;
+	}
+	for (int i = 0; i < HW_IF_COUNT; i++) {
+		const char *cur;
+		snprintf(key, sizeof(key), "%s_interface", hw_iface_names[i]);
+		cur = get_str(node, key);
+		if (cur != NULL && !hw_iface_allowed(t, (enum hw_iface)i, cur)) {
+			if (!reset) {
+				ierr_set(e, 400, "Could not find the following interface in "
+				    "the enabled %s interfaces of hardware type %s: %s.",
+				    hw_iface_names[i], t->name, cur);
+				return -1;
+			}
+			cur = NULL;
+		}
+		if (cur == NULL)
+			set_str(node, key, t->enabled[i][0]);
+	}
+	return 0;
+}
+
+static const struct hw_power_ops *
+power_ops(json_t *node)
+{
+	return hw_power_find(iface_of(node, HW_IF_POWER));
+}
+
+static const struct hw_mgmt_ops *
+mgmt_ops(json_t *node)
+{
+	return hw_mgmt_find(iface_of(node, HW_IF_MANAGEMENT));
+}
+
+static const struct hw_generic_ops *
+generic_ops(json_t *node, enum hw_iface i)
+{
+	return hw_generic_find(i, iface_of(node, i));
+}
+
+static const char *
+power_name(enum hw_power p)
+{
+	return p == HW_POWER_ON ? "power on" : p == HW_POWER_OFF ? "power off" : NULL;
+}
+
+/* Sets power and confirms it; on failure returns -1 with err set. */
+static int
+do_power(json_t *node, enum hw_power_action act, int timeout, char *err, size_t len)
+{
+	const struct hw_power_ops *p = power_ops(node);
+	enum hw_power want = (act == HW_ACT_POWER_ON || act == HW_ACT_REBOOT ||
+	    act == HW_ACT_SOFT_REBOOT) ? HW_POWER_ON : HW_POWER_OFF;
+	enum hw_power got = HW_POWER_UNKNOWN;
+
+	if (p == NULL) {
+		snprintf(err, len, "no power interface %s", iface_of(node, HW_IF_POWER));
+		return -1;
+	}
+	if (p->set_state(node, act, timeout > 0 ? timeout : conf.power_timeout,
+	    err, len) != 0)
+		return -1;
+	if (strcmp(p->name, "fake") == 0) {
+		got = want;
+	} else if (p->get_state(node, &got, err, len) != 0) {
+		return -1;
+	}
+	if (got != want) {
+		snprintf(err, len, "Failed to set node power state to %s: the BMC "
+		    "reports %s.", power_name(want), power_name(got) ? power_name(got) :
+		    "an unknown state");
+		return -1;
+	}
+	set_str(node, "power_state", power_name(got));
+	return 0;
+}
+
+/* --- provisioning work ------------------------------------------------ */
+
+static int
+validate_for(json_t *node, bool deploy, char *err, size_t len)
+{
+	const struct hw_power_ops *p = power_ops(node);
+	const struct hw_generic_ops *d = generic_ops(node, HW_IF_DEPLOY);
+
+	if (p == NULL || (p->validate && p->validate(node, err, len) != 0)) {
+		if (p == NULL)
+			snprintf(err, len, "power interface not available");
+		return -1;
+	}
+	if (deploy && d != NULL && d->validate && d->validate(node, err, len) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+clear_instance(json_t *node)
+{
+	json_object_set_new(node, "instance_info", json_object());
+	set_str(node, "instance_uuid", NULL);
+	json_object_set_new(node, "deploy_step", json_object());
+}
+
+static const char *
+step_result(json_t *node, enum hw_step r, const char *err, const char *fail_fmt)
+{
+	static _Thread_local char msg[900];
+
+	(void)node;
+	if (r == HW_STEP_DONE)
+		return NULL;
+	snprintf(msg, sizeof(msg), fail_fmt, err[0] ? err : "unknown error");
+	return msg;
+}
+
+/* Runs cleaning for a node in state "cleaning"; fires done/wait/fail. */
+static void
+run_cleaning(json_t *node, json_t *steps)
+{
+	const struct hw_generic_ops *d = generic_ops(node, HW_IF_DEPLOY);
+	char err[512] = "";
+	enum hw_step r = HW_STEP_DONE;
+	const char *msg;
+
+	if (d != NULL && d->clean != NULL)
+		r = d->clean(node, steps, err, sizeof(err));
+	if (r == HW_STEP_WAIT) {
+		cond_transition(node, "wait", NULL);
+		return;
+	}
+	msg = step_result(node, r, err, "Cleaning failed: %s");
+	if (msg == NULL) {
+		json_object_set_new(node, "clean_step", json_object());
+		cond_transition(node, "done", NULL);
+	} else {
+		cond_transition(node, "fail", msg);
+	}
+}
+
+static bool
+automated_clean(json_t *node)
+{
+	json_t *ac = json_object_get(node, "automated_clean");
+
+	return json_is_boolean(ac) ? json_is_true(ac) : conf.automated_clean;
+}
+
+static void
+work_provision(json_t *node, json_t *args)
+{
+	const char *state = get_str(node, "provision_state");
+	char err[512] = "";
+	enum hw_step r;
+	const struct hw_generic_ops *g;
+	enum hw_power ps;
+
+	if (strcmp(state, "verifying") == 0) {
+		const struct hw_power_ops *p = power_ops(node);
+		if (validate_for(node, false, err, sizeof(err)) != 0 ||
+		    p->get_state(node, &ps, err, sizeof(err)) != 0) {
+			char msg[700];
+			snprintf(msg, sizeof(msg), "Failed to verify node: %s", err);
+			cond_transition(node, "fail", msg);
+			return;
+		}
+		set_str(node, "power_state", power_name(ps));
+		cond_transition(node, "done", NULL);
+	} else if (strcmp(state, "cleaning") == 0) {
+		run_cleaning(node, json_object_get(args, "clean_steps"));
+	} else if (strcmp(state, "deploying") == 0) {
+		g = generic_ops(node, HW_IF_DEPLOY);
+		if (validate_for(node, true, err, sizeof(err)) != 0) {
+			char msg[700];
+			snprintf(msg, sizeof(msg), "Failed to validate deploy: %s", err);
+			cond_transition(node, "fail", msg);
+			return;
+		}
+		r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
+		if (r == HW_STEP_WAIT)
+			cond_transition(node, "wait", NULL);
+		else if (r == HW_STEP_DONE)
+			cond_transition(node, "done", NULL);
+		else
+			cond_transition(node, "fail", step_result(node, r, err,
+			    "Deploy failed: %s"));
+	} else if (strcmp(state, "deleting") == 0) {
+		g = generic_ops(node, HW_IF_DEPLOY);
+		r = g && g->tear_down ? g->tear_down(node, err, sizeof(err)) : HW_STEP_DONE;
+		if (r == HW_STEP_DONE && do_power(node, HW_ACT_POWER_OFF, 0, err,
+		    sizeof(err)) != 0)
+			r = HW_STEP_FAIL;
+		if (r != HW_STEP_DONE) {
+			cond_transition(node, "fail", step_result(node, HW_STEP_FAIL, err,
+			    "Tear down failed: %s"));
+			return;
+		}
+		clear_instance(node);
+		if (automated_clean(node)) {
+			cond_transition(node, "clean", NULL);
+			run_cleaning(node, NULL);
+		} else {
+			cond_transition(node, "done", NULL);
+		}
+	} else if (strcmp(state, "inspecting") == 0) {
+		char now[40];
+		g = generic_ops(node, HW_IF_INSPECT);
+		util_now_iso(now);
+		set_str(node, "inspection_started_at", now);
+		r = g && g->inspect ? g->inspect(node, err, sizeof(err)) : HW_STEP_DONE;
+		if (r == HW_STEP_WAIT) {
+			cond_transition(node, "wait", NULL);
+			return;
+		}
+		util_now_iso(now);
+		set_str(node, "inspection_finished_at", now);
+		if (r == HW_STEP_DONE)
+			cond_transition(node, "done", NULL);
+		else
+			cond_transition(node, "fail", step_result(node, r, err,
+			    "Inspection failed: %s"));
+	} else if (strcmp(state, "adopting") == 0) {
+		g = generic_ops(node, HW_IF_DEPLOY);
+		r = g && g->adopt ? g->adopt(node, err, sizeof(err)) : HW_STEP_DONE;
+		cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
+		    step_result(node, r, err, "Adoption failed: %s"));
+	} else if (strcmp(state, "rescuing") == 0 || strcmp(state, "unrescuing") == 0) {
+		bool rescue = strcmp(state, "rescuing") == 0;
+		g = generic_ops(node, HW_IF_RESCUE);
+		r = HW_STEP_DONE;
+		if (g != NULL && (rescue ? g->rescue : g->unrescue) != NULL)
+			r = (rescue ? g->rescue : g->unrescue)(node, err, sizeof(err));
+		if (r == HW_STEP_WAIT)
+			cond_transition(node, "wait", NULL);
+		else
+			cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
+			    step_result(node, r, err, rescue ? "Rescue failed: %s" :
+			    "Unrescue failed: %s"));
+	} else {
+		log_warn("worker: nothing to do in state %s", state);
+	}
+}
+
+static void
+work_power(json_t *node, json_t *args)
+{
+	const char *target = json_string_value(json_object_get(args, "target"));
+	int timeout = (int)json_integer_value(json_object_get(args, "timeout"));
+	enum hw_power_action act;
+	char err[512] = "", msg[700];
+
+	if (strcmp(target, "power on") == 0)
+		act = HW_ACT_POWER_ON;
+	else if (strcmp(target, "power off") == 0)
+		act = HW_ACT_POWER_OFF;
+	else if (strcmp(target, "soft power off") == 0)
+		act = HW_ACT_SOFT_POWER_OFF;
+	else if (strcmp(target, "soft rebooting") == 0)
+		act = HW_ACT_SOFT_REBOOT;
+	else
+		act = HW_ACT_REBOOT;
+	if (do_power(node, act, timeout, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "Failed to change power state to '%s' "
+		    "by '%s'. Error: %s", act == HW_ACT_POWER_ON || act == HW_ACT_REBOOT ||
+		    act == HW_ACT_SOFT_REBOOT ? "power on" : "power off", target, err);
+		set_str(node, "last_error", msg);
+		history(node, "ERROR", "power", msg);
+		log_error("%s", msg);
+	} else {
+		set_str(node, "last_error", NULL);
+		log_info("power state is now %s", get_str(node, "power_state"));
+	}
+	set_str(node, "target_power_state", NULL);
+	save(node);
+}
+
+/* --- worker pool ------------------------------------------------------ */
+
+static void
+run_task(struct task *t)
+{
+	json_t *node;
+
+	log_set_request(t->request_id);
+	log_set_node(t->uuid);
+	node = store_get(store_thread(), &model_node, "uuid", t->uuid);
+	if (node != NULL) {
+		if (t->kind == TASK_PROVISION)
+			work_provision(node, t->args);
+		else
+			work_power(node, t->args);
+		json_decref(node);
+	}
+	unlock_node(t->uuid);
+	log_set_node(NULL);
+	log_set_request(NULL);
+}
+
+static void *
+worker_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct task *t;
+
+		pthread_mutex_lock(&q_mtx);
+		while (q_head == NULL && !q_stopping)
+			pthread_cond_wait(&q_cv, &q_mtx);
+		if (q_head == NULL) {
+			pthread_mutex_unlock(&q_mtx);
+			break;
+		}
+		t = q_head;
+		q_head = t->next;
+		if (q_head == NULL)
+			q_tail = NULL;
+		q_running++;
+		pthread_mutex_unlock(&q_mtx);
+
+		run_task(t);
+		json_decref(t->args);
+		free(t);
+
+		pthread_mutex_lock(&q_mtx);
+		q_running--;
+		if (q_running == 0 && q_head == NULL)
+			pthread_cond_broadcast(&idle_cv);
+		pthread_mutex_unlock(&q_mtx);
+	}
+	store_thread_release();
+	return NULL;
+}
+
+/* Hands a locked node to a worker; the worker releases the lock. */
+static void
+submit(enum task_kind kind, const char *uuid, json_t *args)
+{
+	struct task *t = util_calloc(1, sizeof(*t));
+
+	t->kind = kind;
+	snprintf(t->uuid, sizeof(t->uuid), "%s", uuid);
+	snprintf(t->request_id, sizeof(t->request_id), "%s", log_get_request());
+	t->args = args ? args : json_object();
+	pthread_mutex_lock(&q_mtx);
+	if (q_tail)
+		q_tail->next = t;
+	else
+		q_head = t;
+	q_tail = t;
+	pthread_cond_signal(&q_cv);
+	pthread_mutex_unlock(&q_mtx);
+}
+
+bool
+conductor_idle(void)
+{
+	bool idle;
+
+	pthread_mutex_lock(&q_mtx);
+	idle = q_head == NULL && q_running == 0;
+	pthread_mutex_unlock(&q_mtx);
+	return idle;
+}
+
+/* --- API-facing operations -------------------------------------------- */
+
+static bool
+in_maintenance(json_t *node)
+{
+	return json_is_true(json_object_get(node, "maintenance"));
+}
+
+int
+cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	const struct fsm_verb *v = fsm_verb(verb);
+	const struct fsm_transition *t;
+	json_t *node, *args;
+	const char *state;
+
+	if (v == NULL || minor < v->min_minor) {
+		ierr_set(e, 400, "The requested action \"%s\" is not valid%s.", verb,
+		    v ? " at this API version" : "");
+		return -1;
+	}
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	state = get_str(node, "provision_state");
+	t = fsm_find(state, v->event);
+	if (t == NULL) {
+		ierr_set(e, 400, "The requested action \"%s\" can not be performed on "
+		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
+		goto fail;
+	}
+	if (in_maintenance(node) && strcmp(v->event, "manage") != 0 &&
+	    strcmp(v->event, "abort") != 0 && strcmp(v->event, "delete") != 0) {
+		ierr_set(e, 400, "The node %s is in maintenance mode. Please remove "
+		    "it from maintenance mode and retry.", uuid);
+		goto fail;
+	}
+	if (strcmp(v->event, "clean") == 0 &&
+	    !json_is_array(json_object_get(body, "clean_steps"))) {
+		ierr_set(e, 400, "\"clean_steps\" is required when setting target "
+		    "provision state to clean");
+		goto fail;
+	}
+	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
+		json_t *cd = json_object_get(body, "configdrive");
+		json_t *ii = json_object_get(node, "instance_info");
+		if (cd != NULL && !json_is_null(cd))
+			json_object_set(ii, "configdrive", cd);
+		if (json_object_get(body, "deploy_steps"))
+			json_object_set(json_object_get(node, "driver_internal_info"),
+			    "user_deploy_steps", json_object_get(body, "deploy_steps"));
+	}
+	if (strcmp(v->event, "abort") == 0) {
+		/* Aborting a wait state is immediate; nothing runs on the node. */
+		int rc = cond_transition(node, "abort", "Operation aborted by a user request.");
+		unlock_node(uuid);
+		json_decref(node);
+		if (rc != 0)
+			ierr_set(e, 500, "could not record the abort");
+		return rc;
+	}
+	set_str(node, "last_error", NULL);
+	if (cond_transition(node, v->event, NULL) != 0) {
+		ierr_set(e, 500, "could not record the provision state change");
+		goto fail;
+	}
+	args = json_object();
+	if (json_object_get(body, "clean_steps"))
+		json_object_set(args, "clean_steps", json_object_get(body, "clean_steps"));
+	log_info("provision action %s accepted", verb);
+	submit(TASK_PROVISION, uuid, args);
+	json_decref(node);
+	return 0;
+fail:
+	unlock_node(uuid);
+	json_decref(node);
+	return -1;
+}
+
+int
+cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
+{
+	static const char *const valid[] = { "power on", "power off", "rebooting",
+	    "soft power off", "soft rebooting", NULL };
+	const char *uuid = get_str(in, "uuid");
+	json_t *node, *args;
+	bool ok = false;
+
+	for (size_t i = 0; valid[i] != NULL; i++)
+		if (strcmp(valid[i], target) == 0)
+			ok = true;
+	if (!ok) {
+		ierr_set(e, 400, "Invalid power state %s.", target);
+		return -1;
+	}
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	set_str(node, "target_power_state",
+	    strcmp(target, "rebooting") == 0 || strcmp(target, "soft rebooting") == 0 ?
+	    "power on" : strcmp(target, "soft power off") == 0 ? "power off" : target);
+	set_str(node, "last_error", NULL);
+	if (save(node) != 0) {
+		unlock_node(uuid);
+		json_decref(node);
+		ierr_set(e, 500, "could not record the power state change");
+		return -1;
+	}
+	args = json_pack("{s:s, s:i}", "target", target, "timeout", timeout);
+	submit(TASK_POWER, uuid, args);
+	json_decref(node);
+	return 0;
+}
+
+int
+cond_maintenance(json_t *in, bool on, const char *reason, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	json_t *node;
+	int rc;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	json_object_set_new(node, "maintenance", json_boolean(on));
+	set_str(node, "maintenance_reason", on ? reason : NULL);
+	if (!on)
+		set_str(node, "fault", NULL);
+	rc = save(node);
+	if (rc == 0)
+		history(node, "INFO", "maintenance", on ? "maintenance set" :
+		    "maintenance unset");
+	unlock_node(uuid);
+	json_decref(node);
+	if (rc != 0)
+		ierr_set(e, 500, "could not save the node");
+	return rc;
+}
+
+int
+cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	const struct hw_mgmt_ops *m;
+	char err[512] = "";
+	json_t *node;
+	int rc = -1;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	m = mgmt_ops(node);
+	if (m == NULL) {
+		ierr_set(e, 400, "Node %s has no management interface.", uuid);
+	} else if ((m->validate && m->validate(node, err, sizeof(err)) != 0) ||
+	    m->set_boot_device(node, dev, persistent, err, sizeof(err)) != 0) {
+		ierr_set(e, strstr(err, "not supported") ? 400 : 500,
+		    "Failed to set boot device to %s: %s", dev, err);
+	} else {
+		rc = save(node);
+		if (rc != 0)
+			ierr_set(e, 500, "could not save the node");
+	}
+	unlock_node(uuid);
+	json_decref(node);
+	return rc;
+}
+
+json_t *
+cond_boot_device_get(json_t *in, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	const struct hw_mgmt_ops *m;
+	char err[512] = "", dev[32] = "";
+	int persistent = -1;
+	json_t *node, *out = NULL;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return NULL;
+	m = mgmt_ops(node);
+	if (m == NULL) {
+		ierr_set(e, 400, "Node %s has no management interface.", uuid);
+	} else if (m->get_boot_device(node, dev, sizeof(dev), &persistent, err,
+	    sizeof(err)) != 0) {
+		ierr_set(e, 500, "Failed to get boot device: %s", err);
+	} else {
+		out = json_pack("{s:s?, s:o}", "boot_device", dev[0] ? dev : NULL,
+		    "persistent", persistent < 0 ? json_null() : json_boolean(persistent));
+	}
+	unlock_node(uuid);
+	json_decref(node);
+	return out;
+}
+
+json_t *
+cond_boot_devices_supported(json_t *node, struct ierr *e)
+{
+	const struct hw_mgmt_ops *m = mgmt_ops(node);
+	json_t *list = json_array();
+
+	if (m == NULL) {
+		json_decref(list);
+		ierr_set(e, 400, "Node %s has no management interface.", get_str(node, "uuid"));
+		return NULL;
+	}
+	for (size_t i = 0; m->supported_boot_devices && m->supported_boot_devices[i]; i++)
+		json_array_append_new(list, json_string(m->supported_boot_devices[i]));
+	return json_pack("{s:o}", "supported_boot_devices", list);
+}
+
+static json_t *
+validate_result(int rc, const char *reason)
+{
+	if (rc == 0)
+		return json_pack("{s:b}", "result", 1);
+	return json_pack("{s:b, s:s}", "result", 0, "reason", reason);
+}
+
+json_t *
+cond_validate(json_t *node)
+{
+	json_t *out = json_object();
+	char err[512];
+
+	for (int i = 0; i < HW_IF_COUNT; i++) {
+		const char *impl = iface_of(node, (enum hw_iface)i);
+		int rc = 0;
+
+		err[0] = '\0';
+		if (i == HW_IF_FIRMWARE)
+			continue;
+		if (impl == NULL) {
+			rc = -1;
+			snprintf(err, sizeof(err), "no %s interface", hw_iface_names[i]);
+		} else if (i == HW_IF_POWER) {
+			const struct hw_power_ops *p = power_ops(node);
+			rc = p && p->validate ? p->validate(node, err, sizeof(err)) : -1;
+		} else if (i == HW_IF_MANAGEMENT) {
+			const struct hw_mgmt_ops *m = mgmt_ops(node);
+			rc = m && m->validate ? m->validate(node, err, sizeof(err)) : -1;
+		} else if (strncmp(impl, "no-", 3) == 0) {
+			rc = -1;
+			snprintf(err, sizeof(err), "not supported");
+		} else {
+			const struct hw_generic_ops *g = generic_ops(node, (enum hw_iface)i);
+			rc = g && g->validate ? g->validate(node, err, sizeof(err)) : 0;
+		}
+		if (rc != 0 && err[0] == '\0')
+			snprintf(err, sizeof(err), "validation failed");
+		json_object_set_new(out, hw_iface_names[i], validate_result(rc, err));
+	}
+	return out;
+}
+
+int
+cond_update_node(json_t *updated, struct ierr *e)
+{
+	const char *uuid = get_str(updated, "uuid");
+	json_t *cur;
+	char err[256];
+	int rc;
+
+	if ((cur = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	/* Fields the conductor owns come from the fresh copy. */
+	static const char *const owned[] = { "provision_state",
+	    "target_provision_state", "power_state", "target_power_state",
+	    "driver_internal_info", "last_error", "provision_updated_at",
+	    "clean_step", "deploy_step", NULL };
+	for (size_t i = 0; owned[i] != NULL; i++)
+		json_object_set(updated, owned[i], json_object_get(cur, owned[i]));
+	json_decref(cur);
+	rc = store_update(store_thread(), &model_node, updated, err, sizeof(err));
+	unlock_node(uuid);
+	if (rc == STORE_DUP) {
+		ierr_set(e, 409, "A node with %s %s already exists.", err,
+		    get_str(updated, err) ? get_str(updated, err) : "");
+		return -1;
+	}
+	if (rc != STORE_OK) {
+		ierr_set(e, 500, "could not save node %s", uuid);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cond_delete_node(json_t *in, struct ierr *e)
+{
+	static const char *const allowed[] = { "enroll", "manageable", "available",
+	    "adopt failed", "inspect failed", "clean failed", NULL };
+	const char *uuid = get_str(in, "uuid");
+	json_t *node;
+	const char *state;
+	bool ok = false;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	state = get_str(node, "provision_state");
+	for (size_t i = 0; allowed[i] != NULL; i++)
+		if (strcmp(allowed[i], state) == 0)
+			ok = true;
+	if (json_is_true(json_object_get(node, "protected"))) {
+		ierr_set(e, 403, "Node %s is protected and cannot be undeployed, "
+		    "rebuilt or deleted", uuid);
+	} else if (!ok && !in_maintenance(node)) {
+		ierr_set(e, 409, "Can not delete node \"%s\" while it is in provision "
+		    "state \"%s\". Valid provision states to start deletion are: "
+		    "enroll, manageable, available, adopt failed, inspect failed, "
+		    "clean failed", uuid, state);
+	} else if (get_str(node, "instance_uuid") != NULL) {
+		ierr_set(e, 409, "Node %s is associated with instance %s.", uuid,
+		    get_str(node, "instance_uuid"));
+	} else if (store_delete_node(store_thread(), uuid) != STORE_OK) {
+		ierr_set(e, 500, "could not delete node %s", uuid);
+	} else {
+		json_decref(node);
+		log_info("node deleted");
+		return 0;
+	}
+	unlock_node(uuid);
+	json_decref(node);
+	return -1;
+}
+
+/* --- start, recovery, periodic tasks, stop ---------------------------- */
+
+/* Nodes this conductor left mid-operation fail with a clear reason. */
+static void
+recover(void)
+{
+	struct store *s = store_thread();
+	int n = store_release_all(s, host);
+	json_t *nodes, *node;
+	struct store_query q = { .nfilters = 0 };
+	char err[256];
+	size_t i;
+
+	if (n > 0)
+		log_warn("released %d node lock(s) left by a previous run of %s", n, host);
+	nodes = store_list(s, &model_node, &q, err, sizeof(err));
+	json_array_foreach(nodes, i, node) {
+		const char *ps = get_str(node, "provision_state");
+		const struct fsm_state *st = fsm_state(ps);
+		char msg[400];
+
+		log_set_node(get_str(node, "uuid"));
+		if (get_str(node, "target_power_state") != NULL) {
+			snprintf(msg, sizeof(msg), "Power action to %s was interrupted by "
+			    "a conductor restart", get_str(node, "target_power_state"));
+			set_str(node, "target_power_state", NULL);
+			set_str(node, "last_error", msg);
+			save(node);
+			history(node, "ERROR", "power", msg);
+		}
+		if (st != NULL && st->kind == FSM_ACTIVE) {
+			snprintf(msg, sizeof(msg), "Conductor %s restarted while the node "
+			    "was in state \"%s\"; the operation was aborted", host, ps);
+			log_warn("%s", msg);
+			cond_transition(node, "fail", msg);
+		}
+		log_set_node(NULL);
+	}
+	json_decref(nodes);
+}
+
+static pthread_mutex_t per_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
+
+static void *
+periodic_main(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	pthread_mutex_lock(&per_mtx);
+	while (!q_stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += conf.heartbeat_interval > 0 ? conf.heartbeat_interval : 10;
+		pthread_cond_timedwait(&per_cv, &per_mtx, &ts);
+		if (q_stopping)
+			break;
+		pthread_mutex_unlock(&per_mtx);
+		store_conductor_heartbeat(store_thread(), host);
+		pthread_mutex_lock(&per_mtx);
+	}
+	pthread_mutex_unlock(&per_mtx);
+	store_thread_release();
+	return NULL;
+}
+
+static json_t *
+driver_names(void)
+{
+	const struct hw_type *const *t = hw_types();
+	json_t *a = json_array();
+
+	for (size_t i = 0; t[i] != NULL; i++)
+		json_array_append_new(a, json_string(t[i]->name));
+	return a;
+}
+
+int
+conductor_start(const struct cond_conf *c, char *err, size_t len)
+{
+	json_t *drivers;
+
+	conf = *c;
+	if (c->host != NULL && *c->host != '\0')
+		snprintf(host, sizeof(host), "%s", c->host);
+	else if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	snprintf(group, sizeof(group), "%s", c->group ? c->group : "");
+	if (conf.workers <= 0)
+		conf.workers = 8;
+	if (conf.power_timeout <= 0)
+		conf.power_timeout = 30;
+	drivers = driver_names();
+	if (store_conductor_register(store_thread(), host, group, drivers) != STORE_OK) {
+		json_decref(drivers);
+		snprintf(err, len, "cannot register conductor %s in the database", host);
+		return -1;
+	}
+	json_decref(drivers);
+	recover();
+	q_stopping = false;
+	workers = util_calloc((size_t)conf.workers, sizeof(*workers));
+	for (int i = 0; i < conf.workers; i++)
+		pthread_create(&workers[i], NULL, worker_main, NULL);
+	periodic_started = pthread_create(&periodic_thr, NULL, periodic_main, NULL) == 0;
+	log_info("conductor %s started with %d workers", host, conf.workers);
+	return 0;
+}
+
+void
+conductor_stop(void)
+{
+	pthread_mutex_lock(&q_mtx);
+	q_stopping = true;
+	pthread_cond_broadcast(&q_cv);
+	pthread_mutex_unlock(&q_mtx);
+	pthread_mutex_lock(&per_mtx);
+	pthread_cond_broadcast(&per_cv);
+	pthread_mutex_unlock(&per_mtx);
+	for (int i = 0; workers != NULL && i < conf.workers; i++)
+		pthread_join(workers[i], NULL);
+	if (periodic_started)
+		pthread_join(periodic_thr, NULL);
+	free(workers);
+	workers = NULL;
+	store_release_all(store_thread(), host);
+	store_conductor_offline(store_thread(), host);
+	log_info("conductor %s stopped", host);
+}

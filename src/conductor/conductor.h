@@ -1,0 +1,55 @@
+/*
+ * The conductor: changes nodes, only under their lock, in a pool of worker
+ * threads.  The API layer calls the cond_* functions; those that start
+ * long work take the node's lock, record the transition, hand the rest to
+ * a worker and return at once (the API answers 202).
+ */
+#ifndef INGOT_CONDUCTOR_H
+#define INGOT_CONDUCTOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "ierr.h"
+
+struct cond_conf {
+	const char	*host;			/* this conductor's name */
+	const char	*group;			/* conductor_group */
+	int		 workers;		/* worker threads */
+	bool		 automated_clean;	/* default for nodes */
+	int		 power_timeout;		/* seconds to confirm a power change */
+	int		 heartbeat_interval;	/* seconds */
+	int		 sync_power_interval;	/* seconds; 0 disables */
+	int		 sync_power_workers;	/* concurrent BMC reads */
+	int		 power_failure_max;	/* failures before maintenance */
+	bool		 force_power_state;	/* re-apply recorded state (Ironic's default) */
+};
+
+int	 conductor_start(const struct cond_conf *conf, char *err, size_t len);
+/* Stops taking work, finishes what runs, releases what it holds. */
+void	 conductor_stop(void);
+const char *conductor_host(void);
+bool	 conductor_idle(void);
+
+/* Node-level operations; node is the stored object (not consumed). */
+int	 cond_provision(json_t *node, const char *verb, json_t *body, int minor,
+	    struct ierr *e);
+int	 cond_power(json_t *node, const char *target, int timeout, struct ierr *e);
+int	 cond_maintenance(json_t *node, bool on, const char *reason, struct ierr *e);
+int	 cond_boot_device_set(json_t *node, const char *dev, bool persistent,
+	    struct ierr *e);
+json_t	*cond_boot_device_get(json_t *node, struct ierr *e);
+json_t	*cond_boot_devices_supported(json_t *node, struct ierr *e);
+json_t	*cond_validate(json_t *node);
+/* Saves an updated node (after PATCH) under its lock. */
+int	 cond_update_node(json_t *updated, struct ierr *e);
+int	 cond_delete_node(json_t *node, struct ierr *e);
+
+/* Fills interface fields left null with the hardware type's defaults and
+ * checks the given ones; 400 on a bad driver or interface. */
+int	 cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e);
+
+/* Moves a node through the state machine and records it (lock held). */
+int	 cond_transition(json_t *node, const char *event, const char *last_error);
+
+#endif

@@ -1,0 +1,248 @@
+#include "fsm.h"
+
+#include <string.h>
+
+const struct fsm_state fsm_states[] = {
+	{ "enroll", FSM_STABLE, NULL },
+	{ "verifying", FSM_ACTIVE, "manageable" },
+	{ "manageable", FSM_STABLE, NULL },
+	{ "inspecting", FSM_ACTIVE, "manageable" },
+	{ "inspect wait", FSM_WAIT, "manageable" },
+	{ "inspect failed", FSM_FAILED, "manageable" },
+	{ "cleaning", FSM_ACTIVE, "available" },
+	{ "clean wait", FSM_WAIT, "available" },
+	{ "clean failed", FSM_FAILED, "available" },
+	{ "available", FSM_STABLE, NULL },
+	{ "deploying", FSM_ACTIVE, "active" },
+	{ "wait call-back", FSM_WAIT, "active" },
+	{ "deploy failed", FSM_FAILED, "active" },
+	{ "active", FSM_STABLE, NULL },
+	{ "deleting", FSM_ACTIVE, "available" },
+	{ "error", FSM_FAILED, NULL },
+	{ "adopting", FSM_ACTIVE, "active" },
+	{ "adopt failed", FSM_FAILED, "active" },
+	{ "rescuing", FSM_ACTIVE, "rescue" },
+	{ "rescue wait", FSM_WAIT, "rescue" },
+	{ "rescue failed", FSM_FAILED, "rescue" },
+	{ "rescue", FSM_STABLE, NULL },
+	{ "unrescuing", FSM_ACTIVE, "active" },
+	{ "unrescue failed", FSM_FAILED, "active" },
+	{ NULL, FSM_STABLE, NULL },
+};
+
+const struct fsm_transition fsm_transitions[] = {
+	{ "enroll", "manage", "verifying", NULL },
+	{ "verifying", "done", "manageable", NULL },
+	{ "verifying", "fail", "enroll", NULL },
+
+	{ "manageable", "provide", "cleaning", "available" },
+	{ "manageable", "clean", "cleaning", "manageable" },
+	{ "manageable", "inspect", "inspecting", NULL },
+	{ "manageable", "adopt", "adopting", NULL },
+
+	{ "inspecting", "done", "manageable", NULL },
+	{ "inspecting", "wait", "inspect wait", NULL },
+	{ "inspecting", "fail", "inspect failed", NULL },
+	{ "inspect wait", "resume", "inspecting", NULL },
+	{ "inspect wait", "done", "manageable", NULL },
+	{ "inspect wait", "fail", "inspect failed", NULL },
+	{ "inspect wait", "abort", "inspect failed", NULL },
+	{ "inspect failed", "manage", "manageable", NULL },
+	{ "inspect failed", "inspect", "inspecting", NULL },
+
+	{ "cleaning", "done", "*target", NULL },
+	{ "cleaning", "wait", "clean wait", NULL },
+	{ "cleaning", "fail", "clean failed", NULL },
+	{ "clean wait", "resume", "cleaning", NULL },
+	{ "clean wait", "fail", "clean failed", NULL },
+	{ "clean wait", "abort", "clean failed", NULL },
+	{ "clean failed", "manage", "manageable", NULL },
+
+	{ "available", "manage", "manageable", NULL },
+	{ "available", "deploy", "deploying", NULL },
+	{ "deploying", "done", "active", NULL },
+	{ "deploying", "wait", "wait call-back", NULL },
+	{ "deploying", "fail", "deploy failed", NULL },
+	{ "wait call-back", "resume", "deploying", NULL },
+	{ "wait call-back", "fail", "deploy failed", NULL },
+	{ "wait call-back", "abort", "deploy failed", NULL },
+	{ "wait call-back", "delete", "deleting", NULL },
+	{ "deploy failed", "deploy", "deploying", NULL },
+	{ "deploy failed", "rebuild", "deploying", NULL },
+	{ "deploy failed", "delete", "deleting", NULL },
+
+	{ "active", "rebuild", "deploying", NULL },
+	{ "active", "delete", "deleting", NULL },
+	{ "active", "rescue", "rescuing", NULL },
+	{ "deleting", "done", "available", NULL },
+	{ "deleting", "clean", "cleaning", "available" },
+	{ "deleting", "fail", "error", NULL },
+	{ "error", "rebuild", "deploying", NULL },
+	{ "error", "delete", "deleting", NULL },
+
+	{ "adopting", "done", "active", NULL },
+	{ "adopting", "fail", "adopt failed", NULL },
+	{ "adopt failed", "adopt", "adopting", NULL },
+	{ "adopt failed", "manage", "manageable", NULL },
+
+	{ "rescuing", "done", "rescue", NULL },
+	{ "rescuing", "wait", "rescue wait", NULL },
+	{ "rescuing", "fail", "rescue failed", NULL },
+	{ "rescue wait", "resume", "rescuing", NULL },
+	{ "rescue wait", "fail", "rescue failed", NULL },
+	{ "rescue wait", "abort", "rescue failed", NULL },
+	{ "rescue", "rescue", "rescuing", NULL },
+	{ "rescue", "unrescue", "unrescuing", NULL },
+	{ "rescue", "delete", "deleting", NULL },
+	{ "unrescuing", "done", "active", NULL },
+	{ "unrescuing", "fail", "unrescue failed", NULL },
+	{ "rescue failed", "rescue", "rescuing", NULL },
+	{ "rescue failed", "unrescue", "unrescuing", NULL },
+	{ "rescue failed", "delete", "deleting", NULL },
+	{ "unrescue failed", "rescue", "rescuing", NULL },
+	{ "unrescue failed", "unrescue", "unrescuing", NULL },
+	{ "unrescue failed", "delete", "deleting", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct fsm_verb fsm_verbs[] = {
+	{ "active", "deploy", 1 },
+	{ "deleted", "delete", 1 },
+	{ "rebuild", "rebuild", 1 },
+	{ "manage", "manage", 4 },
+	{ "provide", "provide", 4 },
+	{ "inspect", "inspect", 6 },
+	{ "abort", "abort", 13 },
+	{ "clean", "clean", 15 },
+	{ "adopt", "adopt", 17 },
+	{ "rescue", "rescue", 38 },
+	{ "unrescue", "unrescue", 38 },
+	{ "deploy", "deploy", 73 },
+	{ "undeploy", "delete", 73 },
+	{ NULL, NULL, 0 },
+};
+
+const struct fsm_state *
+fsm_state(const char *name)
+{
+	for (size_t i = 0; name != NULL && fsm_states[i].name != NULL; i++)
+		if (strcmp(fsm_states[i].name, name) == 0)
+			return &fsm_states[i];
+	return NULL;
+}
+
+const struct fsm_transition *
+fsm_find(const char *from, const char *event)
+{
+	for (size_t i = 0; from != NULL && fsm_transitions[i].from != NULL; i++)
+		if (strcmp(fsm_transitions[i].from, from) == 0 &&
+		    strcmp(fsm_transitions[i].event, event) == 0)
+			return &fsm_transitions[i];
+	return NULL;
+}
+
+const char *
+fsm_destination(const struct fsm_transition *t, const char *cur_target)
+{
+	if (strcmp(t->to, "*target") != 0)
+		return t->to;
+	/* Manual cleaning returns to manageable, automated to available. */
+	if (cur_target != NULL && strcmp(cur_target, "manageable") == 0)
+		return "manageable";
+	return "available";
+}
+
+const char *
+fsm_target(const struct fsm_transition *t, const char *to, const char *cur_target)
+{
+	const struct fsm_state *st = fsm_state(to);
+
+	if (t->target != NULL)
+		return t->target;
+	if (st == NULL || st->kind == FSM_STABLE)
+		return NULL;
+	/* Within one operation (cleaning for provide vs manual clean) the
+	 * target stays what the operation started with. */
+	if (cur_target != NULL && st->kind != FSM_STABLE &&
+	    (strcmp(to, "cleaning") == 0 || strcmp(to, "clean wait") == 0 ||
+	    strcmp(to, "clean failed") == 0))
+		return cur_target;
+	return st->target;
+}
+
+const struct fsm_verb *
+fsm_verb(const char *verb)
+{
+	for (size_t i = 0; verb != NULL && fsm_verbs[i].verb != NULL; i++)
+		if (strcmp(fsm_verbs[i].verb, verb) == 0)
+			return &fsm_verbs[i];
+	return NULL;
+}
+
+bool
+fsm_is_stable(const char *state)
+{
+	const struct fsm_state *s = fsm_state(state);
+
+	return s != NULL && s->kind == FSM_STABLE;
+}
+
+static const char *const kind_names[] = { "stable", "active", "wait", "failed" };
+
+void
+fsm_print_dot(FILE *fp)
+{
+	static const char *const shapes[] = { "box", "ellipse", "ellipse", "octagon" };
+
+	fprintf(fp, "// Generated by `ingotd --print-states dot`; do not edit.\n");
+	fprintf(fp, "digraph ingot_provision_states {\n\trankdir=LR;\n"
+	    "\tnode [fontname=\"Helvetica\", fontsize=10];\n"
+	    "\tedge [fontname=\"Helvetica\", fontsize=9];\n");
+	for (size_t i = 0; fsm_states[i].name != NULL; i++)
+		fprintf(fp, "\t\"%s\" [shape=%s%s];\n", fsm_states[i].name,
+		    shapes[fsm_states[i].kind],
+		    fsm_states[i].kind == FSM_FAILED ? ", color=red" :
+		    fsm_states[i].kind == FSM_STABLE ? ", style=bold" : "");
+	for (size_t i = 0; fsm_transitions[i].from != NULL; i++) {
+		const struct fsm_transition *t = &fsm_transitions[i];
+		if (strcmp(t->to, "*target") == 0) {
+			fprintf(fp, "\t\"%s\" -> \"available\" [label=\"%s\"];\n", t->from, t->event);
+			fprintf(fp, "\t\"%s\" -> \"manageable\" [label=\"%s (manual)\"];\n",
+			    t->from, t->event);
+		} else {
+			fprintf(fp, "\t\"%s\" -> \"%s\" [label=\"%s\"];\n", t->from, t->to, t->event);
+		}
+	}
+	fprintf(fp, "}\n");
+}
+
+void
+fsm_print_markdown(FILE *fp)
+{
+	fprintf(fp, "<!-- Generated by `ingotd --print-states markdown`; do not edit. -->\n");
+	fprintf(fp, "# Provision states\n\n");
+	fprintf(fp, "The API verbs (`PUT /v1/nodes/{node}/states/provision`, "
+	    "`{\"target\": VERB}`) and the event each one fires:\n\n");
+	fprintf(fp, "| verb | event | since microversion |\n|---|---|---|\n");
+	for (size_t i = 0; fsm_verbs[i].verb != NULL; i++)
+		fprintf(fp, "| `%s` | %s | 1.%d |\n", fsm_verbs[i].verb,
+		    fsm_verbs[i].event, fsm_verbs[i].min_minor);
+	fprintf(fp, "\nStates (kind: stable = waits for a user; active = a "
+	    "conductor works on it; wait = waits for the node; failed = an "
+	    "action failed):\n\n| state | kind | target while in it |\n|---|---|---|\n");
+	for (size_t i = 0; fsm_states[i].name != NULL; i++)
+		fprintf(fp, "| %s | %s | %s |\n", fsm_states[i].name,
+		    kind_names[fsm_states[i].kind],
+		    fsm_states[i].target ? fsm_states[i].target : "-");
+	fprintf(fp, "\nTransitions (every other state/event pair is refused "
+	    "with HTTP 400):\n\n| from | event | to |\n|---|---|---|\n");
+	for (size_t i = 0; fsm_transitions[i].from != NULL; i++)
+		fprintf(fp, "| %s | %s | %s |\n", fsm_transitions[i].from,
+		    fsm_transitions[i].event,
+		    strcmp(fsm_transitions[i].to, "*target") == 0 ?
+		    "available (after provide) or manageable (after manual clean)" :
+		    fsm_transitions[i].to);
+	fprintf(fp, "\nWhen ingotd starts, nodes it left in an *active* state "
+	    "fire `fail` (verifying goes back to enroll, deleting to error) with "
+	    "a `last_error`, and every reservation it held is released.\n");
+}

@@ -1,0 +1,56 @@
+/*
+ * Ironic's provision state machine, written once as tables: the states, the
+ * transitions and the API verbs.  Code, docs/states.md and the Graphviz
+ * diagram (ingotd --print-states dot) all come from here.
+ */
+#ifndef INGOT_FSM_H
+#define INGOT_FSM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum fsm_kind {
+	FSM_STABLE,	/* nothing happens until someone asks */
+	FSM_ACTIVE,	/* a conductor is working on the node right now */
+	FSM_WAIT,	/* waiting for the node (agent, reboot) */
+	FSM_FAILED,	/* an action failed; the user chooses what next */
+};
+
+struct fsm_state {
+	const char	*name;
+	enum fsm_kind	 kind;
+	const char	*target;	/* target_provision_state while in it */
+};
+
+struct fsm_transition {
+	const char	*from;
+	const char	*event;
+	const char	*to;		/* "*target": the node's current target */
+	const char	*target;	/* overrides the state's target, or NULL */
+};
+
+struct fsm_verb {
+	const char	*verb;		/* as in PUT /states/provision {"target"} */
+	const char	*event;
+	int		 min_minor;
+};
+
+extern const struct fsm_state fsm_states[];
+extern const struct fsm_transition fsm_transitions[];
+extern const struct fsm_verb fsm_verbs[];
+
+const struct fsm_state *fsm_state(const char *name);
+/* The transition for event in state from, or NULL when not allowed. */
+const struct fsm_transition *fsm_find(const char *from, const char *event);
+/* Resolves where a transition leads, given the node's current target. */
+const char *fsm_destination(const struct fsm_transition *t, const char *cur_target);
+/* The target to record on entering state "to" through t. */
+const char *fsm_target(const struct fsm_transition *t, const char *to,
+	    const char *cur_target);
+const struct fsm_verb *fsm_verb(const char *verb);
+bool	fsm_is_stable(const char *state);
+
+void	fsm_print_dot(FILE *fp);
+void	fsm_print_markdown(FILE *fp);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * ingotd's configuration: one table of options drives the INI parser,
+ * the command-line flags, the defaults and the example file
+ * (etc/ingotd.conf.example is `ingotd --print-example-config`).
+ */
+#include "config.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct config cfg;
+
+enum opt_type { OT_STR, OT_INT, OT_BOOL };
+
+struct option_def {
+	const char	*section;
+	const char	*key;
+	enum opt_type	 type;
+	size_t		 offset;
+	long		 min, max;
+	const char	*dflt;
+	const char	*help;
+};
+
+#define O(f) offsetof(struct config, f)
+
+static const struct option_def options[] = {
+	{ "api", "listen", OT_STR, O(listen), 0, 0, "127.0.0.1:6385",
+	  "Address and port of the REST API (IPv4 HOST:PORT)." },
+	{ "api", "public_url", OT_STR, O(public_url), 0, 0, "",
+	  "Base URL put in links; empty: taken from each request's Host header." },
+	{ "api", "threads", OT_INT, O(api_threads), 1, 256, "4",
+	  "HTTP worker threads." },
+	{ "api", "max_body_size", OT_INT, O(max_body), 1024, 1L << 30, "1048576",
+	  "Largest accepted request body in bytes; larger ones get HTTP 413." },
+	{ "api", "connection_limit", OT_INT, O(conn_limit), 1, 1000000, "1024",
+	  "Most concurrent client connections." },
+	{ "api", "per_ip_connection_limit", OT_INT, O(per_ip_limit), 0, 1000000, "0",
+	  "Most concurrent connections from one address (0: no limit)." },
+	{ "database", "path", OT_STR, O(db_path), 0, 0, "/var/lib/ingot/ingot.db",
+	  "SQLite database file; created and migrated at start." },
+	{ "conductor", "host", OT_STR, O(host), 0, 0, "",
+	  "This conductor's name (used for node locks); empty: the hostname." },
+	{ "conductor", "group", OT_STR, O(group), 0, 0, "",
+	  "Conductor group this conductor serves." },
+	{ "conductor", "workers", OT_INT, O(workers), 1, 1024, "8",
+	  "Worker threads running node tasks." },
+	{ "conductor", "automated_clean", OT_BOOL, O(automated_clean), 0, 1, "true",
+	  "Clean nodes when they are provided and after undeploy (nodes may override)." },
+	{ "conductor", "power_timeout", OT_INT, O(power_timeout), 1, 3600, "30",
+	  "Seconds to wait for a power change to be confirmed." },
+	{ "conductor", "heartbeat_interval", OT_INT, O(heartbeat_interval), 1, 3600, "10",
+	  "Seconds between conductor heartbeats in the database." },
+	{ "conductor", "sync_power_state_interval", OT_INT, O(sync_power_interval), 0,
+	  86400, "60", "Seconds between power state syncs (0: off)." },
+	{ "conductor", "sync_power_state_workers", OT_INT, O(sync_power_workers), 1,
+	  1024, "32", "BMCs read at once during a power state sync." },
+	{ "conductor", "power_state_sync_max_retries", OT_INT, O(power_failure_max), 1,
+	  100, "3", "Failed BMC reads in a row before a node gets a power failure fault." },
+	{ "conductor", "force_power_state_during_sync", OT_BOOL, O(force_power_state),
+	  0, 1, "true", "Re-apply the recorded power state when the BMC reports "
+	  "another (false: record what the BMC says)." },
+	{ "log", "file", OT_STR, O(log_file), 0, 0, "-",
+	  "Log file; - for standard error." },
+	{ "log", "level", OT_STR, O(log_level), 0, 0, "info",
+	  "debug, info, warning or error." },
+	{ NULL, NULL, OT_STR, 0, 0, 0, NULL, NULL },
+};
+
+static int
+set_option(const struct option_def *o, const char *value, char *err, size_t len)
+{
+	char *p = (char *)&cfg + o->offset;
+	long v;
+
+	switch (o->type) {
+	case OT_STR:
+		free(*(char **)p);
+		*(char **)p = util_strdup(value);
+		return 0;
+	case OT_INT:
+		if (!util_parse_int(value, o->min, o->max, &v)) {
+			snprintf(err, len, "[%s] %s: '%s' is not a whole number from %ld "
+			    "to %ld", o->section, o->key, value, o->min, o->max);
+			return -1;
+		}
+		*(int *)p = (int)v;
+		return 0;
+	case OT_BOOL:
+		if (strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+		    strcasecmp(value, "yes") == 0 || strcasecmp(value, "on") == 0) {
+			*(bool *)p = true;
+		} else if (strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+		    strcasecmp(value, "no") == 0 || strcasecmp(value, "off") == 0) {
+			*(bool *)p = false;
+		} else {
+			snprintf(err, len, "[%s] %s: '%s' is not true or false",
+			    o->section, o->key, value);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+void
+config_defaults(void)
+{
+	char err[256];
+
+	for (const struct option_def *o = options; o->key != NULL; o++)
+		if (set_option(o, o->dflt, err, sizeof(err)) != 0)
+			abort();
+}
+
+int
+config_set(const char *section, const char *key, const char *value, char *err,
+    size_t len)
+{
+	for (const struct option_def *o = options; o->key != NULL; o++)
+		if (strcmp(o->section, section) == 0 && strcmp(o->key, key) == 0)
+			return set_option(o, value, err, len);
+	snprintf(err, len, "unknown option [%s] %s", section, key);
+	return -1;
+}
+
+struct parse_ctx {
+	char	err[512];
+	int	(*section_hook)(const char *, const char *, const char *, char *, size_t);
+};
+
+static int
+on_ini(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *ctx = user;
+
+	if (strncmp(section, "switch:", 7) == 0 && ctx->section_hook != NULL)
+		return ctx->section_hook(section + 7, key, value, ctx->err,
+		    sizeof(ctx->err)) == 0;
+	return config_set(section, key, value, ctx->err, sizeof(ctx->err)) == 0;
+}
+
+int
+config_load(const char *path, int (*switch_hook)(const char *, const char *,
+    const char *, char *, size_t), char *err, size_t len)
+{
+	struct parse_ctx ctx = { .section_hook = switch_hook };
+	int line = ini_parse(path, on_ini, &ctx);
+
+	if (line == -1) {
+		snprintf(err, len, "cannot read config file %s", path);
+		return -1;
+	}
+	if (line != 0) {
+		snprintf(err, len, "%s:%d: %s", path, line,
+		    ctx.err[0] ? ctx.err : "syntax error");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_print_example(FILE *fp)
+{
+	const char *section = "";
+
+	fprintf(fp, "# ingotd configuration; generated by `ingotd "
+	    "--print-example-config`.\n# Every option is shown with its default. "
+	    "Command-line flags override this file.\n");
+	for (const struct option_def *o = options; o->key != NULL; o++) {
+		if (strcmp(section, o->section) != 0) {
+			fprintf(fp, "\n[%s]\n", o->section);
+			section = o->section;
+		}
+		fprintf(fp, "# %s\n#%s = %s\n", o->help, o->key, o->dflt);
+	}
+	fprintf(fp, "\n# Switches whose ports Ingot moves between VLANs are declared "
+	    "as [switch:NAME]\n# sections; see docs/switches.md.\n");
+}
+
+void
+config_free(void)
+{
+	for (const struct option_def *o = options; o->key != NULL; o++) {
+		if (o->type == OT_STR) {
+			char **p = (char **)((char *)&cfg + o->offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}

@@ -1,0 +1,41 @@
+#ifndef INGOT_CONFIG_H
+#define INGOT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+	char	*listen;
+	char	*public_url;
+	int	 api_threads;
+	int	 max_body;
+	int	 conn_limit;
+	int	 per_ip_limit;
+	char	*db_path;
+	char	*host;
+	char	*group;
+	int	 workers;
+	bool	 automated_clean;
+	int	 power_timeout;
+	int	 heartbeat_interval;
+	int	 sync_power_interval;
+	int	 sync_power_workers;
+	int	 power_failure_max;
+	bool	 force_power_state;
+	char	*log_file;
+	char	*log_level;
+};
+
+extern struct config cfg;
+
+void	config_defaults(void);
+int	config_set(const char *section, const char *key, const char *value,
+	    char *err, size_t len);
+/* Loads an INI file; [switch:NAME] sections go to switch_hook (may be NULL). */
+int	config_load(const char *path, int (*switch_hook)(const char *, const char *,
+	    const char *, char *, size_t), char *err, size_t len);
+void	config_print_example(FILE *fp);
+void	config_free(void);
+
+#endif

@@ -1,0 +1,159 @@
+/* ingotd: the REST API, the conductor and the network manager in one process. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "conductor.h"
+#include "config.h"
+#include "fsm.h"
+#include "log.h"
+#include "store.h"
+
+#define INGOT_VERSION "0.1.0"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: ingotd [--config FILE] [--listen HOST:PORT] [--db PATH]\n"
+	    "              [--log-file FILE] [--log-level LEVEL] [--host NAME] [--workers N]\n"
+	    "       ingotd --check-config [--config FILE]\n"
+	    "       ingotd --print-example-config | --print-states dot|markdown | --version\n");
+}
+
+static int
+die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "ingotd: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "log-file", required_argument, NULL, 'L' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "print-example-config", no_argument, NULL, 'E' },
+		{ "print-states", required_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct override { const char *sec, *key, *val; } overrides[16];
+	int nover = 0, ch;
+	const char *config_path = NULL;
+	bool check_only = false;
+	char err[768];
+	enum log_level lvl;
+	sigset_t sigs;
+	int sig;
+
+	config_defaults();
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'l': overrides[nover++] = (struct override){ "api", "listen", optarg }; break;
+		case 'd': overrides[nover++] = (struct override){ "database", "path", optarg }; break;
+		case 'L': overrides[nover++] = (struct override){ "log", "file", optarg }; break;
+		case 'v': overrides[nover++] = (struct override){ "log", "level", optarg }; break;
+		case 'H': overrides[nover++] = (struct override){ "conductor", "host", optarg }; break;
+		case 'w': overrides[nover++] = (struct override){ "conductor", "workers", optarg }; break;
+		case 'C': check_only = true; break;
+		case 'E': config_print_example(stdout); return 0;
+		case 'S':
+			if (strcmp(optarg, "dot") == 0)
+				fsm_print_dot(stdout);
+			else if (strcmp(optarg, "markdown") == 0)
+				fsm_print_markdown(stdout);
+			else
+				return die("--print-states takes dot or markdown, not %s%s", optarg, "");
+			return 0;
+		case 'V': printf("ingotd %s (API 1.%d-1.%d)\n", INGOT_VERSION,
+		    API_MIN_MINOR, API_MAX_MINOR); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (nover == 16)
+			return die("too many options%s%s", "", "");
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_path != NULL && config_load(config_path, NULL, err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
+	for (int i = 0; i < nover; i++)
+		if (config_set(overrides[i].sec, overrides[i].key, overrides[i].val, err,
+		    sizeof(err)) != 0)
+			return die("bad option: %s%s", err, "");
+	if (log_parse_level(cfg.log_level, &lvl) != 0)
+		return die("bad configuration: [log] level '%s' is not one of debug, "
+		    "info, warning, error%s", cfg.log_level, "");
+	if (check_only) {
+		printf("configuration ok\n");
+		return 0;
+	}
+	log_init(cfg.log_file, lvl);
+
+	/* Signals are taken synchronously by the main thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (store_init(cfg.db_path, 0, err, sizeof(err)) != 0)
+		return die("%s%s", err, "");
+	struct cond_conf cc = {
+		.host = cfg.host, .group = cfg.group, .workers = cfg.workers,
+		.automated_clean = cfg.automated_clean,
+		.power_timeout = cfg.power_timeout,
+		.heartbeat_interval = cfg.heartbeat_interval,
+		.sync_power_interval = cfg.sync_power_interval,
+		.sync_power_workers = cfg.sync_power_workers,
+		.power_failure_max = cfg.power_failure_max,
+		.force_power_state = cfg.force_power_state,
+	};
+	if (conductor_start(&cc, err, sizeof(err)) != 0)
+		return die("%s%s", err, "");
+	struct api_conf ac = {
+		.listen = cfg.listen, .threads = cfg.api_threads,
+		.max_body = (size_t)cfg.max_body, .conn_limit = (unsigned)cfg.conn_limit,
+		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
+	};
+	if (api_start(&ac, err, sizeof(err)) != 0) {
+		conductor_stop();
+		store_shutdown();
+		return die("%s%s", err, "");
+	}
+	log_info("ingotd %s started (database %s)", INGOT_VERSION, cfg.db_path);
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart ingotd to reload its configuration");
+			continue;
+		}
+		break;
+	}
+	log_info("signal %d: stopping (finishing requests and tasks)", sig);
+	api_stop();
+	conductor_stop();
+	store_shutdown();
+	log_info("ingotd stopped");
+	config_free();
+	return 0;
+}

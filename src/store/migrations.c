@@ -1,0 +1,66 @@
+/* Numbered schema migrations; the store applies the missing ones at start,
+ * each in one transaction.  Never edit a released migration: add one. */
+#include "migrations.h"
+
+const char *const store_migrations[] = {
+	/* 1: nodes, ports, portgroups, conductors */
+	"CREATE TABLE nodes ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT UNIQUE, driver TEXT NOT NULL,"
+	" driver_info TEXT NOT NULL, driver_internal_info TEXT NOT NULL,"
+	" properties TEXT NOT NULL, instance_info TEXT NOT NULL,"
+	" instance_uuid TEXT UNIQUE, chassis_uuid TEXT, extra TEXT NOT NULL,"
+	" console_enabled INTEGER NOT NULL, maintenance INTEGER NOT NULL,"
+	" maintenance_reason TEXT, fault TEXT, power_state TEXT,"
+	" target_power_state TEXT, provision_state TEXT NOT NULL,"
+	" target_provision_state TEXT, provision_updated_at TEXT, last_error TEXT,"
+	" inspection_started_at TEXT, inspection_finished_at TEXT,"
+	" reservation TEXT, clean_step TEXT NOT NULL, deploy_step TEXT NOT NULL,"
+	" conductor_group TEXT NOT NULL, conductor TEXT, allocation_uuid TEXT,"
+	" resource_class TEXT, traits TEXT NOT NULL, raid_config TEXT NOT NULL,"
+	" target_raid_config TEXT NOT NULL, protected INTEGER NOT NULL,"
+	" protected_reason TEXT, owner TEXT, lessee TEXT, description TEXT,"
+	" automated_clean INTEGER, retired INTEGER NOT NULL, retired_reason TEXT,"
+	" network_data TEXT NOT NULL, boot_mode TEXT, secure_boot INTEGER,"
+	" bios_interface TEXT, boot_interface TEXT, console_interface TEXT,"
+	" deploy_interface TEXT, inspect_interface TEXT, management_interface TEXT,"
+	" network_interface TEXT, power_interface TEXT, raid_interface TEXT,"
+	" rescue_interface TEXT, storage_interface TEXT, vendor_interface TEXT,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX nodes_provision_state ON nodes(provision_state);"
+	"CREATE INDEX nodes_reservation ON nodes(reservation);"
+	"CREATE INDEX nodes_driver ON nodes(driver);"
+	"CREATE INDEX nodes_owner ON nodes(owner);"
+	"CREATE TABLE portgroups ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT UNIQUE, address TEXT UNIQUE,"
+	" node_uuid TEXT NOT NULL REFERENCES nodes(uuid), mode TEXT,"
+	" properties TEXT NOT NULL, standalone_ports_supported INTEGER NOT NULL,"
+	" internal_info TEXT NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX portgroups_node ON portgroups(node_uuid);"
+	"CREATE TABLE ports ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, address TEXT NOT NULL UNIQUE,"
+	" node_uuid TEXT NOT NULL REFERENCES nodes(uuid),"
+	" portgroup_uuid TEXT REFERENCES portgroups(uuid),"
+	" local_link_connection TEXT NOT NULL, pxe_enabled INTEGER NOT NULL,"
+	" physical_network TEXT, internal_info TEXT NOT NULL, extra TEXT NOT NULL,"
+	" is_smartnic INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX ports_node ON ports(node_uuid);"
+	"CREATE TABLE conductors ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" hostname TEXT NOT NULL UNIQUE, conductor_group TEXT NOT NULL,"
+	" drivers TEXT NOT NULL, online INTEGER NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);",
+
+	/* 2: node history */
+	"CREATE TABLE node_history ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, node_uuid TEXT NOT NULL,"
+	" severity TEXT NOT NULL, event_type TEXT NOT NULL, event TEXT NOT NULL,"
+	" conductor TEXT, user_id TEXT, created_at TEXT NOT NULL);"
+	"CREATE INDEX node_history_node ON node_history(node_uuid, id);",
+};
+
+const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,0 +1,850 @@
+/*
+ * SQLite backend of store.h: WAL mode, one connection per thread, prepared
+ * statements cached per connection, every multi-row change in a transaction.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "store.h"
+#include "util.h"
+
+#define STMT_CACHE 96
+
+struct stmt_entry {
+	char		*sql;
+	sqlite3_stmt	*stmt;
+};
+
+struct store {
+	sqlite3			*db;
+	struct stmt_entry	 cache[STMT_CACHE];
+	int			 ncache;
+	int			 next_evict;
+	struct store		*next;		/* all connections, for shutdown */
+};
+
+static char *db_path;
+static pthread_mutex_t conns_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct store *conns;
+static _Thread_local struct store *tl_store;
+
+static int
+open_conn(const char *path, struct store **out, char *err, size_t len)
+{
+	struct store *s = util_calloc(1, sizeof(*s));
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, len, "cannot open database %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	    "PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, len, "cannot use database %s: %s", path, msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static void
+close_conn(struct store *s)
+{
+	for (int i = 0; i < s->ncache; i++) {
+		sqlite3_finalize(s->cache[i].stmt);
+		free(s->cache[i].sql);
+	}
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* A prepared statement for sql, reset and with bindings cleared. */
+static sqlite3_stmt *
+prep(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int slot;
+
+	for (int i = 0; i < s->ncache; i++) {
+		if (strcmp(s->cache[i].sql, sql) == 0) {
+			st = s->cache[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("store: cannot prepare [%s]: %s", sql, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	if (s->ncache < STMT_CACHE) {
+		slot = s->ncache++;
+	} else {
+		slot = s->next_evict;
+		s->next_evict = (s->next_evict + 1) % STMT_CACHE;
+		sqlite3_finalize(s->cache[slot].stmt);
+		free(s->cache[slot].sql);
+	}
+	s->cache[slot].sql = util_strdup(sql);
+	s->cache[slot].stmt = st;
+	return st;
+}
+
+static int
+exec_simple(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
+}
+
+int
+store_begin(struct store *s)
+{
+	return exec_simple(s, "BEGIN IMMEDIATE");
+}
+
+int
+store_commit(struct store *s)
+{
+	return exec_simple(s, "COMMIT");
+}
+
+void
+store_rollback(struct store *s)
+{
+	exec_simple(s, "ROLLBACK");
+}
+
+int
+store_latest_version(void)
+{
+	return store_nmigrations;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = prep(s, "PRAGMA user_version");
+	int v = -1;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return v;
+}
+
+static int
+migrate(struct store *s, int max_version, char *err, size_t len)
+{
+	int cur = store_schema_version(s), target = store_nmigrations;
+	char *msg = NULL, pragma[64];
+
+	if (max_version > 0 && max_version < target)
+		target = max_version;
+	if (cur < 0) {
+		snprintf(err, len, "cannot read schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (cur > store_nmigrations) {
+		snprintf(err, len, "database schema version %d is newer than this "
+		    "ingotd (%d)", cur, store_nmigrations);
+		return -1;
+	}
+	for (int v = cur + 1; v <= target; v++) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v);
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, store_migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, len, "migration %d failed: %s", v, msg ? msg : "?");
+			sqlite3_free(msg);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("store: applied migration %d", v);
+	}
+	return 0;
+}
+
+int
+store_init(const char *path, int max_version, char *err, size_t len)
+{
+	struct store *s;
+
+	free(db_path);
+	db_path = util_strdup(path);
+	if (open_conn(path, &s, err, len) != 0)
+		return -1;
+	if (migrate(s, max_version, err, len) != 0) {
+		close_conn(s);
+		return -1;
+	}
+	/* A write probe: refuses a read-only file or directory at start. */
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, len, "database %s is not writable: %s", path,
+		    sqlite3_errmsg(s->db));
+		close_conn(s);
+		return -1;
+	}
+	pthread_mutex_lock(&conns_mtx);
+	s->next = conns;
+	conns = s;
+	pthread_mutex_unlock(&conns_mtx);
+	tl_store = s;
+	return 0;
+}
+
+struct store *
+store_thread(void)
+{
+	char err[256];
+	struct store *s;
+
+	if (tl_store != NULL)
+		return tl_store;
+	if (open_conn(db_path, &s, err, sizeof(err)) != 0)
+		fatalx("store: %s", err);
+	pthread_mutex_lock(&conns_mtx);
+	s->next = conns;
+	conns = s;
+	pthread_mutex_unlock(&conns_mtx);
+	tl_store = s;
+	return s;
+}
+
+void
+store_thread_release(void)
+{
+	struct store **pp;
+
+	if (tl_store == NULL)
+		return;
+	pthread_mutex_lock(&conns_mtx);
+	for (pp = &conns; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == tl_store) {
+			*pp = tl_store->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&conns_mtx);
+	close_conn(tl_store);
+	tl_store = NULL;
+}
+
+void
+store_shutdown(void)
+{
+	pthread_mutex_lock(&conns_mtx);
+	while (conns != NULL) {
+		struct store *n = conns->next;
+		close_conn(conns);
+		conns = n;
+	}
+	pthread_mutex_unlock(&conns_mtx);
+	tl_store = NULL;
+	free(db_path);
+	db_path = NULL;
+}
+
+/* Binds a JSON value to parameter i according to the field type. */
+static void
+bind_value(sqlite3_stmt *st, int i, const struct field *f, json_t *v)
+{
+	char *txt;
+
+	if (v == NULL || json_is_null(v)) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	switch (f->type) {
+	case FT_STRING:
+	case FT_TIME:
+		if (json_is_string(v))
+			sqlite3_bind_text(st, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, i);
+		break;
+	case FT_BOOL:
+		sqlite3_bind_int(st, i, json_is_true(v));
+		break;
+	case FT_INT:
+		sqlite3_bind_int64(st, i, json_integer_value(v));
+		break;
+	case FT_OBJECT:
+	case FT_LIST:
+		txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		sqlite3_bind_text(st, i, txt ? txt : "null", -1, SQLITE_TRANSIENT);
+		free(txt);
+		break;
+	}
+}
+
+static json_t *
+column_value(sqlite3_stmt *st, int i, const struct field *f)
+{
+	const char *txt;
+	json_t *v;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	switch (f->type) {
+	case FT_STRING:
+	case FT_TIME:
+		return json_string((const char *)sqlite3_column_text(st, i));
+	case FT_BOOL:
+		return json_boolean(sqlite3_column_int(st, i));
+	case FT_INT:
+		return json_integer(sqlite3_column_int64(st, i));
+	case FT_OBJECT:
+	case FT_LIST:
+		txt = (const char *)sqlite3_column_text(st, i);
+		v = json_loads(txt, JSON_DECODE_ANY, NULL);
+		return v ? v : json_null();
+	}
+	return json_null();
+}
+
+static json_t *
+row_to_json(sqlite3_stmt *st, const struct resource *r)
+{
+	json_t *o = json_object();
+
+	/* column 0 is the internal id */
+	for (size_t i = 0; i < r->nfields; i++)
+		json_object_set_new(o, r->fields[i].name,
+		    column_value(st, (int)i + 1, &r->fields[i]));
+	return o;
+}
+
+static void
+append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s", s);
+}
+
+static void
+column_list(const struct resource *r, char *buf, size_t len)
+{
+	append(buf, len, "id");
+	for (size_t i = 0; i < r->nfields; i++) {
+		append(buf, len, ",");
+		append(buf, len, r->fields[i].name);
+	}
+}
+
+static int
+dup_field(struct store *s, const struct resource *r, char *err, size_t len)
+{
+	const char *msg = sqlite3_errmsg(s->db);
+	const char *dot;
+
+	/* "UNIQUE constraint failed: nodes.name" */
+	if (strstr(msg, "UNIQUE") == NULL)
+		return 0;
+	dot = strrchr(msg, '.');
+	snprintf(err, len, "%s", dot ? dot + 1 : r->kind);
+	return 1;
+}
+
+int
+store_create(struct store *s, const struct resource *r, json_t *obj, char *err,
+    size_t len)
+{
+	char sql[4096] = "";
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (", r->plural);
+	for (size_t i = 0; i < r->nfields; i++) {
+		append(sql, sizeof(sql), i ? "," : "");
+		append(sql, sizeof(sql), r->fields[i].name);
+	}
+	append(sql, sizeof(sql), ") VALUES (");
+	for (size_t i = 0; i < r->nfields; i++)
+		append(sql, sizeof(sql), i ? ",?" : "?");
+	append(sql, sizeof(sql), ")");
+	if ((st = prep(s, sql)) == NULL) {
+		snprintf(err, len, "database error");
+		return STORE_ERR;
+	}
+	for (size_t i = 0; i < r->nfields; i++)
+		bind_value(st, (int)i + 1, &r->fields[i],
+		    json_object_get(obj, r->fields[i].name));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if (rc == SQLITE_CONSTRAINT && dup_field(s, r, err, len))
+		return STORE_DUP;
+	snprintf(err, len, "database error: %s", sqlite3_errmsg(s->db));
+	return STORE_ERR;
+}
+
+json_t *
+store_get(struct store *s, const struct resource *r, const char *field,
+    const char *value)
+{
+	char sql[2048] = "SELECT ";
+	sqlite3_stmt *st;
+	json_t *o = NULL;
+
+	if (model_field(r, field) == NULL || value == NULL)
+		return NULL;
+	column_list(r, sql, sizeof(sql));
+	append(sql, sizeof(sql), " FROM ");
+	append(sql, sizeof(sql), r->plural);
+	append(sql, sizeof(sql), " WHERE ");
+	append(sql, sizeof(sql), field);
+	append(sql, sizeof(sql), " = ?");
+	if ((st = prep(s, sql)) == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = row_to_json(st, r);
+	sqlite3_reset(st);
+	return o;
+}
+
+/* Builds WHERE (filters and marker) and ORDER BY; binds afterwards. */
+static int
+build_query(struct store *s, const struct resource *r, const struct store_query *q,
+    char *sql, size_t sqllen, sqlite3_int64 *marker_id, json_t **marker_val,
+    char *err, size_t len)
+{
+	const struct field *sk = NULL;
+	int nw = 0;
+
+	*marker_id = -1;
+	*marker_val = NULL;
+	if (q->sort_key != NULL && strcmp(q->sort_key, "id") != 0) {
+		sk = model_field(r, q->sort_key);
+		if (sk == NULL || !(sk->flags & F_SORT)) {
+			snprintf(err, len, "The sort_key value \"%s\" is an invalid field "
+			    "for sorting", q->sort_key);
+			return -1;
+		}
+	}
+	if (q->marker != NULL) {
+		json_t *m = store_get(s, r, "uuid", q->marker);
+		sqlite3_stmt *st;
+		char idsql[256];
+
+		if (m == NULL) {
+			snprintf(err, len, "Marker %s could not be found.", q->marker);
+			return -1;
+		}
+		snprintf(idsql, sizeof(idsql), "SELECT id FROM %s WHERE uuid = ?", r->plural);
+		if ((st = prep(s, idsql)) != NULL) {
+			sqlite3_bind_text(st, 1, q->marker, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				*marker_id = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+		}
+		if (sk != NULL)
+			*marker_val = json_incref(json_object_get(m, sk->name));
+		json_decref(m);
+	}
+	for (int i = 0; i < q->nfilters; i++) {
+		const struct store_filter *f = &q->filters[i];
+		if (model_field(r, f->field) == NULL) {
+			snprintf(err, len, "unknown filter %s", f->field);
+			json_decref(*marker_val);
+			return -1;
+		}
+		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
+		append(sql, sqllen, f->field);
+		append(sql, sqllen, f->op == SO_EQ ? " = ?" :
+		    f->op == SO_NULL ? " IS NULL" : " IS NOT NULL");
+	}
+	if (*marker_id >= 0) {
+		const char *cmp = q->desc ? "<" : ">";
+		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
+		if (sk == NULL) {
+			append(sql, sqllen, "id ");
+			append(sql, sqllen, cmp);
+			append(sql, sqllen, " ?");
+		} else {
+			/* (key, id) after the marker's, nulls first */
+			char buf[512];
+			snprintf(buf, sizeof(buf), "((%1$s %2$s ?) OR (%1$s IS ? AND id %2$s ?)"
+			    " OR (? IS NULL AND %1$s IS NOT NULL))", sk->name, cmp);
+			append(sql, sqllen, buf);
+		}
+	}
+	if (sk != NULL) {
+		append(sql, sqllen, " ORDER BY ");
+		append(sql, sqllen, sk->name);
+		append(sql, sqllen, q->desc ? " DESC, id DESC" : " ASC, id ASC");
+	} else {
+		append(sql, sqllen, q->desc ? " ORDER BY id DESC" : " ORDER BY id ASC");
+	}
+	return 0;
+}
+
+static int
+bind_query(sqlite3_stmt *st, const struct resource *r, const struct store_query *q,
+    sqlite3_int64 marker_id, json_t *marker_val)
+{
+	int b = 1;
+
+	for (int i = 0; i < q->nfilters; i++) {
+		if (q->filters[i].op != SO_EQ)
+			continue;
+		bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);
+	}
+	if (marker_id >= 0) {
+		if (q->sort_key != NULL && strcmp(q->sort_key, "id") != 0) {
+			const struct field *sk = model_field(r, q->sort_key);
+			bind_value(st, b++, sk, marker_val);
+			bind_value(st, b++, sk, marker_val);
+			sqlite3_bind_int64(st, b++, marker_id);
+			bind_value(st, b++, sk, marker_val);
+		} else {
+			sqlite3_bind_int64(st, b++, marker_id);
+		}
+	}
+	return b;
+}
+
+json_t *
+store_list(struct store *s, const struct resource *r, const struct store_query *q,
+    char *err, size_t len)
+{
+	char sql[4096] = "SELECT ";
+	sqlite3_int64 marker_id;
+	json_t *marker_val, *out;
+	sqlite3_stmt *st;
+	int b, rc;
+
+	column_list(r, sql, sizeof(sql));
+	append(sql, sizeof(sql), " FROM ");
+	append(sql, sizeof(sql), r->plural);
+	if (build_query(s, r, q, sql, sizeof(sql), &marker_id, &marker_val, err, len) != 0)
+		return NULL;
+	if (q->limit > 0)
+		append(sql, sizeof(sql), " LIMIT ?");
+	if ((st = prep(s, sql)) == NULL) {
+		json_decref(marker_val);
+		snprintf(err, len, "database error");
+		return NULL;
+	}
+	b = bind_query(st, r, q, marker_id, marker_val);
+	json_decref(marker_val);
+	if (q->limit > 0)
+		sqlite3_bind_int64(st, b, q->limit);
+	out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, row_to_json(st, r));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, len, "database error: %s", sqlite3_errmsg(s->db));
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+long
+store_count(struct store *s, const struct resource *r, const struct store_query *q)
+{
+	char sql[2048], err[128];
+	struct store_query cq = *q;
+	sqlite3_int64 mid;
+	json_t *mval;
+	sqlite3_stmt *st;
+	long n = -1;
+
+	cq.marker = NULL;
+	cq.sort_key = NULL;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", r->plural);
+	if (build_query(s, r, &cq, sql, sizeof(sql), &mid, &mval, err, sizeof(err)) != 0)
+		return -1;
+	if ((st = prep(s, sql)) == NULL)
+		return -1;
+	bind_query(st, r, &cq, -1, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_update(struct store *s, const struct resource *r, json_t *obj, char *err,
+    size_t len)
+{
+	char sql[4096];
+	sqlite3_stmt *st;
+	int b = 1, rc;
+
+	snprintf(sql, sizeof(sql), "UPDATE %s SET ", r->plural);
+	for (size_t i = 0, n = 0; i < r->nfields; i++) {
+		const char *name = r->fields[i].name;
+		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0)
+			continue;
+		append(sql, sizeof(sql), n++ ? "," : "");
+		append(sql, sizeof(sql), name);
+		append(sql, sizeof(sql), "=?");
+	}
+	append(sql, sizeof(sql), " WHERE uuid = ?");
+	if ((st = prep(s, sql)) == NULL) {
+		snprintf(err, len, "database error");
+		return STORE_ERR;
+	}
+	for (size_t i = 0; i < r->nfields; i++) {
+		const char *name = r->fields[i].name;
+		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0)
+			continue;
+		bind_value(st, b++, &r->fields[i], json_object_get(obj, name));
+	}
+	bind_value(st, b, model_field(r, "uuid"), json_object_get(obj, "uuid"));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOTFOUND;
+	if (rc == SQLITE_CONSTRAINT && dup_field(s, r, err, len))
+		return STORE_DUP;
+	snprintf(err, len, "database error: %s", sqlite3_errmsg(s->db));
+	return STORE_ERR;
+}
+
+static int
+exec_bind1(struct store *s, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+	if (b != NULL)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_error("store: [%s] failed: %s", sql, sqlite3_errmsg(s->db));
+		return STORE_ERR;
+	}
+	return sqlite3_changes(s->db);
+}
+
+int
+store_delete(struct store *s, const struct resource *r, const char *uuid)
+{
+	char sql[256];
+	int n;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE uuid = ?", r->plural);
+	n = exec_bind1(s, sql, uuid, NULL);
+	return n < 0 ? STORE_ERR : n == 0 ? STORE_NOTFOUND : STORE_OK;
+}
+
+int
+store_delete_node(struct store *s, const char *uuid)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM ports WHERE node_uuid = ?",
+		"DELETE FROM portgroups WHERE node_uuid = ?",
+		"DELETE FROM node_history WHERE node_uuid = ?",
+	};
+	int n;
+
+	if (store_begin(s) != 0)
+		return STORE_ERR;
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		if (exec_bind1(s, sqls[i], uuid, NULL) < 0) {
+			store_rollback(s);
+			return STORE_ERR;
+		}
+	}
+	n = exec_bind1(s, "DELETE FROM nodes WHERE uuid = ?", uuid, NULL);
+	if (n <= 0) {
+		store_rollback(s);
+		return n == 0 ? STORE_NOTFOUND : STORE_ERR;
+	}
+	return store_commit(s) == 0 ? STORE_OK : STORE_ERR;
+}
+
+int
+store_node_reserve(struct store *s, const char *uuid, const char *holder)
+{
+	int n = exec_bind1(s, "UPDATE nodes SET reservation = ?2 WHERE uuid = ?1 "
+	    "AND reservation IS NULL", uuid, holder);
+	json_t *node;
+
+	if (n < 0)
+		return STORE_ERR;
+	if (n == 1)
+		return STORE_OK;
+	if ((node = store_get(s, &model_node, "uuid", uuid)) == NULL)
+		return STORE_NOTFOUND;
+	json_decref(node);
+	return STORE_LOCKED;
+}
+
+int
+store_node_release(struct store *s, const char *uuid, const char *holder)
+{
+	int n = exec_bind1(s, "UPDATE nodes SET reservation = NULL WHERE uuid = ?1 "
+	    "AND reservation = ?2", uuid, holder);
+
+	return n == 1 ? STORE_OK : n == 0 ? STORE_NOTFOUND : STORE_ERR;
+}
+
+int
+store_release_all(struct store *s, const char *holder)
+{
+	int n = exec_bind1(s, "UPDATE nodes SET reservation = NULL WHERE "
+	    "reservation = ?", holder, NULL);
+
+	return n < 0 ? STORE_ERR : n;
+}
+
+int
+store_history_add(struct store *s, const char *node_uuid, const char *severity,
+    const char *event_type, const char *event, const char *conductor,
+    const char *user)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO node_history (uuid, node_uuid, "
+	    "severity, event_type, event, conductor, user_id, created_at) "
+	    "VALUES (?,?,?,?,?,?,?,?)");
+	char uuid[UUID_STR_LEN], now[40];
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	util_uuid_new(uuid);
+	util_now_iso(now);
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, node_uuid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, severity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, event_type, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, event, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, conductor, -1, SQLITE_TRANSIENT);
+	if (user != NULL)
+		sqlite3_bind_text(st, 7, user, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
+}
+
+static json_t *
+text_or_null(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? json_string((const char *)t) : json_null();
+}
+
+json_t *
+store_history_list(struct store *s, const char *node_uuid)
+{
+	sqlite3_stmt *st = prep(s, "SELECT uuid, created_at, severity, event_type, "
+	    "event, conductor, user_id FROM node_history WHERE node_uuid = ? "
+	    "ORDER BY id");
+	static const char *const keys[] = { "uuid", "created_at", "severity",
+	    "event_type", "event", "conductor", "user" };
+	json_t *out;
+
+	if (st == NULL)
+		return NULL;
+	out = json_array();
+	sqlite3_bind_text(st, 1, node_uuid, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *e = json_object();
+		for (int i = 0; i < 7; i++)
+			json_object_set_new(e, keys[i], text_or_null(st, i));
+		json_array_append_new(out, e);
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+int
+store_conductor_register(struct store *s, const char *hostname, const char *group,
+    json_t *drivers)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO conductors (hostname, "
+	    "conductor_group, drivers, online, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, 1, ?4, ?4) ON CONFLICT(hostname) DO UPDATE SET "
+	    "conductor_group = ?2, drivers = ?3, online = 1, updated_at = ?4");
+	char now[40], *d;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	util_now_iso(now);
+	d = json_dumps(drivers, JSON_COMPACT);
+	sqlite3_bind_text(st, 1, hostname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, group ? group : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, d ? d : "[]", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+	free(d);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
+}
+
+int
+store_conductor_heartbeat(struct store *s, const char *hostname)
+{
+	char now[40];
+
+	util_now_iso(now);
+	return exec_bind1(s, "UPDATE conductors SET updated_at = ?2, online = 1 "
+	    "WHERE hostname = ?1", hostname, now) < 0 ? STORE_ERR : STORE_OK;
+}
+
+int
+store_conductor_offline(struct store *s, const char *hostname)
+{
+	return exec_bind1(s, "UPDATE conductors SET online = 0 WHERE hostname = ?",
+	    hostname, NULL) < 0 ? STORE_ERR : STORE_OK;
+}
+
+json_t *
+store_conductor_list(struct store *s)
+{
+	sqlite3_stmt *st = prep(s, "SELECT hostname, conductor_group, drivers, "
+	    "online, created_at, updated_at FROM conductors ORDER BY id");
+	json_t *out;
+
+	if (st == NULL)
+		return NULL;
+	out = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *c = json_object();
+		json_t *d = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+		json_object_set_new(c, "hostname", text_or_null(st, 0));
+		json_object_set_new(c, "conductor_group", text_or_null(st, 1));
+		json_object_set_new(c, "drivers", d ? d : json_array());
+		json_object_set_new(c, "alive", json_boolean(sqlite3_column_int(st, 3)));
+		json_object_set_new(c, "created_at", text_or_null(st, 4));
+		json_object_set_new(c, "updated_at", text_or_null(st, 5));
+		json_array_append_new(out, c);
+	}
+	sqlite3_reset(st);
+	return out;
+}

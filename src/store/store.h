@@ -1,0 +1,93 @@
+/*
+ * The store: Ingot's only door to its database.  Nothing above this header
+ * knows which database is behind it (SQLite now; PostgreSQL later).
+ *
+ * Objects travel as jansson objects shaped by the field tables of
+ * src/model.  A connection belongs to one thread: store_thread() hands
+ * each thread its own.
+ */
+#ifndef INGOT_STORE_H
+#define INGOT_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "model.h"
+
+struct store;
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_ERR = -1,		/* database error; err says what */
+	STORE_DUP = -2,		/* unique constraint: err names the field */
+	STORE_NOTFOUND = -3,
+	STORE_LOCKED = -4,	/* node reserved by someone else */
+};
+
+/* Opens the database at path (created if missing), applies migrations up to
+ * the latest (or up to max_version when > 0, for tests). */
+int	store_init(const char *path, int max_version, char *err, size_t len);
+void	store_shutdown(void);
+int	store_schema_version(struct store *s);
+int	store_latest_version(void);
+/* The calling thread's connection (opened on first use). */
+struct store *store_thread(void);
+void	store_thread_release(void);
+
+int	store_begin(struct store *s);
+int	store_commit(struct store *s);
+void	store_rollback(struct store *s);
+
+/* Filters for store_list: equality on a field, or null / not null. */
+enum store_op { SO_EQ, SO_NULL, SO_NOTNULL };
+struct store_filter {
+	const char	*field;
+	enum store_op	 op;
+	json_t		*value;		/* borrowed; for SO_EQ */
+};
+#define STORE_MAX_FILTERS 16
+struct store_query {
+	struct store_filter filters[STORE_MAX_FILTERS];
+	int		 nfilters;
+	const char	*sort_key;	/* NULL: creation order */
+	bool		 desc;
+	long		 limit;		/* 0: no limit */
+	const char	*marker;	/* uuid of the last object of the previous page */
+};
+
+int	store_create(struct store *s, const struct resource *r, json_t *obj,
+	    char *err, size_t len);
+/* Looks up by a unique field ("uuid", "name", "address"); NULL if absent. */
+json_t	*store_get(struct store *s, const struct resource *r, const char *field,
+	    const char *value);
+/* Returns an array, or NULL with err set (e.g. unknown marker). */
+json_t	*store_list(struct store *s, const struct resource *r,
+	    const struct store_query *q, char *err, size_t len);
+long	store_count(struct store *s, const struct resource *r,
+	    const struct store_query *q);
+/* Writes every field of obj except the reservation. */
+int	store_update(struct store *s, const struct resource *r, json_t *obj,
+	    char *err, size_t len);
+int	store_delete(struct store *s, const struct resource *r, const char *uuid);
+/* A node with its ports, portgroups and history, in one transaction. */
+int	store_delete_node(struct store *s, const char *uuid);
+
+/* Node locks: one atomic UPDATE ... WHERE reservation IS NULL. */
+int	store_node_reserve(struct store *s, const char *uuid, const char *holder);
+int	store_node_release(struct store *s, const char *uuid, const char *holder);
+int	store_release_all(struct store *s, const char *holder);
+
+/* Node history (events). */
+int	store_history_add(struct store *s, const char *node_uuid,
+	    const char *severity, const char *event_type, const char *event,
+	    const char *conductor, const char *user);
+json_t	*store_history_list(struct store *s, const char *node_uuid);
+
+/* Conductors. */
+int	store_conductor_register(struct store *s, const char *hostname,
+	    const char *group, json_t *drivers);
+int	store_conductor_heartbeat(struct store *s, const char *hostname);
+int	store_conductor_offline(struct store *s, const char *hostname);
+json_t	*store_conductor_list(struct store *s);
+
+#endif
