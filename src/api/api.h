@@ -47,6 +47,9 @@ struct api_conf {
 };
 
 int	api_start(const struct api_conf *conf, char *err, size_t len);
+int	api_check_listen(const char *listen, char *err, size_t len);
+/* Until ready, every request gets 503 (the conductor is not up yet). */
+void	api_set_ready(bool ready);
 /* Stops accepting, lets in-flight requests finish, then stops. */
 void	api_stop(void);
 

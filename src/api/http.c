@@ -68,6 +68,9 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL },
 };
 
+static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err,
+    size_t len);
+
 struct conn_state {
 	char	*body;
 	size_t	 len;
@@ -78,6 +81,13 @@ struct conn_state {
 static struct MHD_Daemon *daemon_h;
 static struct api_conf conf;
 static atomic_int in_flight;
+static atomic_bool ready;
+
+void
+api_set_ready(bool r)
+{
+	atomic_store(&ready, r);
+}
 
 /* --- helpers for handlers --------------------------------------------- */
 
@@ -392,7 +402,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	q.body = cs->body;
 	q.body_len = cs->len;
 	set_base(&q);
-	if (cs->too_big)
+	if (!atomic_load(&ready))
+		api_error(&r, 503, "ingotd is starting or stopping; retry shortly.");
+	else if (cs->too_big)
 		api_error(&r, 413, "Request body is larger than the limit of %zu bytes.",
 		    conf.max_body);
 	else if (negotiate(&q, &r) == 0)
@@ -428,6 +440,14 @@ on_thread_end(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
 	(void)cls; (void)c; (void)socket_context; (void)toe;
+}
+
+int
+api_check_listen(const char *listen, char *err, size_t len)
+{
+	struct sockaddr_in sa;
+
+	return parse_listen(listen, &sa, err, len);
 }
 
 static int
@@ -478,7 +498,6 @@ api_start(const struct api_conf *c, char *err, size_t len)
 	    MHD_OPTION_CONNECTION_LIMIT, conf.conn_limit ? conf.conn_limit : 1024u,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, conf.per_ip_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 	    MHD_OPTION_END);
 	if (daemon_h == NULL) {
 		snprintf(err, len, "cannot listen on %s (address in use or not "

@@ -101,6 +101,8 @@ main(int argc, char **argv)
 	if (log_parse_level(cfg.log_level, &lvl) != 0)
 		return die("bad configuration: [log] level '%s' is not one of debug, "
 		    "info, warning, error%s", cfg.log_level, "");
+	if (api_check_listen(cfg.listen, err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
 	if (check_only) {
 		printf("configuration ok\n");
 		return 0;
@@ -117,6 +119,17 @@ main(int argc, char **argv)
 
 	if (store_init(cfg.db_path, 0, err, sizeof(err)) != 0)
 		return die("%s%s", err, "");
+	/* Take the port first: a second ingotd on a busy port must not touch
+	 * the nodes (recovery) of the one already running. */
+	struct api_conf ac = {
+		.listen = cfg.listen, .threads = cfg.api_threads,
+		.max_body = (size_t)cfg.max_body, .conn_limit = (unsigned)cfg.conn_limit,
+		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
+	};
+	if (api_start(&ac, err, sizeof(err)) != 0) {
+		store_shutdown();
+		return die("%s%s", err, "");
+	}
 	struct cond_conf cc = {
 		.host = cfg.host, .group = cfg.group, .workers = cfg.workers,
 		.automated_clean = cfg.automated_clean,
@@ -127,18 +140,12 @@ main(int argc, char **argv)
 		.power_failure_max = cfg.power_failure_max,
 		.force_power_state = cfg.force_power_state,
 	};
-	if (conductor_start(&cc, err, sizeof(err)) != 0)
-		return die("%s%s", err, "");
-	struct api_conf ac = {
-		.listen = cfg.listen, .threads = cfg.api_threads,
-		.max_body = (size_t)cfg.max_body, .conn_limit = (unsigned)cfg.conn_limit,
-		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
-	};
-	if (api_start(&ac, err, sizeof(err)) != 0) {
-		conductor_stop();
+	if (conductor_start(&cc, err, sizeof(err)) != 0) {
+		api_stop();
 		store_shutdown();
 		return die("%s%s", err, "");
 	}
+	api_set_ready(true);
 	log_info("ingotd %s started (database %s)", INGOT_VERSION, cfg.db_path);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -151,6 +158,7 @@ main(int argc, char **argv)
 	}
 	log_info("signal %d: stopping (finishing requests and tasks)", sig);
 	api_stop();
+	api_set_ready(false);
 	conductor_stop();
 	store_shutdown();
 	log_info("ingotd stopped");

@@ -4,13 +4,33 @@
  * read back like a real BMC.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hw.h"
 
 static const char *const fake_props[][2] = {
+	{ "fake_delay", "Seconds (may be fractional) every fake action takes; "
+	  "a test aid for watching transient states. Optional." },
 	{ NULL, NULL },
 };
+
+/* Honours driver_info.fake_delay so tests can catch nodes mid-operation. */
+static void
+fake_wait(json_t *node)
+{
+	json_t *d = json_object_get(json_object_get(node, "driver_info"), "fake_delay");
+	double secs = json_is_number(d) ? json_number_value(d) :
+	    json_is_string(d) ? atof(json_string_value(d)) : 0;
+	struct timespec ts;
+
+	if (secs <= 0 || secs > 3600)
+		return;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
 
 const struct hw_type hw_type_fake = {
 	.name = "fake-hardware",
@@ -53,7 +73,8 @@ static int
 fake_set_power(json_t *node, enum hw_power_action act, int timeout_s, char *err,
     size_t errlen)
 {
-	(void)node; (void)act; (void)timeout_s; (void)err; (void)errlen;
+	(void)act; (void)timeout_s; (void)err; (void)errlen;
+	fake_wait(node);
 	return 0;
 }
 
@@ -121,14 +142,16 @@ const struct hw_mgmt_ops hw_mgmt_fake = {
 static enum hw_step
 fake_step(json_t *node, char *err, size_t errlen)
 {
-	(void)node; (void)err; (void)errlen;
+	(void)err; (void)errlen;
+	fake_wait(node);
 	return HW_STEP_DONE;
 }
 
 static enum hw_step
 fake_clean(json_t *node, json_t *steps, char *err, size_t errlen)
 {
-	(void)node; (void)steps; (void)err; (void)errlen;
+	(void)steps; (void)err; (void)errlen;
+	fake_wait(node);
 	return HW_STEP_DONE;
 }
 

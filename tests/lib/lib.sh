@@ -36,7 +36,7 @@ ingot_start() {
 	INGOT_PORT=${INGOT_PORT:-$(free_port)}
 	INGOT_URL=http://127.0.0.1:$INGOT_PORT
 	export INGOT_URL
-	"$INGOTD" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" --log-file "$T/ingotd.log" "$@" &
+	"$INGOTD" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" --log-file "$T/ingotd.log" "$@" 2>>"$T/ingotd.stderr" &
 	INGOTD_PID=$!
 	for _ in $(seq 1 100); do
 		curl -fsS "$INGOT_URL/" >/dev/null 2>&1 && return 0
@@ -47,10 +47,13 @@ ingot_start() {
 }
 
 ingot_stop() {
+	local rc
 	[ -n "$INGOTD_PID" ] || return 0
 	kill -TERM "$INGOTD_PID" 2>/dev/null
 	wait "$INGOTD_PID" 2>/dev/null
+	rc=$?
 	INGOTD_PID=
+	expect_eq "ingotd exits 0 on SIGTERM" 0 "$rc"
 }
 
 ok() {
@@ -74,7 +77,7 @@ expect_eq() {
 api() {
 	local m=$1 p=$2 body=${3:-}
 	shift; shift; [ $# -gt 0 ] && shift
-	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$m" -H 'X-OpenStack-Ironic-API-Version: latest')
+	local args=(-sS -o "$T/api.body" -w '%{http_code}' -X "$m" -H "X-OpenStack-Ironic-API-Version: ${API_VERSION:-latest}")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	STATUS=$(curl "${args[@]}" "$@" "$INGOT_URL$p")
 	cat "$T/api.body"
@@ -91,6 +94,14 @@ wait_until() {
 }
 
 finish() {
+	ingot_stop
+	# Sanitizer reports from any ingotd this test ran fail the test.
+	if cat "$T"/*.stderr 2>/dev/null | grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:'; then
+		FAIL=$((FAIL + 1)); echo "not ok - sanitizer report:"
+		cat "$T"/*.stderr | grep -A20 -E 'Sanitizer|runtime error' | head -60 | sed 's/^/#   /'
+	else
+		PASS=$((PASS + 1)); echo "ok - no sanitizer report"
+	fi
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
