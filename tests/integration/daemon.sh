@@ -61,4 +61,6 @@ ingot_start || exit 1
 refuses "port in use refused" "cannot listen" --listen "127.0.0.1:$INGOT_PORT" --db "$T/z.db"
 ok "states as dot" bash -c "'$INGOTD' --print-states dot | grep -q 'digraph'"
 ok "states as markdown" bash -c "'$INGOTD' --print-states markdown | grep -q '| deploying |'"
+ok "docs/states.md is generated from the table" bash -c "'$INGOTD' --print-states markdown | diff -u '$INGOT_SRC/docs/states.md' -"
+ok "docs/states.dot is generated from the table" bash -c "'$INGOTD' --print-states dot | diff -u '$INGOT_SRC/docs/states.dot' -"
 finish

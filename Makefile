@@ -1,0 +1,19 @@
+# Thin wrapper over Meson/ninja and the project scripts.
+.PHONY: all demo test test-asan bench clean docs
+all:
+	@[ -f build/build.ninja ] || meson setup build
+	ninja -C build
+demo:
+	bash scripts/demo
+test:
+	bash tests/run
+test-asan:
+	bash tests/run --asan
+bench:
+	bash bench/run
+docs: all
+	./build/src/daemon/ingotd --print-states markdown > docs/states.md
+	./build/src/daemon/ingotd --print-states dot > docs/states.dot
+	./build/src/daemon/ingotd --print-example-config > etc/ingotd.conf.example
+clean:
+	rm -rf build build-asan
