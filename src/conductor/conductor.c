@@ -10,6 +10,7 @@
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
+#include "power_sync.h"
 #include "store.h"
 #include "util.h"
 
@@ -906,19 +907,36 @@ static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
 static void *
 periodic_main(void *arg)
 {
+	double next_beat = util_mono_now(), next_sync;
 	struct timespec ts;
 
 	(void)arg;
+	next_sync = util_mono_now() + (conf.sync_power_interval > 0 ?
+	    conf.sync_power_interval : 0);
 	pthread_mutex_lock(&per_mtx);
 	while (!q_stopping) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += conf.heartbeat_interval > 0 ? conf.heartbeat_interval : 10;
-		pthread_cond_timedwait(&per_cv, &per_mtx, &ts);
+		double now = util_mono_now();
+
+		pthread_mutex_unlock(&per_mtx);
+		if (now >= next_beat) {
+			store_conductor_heartbeat(store_thread(), host);
+			next_beat = now + (conf.heartbeat_interval > 0 ?
+			    conf.heartbeat_interval : 10);
+		}
+		if (conf.sync_power_interval > 0 && now >= next_sync) {
+			power_sync_run(NULL);
+			next_sync = util_mono_now() + conf.sync_power_interval;
+		}
+		pthread_mutex_lock(&per_mtx);
 		if (q_stopping)
 			break;
-		pthread_mutex_unlock(&per_mtx);
-		store_conductor_heartbeat(store_thread(), host);
-		pthread_mutex_lock(&per_mtx);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&per_cv, &per_mtx, &ts);
 	}
 	pthread_mutex_unlock(&per_mtx);
 	store_thread_release();
@@ -959,6 +977,9 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	}
 	json_decref(drivers);
 	recover();
+	struct power_sync_conf pc = { .workers = conf.sync_power_workers,
+	    .failure_max = conf.power_failure_max, .force = conf.force_power_state };
+	power_sync_configure(&pc);
 	q_stopping = false;
 	workers = util_calloc((size_t)conf.workers, sizeof(*workers));
 	for (int i = 0; i < conf.workers; i++)

@@ -1,0 +1,283 @@
+/*
+ * Power-state sync: a periodic job that reads every eligible node's power
+ * state from its BMC and reconciles it with the record, as Ironic does.
+ *
+ * BMC reads run without the node lock, at bounded concurrency, each bounded
+ * by the driver's own timeout, so one slow or dead BMC never delays the
+ * others.  Only a node whose record must change is locked, re-read and
+ * written.  A BMC that fails power_failure_max reads in a row puts its
+ * node in maintenance with fault "power failure"; the first good read
+ * afterwards clears it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conductor.h"
+#include "fsm.h"
+#include "hw.h"
+#include "log.h"
+#include "power_sync.h"
+#include "store.h"
+#include "util.h"
+
+#define FAULT_POWER "power failure"
+
+struct failure {
+	char	uuid[UUID_STR_LEN];
+	int	count;
+};
+
+static pthread_mutex_t fail_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct failure *failures;
+static size_t nfailures;
+
+static struct power_sync_conf sconf;
+static pthread_mutex_t stats_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct power_sync_stats last_stats;
+
+void
+power_sync_configure(const struct power_sync_conf *c)
+{
+	sconf = *c;
+	if (sconf.workers <= 0)
+		sconf.workers = 32;
+	if (sconf.failure_max <= 0)
+		sconf.failure_max = 3;
+}
+
+/* Returns the new consecutive-failure count (0 after a success). */
+static int
+note_result(const char *uuid, bool ok)
+{
+	size_t i;
+	int n = 0;
+
+	pthread_mutex_lock(&fail_mtx);
+	for (i = 0; i < nfailures; i++)
+		if (strcmp(failures[i].uuid, uuid) == 0)
+			break;
+	if (ok) {
+		if (i < nfailures)
+			failures[i] = failures[--nfailures];
+	} else {
+		if (i == nfailures) {
+			failures = realloc(failures, (nfailures + 1) * sizeof(*failures));
+			if (failures == NULL)
+				fatalx("out of memory");
+			snprintf(failures[i].uuid, sizeof(failures[i].uuid), "%s", uuid);
+			failures[i].count = 0;
+			nfailures++;
+		}
+		n = ++failures[i].count;
+	}
+	pthread_mutex_unlock(&fail_mtx);
+	return n;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool
+eligible(json_t *node)
+{
+	const char *ps = jstr(node, "provision_state");
+	const struct fsm_state *st = fsm_state(ps);
+	const char *fault = jstr(node, "fault");
+
+	if (jstr(node, "reservation") != NULL || jstr(node, "target_power_state") != NULL)
+		return false;
+	if (ps == NULL || strcmp(ps, "enroll") == 0 || st == NULL || st->kind == FSM_ACTIVE)
+		return false;
+	/* Nodes in maintenance are left alone, except to notice recovery. */
+	if (json_is_true(json_object_get(node, "maintenance")))
+		return fault != NULL && strcmp(fault, FAULT_POWER) == 0;
+	return true;
+}
+
+/* Applies a result to the node under its lock; skips a busy node. */
+static void
+reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
+{
+	const char *uuid = jstr(seen, "uuid");
+	struct store *s = store_thread();
+	char msg[900], now[40];
+	const char *recorded;
+	json_t *node;
+	int fails = note_result(uuid, rc == 0);
+
+	if (rc == 0 && !json_is_true(json_object_get(seen, "maintenance")) &&
+	    jstr(seen, "power_state") != NULL &&
+	    strcmp(jstr(seen, "power_state"), st == HW_POWER_ON ? "power on" :
+	    "power off") == 0)
+		return;		/* the common case: nothing to write */
+	if (rc != 0 && fails < sconf.failure_max)
+		return;
+	if (store_node_reserve(s, uuid, conductor_host()) != STORE_OK)
+		return;		/* someone is working on it; next cycle */
+	node = store_get(s, &model_node, "uuid", uuid);
+	if (node == NULL)
+		goto out;
+	log_set_node(uuid);
+	util_now_iso(now);
+	if (rc != 0) {
+		if (!json_is_true(json_object_get(node, "maintenance"))) {
+			snprintf(msg, sizeof(msg), "During sync_power_state, max retries "
+			    "exceeded for node %s, node state None does not match expected "
+			    "state '%s'. Updating DB state to 'None' Switching node to "
+			    "maintenance mode. Error: %s", uuid,
+			    jstr(node, "power_state") ? jstr(node, "power_state") : "None", err);
+			json_object_set_new(node, "maintenance", json_true());
+			json_object_set_new(node, "fault", json_string(FAULT_POWER));
+			json_object_set_new(node, "maintenance_reason", json_string(msg));
+			json_object_set_new(node, "power_state", json_null());
+			json_object_set_new(node, "updated_at", json_string(now));
+			store_update(s, &model_node, node, msg, sizeof(msg));
+			store_history_add(s, uuid, "ERROR", "monitoring",
+			    "power failure: BMC unreachable, node put in maintenance",
+			    conductor_host(), NULL);
+			log_error("power sync: %d failed reads in a row, node in maintenance: %s",
+			    fails, err);
+		}
+		goto out;
+	}
+	if (json_is_true(json_object_get(node, "maintenance")) && jstr(node, "fault") &&
+	    strcmp(jstr(node, "fault"), FAULT_POWER) == 0) {
+		json_object_set_new(node, "maintenance", json_false());
+		json_object_set_new(node, "fault", json_null());
+		json_object_set_new(node, "maintenance_reason", json_null());
+		store_history_add(s, uuid, "INFO", "monitoring",
+		    "power failure cleared: the BMC answers again", conductor_host(), NULL);
+		log_info("power sync: BMC answers again, power failure cleared");
+	}
+	recorded = jstr(node, "power_state");
+	const char *actual = st == HW_POWER_ON ? "power on" : "power off";
+	if (recorded != NULL && strcmp(recorded, actual) != 0 && sconf.force) {
+		const struct hw_power_ops *p = hw_power_find(jstr(node, "power_interface"));
+		char perr[512] = "";
+		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state '%s' "
+		    "does not match expected state '%s'. Changing hardware state to '%s'.",
+		    uuid, actual, recorded, recorded);
+		log_warn("%s", msg);
+		store_history_add(s, uuid, "WARNING", "monitoring", msg, conductor_host(), NULL);
+		if (p != NULL && p->set_state(node, strcmp(recorded, "power on") == 0 ?
+		    HW_ACT_POWER_ON : HW_ACT_POWER_OFF, 0, perr, sizeof(perr)) != 0)
+			log_error("power sync: could not restore %s: %s", recorded, perr);
+	} else if (recorded == NULL || strcmp(recorded, actual) != 0) {
+		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state "
+		    "changed from '%s' to '%s'; updating the record.", uuid,
+		    recorded ? recorded : "None", actual);
+		log_info("%s", msg);
+		if (recorded != NULL)
+			store_history_add(s, uuid, "INFO", "monitoring", msg,
+			    conductor_host(), NULL);
+		json_object_set_new(node, "power_state", json_string(actual));
+	}
+	json_object_set_new(node, "updated_at", json_string(now));
+	store_update(s, &model_node, node, msg, sizeof(msg));
+out:
+	json_decref(node);
+	store_node_release(s, uuid, conductor_host());
+	log_set_node(NULL);
+}
+
+struct sweep {
+	json_t		*nodes;
+	size_t		 next;
+	int		 failed;
+	pthread_mutex_t	 mtx;
+};
+
+static void *
+sweep_worker(void *arg)
+{
+	struct sweep *sw = arg;
+
+	for (;;) {
+		json_t *node;
+		const struct hw_power_ops *p;
+		enum hw_power st = HW_POWER_UNKNOWN;
+		char err[512] = "";
+		int rc;
+
+		pthread_mutex_lock(&sw->mtx);
+		if (sw->next >= json_array_size(sw->nodes)) {
+			pthread_mutex_unlock(&sw->mtx);
+			break;
+		}
+		node = json_array_get(sw->nodes, sw->next++);
+		pthread_mutex_unlock(&sw->mtx);
+		p = hw_power_find(jstr(node, "power_interface"));
+		if (p == NULL)
+			continue;
+		rc = p->get_state(node, &st, err, sizeof(err));
+		if (rc == 0 && st == HW_POWER_UNKNOWN) {
+			rc = -1;
+			snprintf(err, sizeof(err), "the BMC reports an unknown power state");
+		}
+		if (rc != 0) {
+			pthread_mutex_lock(&sw->mtx);
+			sw->failed++;
+			pthread_mutex_unlock(&sw->mtx);
+		}
+		reconcile(node, rc, st, err);
+	}
+	store_thread_release();
+	return NULL;
+}
+
+int
+power_sync_run(struct power_sync_stats *out)
+{
+	struct store_query q = { 0 };
+	struct sweep sw = { .mtx = PTHREAD_MUTEX_INITIALIZER };
+	json_t *all, *node;
+	pthread_t *thr;
+	char err[256];
+	double t0 = util_mono_now();
+	size_t i;
+	int n;
+
+	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+	if (all == NULL)
+		return -1;
+	sw.nodes = json_array();
+	json_array_foreach(all, i, node)
+		if (eligible(node))
+			json_array_append(sw.nodes, node);
+	json_decref(all);
+	n = (int)json_array_size(sw.nodes);
+	if (n > sconf.workers)
+		n = sconf.workers;
+	thr = util_calloc((size_t)(n > 0 ? n : 1), sizeof(*thr));
+	for (int k = 0; k < n; k++)
+		pthread_create(&thr[k], NULL, sweep_worker, &sw);
+	for (int k = 0; k < n; k++)
+		pthread_join(thr[k], NULL);
+	free(thr);
+	pthread_mutex_lock(&stats_mtx);
+	last_stats.nodes = (int)json_array_size(sw.nodes);
+	last_stats.failed = sw.failed;
+	last_stats.seconds = util_mono_now() - t0;
+	last_stats.cycles++;
+	if (out != NULL)
+		*out = last_stats;
+	pthread_mutex_unlock(&stats_mtx);
+	if (last_stats.nodes > 0)
+		log_info("power sync: %d nodes in %.3f s, %d BMC reads failed",
+		    last_stats.nodes, last_stats.seconds, last_stats.failed);
+	json_decref(sw.nodes);
+	return 0;
+}
+
+void
+power_sync_stats(struct power_sync_stats *out)
+{
+	pthread_mutex_lock(&stats_mtx);
+	*out = last_stats;
+	pthread_mutex_unlock(&stats_mtx);
+}
