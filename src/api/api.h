@@ -134,6 +134,14 @@ void	h_driver_show(struct req *, struct resp *);
 void	h_driver_properties(struct req *, struct resp *);
 void	h_conductors_list(struct req *, struct resp *);
 void	h_conductor_show(struct req *, struct resp *);
+void	h_networks_list(struct req *, struct resp *);
+void	h_network_create(struct req *, struct resp *);
+void	h_network_show(struct req *, struct resp *);
+void	h_network_patch(struct req *, struct resp *);
+void	h_network_delete(struct req *, struct resp *);
+void	h_node_vifs_list(struct req *, struct resp *);
+void	h_node_vif_attach(struct req *, struct resp *);
+void	h_node_vif_detach(struct req *, struct resp *);
 
 /* Finds a node by UUID or (from 1.5) name; 404 answer when absent. */
 json_t	*api_find_node(struct req *q, struct resp *r, const char *ident);

@@ -47,7 +47,7 @@ h_v1(struct req *q, struct resp *r)
 	char self[400];
 	json_t *o;
 	static const char *const res[] = { "nodes", "ports", "portgroups",
-	    "drivers", "conductors", NULL };
+	    "drivers", "conductors", "networks", NULL };
 
 	snprintf(self, sizeof(self), "%s/v1/", q->base);
 	o = json_pack("{s:s, s:[{s:s, s:s}], s:[{s:s, s:s}], s:o}", "id", "v1",

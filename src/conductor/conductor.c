@@ -10,6 +10,7 @@
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
+#include "netflow.h"
 #include "power_sync.h"
 #include "store.h"
 #include "util.h"
@@ -290,28 +291,54 @@ step_result(json_t *node, enum hw_step r, const char *err, const char *fail_fmt)
 	return msg;
 }
 
+/* Leaves the node's switch ports isolated after a failure, noting why. */
+static void
+fail_isolated(json_t *node, const char *msg)
+{
+	char err[512], full[1200];
+
+	if (netflow_fail_safe(node, err, sizeof(err)) != 0) {
+		snprintf(full, sizeof(full), "%s; isolating its switch ports also "
+		    "failed: %s", msg, err);
+		cond_transition(node, "fail", full);
+		return;
+	}
+	cond_transition(node, "fail", msg);
+}
+
 /* Runs cleaning for a node in state "cleaning"; fires done/wait/fail. */
 static void
 run_cleaning(json_t *node, json_t *steps)
 {
 	const struct hw_generic_ops *d = generic_ops(node, HW_IF_DEPLOY);
-	char err[512] = "";
+	char err[512] = "", msg[700];
 	enum hw_step r = HW_STEP_DONE;
-	const char *msg;
 
+	if (netflow_apply(node, NET_CLEANING, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "Cleaning failed: cannot move the node to "
+		    "the cleaning network: %s", err);
+		fail_isolated(node, msg);
+		return;
+	}
 	if (d != NULL && d->clean != NULL)
 		r = d->clean(node, steps, err, sizeof(err));
 	if (r == HW_STEP_WAIT) {
 		cond_transition(node, "wait", NULL);
 		return;
 	}
-	msg = step_result(node, r, err, "Cleaning failed: %s");
-	if (msg == NULL) {
-		json_object_set_new(node, "clean_step", json_object());
-		cond_transition(node, "done", NULL);
-	} else {
-		cond_transition(node, "fail", msg);
+	if (r != HW_STEP_DONE) {
+		snprintf(msg, sizeof(msg), "Cleaning failed: %s", err[0] ? err : "unknown error");
+		fail_isolated(node, msg);
+		return;
 	}
+	if (netflow_apply(node, NET_ISOLATED, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "Cleaning failed: cannot isolate the node's "
+		    "switch ports: %s", err);
+		cond_transition(node, "fail", msg);
+		return;
+	}
+	json_object_set_new(node, "clean_step", json_object());
+	cond_transition(node, "done", NULL);
 }
 
 static bool
@@ -345,29 +372,48 @@ work_provision(json_t *node, json_t *args)
 	} else if (strcmp(state, "cleaning") == 0) {
 		run_cleaning(node, json_object_get(args, "clean_steps"));
 	} else if (strcmp(state, "deploying") == 0) {
+		char msg[700];
 		g = generic_ops(node, HW_IF_DEPLOY);
 		if (validate_for(node, true, err, sizeof(err)) != 0) {
-			char msg[700];
 			snprintf(msg, sizeof(msg), "Failed to validate deploy: %s", err);
-			cond_transition(node, "fail", msg);
+			fail_isolated(node, msg);
+			return;
+		}
+		if (netflow_apply(node, NET_PROVISIONING, err, sizeof(err)) != 0) {
+			snprintf(msg, sizeof(msg), "Deploy failed: cannot move the node to "
+			    "the provisioning network: %s", err);
+			fail_isolated(node, msg);
 			return;
 		}
 		r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
-		if (r == HW_STEP_WAIT)
+		if (r == HW_STEP_WAIT) {
 			cond_transition(node, "wait", NULL);
-		else if (r == HW_STEP_DONE)
-			cond_transition(node, "done", NULL);
-		else
-			cond_transition(node, "fail", step_result(node, r, err,
-			    "Deploy failed: %s"));
+			return;
+		}
+		if (r != HW_STEP_DONE) {
+			fail_isolated(node, step_result(node, r, err, "Deploy failed: %s"));
+			return;
+		}
+		if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
+			snprintf(msg, sizeof(msg), "Deploy failed: cannot move the node to "
+			    "its tenant networks: %s", err);
+			fail_isolated(node, msg);
+			return;
+		}
+		cond_transition(node, "done", NULL);
 	} else if (strcmp(state, "deleting") == 0) {
 		g = generic_ops(node, HW_IF_DEPLOY);
-		r = g && g->tear_down ? g->tear_down(node, err, sizeof(err)) : HW_STEP_DONE;
+		/* Off the tenant networks first: the node must never keep tenant
+		 * access while Ingot works on it. */
+		r = netflow_apply(node, NET_ISOLATED, err, sizeof(err)) == 0 ?
+		    HW_STEP_DONE : HW_STEP_FAIL;
+		if (r == HW_STEP_DONE && g && g->tear_down)
+			r = g->tear_down(node, err, sizeof(err));
 		if (r == HW_STEP_DONE && do_power(node, HW_ACT_POWER_OFF, 0, err,
 		    sizeof(err)) != 0)
 			r = HW_STEP_FAIL;
 		if (r != HW_STEP_DONE) {
-			cond_transition(node, "fail", step_result(node, HW_STEP_FAIL, err,
+			fail_isolated(node, step_result(node, HW_STEP_FAIL, err,
 			    "Tear down failed: %s"));
 			return;
 		}
@@ -894,7 +940,12 @@ recover(void)
 			snprintf(msg, sizeof(msg), "Conductor %s restarted while the node "
 			    "was in state \"%s\"; the operation was aborted", host, ps);
 			log_warn("%s", msg);
-			cond_transition(node, "fail", msg);
+			fail_isolated(node, msg);
+		}
+		if (netflow_managed(node)) {
+			int fixed = netflow_reconcile(node);
+			if (fixed > 0)
+				log_warn("reconcile: corrected %d switch port(s)", fixed);
 		}
 		log_set_node(NULL);
 	}
@@ -1008,4 +1059,134 @@ conductor_stop(void)
 	store_release_all(store_thread(), host);
 	store_conductor_offline(store_thread(), host);
 	log_info("conductor %s stopped", host);
+}
+
+/* --- attachments (VIFs) and networks ------------------------------------ */
+
+static json_t *
+first_wired_port(const char *node_uuid)
+{
+	struct store_query q = { .nfilters = 1 };
+	json_t *v = json_string(node_uuid), *ports, *p, *pick = NULL;
+	char err[128];
+	size_t i;
+
+	q.filters[0].field = "node_uuid";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = v;
+	ports = store_list(store_thread(), &model_port, &q, err, sizeof(err));
+	json_array_foreach(ports, i, p) {
+		json_t *llc = json_object_get(p, "local_link_connection");
+		if (pick == NULL || (json_object_get(llc, "port_id") != NULL &&
+		    json_object_get(json_object_get(pick, "local_link_connection"),
+		    "port_id") == NULL))
+			pick = p;
+	}
+	pick = json_incref(pick);
+	json_decref(ports);
+	json_decref(v);
+	return pick;
+}
+
+static bool
+tenant_live(json_t *node)
+{
+	const char *ps = get_str(node, "provision_state");
+
+	return ps != NULL && strcmp(ps, "active") == 0;
+}
+
+int
+cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	char vuuid[UUID_STR_LEN], now[40], err[512];
+	json_t *node, *vif, *port;
+	int rc;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	port = first_wired_port(uuid);
+	util_uuid_new(vuuid);
+	util_now_iso(now);
+	vif = json_pack("{s:s, s:s, s:O, s:O, s:s, s:n}", "uuid", vuuid, "node_uuid",
+	    uuid, "network_uuid", json_object_get(net, "uuid"), "port_uuid",
+	    port ? json_object_get(port, "uuid") : json_null(), "created_at", now,
+	    "updated_at");
+	json_decref(port);
+	rc = store_create(store_thread(), &model_vif, vif, err, sizeof(err));
+	json_decref(vif);
+	if (rc == STORE_DUP) {
+		ierr_set(e, 409, "Network %s is already attached to node %s.",
+		    get_str(net, "name"), uuid);
+		goto fail;
+	}
+	if (rc != STORE_OK) {
+		ierr_set(e, 500, "could not record the attachment: %s", err);
+		goto fail;
+	}
+	log_info("attached to network %s (VLAN %lld)", get_str(net, "name"),
+	    (long long)json_integer_value(json_object_get(net, "vlan_id")));
+	if (tenant_live(node) && netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
+		/* Undo: the record must match the switch. */
+		store_delete(store_thread(), &model_vif, vuuid);
+		netflow_apply(node, NET_TENANT, err, sizeof(err));
+		ierr_set(e, 500, "Could not add network %s to the node's switch ports: %s",
+		    get_str(net, "name"), err);
+		goto fail;
+	}
+	unlock_node(uuid);
+	json_decref(node);
+	return 0;
+fail:
+	unlock_node(uuid);
+	json_decref(node);
+	return -1;
+}
+
+int
+cond_vif_detach(json_t *in, json_t *net, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	struct store_query q = { .nfilters = 2 };
+	json_t *node, *list;
+	char err[512];
+	int rc = -1;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	q.filters[0].field = "node_uuid";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = json_object_get(node, "uuid");
+	q.filters[1].field = "network_uuid";
+	q.filters[1].op = SO_EQ;
+	q.filters[1].value = json_object_get(net, "uuid");
+	list = store_list(store_thread(), &model_vif, &q, err, sizeof(err));
+	if (list == NULL || json_array_size(list) == 0) {
+		ierr_set(e, 404, "Unable to detach VIF %s from node %s: it is not attached.",
+		    get_str(net, "uuid"), uuid);
+	} else if (store_delete(store_thread(), &model_vif,
+	    get_str(json_array_get(list, 0), "uuid")) != STORE_OK) {
+		ierr_set(e, 500, "could not remove the attachment");
+	} else if (tenant_live(node) &&
+	    netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
+		/* The record says detached: make sure the port is not left open. */
+		netflow_fail_safe(node, err, sizeof(err));
+		ierr_set(e, 500, "Could not remove network %s from the node's switch "
+		    "ports (ports isolated): %s", get_str(net, "name"), err);
+	} else {
+		log_info("detached from network %s", get_str(net, "name"));
+		rc = 0;
+	}
+	json_decref(list);
+	unlock_node(uuid);
+	json_decref(node);
+	return rc;
+}
+
+void
+cond_network_changed(json_t *net, bool deleted)
+{
+	/* The DHCP manager follows networks here (per-network dnsmasq). */
+	log_debug("network %s %s", get_str(net, "name"), deleted ? "deleted" : "changed");
 }

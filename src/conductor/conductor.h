@@ -49,6 +49,13 @@ int	 cond_delete_node(json_t *node, struct ierr *e);
  * checks the given ones; 400 on a bad driver or interface. */
 int	 cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e);
 
+/* Attachments to tenant networks (Ironic's VIFs); applied to the switch
+ * at once when the node is active. */
+int	 cond_vif_attach(json_t *node, json_t *network, struct ierr *e);
+int	 cond_vif_detach(json_t *node, json_t *network, struct ierr *e);
+/* A network was created, changed or deleted (DHCP follows it). */
+void	 cond_network_changed(json_t *network, bool deleted);
+
 /* Moves a node through the state machine and records it (lock held). */
 int	 cond_transition(json_t *node, const char *event, const char *last_error);
 

@@ -95,12 +95,43 @@ static const struct field portgroup_fields[] = {
 	{ "updated_at", FT_TIME, F_SORT, 23, NULL },
 };
 
+/* Ingot's addition: VLAN networks (provisioning, cleaning, tenant). */
+static const struct field network_fields[] = {
+	{ "uuid", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "name", FT_STRING, W | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "vlan_id", FT_INT, W | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "cidr", FT_STRING, W | F_SHORT, 0, NULL },
+	{ "gateway", FT_STRING, W, 0, NULL },
+	{ "dhcp_range", FT_STRING, W, 0, NULL },
+	{ "dns_servers", FT_LIST, W | F_NOTNULL, 0, "[]" },
+	{ "project", FT_STRING, W | F_SHORT | F_INDEX | F_SORT, 0, NULL },
+	{ "purpose", FT_STRING, W | F_SHORT | F_NOTNULL | F_INDEX | F_SORT, 0, "\"tenant\"" },
+	{ "shared", FT_BOOL, W | F_NOTNULL, 0, "false" },
+	{ "extra", FT_OBJECT, W | F_NOTNULL, 0, "{}" },
+	{ "created_at", FT_TIME, F_NOTNULL | F_SORT, 0, NULL },
+	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
+};
+
+/* A node's attachment to a network (Ironic's VIF), bound to one of its ports. */
+static const struct field vif_fields[] = {
+	{ "uuid", FT_STRING, F_NOTNULL | F_UNIQUE, 0, NULL },
+	{ "node_uuid", FT_STRING, F_NOTNULL | F_INDEX, 0, NULL },
+	{ "network_uuid", FT_STRING, F_NOTNULL | F_INDEX, 0, NULL },
+	{ "port_uuid", FT_STRING, F_INDEX, 0, NULL },
+	{ "created_at", FT_TIME, F_NOTNULL | F_SORT, 0, NULL },
+	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
 const struct resource model_port = { "port", "ports", port_fields, NELEM(port_fields) };
 const struct resource model_portgroup = { "portgroup", "portgroups",
     portgroup_fields, NELEM(portgroup_fields) };
+
+const struct resource model_network = { "network", "networks", network_fields,
+    NELEM(network_fields) };
+const struct resource model_vif = { "vif", "vifs", vif_fields, NELEM(vif_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)

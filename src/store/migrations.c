@@ -61,6 +61,25 @@ const char *const store_migrations[] = {
 	" severity TEXT NOT NULL, event_type TEXT NOT NULL, event TEXT NOT NULL,"
 	" conductor TEXT, user_id TEXT, created_at TEXT NOT NULL);"
 	"CREATE INDEX node_history_node ON node_history(node_uuid, id);",
+
+	/* 3: VLAN networks and node attachments (VIFs) */
+	"CREATE TABLE networks ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,"
+	" vlan_id INTEGER NOT NULL UNIQUE, cidr TEXT, gateway TEXT, dhcp_range TEXT,"
+	" dns_servers TEXT NOT NULL, project TEXT, purpose TEXT NOT NULL,"
+	" shared INTEGER NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE TABLE vifs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE,"
+	" node_uuid TEXT NOT NULL REFERENCES nodes(uuid),"
+	" network_uuid TEXT NOT NULL REFERENCES networks(uuid),"
+	" port_uuid TEXT REFERENCES ports(uuid) ON DELETE SET NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT,"
+	" UNIQUE(node_uuid, network_uuid));"
+	"CREATE INDEX vifs_node ON vifs(node_uuid);"
+	"CREATE INDEX vifs_network ON vifs(network_uuid);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -664,6 +664,7 @@ int
 store_delete_node(struct store *s, const char *uuid)
 {
 	static const char *const sqls[] = {
+		"DELETE FROM vifs WHERE node_uuid = ?",
 		"DELETE FROM ports WHERE node_uuid = ?",
 		"DELETE FROM portgroups WHERE node_uuid = ?",
 		"DELETE FROM node_history WHERE node_uuid = ?",

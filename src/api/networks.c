@@ -1,0 +1,420 @@
+/*
+ * Ingot's additions beside Ironic's resources: VLAN networks
+ * (/v1/networks) and node attachments through Ironic's VIF API
+ * (/v1/nodes/{node}/vifs), where a VIF id names an Ingot network.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "conductor.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* Parses a.b.c.d/n; network and mask in host order. */
+static bool
+parse_cidr(const char *s, uint32_t *net, uint32_t *mask)
+{
+	char buf[64], *slash;
+	struct in_addr a;
+	long bits;
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return false;
+	*slash = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1 || !util_parse_int(slash + 1, 8, 30, &bits))
+		return false;
+	*mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+	*net = ntohl(a.s_addr);
+	return (*net & ~*mask) == 0;	/* host bits must be zero */
+}
+
+static bool
+addr_in(const char *ip, uint32_t net, uint32_t mask, uint32_t *out)
+{
+	struct in_addr a;
+	uint32_t h;
+
+	if (ip == NULL || inet_pton(AF_INET, ip, &a) != 1)
+		return false;
+	h = ntohl(a.s_addr);
+	if ((h & mask) != net || h == net || h == (net | ~mask))
+		return false;
+	if (out != NULL)
+		*out = h;
+	return true;
+}
+
+static bool
+validate_network(struct resp *r, json_t *n)
+{
+	static const char *const purposes[] = { "provisioning", "cleaning", "tenant", NULL };
+	const char *name = jstr(n, "name"), *purpose = jstr(n, "purpose");
+	json_t *vlan = json_object_get(n, "vlan_id"), *dns;
+	uint32_t net = 0, mask = 0, lo, hi;
+	bool ok = false;
+	size_t i;
+
+	if (name == NULL || !util_is_valid_name(name) || util_is_uuid(name)) {
+		api_error(r, 400, "A network needs a logical name; got %s.", name ? name : "none");
+		return false;
+	}
+	if (!json_is_integer(vlan) || json_integer_value(vlan) < 1 ||
+	    json_integer_value(vlan) > 4094) {
+		api_error(r, 400, "vlan_id must be an integer from 1 to 4094.");
+		return false;
+	}
+	for (i = 0; purposes[i] != NULL; i++)
+		if (purpose != NULL && strcmp(purpose, purposes[i]) == 0)
+			ok = true;
+	if (!ok) {
+		api_error(r, 400, "purpose must be provisioning, cleaning or tenant.");
+		return false;
+	}
+	if (jstr(n, "cidr") != NULL && !parse_cidr(jstr(n, "cidr"), &net, &mask)) {
+		api_error(r, 400, "Invalid cidr '%s': expected an IPv4 network such as "
+		    "10.200.0.0/24 (prefix 8 to 30, no host bits).", jstr(n, "cidr"));
+		return false;
+	}
+	if ((jstr(n, "gateway") || jstr(n, "dhcp_range")) && jstr(n, "cidr") == NULL) {
+		api_error(r, 400, "gateway and dhcp_range need a cidr.");
+		return false;
+	}
+	if (jstr(n, "gateway") != NULL && !addr_in(jstr(n, "gateway"), net, mask, NULL)) {
+		api_error(r, 400, "gateway %s is not a host address in %s.",
+		    jstr(n, "gateway"), jstr(n, "cidr"));
+		return false;
+	}
+	if (jstr(n, "dhcp_range") != NULL) {
+		char buf[64], *comma;
+		snprintf(buf, sizeof(buf), "%s", jstr(n, "dhcp_range"));
+		comma = strchr(buf, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		if (comma == NULL || !addr_in(buf, net, mask, &lo) ||
+		    !addr_in(comma + 1, net, mask, &hi) || lo > hi) {
+			api_error(r, 400, "dhcp_range must be \"FIRST,LAST\", two host "
+			    "addresses of %s in order.", jstr(n, "cidr"));
+			return false;
+		}
+	}
+	dns = json_object_get(n, "dns_servers");
+	json_t *d;
+	json_array_foreach(dns, i, d) {
+		struct in_addr a;
+		if (!json_is_string(d) || inet_pton(AF_INET, json_string_value(d), &a) != 1) {
+			api_error(r, 400, "dns_servers must be a list of IPv4 addresses.");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* At most one provisioning and one cleaning network. */
+static bool
+purpose_free(struct resp *r, json_t *n)
+{
+	const char *purpose = jstr(n, "purpose");
+	struct store_query q = { .nfilters = 1 };
+	json_t *list, *other;
+	char err[128];
+	size_t i;
+	bool ok = true;
+
+	if (strcmp(purpose, "tenant") == 0)
+		return true;
+	q.filters[0].field = "purpose";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = json_object_get(n, "purpose");
+	list = store_list(store_thread(), &model_network, &q, err, sizeof(err));
+	json_array_foreach(list, i, other) {
+		if (strcmp(jstr(other, "uuid"), jstr(n, "uuid")) != 0) {
+			api_error(r, 409, "There is already a %s network (%s).", purpose,
+			    jstr(other, "name"));
+			ok = false;
+		}
+	}
+	json_decref(list);
+	return ok;
+}
+
+static json_t *
+find_network(struct req *q, struct resp *r, const char *ident, int status)
+{
+	json_t *n = util_is_uuid(ident) ?
+	    store_get(store_thread(), &model_network, "uuid", ident) :
+	    store_get(store_thread(), &model_network, "name", ident);
+
+	(void)q;
+	if (n == NULL)
+		api_error(r, status, "Network %s could not be found.", ident);
+	return n;
+}
+
+static void
+network_dup(struct resp *r, const char *field, json_t *n)
+{
+	if (strcmp(field, "vlan_id") == 0)
+		api_error(r, 409, "VLAN %lld is already used by another network.",
+		    (long long)json_integer_value(json_object_get(n, "vlan_id")));
+	else
+		api_error(r, 409, "A network with %s %s already exists.", field,
+		    jstr(n, field) ? jstr(n, field) : "");
+}
+
+void
+h_network_create(struct req *q, struct resp *r)
+{
+	json_t *body = api_body(q, r, false);
+	char uuid[UUID_STR_LEN], now[40], err[256];
+	int rc;
+
+	if (body == NULL || !api_check_create(q, r, &model_network, body))
+		goto done;
+	if (jstr(body, "uuid") == NULL) {
+		util_uuid_new(uuid);
+		json_object_set_new(body, "uuid", json_string(uuid));
+	} else if (!util_is_uuid(jstr(body, "uuid"))) {
+		api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
+		goto done;
+	}
+	util_now_iso(now);
+	json_object_set_new(body, "created_at", json_string(now));
+	model_apply_defaults(&model_network, body);
+	if (!validate_network(r, body) || !purpose_free(r, body))
+		goto done;
+	rc = store_create(store_thread(), &model_network, body, err, sizeof(err));
+	if (rc == STORE_DUP) {
+		network_dup(r, err, body);
+		goto done;
+	}
+	if (rc != STORE_OK) {
+		api_error(r, 500, "Could not create the network: %s", err);
+		goto done;
+	}
+	log_info("network %s created (VLAN %lld, %s)", jstr(body, "name"),
+	    (long long)json_integer_value(json_object_get(body, "vlan_id")),
+	    jstr(body, "purpose"));
+	cond_network_changed(body, false);
+	snprintf(r->location, sizeof(r->location), "%.300s/v1/networks/%s", q->base,
+	    jstr(body, "uuid"));
+	api_json(r, 201, api_render(q, &model_network, body, NULL, true));
+done:
+	json_decref(body);
+}
+
+void
+h_networks_list(struct req *q, struct resp *r)
+{
+	struct store_query sq = { 0 };
+	struct fieldset fs;
+	bool given;
+	json_t *list, *out, *n, *vals[2] = { NULL };
+	char err[256];
+	int detail, nv = 0;
+	size_t i;
+
+	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_network, &fs, &given) ||
+	    !api_query_bool(q, r, "detail", &detail))
+		return;
+	static const char *const filters[] = { "purpose", "project", NULL };
+	for (int k = 0; filters[k] != NULL; k++) {
+		const char *v = api_query(q, filters[k]);
+		if (v == NULL)
+			continue;
+		vals[nv] = json_string(v);
+		sq.filters[sq.nfilters].field = filters[k];
+		sq.filters[sq.nfilters].op = SO_EQ;
+		sq.filters[sq.nfilters++].value = vals[nv++];
+	}
+	list = store_list(store_thread(), &model_network, &sq, err, sizeof(err));
+	if (list == NULL) {
+		api_error(r, 400, "%s", err);
+	} else {
+		out = json_array();
+		json_array_foreach(list, i, n)
+			json_array_append_new(out, api_render(q, &model_network, n,
+			    given ? &fs : NULL, detail == 1));
+		api_json(r, 200, json_pack("{s:o}", "networks", out));
+		json_decref(list);
+	}
+	for (int k = 0; k < nv; k++)
+		json_decref(vals[k]);
+}
+
+void
+h_network_show(struct req *q, struct resp *r)
+{
+	json_t *n = find_network(q, r, q->args[0], 404);
+
+	if (n != NULL)
+		api_json(r, 200, api_render(q, &model_network, n, NULL, true));
+	json_decref(n);
+}
+
+static long
+attachments(const char *network_uuid)
+{
+	struct store_query sq = { .nfilters = 1 };
+	json_t *v = json_string(network_uuid);
+	long c;
+
+	sq.filters[0].field = "network_uuid";
+	sq.filters[0].op = SO_EQ;
+	sq.filters[0].value = v;
+	c = store_count(store_thread(), &model_vif, &sq);
+	json_decref(v);
+	return c;
+}
+
+void
+h_network_patch(struct req *q, struct resp *r)
+{
+	json_t *p = api_body(q, r, true), *n = NULL, *upd = NULL;
+	char err[512], now[40];
+	int rc;
+
+	if (p == NULL || (n = find_network(q, r, q->args[0], 404)) == NULL)
+		goto done;
+	if ((upd = api_patch(&model_network, n, p, q->minor, err, sizeof(err))) == NULL) {
+		api_error(r, 400, "%s", err);
+		goto done;
+	}
+	if (!validate_network(r, upd) || !purpose_free(r, upd))
+		goto done;
+	if (!json_equal(json_object_get(n, "vlan_id"), json_object_get(upd, "vlan_id")) &&
+	    attachments(jstr(n, "uuid")) > 0) {
+		api_error(r, 409, "Network %s has nodes attached; its VLAN cannot change.",
+		    jstr(n, "name"));
+		goto done;
+	}
+	util_now_iso(now);
+	json_object_set_new(upd, "updated_at", json_string(now));
+	rc = store_update(store_thread(), &model_network, upd, err, sizeof(err));
+	if (rc == STORE_DUP) {
+		network_dup(r, err, upd);
+		goto done;
+	}
+	if (rc != STORE_OK) {
+		api_error(r, 500, "Could not update the network: %s", err);
+		goto done;
+	}
+	cond_network_changed(upd, false);
+	api_json(r, 200, api_render(q, &model_network, upd, NULL, true));
+done:
+	json_decref(p);
+	json_decref(n);
+	json_decref(upd);
+}
+
+void
+h_network_delete(struct req *q, struct resp *r)
+{
+	json_t *n = find_network(q, r, q->args[0], 404);
+	long c;
+
+	if (n == NULL)
+		return;
+	if ((c = attachments(jstr(n, "uuid"))) > 0) {
+		api_error(r, 409, "Network %s has %ld node attachment(s); detach them "
+		    "first.", jstr(n, "name"), c);
+	} else if (store_delete(store_thread(), &model_network, jstr(n, "uuid")) != STORE_OK) {
+		api_error(r, 500, "Could not delete network %s", jstr(n, "name"));
+	} else {
+		log_info("network %s deleted", jstr(n, "name"));
+		cond_network_changed(n, true);
+		api_json(r, 204, NULL);
+	}
+	json_decref(n);
+}
+
+/* --- VIFs ------------------------------------------------------------- */
+
+void
+h_node_vifs_list(struct req *q, struct resp *r)
+{
+	json_t *node, *list, *out, *v;
+	struct store_query sq = { .nfilters = 1 };
+	char err[128];
+	size_t i;
+
+	if (!api_version_ok(q, r, 28) || (node = api_find_node(q, r, q->args[0])) == NULL)
+		return;
+	sq.filters[0].field = "node_uuid";
+	sq.filters[0].op = SO_EQ;
+	sq.filters[0].value = json_object_get(node, "uuid");
+	list = store_list(store_thread(), &model_vif, &sq, err, sizeof(err));
+	out = json_array();
+	json_array_foreach(list, i, v)
+		json_array_append_new(out, json_pack("{s:O}", "id",
+		    json_object_get(v, "network_uuid")));
+	json_decref(list);
+	api_json(r, 200, json_pack("{s:o}", "vifs", out));
+	json_decref(node);
+}
+
+void
+h_node_vif_attach(struct req *q, struct resp *r)
+{
+	json_t *body = api_body(q, r, false), *node = NULL, *net = NULL;
+	struct ierr e = { 0 };
+
+	if (body == NULL || !api_version_ok(q, r, 28) ||
+	    (node = api_find_node(q, r, q->args[0])) == NULL)
+		goto done;
+	if (jstr(body, "id") == NULL) {
+		api_error(r, 400, "Invalid request: \"id\" (a network UUID or name) is required");
+		goto done;
+	}
+	if ((net = find_network(q, r, jstr(body, "id"), 404)) == NULL)
+		goto done;
+	if (strcmp(jstr(net, "purpose"), "tenant") != 0) {
+		api_error(r, 400, "Network %s is a %s network; nodes attach to tenant "
+		    "networks only.", jstr(net, "name"), jstr(net, "purpose"));
+		goto done;
+	}
+	if (cond_vif_attach(node, net, &e) != 0)
+		api_ierr(r, &e);
+	else
+		api_json(r, 204, NULL);
+done:
+	json_decref(body);
+	json_decref(node);
+	json_decref(net);
+}
+
+void
+h_node_vif_detach(struct req *q, struct resp *r)
+{
+	json_t *node, *net;
+	struct ierr e = { 0 };
+
+	if (!api_version_ok(q, r, 28) || (node = api_find_node(q, r, q->args[0])) == NULL)
+		return;
+	net = find_network(q, r, q->args[1], 404);
+	if (net != NULL) {
+		json_decref(r->body);
+		r->body = NULL;
+		if (cond_vif_detach(node, net, &e) != 0)
+			api_ierr(r, &e);
+		else
+			api_json(r, 204, NULL);
+	} else {
+		api_error(r, 404, "Unable to detach VIF %s from node %s: it is not "
+		    "attached.", q->args[1], jstr(node, "uuid"));
+	}
+	json_decref(node);
+	json_decref(net);
+}
