@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ierr.h"
 #include "model.h"
@@ -35,6 +36,8 @@ struct resp {
 	int		 status;
 	json_t		*body;		/* owned; NULL for no body */
 	char		 location[512];
+	int		 fd;		/* > 0: send this file instead (owned) */
+	uint64_t	 fd_size;
 };
 
 struct api_conf {
@@ -134,6 +137,9 @@ void	h_driver_show(struct req *, struct resp *);
 void	h_driver_properties(struct req *, struct resp *);
 void	h_conductors_list(struct req *, struct resp *);
 void	h_conductor_show(struct req *, struct resp *);
+void	h_lookup(struct req *, struct resp *);
+void	h_heartbeat(struct req *, struct resp *);
+void	h_image(struct req *, struct resp *);
 void	h_networks_list(struct req *, struct resp *);
 void	h_network_create(struct req *, struct resp *);
 void	h_network_show(struct req *, struct resp *);

@@ -66,6 +66,9 @@ static const struct route routes[] = {
 	{ "GET", "v1/nodes/*/vifs", h_node_vifs_list },
 	{ "POST", "v1/nodes/*/vifs", h_node_vif_attach },
 	{ "DELETE", "v1/nodes/*/vifs/*", h_node_vif_detach },
+	{ "GET", "v1/lookup", h_lookup },
+	{ "POST", "v1/heartbeat/*", h_heartbeat },
+	{ "GET", "images/*", h_image },
 	{ "GET", "v1/networks", h_networks_list },
 	{ "POST", "v1/networks", h_network_create },
 	{ "GET", "v1/networks/*", h_network_show },
@@ -338,6 +341,20 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 	char *text = NULL;
 	size_t len = 0;
 
+	if (r->fd > 0) {
+		mr = MHD_create_response_from_fd64(r->fd_size, r->fd);
+		if (mr == NULL)
+			close(r->fd);
+		r->fd = 0;
+		if (mr != NULL) {
+			MHD_add_response_header(mr, "Content-Type", "application/octet-stream");
+			add_headers(mr, q, rid, r);
+			ret = MHD_queue_response(c, (unsigned)r->status, mr);
+			MHD_destroy_response(mr);
+			return ret;
+		}
+		api_error(r, 500, "cannot send the file");
+	}
 	if (r->body != NULL) {
 		text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
 		len = text ? strlen(text) : 0;

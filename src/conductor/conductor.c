@@ -7,6 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_client.h"
+#include "agent_flow.h"
+#include "images.h"
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
@@ -15,7 +18,7 @@
 #include "store.h"
 #include "util.h"
 
-enum task_kind { TASK_PROVISION, TASK_POWER };
+enum task_kind { TASK_PROVISION, TASK_POWER, TASK_AGENT };
 
 struct task {
 	enum task_kind	 kind;
@@ -320,7 +323,9 @@ run_cleaning(json_t *node, json_t *steps)
 		fail_isolated(node, msg);
 		return;
 	}
-	if (d != NULL && d->clean != NULL)
+	if (agent_flow_used(node))
+		r = agent_clean_start(node, steps, err, sizeof(err));
+	else if (d != NULL && d->clean != NULL)
 		r = d->clean(node, steps, err, sizeof(err));
 	if (r == HW_STEP_WAIT) {
 		cond_transition(node, "wait", NULL);
@@ -385,7 +390,10 @@ work_provision(json_t *node, json_t *args)
 			fail_isolated(node, msg);
 			return;
 		}
-		r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
+		if (agent_flow_used(node))
+			r = agent_deploy_start(node, err, sizeof(err));
+		else
+			r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
 		if (r == HW_STEP_WAIT) {
 			cond_transition(node, "wait", NULL);
 			return;
@@ -509,6 +517,8 @@ run_task(struct task *t)
 	if (node != NULL) {
 		if (t->kind == TASK_PROVISION)
 			work_provision(node, t->args);
+		else if (t->kind == TASK_AGENT)
+			agent_flow_heartbeat(node);
 		else
 			work_power(node, t->args);
 		json_decref(node);
@@ -637,7 +647,10 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 			    "user_deploy_steps", json_object_get(body, "deploy_steps"));
 	}
 	if (strcmp(v->event, "abort") == 0) {
-		/* Aborting a wait state is immediate; nothing runs on the node. */
+		/* Aborting a wait state is immediate: the ramdisk is powered off
+		 * and the switch ports isolated. */
+		if (agent_flow_used(node))
+			agent_flow_abort(node);
 		int rc = cond_transition(node, "abort", "Operation aborted by a user request.");
 		unlock_node(uuid);
 		json_decref(node);
@@ -952,6 +965,8 @@ recover(void)
 	json_decref(nodes);
 }
 
+static void check_agent_timeouts(void);
+
 static pthread_mutex_t per_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
 
@@ -974,6 +989,7 @@ periodic_main(void *arg)
 			next_beat = now + (conf.heartbeat_interval > 0 ?
 			    conf.heartbeat_interval : 10);
 		}
+		check_agent_timeouts();
 		if (conf.sync_power_interval > 0 && now >= next_sync) {
 			power_sync_run(NULL);
 			next_sync = util_mono_now() + conf.sync_power_interval;
@@ -1027,6 +1043,13 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 		return -1;
 	}
 	json_decref(drivers);
+	struct agent_conf ag = { .callback_timeout = conf.callback_timeout > 0 ?
+	    conf.callback_timeout : 1800, .heartbeat_timeout = conf.heartbeat_timeout > 0 ?
+	    conf.heartbeat_timeout : 300, .erase_devices = conf.erase_devices };
+	agent_flow_configure(&ag);
+	agent_client_init(60);
+	if (images_init(conf.image_cache, conf.image_url, err, len) != 0)
+		return -1;
 	recover();
 	struct power_sync_conf pc = { .workers = conf.sync_power_workers,
 	    .failure_max = conf.power_failure_max, .force = conf.force_power_state };
@@ -1059,6 +1082,125 @@ conductor_stop(void)
 	store_release_all(store_thread(), host);
 	store_conductor_offline(store_thread(), host);
 	log_info("conductor %s stopped", host);
+}
+
+/* --- agent lookup and heartbeat ---------------------------------------- */
+
+int
+cond_save_locked(json_t *node)
+{
+	return save(node);
+}
+
+static json_t *
+node_by_macs(const char *addresses)
+{
+	char buf[1024], *save_p = NULL, mac[18];
+	json_t *node = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", addresses ? addresses : "");
+	for (char *t = strtok_r(buf, ",", &save_p); t != NULL && node == NULL;
+	    t = strtok_r(NULL, ",", &save_p)) {
+		json_t *port;
+		if (!util_normalize_mac(t, mac))
+			continue;
+		port = store_get(store_thread(), &model_port, "address", mac);
+		if (port != NULL)
+			node = store_get(store_thread(), &model_node, "uuid",
+			    get_str(port, "node_uuid"));
+		json_decref(port);
+	}
+	return node;
+}
+
+json_t *
+cond_agent_lookup(const char *addresses, const char *node_uuid, struct ierr *e)
+{
+	json_t *found, *node, *out;
+	const char *uuid;
+
+	found = node_uuid != NULL ? store_get(store_thread(), &model_node, "uuid",
+	    node_uuid) : node_by_macs(addresses);
+	if (found == NULL) {
+		ierr_set(e, 404, "Node with addresses %s could not be found.",
+		    addresses ? addresses : "(none)");
+		return NULL;
+	}
+	uuid = get_str(found, "uuid");
+	log_set_node(uuid);
+	node = lock_and_reload(uuid, e);
+	json_decref(found);
+	if (node == NULL)
+		return NULL;
+	out = agent_lookup(node, e);
+	unlock_node(get_str(node, "uuid"));
+	json_decref(node);
+	return out;
+}
+
+int
+cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
+{
+	const char *uuid = get_str(in, "uuid");
+	const struct fsm_state *st;
+	json_t *node;
+
+	if ((node = lock_and_reload(uuid, e)) == NULL)
+		return -1;
+	if (agent_heartbeat_record(node, body, e) != 0 || save(node) != 0) {
+		if (e->status == 0)
+			ierr_set(e, 500, "could not record the heartbeat");
+		unlock_node(uuid);
+		json_decref(node);
+		return -1;
+	}
+	st = fsm_state(get_str(node, "provision_state"));
+	if (st != NULL && st->kind == FSM_WAIT) {
+		submit(TASK_AGENT, uuid, NULL);	/* the worker releases the lock */
+	} else {
+		unlock_node(uuid);
+	}
+	json_decref(node);
+	return 0;
+}
+
+/* Nodes whose agent went silent fail (and are powered off, isolated). */
+static void
+check_agent_timeouts(void)
+{
+	struct store_query q = { 0 };
+	json_t *all, *n;
+	char err[128];
+	time_t now = time(NULL);
+	size_t i;
+
+	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+	json_array_foreach(all, i, n) {
+		const char *ps = get_str(n, "provision_state");
+		struct ierr e;
+		json_t *node;
+		char msg[300];
+
+		if (ps == NULL || (strcmp(ps, "wait call-back") != 0 &&
+		    strcmp(ps, "clean wait") != 0) || !agent_flow_used(n) ||
+		    get_str(n, "reservation") != NULL || !agent_flow_timed_out(n, now))
+			continue;
+		if ((node = lock_and_reload(get_str(n, "uuid"), &e)) == NULL)
+			continue;
+		log_set_node(get_str(node, "uuid"));
+		if (strcmp(get_str(node, "provision_state"), ps) == 0 &&
+		    agent_flow_timed_out(node, now)) {
+			snprintf(msg, sizeof(msg), "Timeout reached while waiting for "
+			    "callback for node %s", get_str(node, "uuid"));
+			agent_flow_abort(node);
+			cond_transition(node, "fail", msg);
+			log_error("%s", msg);
+		}
+		unlock_node(get_str(node, "uuid"));
+		json_decref(node);
+		log_set_node(NULL);
+	}
+	json_decref(all);
 }
 
 /* --- attachments (VIFs) and networks ------------------------------------ */

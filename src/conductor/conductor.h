@@ -23,6 +23,11 @@ struct cond_conf {
 	int		 sync_power_workers;	/* concurrent BMC reads */
 	int		 power_failure_max;	/* failures before maintenance */
 	bool		 force_power_state;	/* re-apply recorded state (Ironic's default) */
+	int		 callback_timeout;	/* seconds an agent may stay silent */
+	int		 heartbeat_timeout;	/* told to agents */
+	bool		 erase_devices;		/* full disk erase in cleaning */
+	const char	*image_cache;		/* directory of cached images */
+	const char	*image_url;		/* base URL agents fetch images from */
 };
 
 int	 conductor_start(const struct cond_conf *conf, char *err, size_t len);
@@ -55,6 +60,12 @@ int	 cond_vif_attach(json_t *node, json_t *network, struct ierr *e);
 int	 cond_vif_detach(json_t *node, json_t *network, struct ierr *e);
 /* A network was created, changed or deleted (DHCP follows it). */
 void	 cond_network_changed(json_t *network, bool deleted);
+
+/* The agent's calls: lookup (token issued once) and heartbeat. */
+json_t	*cond_agent_lookup(const char *addresses, const char *node_uuid,
+	    struct ierr *e);
+int	 cond_agent_heartbeat(json_t *node, json_t *body, struct ierr *e);
+int	 cond_save_locked(json_t *node);
 
 /* Moves a node through the state machine and records it (lock held). */
 int	 cond_transition(json_t *node, const char *event, const char *last_error);

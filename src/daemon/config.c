@@ -64,6 +64,18 @@ static const struct option_def options[] = {
 	{ "conductor", "force_power_state_during_sync", OT_BOOL, O(force_power_state),
 	  0, 1, "true", "Re-apply the recorded power state when the BMC reports "
 	  "another (false: record what the BMC says)." },
+	{ "deploy", "callback_timeout", OT_INT, O(callback_timeout), 10, 86400, "1800",
+	  "Seconds a deploy ramdisk may stay silent before its deploy or cleaning fails." },
+	{ "deploy", "heartbeat_timeout", OT_INT, O(heartbeat_timeout), 5, 86400, "300",
+	  "Heartbeat timeout told to agents at lookup (they heartbeat well within it)." },
+	{ "deploy", "erase_devices", OT_BOOL, O(erase_devices), 0, 1, "false",
+	  "Automated cleaning erases whole disks (false: partition tables and "
+	  "signatures only)." },
+	{ "deploy", "image_cache_dir", OT_STR, O(image_cache), 0, 0, "",
+	  "Where images are cached and served from; empty: images/ beside the database." },
+	{ "deploy", "http_url", OT_STR, O(image_url), 0, 0, "",
+	  "Base URL deploy ramdisks reach ingotd at (images, lookup, heartbeat); "
+	  "empty: http:// and the API listen address." },
 	{ "log", "file", OT_STR, O(log_file), 0, 0, "-",
 	  "Log file; - for standard error." },
 	{ "log", "level", OT_STR, O(log_level), 0, 0, "info",

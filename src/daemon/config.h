@@ -23,6 +23,11 @@ struct config {
 	int	 sync_power_workers;
 	int	 power_failure_max;
 	bool	 force_power_state;
+	int	 callback_timeout;
+	int	 heartbeat_timeout;
+	bool	 erase_devices;
+	char	*image_cache;
+	char	*image_url;
 	char	*log_file;
 	char	*log_level;
 };

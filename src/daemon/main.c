@@ -130,6 +130,18 @@ main(int argc, char **argv)
 		store_shutdown();
 		return die("%s%s", err, "");
 	}
+	char cache[1024], httpurl[512];
+	if (cfg.image_cache[0] != '\0') {
+		snprintf(cache, sizeof(cache), "%s", cfg.image_cache);
+	} else {
+		const char *slash = strrchr(cfg.db_path, '/');
+		snprintf(cache, sizeof(cache), "%.*simages", slash ?
+		    (int)(slash - cfg.db_path + 1) : 0, cfg.db_path);
+	}
+	if (cfg.image_url[0] != '\0')
+		snprintf(httpurl, sizeof(httpurl), "%s", cfg.image_url);
+	else
+		snprintf(httpurl, sizeof(httpurl), "http://%s", cfg.listen);
 	struct cond_conf cc = {
 		.host = cfg.host, .group = cfg.group, .workers = cfg.workers,
 		.automated_clean = cfg.automated_clean,
@@ -139,6 +151,10 @@ main(int argc, char **argv)
 		.sync_power_workers = cfg.sync_power_workers,
 		.power_failure_max = cfg.power_failure_max,
 		.force_power_state = cfg.force_power_state,
+		.callback_timeout = cfg.callback_timeout,
+		.heartbeat_timeout = cfg.heartbeat_timeout,
+		.erase_devices = cfg.erase_devices,
+		.image_cache = cache, .image_url = httpurl,
 	};
 	if (conductor_start(&cc, err, sizeof(err)) != 0) {
 		api_stop();

@@ -69,6 +69,10 @@ struct hw_generic_ops {
 	enum hw_step (*rescue)(json_t *node, char *err, size_t errlen);
 	enum hw_step (*unrescue)(json_t *node, char *err, size_t errlen);
 	enum hw_step (*adopt)(json_t *node, char *err, size_t errlen);
+	/* Boot interfaces: make the node network-boot the deploy ramdisk,
+	 * and undo it. */
+	int (*prepare_ramdisk)(json_t *node, char *err, size_t errlen);
+	int (*clean_up_ramdisk)(json_t *node, char *err, size_t errlen);
 };
 
 enum hw_iface {

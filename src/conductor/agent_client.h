@@ -1,0 +1,17 @@
+/* Client of the Ironic Python Agent command API, spoken by ingot-agent. */
+#ifndef INGOT_AGENT_CLIENT_H
+#define INGOT_AGENT_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+void	agent_client_init(int timeout_s);
+/* POST {agent}/v1/commands/?wait=...: returns the command object. */
+json_t	*agent_command(const char *agent_url, const char *token, const char *name,
+	    json_t *params, bool wait, char *err, size_t len);
+/* The most recent command called name from GET {agent}/v1/commands/. */
+json_t	*agent_last_command(const char *agent_url, const char *token,
+	    const char *name, char *err, size_t len);
+
+#endif

@@ -1,0 +1,518 @@
+/*
+ * The agent-driven ("direct") deploy and cleaning, as Ironic runs them with
+ * ironic-python-agent, and the agent's side of the API (lookup, heartbeat).
+ *
+ * Deploy: boot the ramdisk (boot device pxe, power on) and wait; on the
+ * first heartbeat send standby.prepare_image and wait; when the agent
+ * reports it done, power off, move the switch ports to the tenant
+ * networks, boot from disk, power on: active.  Cleaning is the same shape
+ * with clean.execute_clean_step for each step.  Every wait is a provision
+ * state in the database; heartbeats resume the node in a worker.  The
+ * phase lives in driver_internal_info.agent_phase.
+ */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent_client.h"
+#include "agent_flow.h"
+#include "conductor.h"
+#include "fsm.h"
+#include "hw.h"
+#include "images.h"
+#include "log.h"
+#include "netflow.h"
+#include "store.h"
+#include "util.h"
+
+static struct agent_conf aconf = { .callback_timeout = 1800, .heartbeat_timeout = 300 };
+
+void
+agent_flow_configure(const struct agent_conf *c)
+{
+	aconf = *c;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static json_t *
+dii(json_t *node)
+{
+	json_t *d = json_object_get(node, "driver_internal_info");
+
+	if (!json_is_object(d)) {
+		d = json_object();
+		json_object_set_new(node, "driver_internal_info", d);
+	}
+	return d;
+}
+
+static void
+set_phase(json_t *node, const char *phase)
+{
+	json_object_set_new(dii(node), "agent_phase", phase ? json_string(phase) : json_null());
+}
+
+static const char *
+phase_of(json_t *node)
+{
+	return jstr(dii(node), "agent_phase");
+}
+
+static void
+forget_agent(json_t *node)
+{
+	static const char *const keys[] = { "agent_secret_token", "agent_url",
+	    "agent_phase", "agent_last_heartbeat", "agent_version",
+	    "agent_clean_steps", "agent_clean_index", NULL };
+	for (size_t i = 0; keys[i] != NULL; i++)
+		json_object_del(dii(node), keys[i]);
+}
+
+bool
+agent_flow_used(json_t *node)
+{
+	const char *d = jstr(node, "deploy_interface");
+
+	return d != NULL && strcmp(d, "direct") == 0;
+}
+
+/* --- hardware helpers ---------------------------------------------------- */
+
+static int
+power(json_t *node, enum hw_power_action act, char *err, size_t len)
+{
+	const struct hw_power_ops *p = hw_power_find(jstr(node, "power_interface"));
+	enum hw_power want = act == HW_ACT_POWER_OFF || act == HW_ACT_SOFT_POWER_OFF ?
+	    HW_POWER_OFF : HW_POWER_ON;
+
+	if (p == NULL) {
+		snprintf(err, len, "no power interface");
+		return -1;
+	}
+	if (p->set_state(node, act, 0, err, len) != 0)
+		return -1;
+	json_object_set_new(node, "power_state", json_string(want == HW_POWER_ON ?
+	    "power on" : "power off"));
+	return 0;
+}
+
+static int
+boot_device(json_t *node, const char *dev, bool persistent, char *err, size_t len)
+{
+	const struct hw_mgmt_ops *m = hw_mgmt_find(jstr(node, "management_interface"));
+
+	if (m == NULL || m->set_boot_device == NULL)
+		return 0;
+	return m->set_boot_device(node, dev, persistent, err, len);
+}
+
+static int
+ramdisk(json_t *node, bool prepare, char *err, size_t len)
+{
+	const struct hw_generic_ops *b = hw_generic_find(HW_IF_BOOT,
+	    jstr(node, "boot_interface"));
+	int (*fn)(json_t *, char *, size_t) = NULL;
+
+	if (b != NULL)
+		fn = prepare ? b->prepare_ramdisk : b->clean_up_ramdisk;
+	return fn != NULL ? fn(node, err, len) : 0;
+}
+
+/* Boots the deploy ramdisk: network boot, power (re)start. */
+static enum hw_step
+boot_ramdisk(json_t *node, char *err, size_t len)
+{
+	forget_agent(node);
+	if (ramdisk(node, true, err, len) != 0 ||
+	    boot_device(node, "pxe", false, err, len) != 0 ||
+	    power(node, HW_ACT_POWER_OFF, err, len) != 0 ||
+	    power(node, HW_ACT_POWER_ON, err, len) != 0)
+		return HW_STEP_FAIL;
+	set_phase(node, "booting");
+	return HW_STEP_WAIT;
+}
+
+enum hw_step
+agent_deploy_start(json_t *node, char *err, size_t len)
+{
+	json_t *ii = json_object_get(node, "instance_info");
+
+	if (jstr(ii, "image_source") == NULL) {
+		snprintf(err, len, "instance_info.image_source is required for the "
+		    "direct deploy interface");
+		return HW_STEP_FAIL;
+	}
+	return boot_ramdisk(node, err, len);
+}
+
+enum hw_step
+agent_clean_start(json_t *node, json_t *steps, char *err, size_t len)
+{
+	json_t *list;
+
+	if (json_is_array(steps) && json_array_size(steps) > 0) {
+		list = json_deep_copy(steps);
+	} else {
+		list = json_pack("[{s:s, s:s, s:i}]", "interface", "deploy", "step",
+		    aconf.erase_devices ? "erase_devices" : "erase_devices_metadata",
+		    "priority", 99);
+	}
+	if (boot_ramdisk(node, err, len) != HW_STEP_WAIT) {
+		json_decref(list);
+		return HW_STEP_FAIL;
+	}
+	json_object_set_new(dii(node), "agent_clean_steps", list);
+	json_object_set_new(dii(node), "agent_clean_index", json_integer(0));
+	return HW_STEP_WAIT;
+}
+
+/* --- finishing and failing -------------------------------------------- */
+
+static void
+fail(json_t *node, const char *what, const char *why)
+{
+	char msg[1200], err[512] = "";
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, why);
+	log_error("%s", msg);
+	forget_agent(node);
+	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
+		log_error("could not power off the ramdisk: %s", err);
+	ramdisk(node, false, err, sizeof(err));
+	if (netflow_fail_safe(node, err, sizeof(err)) != 0) {
+		size_t n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, "; isolating its switch ports also "
+		    "failed: %s", err);
+	}
+	cond_transition(node, "fail", msg);
+}
+
+static void
+finish_deploy(json_t *node)
+{
+	char err[512] = "";
+
+	/* Ramdisk off, switch ports to the tenant, then boot the instance. */
+	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0) {
+		fail(node, "Deploy failed", err);
+		return;
+	}
+	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
+		fail(node, "Deploy failed: cannot move the node to its tenant networks", err);
+		return;
+	}
+	if (ramdisk(node, false, err, sizeof(err)) != 0 ||
+	    boot_device(node, "disk", true, err, sizeof(err)) != 0 ||
+	    power(node, HW_ACT_POWER_ON, err, sizeof(err)) != 0) {
+		fail(node, "Deploy failed while booting the instance", err);
+		return;
+	}
+	forget_agent(node);
+	json_object_set_new(node, "deploy_step", json_object());
+	cond_transition(node, "done", NULL);
+	log_info("deploy finished: the node boots its instance");
+}
+
+static void
+finish_clean(json_t *node)
+{
+	char err[512] = "";
+
+	forget_agent(node);
+	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0 ||
+	    ramdisk(node, false, err, sizeof(err)) != 0 ||
+	    netflow_apply(node, NET_ISOLATED, err, sizeof(err)) != 0) {
+		fail(node, "Cleaning failed", err);
+		return;
+	}
+	json_object_set_new(node, "clean_step", json_object());
+	cond_transition(node, "done", NULL);
+	log_info("cleaning finished");
+}
+
+/* --- heartbeats --------------------------------------------------------- */
+
+static json_t *
+ports_of(json_t *node)
+{
+	struct store_query q = { .nfilters = 1 };
+	char err[128];
+
+	q.filters[0].field = "node_uuid";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = json_object_get(node, "uuid");
+	return store_list(store_thread(), &model_port, &q, err, sizeof(err));
+}
+
+static void
+send_clean_step(json_t *node)
+{
+	json_t *steps = json_object_get(dii(node), "agent_clean_steps");
+	size_t idx = (size_t)json_integer_value(json_object_get(dii(node), "agent_clean_index"));
+	json_t *step = json_array_get(steps, idx), *params, *cmd;
+	char err[512];
+
+	if (step == NULL) {
+		cond_transition(node, "resume", NULL);
+		finish_clean(node);
+		return;
+	}
+	params = json_pack("{s:O, s:o, s:o, s:{}}", "step", step, "node",
+	    json_pack("{s:O, s:O}", "uuid", json_object_get(node, "uuid"),
+	    "properties", json_object_get(node, "properties")),
+	    "ports", ports_of(node), "clean_version");
+	cmd = agent_command(jstr(dii(node), "agent_url"),
+	    jstr(dii(node), "agent_secret_token"), "clean.execute_clean_step",
+	    params, false, err, sizeof(err));
+	json_decref(params);
+	cond_transition(node, "resume", NULL);
+	if (cmd == NULL) {
+		fail(node, "Cleaning failed", err);
+		return;
+	}
+	json_decref(cmd);
+	json_object_set(node, "clean_step", step);
+	set_phase(node, "cleaning");
+	log_info("clean step %s sent to the agent", jstr(step, "step"));
+	cond_transition(node, "wait", NULL);
+}
+
+/* Polls the agent's last command; returns 1 done, 0 running, -1 failed. */
+static int
+command_state(json_t *node, const char *name, char *err, size_t len)
+{
+	json_t *c = agent_last_command(jstr(dii(node), "agent_url"),
+	    jstr(dii(node), "agent_secret_token"), name, err, len);
+	const char *st;
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	st = jstr(c, "command_status");
+	if (st != NULL && strcmp(st, "SUCCEEDED") == 0) {
+		rc = 1;
+	} else if (st != NULL && strcmp(st, "RUNNING") == 0) {
+		rc = 0;
+	} else {
+		json_t *e = json_object_get(c, "command_error");
+		char *txt = json_is_string(e) ? strdup(json_string_value(e)) :
+		    json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+		snprintf(err, len, "the agent's %s failed: %s", name, txt ? txt : "?");
+		free(txt);
+		rc = -1;
+	}
+	json_decref(c);
+	return rc;
+}
+
+static void
+deploy_heartbeat(json_t *node)
+{
+	const char *phase = phase_of(node);
+	char err[700] = "";
+	json_t *info, *params, *cmd;
+	int st;
+
+	if (phase == NULL || strcmp(phase, "booting") == 0) {
+		cond_transition(node, "resume", NULL);
+		info = images_prepare(jstr(node, "uuid"), json_object_get(node,
+		    "instance_info"), err, sizeof(err));
+		if (info == NULL) {
+			fail(node, "Deploy failed: image", err);
+			return;
+		}
+		params = json_pack("{s:o}", "image_info", info);
+		if (jstr(json_object_get(node, "instance_info"), "configdrive"))
+			json_object_set(params, "configdrive", json_object_get(
+			    json_object_get(node, "instance_info"), "configdrive"));
+		cmd = agent_command(jstr(dii(node), "agent_url"),
+		    jstr(dii(node), "agent_secret_token"), "standby.prepare_image",
+		    params, false, err, sizeof(err));
+		json_decref(params);
+		if (cmd == NULL) {
+			fail(node, "Deploy failed: cannot start writing the image", err);
+			return;
+		}
+		json_decref(cmd);
+		set_phase(node, "writing");
+		json_object_set_new(node, "deploy_step", json_pack("{s:s, s:s, s:i}",
+		    "interface", "deploy", "step", "write_image", "priority", 80));
+		log_info("the agent is writing the image");
+		cond_transition(node, "wait", NULL);
+		return;
+	}
+	st = command_state(node, "standby.prepare_image", err, sizeof(err));
+	if (st == 0)
+		return;		/* still writing */
+	cond_transition(node, "resume", NULL);
+	if (st < 0)
+		fail(node, "Deploy failed", err);
+	else
+		finish_deploy(node);
+}
+
+static void
+clean_heartbeat(json_t *node)
+{
+	const char *phase = phase_of(node);
+	char err[700] = "";
+	int st;
+
+	if (phase == NULL || strcmp(phase, "booting") == 0) {
+		send_clean_step(node);
+		return;
+	}
+	st = command_state(node, "clean.execute_clean_step", err, sizeof(err));
+	if (st == 0)
+		return;
+	if (st < 0) {
+		cond_transition(node, "resume", NULL);
+		fail(node, "Cleaning failed", err);
+		return;
+	}
+	json_object_set_new(dii(node), "agent_clean_index", json_integer(
+	    json_integer_value(json_object_get(dii(node), "agent_clean_index")) + 1));
+	send_clean_step(node);
+}
+
+void
+agent_flow_heartbeat(json_t *node)
+{
+	const char *ps = jstr(node, "provision_state");
+	char err[256];
+
+	if (strcmp(ps, "wait call-back") == 0) {
+		deploy_heartbeat(node);
+	} else if (strcmp(ps, "clean wait") == 0) {
+		clean_heartbeat(node);
+	} else {
+		/* Inspection and rescue by agent come later: record only. */
+		if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK)
+			log_error("cannot record heartbeat: %s", err);
+	}
+}
+
+void
+agent_flow_abort(json_t *node)
+{
+	char err[512] = "";
+
+	forget_agent(node);
+	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
+		log_warn("abort: could not power off: %s", err);
+	ramdisk(node, false, err, sizeof(err));
+	if (netflow_fail_safe(node, err, sizeof(err)) != 0)
+		log_error("abort: could not isolate the switch ports: %s", err);
+}
+
+/* --- lookup and heartbeat (API side) ------------------------------------ */
+
+static bool
+agent_state(const char *ps)
+{
+	static const char *const ok[] = { "deploying", "wait call-back", "cleaning",
+	    "clean wait", "inspecting", "inspect wait", "rescuing", "rescue wait", NULL };
+	for (size_t i = 0; ps != NULL && ok[i] != NULL; i++)
+		if (strcmp(ok[i], ps) == 0)
+			return true;
+	return false;
+}
+
+static void
+new_token(char out[65])
+{
+	unsigned char b[32];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		fatalx("no randomness for an agent token");
+	for (int i = 0; i < 32; i++)
+		snprintf(out + i * 2, 3, "%02x", b[i]);
+}
+
+json_t *
+agent_lookup(json_t *node, struct ierr *e)
+{
+	char token[65] = "******";
+	json_t *out, *view;
+
+	if (!agent_state(jstr(node, "provision_state"))) {
+		ierr_set(e, 404, "Node %s could not be found.", jstr(node, "uuid"));
+		return NULL;
+	}
+	if (jstr(dii(node), "agent_secret_token") == NULL) {
+		new_token(token);
+		json_object_set_new(dii(node), "agent_secret_token", json_string(token));
+		if (cond_save_locked(node) != 0) {
+			ierr_set(e, 500, "could not record the agent token");
+			return NULL;
+		}
+		log_info("agent looked up: token issued");
+	}
+	view = json_pack("{s:O, s:O, s:O, s:O, s:O}", "uuid", json_object_get(node, "uuid"),
+	    "name", json_object_get(node, "name"),
+	    "properties", json_object_get(node, "properties"),
+	    "provision_state", json_object_get(node, "provision_state"),
+	    "instance_info", json_object_get(node, "instance_info"));
+	json_t *vi = json_deep_copy(json_object_get(view, "instance_info"));
+	if (json_object_get(vi, "configdrive"))
+		json_object_set_new(vi, "configdrive", json_string("******"));
+	json_object_set_new(view, "instance_info", vi);
+	out = json_pack("{s:o, s:{s:i, s:s, s:b, s:b}}", "node", view, "config",
+	    "heartbeat_timeout", aconf.heartbeat_timeout, "agent_token", token,
+	    "agent_token_required", 1, "agent_md5_checksum_enable", 0);
+	return out;
+}
+
+int
+agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e)
+{
+	const char *token = jstr(body, "agent_token");
+	const char *want = jstr(dii(node), "agent_secret_token");
+	const char *url = jstr(body, "callback_url");
+	char now[40];
+
+	if (want == NULL || token == NULL || strcmp(want, token) != 0) {
+		ierr_set(e, 401, "Invalid or missing agent token received for node %s.",
+		    jstr(node, "uuid"));
+		return -1;
+	}
+	if (!agent_state(jstr(node, "provision_state"))) {
+		ierr_set(e, 409, "Node %s is not waiting for its agent (state %s).",
+		    jstr(node, "uuid"), jstr(node, "provision_state"));
+		return -1;
+	}
+	if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+		ierr_set(e, 400, "callback_url must be an http(s) URL.");
+		return -1;
+	}
+	util_now_iso(now);
+	json_object_set_new(dii(node), "agent_url", json_string(url));
+	json_object_set_new(dii(node), "agent_last_heartbeat", json_integer((json_int_t)time(NULL)));
+	if (jstr(body, "agent_version"))
+		json_object_set(dii(node), "agent_version", json_object_get(body, "agent_version"));
+	return 0;
+}
+
+bool
+agent_flow_timed_out(json_t *node, time_t now)
+{
+	json_t *hb = json_object_get(dii(node), "agent_last_heartbeat");
+	const char *pu = jstr(node, "provision_updated_at");
+	time_t since = 0;
+
+	if (json_is_integer(hb)) {
+		since = (time_t)json_integer_value(hb);
+	} else if (pu != NULL) {
+		struct tm tm = { 0 };
+		if (strptime(pu, "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+			since = timegm(&tm);
+	}
+	return since > 0 && now - since > aconf.callback_timeout;
+}

@@ -1,0 +1,31 @@
+#ifndef INGOT_AGENT_FLOW_H
+#define INGOT_AGENT_FLOW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "hw.h"
+#include "ierr.h"
+
+struct agent_conf {
+	int	callback_timeout;	/* seconds without an agent heartbeat */
+	int	heartbeat_timeout;	/* told to agents at lookup */
+	bool	erase_devices;		/* full erase instead of metadata only */
+};
+
+void	agent_flow_configure(const struct agent_conf *c);
+/* True when the node deploys and cleans through the agent ("direct"). */
+bool	agent_flow_used(json_t *node);
+enum hw_step agent_deploy_start(json_t *node, char *err, size_t len);
+enum hw_step agent_clean_start(json_t *node, json_t *steps, char *err, size_t len);
+/* A heartbeat resumed the node (worker, lock held). */
+void	agent_flow_heartbeat(json_t *node);
+void	agent_flow_abort(json_t *node);
+bool	agent_flow_timed_out(json_t *node, time_t now);
+
+/* API side, lock held: lookup answer (token issued once), heartbeat check. */
+json_t	*agent_lookup(json_t *node, struct ierr *e);
+int	agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e);
+
+#endif
