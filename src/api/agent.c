@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "boot_ipxe.h"
 #include "conductor.h"
 #include "images.h"
 #include "log.h"
@@ -66,4 +67,53 @@ h_image(struct req *q, struct resp *r)
 	r->fd = fd;
 	r->fd_size = (uint64_t)st.st_size;
 	log_info("serving image %s (%lld bytes)", q->args[0], (long long)st.st_size);
+}
+
+void
+h_boot_script(struct req *q, struct resp *r)
+{
+	char *s = boot_ipxe_script(NULL);
+
+	(void)q;
+	if (s == NULL) {
+		api_error(r, 500, "cannot build the iPXE script");
+		return;
+	}
+	r->status = 200;
+	r->text = s;
+}
+
+void
+h_node_script(struct req *q, struct resp *r)
+{
+	char *s = boot_ipxe_script(q->args[0]);
+
+	if (s == NULL) {
+		api_error(r, 500, "cannot build the iPXE script");
+		return;
+	}
+	r->status = 200;
+	r->text = s;
+}
+
+void
+h_boot_file(struct req *q, struct resp *r)
+{
+	char path[600];
+	struct stat st;
+	int fd;
+
+	if (boot_ipxe_file(q->args[0], q->args[1], path, sizeof(path)) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		api_error(r, 404, "No %s for node %s.", q->args[1], q->args[0]);
+		return;
+	}
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		api_error(r, 500, "cannot read %s", path);
+		return;
+	}
+	r->status = 200;
+	r->fd = fd;
+	r->fd_size = (uint64_t)st.st_size;
 }

@@ -37,6 +37,7 @@ struct resp {
 	json_t		*body;		/* owned; NULL for no body */
 	char		 location[512];
 	int		 fd;		/* > 0: send this file instead (owned) */
+	char		*text;		/* or this text/plain (malloc'd, owned) */
 	uint64_t	 fd_size;
 };
 
@@ -53,6 +54,9 @@ int	api_start(const struct api_conf *conf, char *err, size_t len);
 int	api_check_listen(const char *listen, char *err, size_t len);
 /* Until ready, every request gets 503 (the conductor is not up yet). */
 void	api_set_ready(bool ready);
+/* Also serves the API on ip:port inside a network namespace. */
+int	api_listen_netns(const char *netns, const char *ip, int port, char *err,
+	    size_t len);
 /* Stops accepting, lets in-flight requests finish, then stops. */
 void	api_stop(void);
 
@@ -140,6 +144,9 @@ void	h_conductor_show(struct req *, struct resp *);
 void	h_lookup(struct req *, struct resp *);
 void	h_heartbeat(struct req *, struct resp *);
 void	h_image(struct req *, struct resp *);
+void	h_boot_script(struct req *, struct resp *);
+void	h_node_script(struct req *, struct resp *);
+void	h_boot_file(struct req *, struct resp *);
 void	h_networks_list(struct req *, struct resp *);
 void	h_network_create(struct req *, struct resp *);
 void	h_network_show(struct req *, struct resp *);

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include "api.h"
 #include "log.h"
@@ -69,6 +72,9 @@ static const struct route routes[] = {
 	{ "GET", "v1/lookup", h_lookup },
 	{ "POST", "v1/heartbeat/*", h_heartbeat },
 	{ "GET", "images/*", h_image },
+	{ "GET", "boot.ipxe", h_boot_script },
+	{ "GET", "ipxe/*", h_node_script },
+	{ "GET", "boot/*/*", h_boot_file },
 	{ "GET", "v1/networks", h_networks_list },
 	{ "POST", "v1/networks", h_network_create },
 	{ "GET", "v1/networks/*", h_network_show },
@@ -355,6 +361,16 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 		}
 		api_error(r, 500, "cannot send the file");
 	}
+	if (r->text != NULL) {
+		mr = MHD_create_response_from_buffer(strlen(r->text), r->text,
+		    MHD_RESPMEM_MUST_FREE);
+		r->text = NULL;
+		MHD_add_response_header(mr, "Content-Type", "text/plain");
+		add_headers(mr, q, rid, r);
+		ret = MHD_queue_response(c, (unsigned)r->status, mr);
+		MHD_destroy_response(mr);
+		return ret;
+	}
 	if (r->body != NULL) {
 		text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
 		len = text ? strlen(text) : 0;
@@ -533,9 +549,117 @@ api_start(const struct api_conf *c, char *err, size_t len)
 	return 0;
 }
 
+/* Extra listeners inside network namespaces (the provisioning network). */
+#define MAX_EXTRA 8
+static struct {
+	struct MHD_Daemon	*d;
+	char			 key[128];
+} extra[MAX_EXTRA];
+static pthread_mutex_t extra_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+struct ns_sock {
+	const char	*netns;
+	struct sockaddr_in sa;
+	int		 fd;
+	char		 err[200];
+};
+
+static void *
+ns_sock_thread(void *arg)
+{
+	struct ns_sock *ns = arg;
+	char path[300];
+	int nsfd, one = 1;
+
+	/* This thread alone enters the namespace; the socket stays there. */
+	snprintf(path, sizeof(path), "/run/netns/%s", ns->netns);
+	if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
+		snprintf(ns->err, sizeof(ns->err), "cannot enter namespace %s", ns->netns);
+		if (nsfd >= 0)
+			close(nsfd);
+		return NULL;
+	}
+	close(nsfd);
+	ns->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ns->fd < 0 || setsockopt(ns->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(ns->fd, (struct sockaddr *)&ns->sa, sizeof(ns->sa)) != 0 ||
+	    listen(ns->fd, 128) != 0) {
+		snprintf(ns->err, sizeof(ns->err), "cannot listen in namespace %s",
+		    ns->netns);
+		if (ns->fd >= 0)
+			close(ns->fd);
+		ns->fd = -1;
+	}
+	return NULL;
+}
+
+int
+api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t len)
+{
+	struct ns_sock ns = { .netns = netns, .fd = -1 };
+	char key[128];
+	pthread_t t;
+	int slot = -1;
+
+	snprintf(key, sizeof(key), "%s/%s:%d", netns, ip, port);
+	pthread_mutex_lock(&extra_mtx);
+	for (int i = 0; i < MAX_EXTRA; i++) {
+		if (extra[i].d != NULL && strcmp(extra[i].key, key) == 0) {
+			pthread_mutex_unlock(&extra_mtx);
+			return 0;
+		}
+		if (extra[i].d == NULL && slot < 0)
+			slot = i;
+	}
+	pthread_mutex_unlock(&extra_mtx);
+	if (slot < 0) {
+		snprintf(err, len, "too many namespace listeners");
+		return -1;
+	}
+	ns.sa.sin_family = AF_INET;
+	ns.sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, ip, &ns.sa.sin_addr) != 1) {
+		snprintf(err, len, "bad address %s", ip);
+		return -1;
+	}
+	if (pthread_create(&t, NULL, ns_sock_thread, &ns) != 0)
+		return -1;
+	pthread_join(t, NULL);
+	if (ns.fd < 0) {
+		snprintf(err, len, "%s", ns.err);
+		return -1;
+	}
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, ns.fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, 2u,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		close(ns.fd);
+		snprintf(err, len, "cannot serve in namespace %s", netns);
+		return -1;
+	}
+	pthread_mutex_lock(&extra_mtx);
+	extra[slot].d = d;
+	snprintf(extra[slot].key, sizeof(extra[slot].key), "%s", key);
+	pthread_mutex_unlock(&extra_mtx);
+	log_info("API also listening on http://%s:%d in namespace %s", ip, port, netns);
+	return 0;
+}
+
 void
 api_stop(void)
 {
+	pthread_mutex_lock(&extra_mtx);
+	for (int i = 0; i < MAX_EXTRA; i++) {
+		if (extra[i].d != NULL) {
+			MHD_stop_daemon(extra[i].d);
+			extra[i].d = NULL;
+		}
+	}
+	pthread_mutex_unlock(&extra_mtx);
 	if (daemon_h == NULL)
 		return;
 	MHD_quiesce_daemon(daemon_h);

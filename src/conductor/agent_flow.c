@@ -18,6 +18,7 @@
 
 #include "agent_client.h"
 #include "agent_flow.h"
+#include "boot_ipxe.h"
 #include "conductor.h"
 #include "fsm.h"
 #include "hw.h"
@@ -119,6 +120,10 @@ ramdisk(json_t *node, bool prepare, char *err, size_t len)
 	const struct hw_generic_ops *b = hw_generic_find(HW_IF_BOOT,
 	    jstr(node, "boot_interface"));
 	int (*fn)(json_t *, char *, size_t) = NULL;
+
+	if (jstr(node, "boot_interface") && strcmp(jstr(node, "boot_interface"), "ipxe") == 0)
+		return prepare ? boot_ipxe_prepare(node, err, len) :
+		    boot_ipxe_clean_up(node, err, len);
 
 	if (b != NULL)
 		fn = prepare ? b->prepare_ramdisk : b->clean_up_ramdisk;

@@ -9,6 +9,8 @@
 
 #include "agent_client.h"
 #include "agent_flow.h"
+#include "boot_ipxe.h"
+#include "dhcp.h"
 #include "images.h"
 #include "fsm.h"
 #include "hw.h"
@@ -966,6 +968,7 @@ recover(void)
 }
 
 static void check_agent_timeouts(void);
+static void prov_listen(json_t *net, bool deleted);
 
 static pthread_mutex_t per_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
@@ -1010,6 +1013,26 @@ periodic_main(void *arg)
 	return NULL;
 }
 
+static void
+sync_networks(void)
+{
+	struct store_query q = { 0 };
+	json_t *all, *n;
+	char err[512];
+	size_t i;
+
+	if (!dhcp_enabled())
+		return;
+	all = store_list(store_thread(), &model_network, &q, err, sizeof(err));
+	json_array_foreach(all, i, n) {
+		if (dhcp_network_sync(n, false, err, sizeof(err)) != 0)
+			log_error("dhcp: network %s: %s", get_str(n, "name"), err);
+		else
+			prov_listen(n, false);
+	}
+	json_decref(all);
+}
+
 static json_t *
 driver_names(void)
 {
@@ -1050,6 +1073,10 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	agent_client_init(60);
 	if (images_init(conf.image_cache, conf.image_url, err, len) != 0)
 		return -1;
+	if (dhcp_init(&c->dhcp, err, len) != 0)
+		return -1;
+	boot_ipxe_configure(&c->ipxe);
+	sync_networks();
 	recover();
 	struct power_sync_conf pc = { .workers = conf.sync_power_workers,
 	    .failure_max = conf.power_failure_max, .force = conf.force_power_state };
@@ -1081,6 +1108,7 @@ conductor_stop(void)
 	workers = NULL;
 	store_release_all(store_thread(), host);
 	store_conductor_offline(store_thread(), host);
+	dhcp_shutdown();
 	log_info("conductor %s stopped", host);
 }
 
@@ -1255,7 +1283,6 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 	    uuid, "network_uuid", json_object_get(net, "uuid"), "port_uuid",
 	    port ? json_object_get(port, "uuid") : json_null(), "created_at", now,
 	    "updated_at");
-	json_decref(port);
 	rc = store_create(store_thread(), &model_vif, vif, err, sizeof(err));
 	json_decref(vif);
 	if (rc == STORE_DUP) {
@@ -1267,6 +1294,12 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 		ierr_set(e, 500, "could not record the attachment: %s", err);
 		goto fail;
 	}
+	if (port != NULL) {
+		char ip[64] = "";
+		if (dhcp_host_add(net, get_str(port, "address"), ip, sizeof(ip), err,
+		    sizeof(err)) != 0)
+			log_error("dhcp: %s", err);
+	}
 	log_info("attached to network %s (VLAN %lld)", get_str(net, "name"),
 	    (long long)json_integer_value(json_object_get(net, "vlan_id")));
 	if (tenant_live(node) && netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
@@ -1277,10 +1310,12 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 		    get_str(net, "name"), err);
 		goto fail;
 	}
+	json_decref(port);
 	unlock_node(uuid);
 	json_decref(node);
 	return 0;
 fail:
+	json_decref(port);
 	unlock_node(uuid);
 	json_decref(node);
 	return -1;
@@ -1317,6 +1352,11 @@ cond_vif_detach(json_t *in, json_t *net, struct ierr *e)
 		ierr_set(e, 500, "Could not remove network %s from the node's switch "
 		    "ports (ports isolated): %s", get_str(net, "name"), err);
 	} else {
+		json_t *port = store_get(store_thread(), &model_port, "uuid",
+		    get_str(json_array_get(list, 0), "port_uuid"));
+		if (port != NULL)
+			dhcp_host_remove(net, get_str(port, "address"));
+		json_decref(port);
 		log_info("detached from network %s", get_str(net, "name"));
 		rc = 0;
 	}
@@ -1326,9 +1366,36 @@ cond_vif_detach(json_t *in, json_t *net, struct ierr *e)
 	return rc;
 }
 
+static int (*listen_hook)(const char *, const char *, int, char *, size_t);
+
+void
+cond_set_prov_listen_hook(int (*fn)(const char *, const char *, int, char *, size_t))
+{
+	listen_hook = fn;
+}
+
+static void
+prov_listen(json_t *net, bool deleted)
+{
+	char ns[64], ip[64], err[256];
+
+	if (deleted || listen_hook == NULL || !dhcp_enabled() ||
+	    strcmp(get_str(net, "purpose"), "tenant") == 0 ||
+	    get_str(net, "dhcp_range") == NULL || dhcp_server_ip(net, ip, sizeof(ip)) == NULL)
+		return;
+	dhcp_netns_name(net, ns, sizeof(ns));
+	if (listen_hook(ns, ip, conf.ipxe.http_port, err, sizeof(err)) != 0)
+		log_error("cannot serve the API on the %s network: %s",
+		    get_str(net, "name"), err);
+}
+
 void
 cond_network_changed(json_t *net, bool deleted)
 {
-	/* The DHCP manager follows networks here (per-network dnsmasq). */
-	log_debug("network %s %s", get_str(net, "name"), deleted ? "deleted" : "changed");
+	char err[512];
+
+	if (dhcp_network_sync(net, deleted, err, sizeof(err)) != 0)
+		log_error("dhcp: network %s: %s", get_str(net, "name"), err);
+	else
+		prov_listen(net, deleted);
 }

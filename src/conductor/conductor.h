@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "boot_ipxe.h"
+#include "dhcp.h"
 #include "ierr.h"
 
 struct cond_conf {
@@ -28,6 +30,8 @@ struct cond_conf {
 	bool		 erase_devices;		/* full disk erase in cleaning */
 	const char	*image_cache;		/* directory of cached images */
 	const char	*image_url;		/* base URL agents fetch images from */
+	struct dhcp_conf dhcp;
+	struct ipxe_conf ipxe;
 };
 
 int	 conductor_start(const struct cond_conf *conf, char *err, size_t len);
@@ -66,6 +70,10 @@ json_t	*cond_agent_lookup(const char *addresses, const char *node_uuid,
 	    struct ierr *e);
 int	 cond_agent_heartbeat(json_t *node, json_t *body, struct ierr *e);
 int	 cond_save_locked(json_t *node);
+/* Called after the provisioning network's DHCP server is up, so that the
+ * API can listen on its address inside its namespace. */
+void	 cond_set_prov_listen_hook(int (*fn)(const char *netns, const char *ip,
+	    int port, char *err, size_t len));
 
 /* Moves a node through the state machine and records it (lock held). */
 int	 cond_transition(json_t *node, const char *event, const char *last_error);

@@ -28,6 +28,15 @@ struct config {
 	bool	 erase_devices;
 	char	*image_cache;
 	char	*image_url;
+	bool	 dhcp_enabled;
+	char	*dhcp_ovsdb;
+	char	*dhcp_bridge;
+	char	*dnsmasq;
+	char	*dhcp_state_dir;
+	char	*tftp_root;
+	char	*deploy_kernel;
+	char	*deploy_ramdisk;
+	char	*kernel_append;
 	char	*log_file;
 	char	*log_level;
 };

@@ -142,6 +142,14 @@ main(int argc, char **argv)
 		snprintf(httpurl, sizeof(httpurl), "%s", cfg.image_url);
 	else
 		snprintf(httpurl, sizeof(httpurl), "http://%s", cfg.listen);
+	char dhcpdir[1024];
+	const char *dslash = strrchr(cfg.db_path, '/');
+	if (cfg.dhcp_state_dir[0] != '\0')
+		snprintf(dhcpdir, sizeof(dhcpdir), "%s", cfg.dhcp_state_dir);
+	else
+		snprintf(dhcpdir, sizeof(dhcpdir), "%.*sdhcp", dslash ?
+		    (int)(dslash - cfg.db_path + 1) : 0, cfg.db_path);
+	int port = atoi(strrchr(cfg.listen, ':') + 1);
 	struct cond_conf cc = {
 		.host = cfg.host, .group = cfg.group, .workers = cfg.workers,
 		.automated_clean = cfg.automated_clean,
@@ -155,7 +163,15 @@ main(int argc, char **argv)
 		.heartbeat_timeout = cfg.heartbeat_timeout,
 		.erase_devices = cfg.erase_devices,
 		.image_cache = cache, .image_url = httpurl,
+		.dhcp = { .enabled = cfg.dhcp_enabled, .ovsdb = cfg.dhcp_ovsdb,
+		    .bridge = cfg.dhcp_bridge, .dnsmasq = cfg.dnsmasq,
+		    .state_dir = dhcpdir, .tftp_root = cfg.tftp_root,
+		    .http_port = port },
+		.ipxe = { .kernel = cfg.deploy_kernel, .ramdisk = cfg.deploy_ramdisk,
+		    .kernel_append = cfg.kernel_append, .http_url = cfg.image_url,
+		    .http_port = port },
 	};
+	cond_set_prov_listen_hook(api_listen_netns);
 	if (conductor_start(&cc, err, sizeof(err)) != 0) {
 		api_stop();
 		store_shutdown();

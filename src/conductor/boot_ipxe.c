@@ -1,0 +1,193 @@
+/*
+ * Boot interface "ipxe": while a node runs the deploy ramdisk, each of its
+ * PXE-enabled ports has a host entry on the provisioning network's DHCP
+ * server, and ingotd's HTTP answers the node's iPXE script with the deploy
+ * kernel and ramdisk.  Otherwise the node gets no boot answer (and its
+ * iPXE script says "exit", so the firmware boots from disk).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "boot_ipxe.h"
+#include "dhcp.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+static struct ipxe_conf iconf;
+
+void
+boot_ipxe_configure(const struct ipxe_conf *c)
+{
+	iconf = *c;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+json_t *
+boot_network(const char *purpose)
+{
+	struct store_query q = { .nfilters = 1 };
+	json_t *p = json_string(purpose), *list, *n;
+	char err[128];
+
+	q.filters[0].field = "purpose";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = p;
+	list = store_list(store_thread(), &model_network, &q, err, sizeof(err));
+	n = json_incref(json_array_get(list, 0));
+	json_decref(list);
+	json_decref(p);
+	return n;
+}
+
+static json_t *
+pxe_ports(json_t *node)
+{
+	struct store_query q = { .nfilters = 1 };
+	char err[128];
+
+	q.filters[0].field = "node_uuid";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = json_object_get(node, "uuid");
+	return store_list(store_thread(), &model_port, &q, err, sizeof(err));
+}
+
+int
+boot_ipxe_prepare(json_t *node, char *err, size_t len)
+{
+	json_t *net = boot_network("provisioning"), *ports, *p;
+	char ip[64];
+	size_t i;
+	int rc = 0;
+
+	if (net == NULL) {
+		snprintf(err, len, "no provisioning network is defined");
+		return -1;
+	}
+	ports = pxe_ports(node);
+	json_array_foreach(ports, i, p) {
+		if (!json_is_true(json_object_get(p, "pxe_enabled")))
+			continue;
+		if (dhcp_host_add(net, jstr(p, "address"), ip, sizeof(ip), err, len) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(ports);
+	json_decref(net);
+	if (rc == 0)
+		json_object_set_new(json_object_get(node, "driver_internal_info"),
+		    "boot_ramdisk", json_true());
+	return rc;
+}
+
+int
+boot_ipxe_clean_up(json_t *node, char *err, size_t len)
+{
+	json_t *net = boot_network("provisioning"), *ports, *p;
+	size_t i;
+
+	(void)err; (void)len;
+	json_object_del(json_object_get(node, "driver_internal_info"), "boot_ramdisk");
+	if (net == NULL)
+		return 0;
+	ports = pxe_ports(node);
+	json_array_foreach(ports, i, p)
+		dhcp_host_remove(net, jstr(p, "address"));
+	json_decref(ports);
+	json_decref(net);
+	return 0;
+}
+
+/* The base URL nodes on the provisioning network reach ingotd at. */
+static void
+base_url(char *buf, size_t len)
+{
+	json_t *net;
+	char ip[64];
+
+	if (iconf.http_url != NULL && iconf.http_url[0] != '\0') {
+		snprintf(buf, len, "%s", iconf.http_url);
+		return;
+	}
+	net = boot_network("provisioning");
+	if (net != NULL && dhcp_server_ip(net, ip, sizeof(ip)) != NULL)
+		snprintf(buf, len, "http://%s:%d", ip, iconf.http_port);
+	else
+		snprintf(buf, len, "http://127.0.0.1:%d", iconf.http_port);
+	json_decref(net);
+}
+
+char *
+boot_ipxe_script(const char *mac_in)
+{
+	char mac[18], url[300], *out = NULL;
+	json_t *port, *node = NULL;
+	size_t sz = 0;
+	FILE *fp;
+
+	fp = open_memstream(&out, &sz);
+	if (fp == NULL)
+		return NULL;
+	if (mac_in == NULL) {
+		/* The first script: chain to the per-MAC one. */
+		base_url(url, sizeof(url));
+		fprintf(fp, "#!ipxe\nchain %s/ipxe/${net0/mac:hexhyp} || exit\n", url);
+		fclose(fp);
+		return out;
+	}
+	snprintf(url, sizeof(url), "%s", mac_in);
+	for (char *c = url; *c; c++)
+		if (*c == '-')
+			*c = ':';
+	if (util_normalize_mac(url, mac) &&
+	    (port = store_get(store_thread(), &model_port, "address", mac)) != NULL) {
+		node = store_get(store_thread(), &model_node, "uuid", jstr(port, "node_uuid"));
+		json_decref(port);
+	}
+	if (node == NULL || !json_is_true(json_object_get(json_object_get(node,
+	    "driver_internal_info"), "boot_ramdisk"))) {
+		fprintf(fp, "#!ipxe\necho Ingot: no deploy for ${net0/mac}, booting "
+		    "from disk\nexit\n");
+	} else {
+		base_url(url, sizeof(url));
+		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
+		    "kernel %s/boot/%s/kernel ipa-api-url=%s ipa-insecure=1 "
+		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
+		    "initrd %s/boot/%s/ramdisk\nboot\n", jstr(node, "uuid"), url,
+		    jstr(node, "uuid"), url, iconf.kernel_append ? iconf.kernel_append : "",
+		    url, jstr(node, "uuid"));
+	}
+	json_decref(node);
+	fclose(fp);
+	return out;
+}
+
+int
+boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
+{
+	json_t *node = store_get(store_thread(), &model_node, "uuid", node_uuid);
+	json_t *di = json_object_get(node, "driver_info");
+	const char *p = NULL;
+
+	if (node == NULL)
+		return -1;
+	if (strcmp(what, "kernel") == 0)
+		p = jstr(di, "deploy_kernel") ? jstr(di, "deploy_kernel") : iconf.kernel;
+	else if (strcmp(what, "ramdisk") == 0)
+		p = jstr(di, "deploy_ramdisk") ? jstr(di, "deploy_ramdisk") : iconf.ramdisk;
+	if (p != NULL && strncmp(p, "file://", 7) == 0)
+		p += 7;
+	if (p == NULL || *p != '/') {
+		json_decref(node);
+		return -1;
+	}
+	snprintf(path, len, "%s", p);
+	json_decref(node);
+	return 0;
+}

@@ -1,0 +1,25 @@
+#ifndef INGOT_BOOT_IPXE_H
+#define INGOT_BOOT_IPXE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct ipxe_conf {
+	const char	*kernel;	/* default deploy kernel (path) */
+	const char	*ramdisk;	/* default deploy ramdisk (path) */
+	const char	*kernel_append;	/* extra kernel arguments */
+	const char	*http_url;	/* base URL for nodes; empty: provisioning IP */
+	int		 http_port;
+};
+
+void	boot_ipxe_configure(const struct ipxe_conf *c);
+int	boot_ipxe_prepare(json_t *node, char *err, size_t len);
+int	boot_ipxe_clean_up(json_t *node, char *err, size_t len);
+/* iPXE script for a MAC (NULL: the chain script); malloc'd text. */
+char	*boot_ipxe_script(const char *mac);
+/* Path of a node's deploy kernel or ramdisk. */
+int	boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len);
+/* The network with this purpose, or NULL (new reference). */
+json_t	*boot_network(const char *purpose);
+
+#endif
