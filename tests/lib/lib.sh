@@ -21,6 +21,7 @@ STATUS=
 
 _cleanup() {
 	[ -n "$INGOTD_PID" ] && kill "$INGOTD_PID" 2>/dev/null && wait "$INGOTD_PID" 2>/dev/null
+	declare -F ovs_stop >/dev/null && ovs_stop
 	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi
 }
 trap _cleanup EXIT
