@@ -37,7 +37,8 @@ struct resp {
 	json_t		*body;		/* owned; NULL for no body */
 	char		 location[512];
 	int		 fd;		/* > 0: send this file instead (owned) */
-	char		*text;		/* or this text/plain (malloc'd, owned) */
+	char		*text;		/* or this text (malloc'd, owned) */
+	bool		 text_json;	/* text is JSON, not text/plain */
 	uint64_t	 fd_size;
 };
 
@@ -84,6 +85,11 @@ json_t	*api_render(struct req *q, const struct resource *res, json_t *obj,
 json_t	*api_links(struct req *q, const char *plural, const char *id);
 /* Builds the "next" URL for a full page. */
 json_t	*api_next(struct req *q, const char *path, const char *marker, long limit);
+/* Answers a list straight from the store as JSON text (no objects built). */
+struct store_query;
+bool	api_list_text(struct req *q, struct resp *r, const struct resource *res,
+	    const struct store_query *sq, const struct fieldset *fs, bool detail,
+	    const char *path);
 /* limit, marker, sort_key, sort_dir into a query; false with 400 on error. */
 struct store_query;
 bool	api_paging(struct req *q, struct resp *r, struct store_query *sq);

@@ -365,7 +365,8 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 		mr = MHD_create_response_from_buffer(strlen(r->text), r->text,
 		    MHD_RESPMEM_MUST_FREE);
 		r->text = NULL;
-		MHD_add_response_header(mr, "Content-Type", "text/plain");
+		MHD_add_response_header(mr, "Content-Type", r->text_json ?
+		    "application/json" : "text/plain");
 		add_headers(mr, q, rid, r);
 		ret = MHD_queue_response(c, (unsigned)r->status, mr);
 		MHD_destroy_response(mr);

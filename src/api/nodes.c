@@ -149,10 +149,8 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 	struct store_query sq = { 0 };
 	struct fieldset fs;
 	bool given;
-	json_t *list, *out, *n, *bools[16] = { NULL };
-	char err[256];
+	json_t *bools[16] = { NULL };
 	int assoc, detail_q, nb = 0;
-	size_t i;
 
 	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_node, &fs, &given) ||
 	    !api_query_bool(q, r, "associated", &assoc) ||
@@ -185,23 +183,8 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 		sq.filters[sq.nfilters].field = "instance_uuid";
 		sq.filters[sq.nfilters++].op = assoc ? SO_NOTNULL : SO_NULL;
 	}
-	list = store_list(store_thread(), &model_node, &sq, err, sizeof(err));
-	if (list == NULL) {
-		api_error(r, strstr(err, "Marker") || strstr(err, "sort") ? 400 : 500,
-		    "%s", err);
-		goto out;
-	}
-	out = json_array();
-	json_array_foreach(list, i, n)
-		json_array_append_new(out, api_render(q, &model_node, n,
-		    given ? &fs : NULL, detail));
-	json_t *body = json_pack("{s:o}", "nodes", out);
-	if (sq.limit > 0 && json_array_size(list) == (size_t)sq.limit)
-		json_object_set_new(body, "next", api_next(q, detail ? "v1/nodes/detail" :
-		    "v1/nodes", jstr(json_array_get(list, json_array_size(list) - 1), "uuid"),
-		    sq.limit));
-	json_decref(list);
-	api_json(r, 200, body);
+	api_list_text(q, r, &model_node, &sq, given ? &fs : NULL, detail,
+	    detail ? "v1/nodes/detail" : "v1/nodes");
 out:
 	for (int j = 0; j < nb; j++)
 		json_decref(bools[j]);

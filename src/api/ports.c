@@ -210,13 +210,12 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 	struct store_query sq = { 0 };
 	struct fieldset fs;
 	bool given;
-	json_t *items, *out, *o, *vals[4] = { NULL };
+	json_t *vals[4] = { NULL };
 	const char *node = node_ident ? node_ident : api_query(q, "node");
 	const char *addr = api_query(q, "address");
 	const char *pg = pg_ident ? pg_ident : api_query(q, "portgroup");
-	char err[256], mac[18], path[300];
+	char mac[18], path[300];
 	int dq, nv = 0;
-	size_t i;
 
 	if (node == NULL)
 		node = api_query(q, "node_uuid");
@@ -255,22 +254,8 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 		sq.filters[sq.nfilters].op = SO_EQ;
 		sq.filters[sq.nfilters++].value = vals[nv++];
 	}
-	items = store_list(store_thread(), res, &sq, err, sizeof(err));
-	if (items == NULL) {
-		api_error(r, 400, "%s", err);
-		goto out;
-	}
-	out = json_array();
-	json_array_foreach(items, i, o)
-		json_array_append_new(out, api_render(q, res, o, given ? &fs : NULL, detail));
-	json_t *body = json_pack("{s:o}", res->plural, out);
-	if (sq.limit > 0 && json_array_size(items) == (size_t)sq.limit) {
-		snprintf(path, sizeof(path), "v1/%s%s", res->plural, detail ? "/detail" : "");
-		json_object_set_new(body, "next", api_next(q, path,
-		    jstr(json_array_get(items, json_array_size(items) - 1), "uuid"), sq.limit));
-	}
-	json_decref(items);
-	api_json(r, 200, body);
+	snprintf(path, sizeof(path), "v1/%s%s", res->plural, detail ? "/detail" : "");
+	api_list_text(q, r, res, &sq, given ? &fs : NULL, detail, path);
 out:
 	for (int j = 0; j < nv; j++)
 		json_decref(vals[j]);

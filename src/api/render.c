@@ -6,6 +6,7 @@
 #include "conductor.h"
 #include "hw.h"
 #include "store.h"
+#include "strbuf.h"
 #include "util.h"
 
 bool
@@ -173,5 +174,176 @@ api_paging(struct req *q, struct resp *r, struct store_query *sq)
 		return false;
 	}
 	sq->desc = dir != NULL && strcmp(dir, "desc") == 0;
+	return true;
+}
+
+/* --- the fast path: rows straight to JSON text -------------------------- */
+
+static bool
+has_secret_text(const char *name, const char *t)
+{
+	if (strcmp(name, "driver_info") == 0)
+		return strstr(t, "password") || strstr(t, "secret") || strstr(t, "token") ||
+		    strstr(t, "key") || strstr(t, "credential");
+	if (strcmp(name, "instance_info") == 0 || strcmp(name, "driver_internal_info") == 0)
+		return strstr(t, "configdrive") || strstr(t, "agent_secret_token") ||
+		    strstr(t, "rescue_password");
+	return false;
+}
+
+static void
+link_text(struct strbuf *b, struct req *q, const char *plural, const char *id,
+    const char *sub)
+{
+	sb_puts(b, "[{\"href\":");
+	sb_printf(b, "\"%s/v1/%s/%s%s%s\"", q->base, plural, id, sub ? "/" : "",
+	    sub ? sub : "");
+	sb_puts(b, ",\"rel\":\"self\"},{\"href\":");
+	sb_printf(b, "\"%s/%s/%s%s%s\"", q->base, plural, id, sub ? "/" : "",
+	    sub ? sub : "");
+	sb_puts(b, ",\"rel\":\"bookmark\"}]");
+}
+
+void
+api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
+    const struct store_val *v, const struct fieldset *fs, bool detail)
+{
+	const char *uuid = NULL;
+	bool first = true, is_node = res == &model_node;
+
+	sb_puts(b, "{");
+	for (size_t i = 0; i < res->nfields; i++) {
+		const struct field *f = &res->fields[i];
+
+		if (strcmp(f->name, "uuid") == 0)
+			uuid = v[i].text;
+		if (f->min_minor > q->minor || (f->flags & F_HIDDEN))
+			continue;
+		if (fs != NULL ? !wanted(fs, f->name) : !(detail || (f->flags & F_SHORT)))
+			continue;
+		if (!first)
+			sb_puts(b, ",");
+		first = false;
+		sb_json_str(b, f->name);
+		sb_puts(b, ":");
+		if (v[i].null) {
+			if (is_node && strcmp(f->name, "conductor") == 0)
+				sb_json_str(b, conductor_host());
+			else
+				sb_puts(b, "null");
+			continue;
+		}
+		switch (f->type) {
+		case FT_STRING:
+		case FT_TIME:
+			sb_json_str(b, v[i].text ? v[i].text : "");
+			break;
+		case FT_BOOL:
+			sb_puts(b, v[i].num ? "true" : "false");
+			break;
+		case FT_INT:
+			sb_printf(b, "%lld", v[i].num);
+			break;
+		case FT_OBJECT:
+		case FT_LIST:
+			if (v[i].text != NULL && has_secret_text(f->name, v[i].text)) {
+				json_t *j = json_loads(v[i].text, JSON_DECODE_ANY, NULL);
+				json_t *m = masked(f->name, j ? j : json_null());
+				char *t = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY);
+				sb_puts(b, t ? t : "null");
+				free(t);
+				json_decref(m);
+				json_decref(j);
+			} else {
+				sb_puts(b, v[i].text ? v[i].text : "null");
+			}
+			break;
+		}
+	}
+	if (fs == NULL || wanted(fs, "links") || fs->n == 0) {
+		if (!first)
+			sb_puts(b, ",");
+		first = false;
+		sb_puts(b, "\"links\":");
+		link_text(b, q, res->plural, uuid ? uuid : "", NULL);
+	}
+	if (detail && fs == NULL && uuid != NULL) {
+		const char *subs[4] = { NULL };
+		int ns = 0;
+		if (is_node) {
+			subs[ns++] = "ports";
+			subs[ns++] = "states";
+			if (q->minor >= 24)
+				subs[ns++] = "portgroups";
+			if (q->minor >= 32)
+				subs[ns++] = "volume";
+		} else if (res == &model_portgroup && q->minor >= 24) {
+			subs[ns++] = "ports";
+		}
+		for (int i = 0; i < ns; i++) {
+			sb_printf(b, ",\"%s\":", subs[i]);
+			link_text(b, q, res->plural, uuid, subs[i]);
+		}
+	}
+	sb_puts(b, "}");
+}
+
+struct list_ctx {
+	struct strbuf		*b;
+	struct req		*q;
+	const struct resource	*res;
+	const struct fieldset	*fs;
+	bool			 detail;
+	char			 last[64];
+	long			 n;
+	int			 uuid_idx;
+};
+
+static int
+list_row(void *arg, const struct store_val *v)
+{
+	struct list_ctx *c = arg;
+
+	if (c->n++ > 0)
+		sb_puts(c->b, ",");
+	api_render_row(c->b, c->q, c->res, v, c->fs, c->detail);
+	snprintf(c->last, sizeof(c->last), "%s", v[c->uuid_idx].text ?
+	    v[c->uuid_idx].text : "");
+	return 0;
+}
+
+bool
+api_list_text(struct req *q, struct resp *r, const struct resource *res,
+    const struct store_query *sq, const struct fieldset *fs, bool detail,
+    const char *path)
+{
+	struct strbuf b;
+	struct list_ctx c = { .b = &b, .q = q, .res = res, .fs = fs, .detail = detail };
+	char err[256];
+	long n;
+
+	for (size_t i = 0; i < res->nfields; i++)
+		if (strcmp(res->fields[i].name, "uuid") == 0)
+			c.uuid_idx = (int)i;
+	sb_init(&b, 4096);
+	sb_printf(&b, "{\"%s\":[", res->plural);
+	n = store_scan(store_thread(), res, sq, list_row, &c, err, sizeof(err));
+	if (n < 0) {
+		sb_free(&b);
+		api_error(r, strstr(err, "Marker") || strstr(err, "sort") ? 400 : 500,
+		    "%s", err);
+		return false;
+	}
+	sb_puts(&b, "]");
+	if (sq->limit > 0 && n == sq->limit) {
+		json_t *next = api_next(q, path, c.last, sq->limit);
+		sb_puts(&b, ",\"next\":");
+		sb_json_str(&b, json_string_value(next));
+		json_decref(next);
+	}
+	sb_puts(&b, "}");
+	r->status = 200;
+	r->text = sb_take(&b);
+	r->text_json = true;
 	return true;
 }

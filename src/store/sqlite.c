@@ -567,6 +567,57 @@ store_list(struct store *s, const struct resource *r, const struct store_query *
 }
 
 long
+store_scan(struct store *s, const struct resource *r, const struct store_query *q,
+    int (*cb)(void *, const struct store_val *), void *ctx, char *err, size_t len)
+{
+	char sql[4096] = "SELECT ";
+	struct store_val vals[128];
+	sqlite3_int64 marker_id;
+	json_t *marker_val;
+	sqlite3_stmt *st;
+	long n = 0;
+	int b, rc;
+
+	if (r->nfields > 128) {
+		snprintf(err, len, "too many fields");
+		return -1;
+	}
+	column_list(r, sql, sizeof(sql));
+	append(sql, sizeof(sql), " FROM ");
+	append(sql, sizeof(sql), r->plural);
+	if (build_query(s, r, q, sql, sizeof(sql), &marker_id, &marker_val, err, len) != 0)
+		return -1;
+	if (q->limit > 0)
+		append(sql, sizeof(sql), " LIMIT ?");
+	if ((st = prep(s, sql)) == NULL) {
+		json_decref(marker_val);
+		snprintf(err, len, "database error");
+		return -1;
+	}
+	b = bind_query(st, r, q, marker_id, marker_val);
+	json_decref(marker_val);
+	if (q->limit > 0)
+		sqlite3_bind_int64(st, b, q->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t i = 0; i < r->nfields; i++) {
+			int c = (int)i + 1;
+			vals[i].null = sqlite3_column_type(st, c) == SQLITE_NULL;
+			vals[i].num = sqlite3_column_int64(st, c);
+			vals[i].text = (const char *)sqlite3_column_text(st, c);
+		}
+		n++;
+		if (cb(ctx, vals) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		snprintf(err, len, "database error: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return n;
+}
+
+long
 store_count(struct store *s, const struct resource *r, const struct store_query *q)
 {
 	char sql[2048], err[128];

@@ -63,6 +63,18 @@ json_t	*store_get(struct store *s, const struct resource *r, const char *field,
 /* Returns an array, or NULL with err set (e.g. unknown marker). */
 json_t	*store_list(struct store *s, const struct resource *r,
 	    const struct store_query *q, char *err, size_t len);
+/* Column values of one row, indexed like the resource's fields: text for
+ * strings, times and JSON (compact JSON text), num for booleans and ints. */
+struct store_val {
+	const char	*text;
+	long long	 num;
+	bool		 null;
+};
+/* Streams rows to cb without building objects (the fast path for lists);
+ * returns the number of rows, or -1 with err set. */
+long	store_scan(struct store *s, const struct resource *r,
+	    const struct store_query *q, int (*cb)(void *ctx,
+	    const struct store_val *vals), void *ctx, char *err, size_t len);
 long	store_count(struct store *s, const struct resource *r,
 	    const struct store_query *q);
 /* Writes every field of obj except the reservation. */
