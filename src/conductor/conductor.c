@@ -429,7 +429,7 @@ work_provision(json_t *node, json_t *args)
 		}
 		clear_instance(node);
 		if (automated_clean(node)) {
-			cond_transition(node, "clean", NULL);
+			cond_transition(node, "auto_clean", NULL);
 			run_cleaning(node, NULL);
 		} else {
 			cond_transition(node, "done", NULL);

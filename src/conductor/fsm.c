@@ -75,7 +75,7 @@ const struct fsm_transition fsm_transitions[] = {
 	{ "active", "delete", "deleting", NULL },
 	{ "active", "rescue", "rescuing", NULL },
 	{ "deleting", "done", "available", NULL },
-	{ "deleting", "clean", "cleaning", "available" },
+	{ "deleting", "auto_clean", "cleaning", "available" },
 	{ "deleting", "fail", "error", NULL },
 	{ "error", "rebuild", "deploying", NULL },
 	{ "error", "delete", "deleting", NULL },

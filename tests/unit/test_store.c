@@ -1,0 +1,247 @@
+/* The SQLite store: migrations, CRUD, paging, uniqueness, locks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+static char dir[] = "/tmp/ingot-unit-store.XXXXXX";
+static char path[300];
+
+static json_t *
+new_node(const char *name)
+{
+	json_t *n = json_pack("{s:s, s:s}", "driver", "fake-hardware", "name", name);
+	char u[UUID_STR_LEN], now[40];
+
+	util_uuid_new(u);
+	util_now_iso(now);
+	json_object_set_new(n, "uuid", json_string(u));
+	json_object_set_new(n, "created_at", json_string(now));
+	model_apply_defaults(&model_node, n);
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	static int k;
+	char err[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t%d.db", dir, k++);
+	return store_init(path, 0, err, sizeof(err));
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	store_shutdown();
+	return 0;
+}
+
+static void
+migrations_empty(void **unused)
+{
+	struct store *s = store_thread();
+
+	(void)unused;
+	assert_int_equal(store_schema_version(s), store_latest_version());
+	assert_true(store_latest_version() >= 3);
+}
+
+static void
+migrations_older(void **unused)
+{
+	char err[256], p[300];
+	json_t *n, *got, *h;
+
+	(void)unused;
+	store_shutdown();
+	snprintf(p, sizeof(p), "%s/old.db", dir);
+	assert_int_equal(store_init(p, 1, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(store_thread()), 1);
+	n = new_node("old-node");
+	assert_int_equal(store_create(store_thread(), &model_node, n, err, sizeof(err)), 0);
+	store_shutdown();
+	assert_int_equal(store_init(p, 0, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(store_thread()), store_latest_version());
+	got = store_get(store_thread(), &model_node, "name", "old-node");
+	assert_non_null(got);
+	assert_string_equal(json_string_value(json_object_get(got, "uuid")),
+	    json_string_value(json_object_get(n, "uuid")));
+	assert_int_equal(store_history_add(store_thread(), json_string_value(json_object_get(n,
+	    "uuid")), "INFO", "test", "migrated", "host", NULL), 0);
+	h = store_history_list(store_thread(), json_string_value(json_object_get(n, "uuid")));
+	assert_int_equal(json_array_size(h), 1);
+	json_decref(h);
+	json_decref(got);
+	json_decref(n);
+}
+
+static void
+crud_and_unique(void **unused)
+{
+	struct store *s = store_thread();
+	json_t *a = new_node("a"), *b = new_node("a"), *got;
+	char err[256];
+
+	(void)unused;
+	assert_int_equal(store_create(s, &model_node, a, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_create(s, &model_node, b, err, sizeof(err)), STORE_DUP);
+	assert_string_equal(err, "name");
+	json_object_set_new(b, "name", json_string("b"));
+	assert_int_equal(store_create(s, &model_node, b, err, sizeof(err)), STORE_OK);
+	json_object_set_new(json_object_get(a, "extra"), "k", json_string("v"));
+	assert_int_equal(store_update(s, &model_node, a, err, sizeof(err)), STORE_OK);
+	got = store_get(s, &model_node, "uuid", json_string_value(json_object_get(a, "uuid")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "extra"),
+	    "k")), "v");
+	assert_true(json_is_false(json_object_get(got, "maintenance")));
+	json_decref(got);
+	json_object_set_new(a, "name", json_string("b"));
+	assert_int_equal(store_update(s, &model_node, a, err, sizeof(err)), STORE_DUP);
+	assert_int_equal(store_delete_node(s, json_string_value(json_object_get(b, "uuid"))),
+	    STORE_OK);
+	assert_null(store_get(s, &model_node, "name", "b"));
+	assert_int_equal(store_delete_node(s, json_string_value(json_object_get(b, "uuid"))),
+	    STORE_NOTFOUND);
+	json_decref(a);
+	json_decref(b);
+}
+
+static void
+paging_and_filters(void **unused)
+{
+	struct store *s = store_thread();
+	struct store_query q = { .limit = 3 };
+	char err[256], name[16];
+	json_t *page, *all = json_array();
+	json_t *avail = json_string("available");
+
+	(void)unused;
+	for (int i = 0; i < 10; i++) {
+		json_t *n;
+		snprintf(name, sizeof(name), "n%02d", 9 - i);
+		n = new_node(name);
+		if (i % 2)
+			json_object_set_new(n, "provision_state", json_string("available"));
+		assert_int_equal(store_create(s, &model_node, n, err, sizeof(err)), 0);
+		json_decref(n);
+	}
+	/* creation order, pages of 3 via marker */
+	do {
+		page = store_list(s, &model_node, &q, err, sizeof(err));
+		assert_non_null(page);
+		json_array_extend(all, page);
+		q.marker = json_array_size(page) ? json_string_value(json_object_get(
+		    json_array_get(all, json_array_size(all) - 1), "uuid")) : NULL;
+		if (json_array_size(page) < 3)
+			q.marker = NULL;
+		json_decref(page);
+	} while (q.marker != NULL);
+	assert_int_equal(json_array_size(all), 10);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(all, 0), "name")), "n09");
+	json_decref(all);
+	/* sorted by name, descending, paged */
+	struct store_query qs = { .sort_key = "name", .desc = true, .limit = 4 };
+	page = store_list(s, &model_node, &qs, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(page, 0), "name")), "n09");
+	qs.marker = json_string_value(json_object_get(json_array_get(page, 3), "uuid"));
+	json_t *p2 = store_list(s, &model_node, &qs, err, sizeof(err));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(p2, 0), "name")), "n05");
+	json_decref(p2);
+	json_decref(page);
+	/* filter */
+	struct store_query qf = { .nfilters = 1 };
+	qf.filters[0].field = "provision_state";
+	qf.filters[0].op = SO_EQ;
+	qf.filters[0].value = avail;
+	assert_int_equal(store_count(s, &model_node, &qf), 5);
+	/* bad sort key, unknown marker */
+	struct store_query qb = { .sort_key = "driver_info" };
+	assert_null(store_list(s, &model_node, &qb, err, sizeof(err)));
+	struct store_query qm = { .marker = "11111111-2222-3333-4444-555555555555" };
+	assert_null(store_list(s, &model_node, &qm, err, sizeof(err)));
+	json_decref(avail);
+}
+
+static void
+locks(void **unused)
+{
+	struct store *s = store_thread();
+	json_t *n = new_node("locked");
+	const char *u = json_string_value(json_object_get(n, "uuid"));
+	char err[256];
+
+	(void)unused;
+	assert_int_equal(store_create(s, &model_node, n, err, sizeof(err)), 0);
+	assert_int_equal(store_node_reserve(s, u, "c1"), STORE_OK);
+	assert_int_equal(store_node_reserve(s, u, "c2"), STORE_LOCKED);
+	assert_int_equal(store_node_release(s, u, "c2"), STORE_NOTFOUND);
+	/* an update never clears the lock */
+	assert_int_equal(store_update(s, &model_node, n, err, sizeof(err)), 0);
+	assert_int_equal(store_node_reserve(s, u, "c2"), STORE_LOCKED);
+	assert_int_equal(store_release_all(s, "c1"), 1);
+	assert_int_equal(store_node_reserve(s, u, "c2"), STORE_OK);
+	assert_int_equal(store_node_release(s, u, "c2"), STORE_OK);
+	assert_int_equal(store_node_reserve(s, "11111111-2222-3333-4444-555555555555", "c1"),
+	    STORE_NOTFOUND);
+	json_decref(n);
+}
+
+static void
+delete_cascades(void **unused)
+{
+	struct store *s = store_thread();
+	json_t *n = new_node("withports"), *p;
+	const char *u = json_string_value(json_object_get(n, "uuid"));
+	char err[256], pu[UUID_STR_LEN], now[40];
+
+	(void)unused;
+	assert_int_equal(store_create(s, &model_node, n, err, sizeof(err)), 0);
+	util_uuid_new(pu);
+	util_now_iso(now);
+	p = json_pack("{s:s, s:s, s:s, s:s}", "uuid", pu, "address", "52:54:00:00:00:09",
+	    "node_uuid", u, "created_at", now);
+	model_apply_defaults(&model_port, p);
+	assert_int_equal(store_create(s, &model_port, p, err, sizeof(err)), 0);
+	store_history_add(s, u, "INFO", "t", "e", "h", NULL);
+	assert_int_equal(store_delete_node(s, u), STORE_OK);
+	assert_null(store_get(s, &model_port, "uuid", pu));
+	json_t *h = store_history_list(s, u);
+	assert_int_equal(json_array_size(h), 0);
+	json_decref(h);
+	json_decref(p);
+	json_decref(n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(migrations_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(migrations_older, setup, teardown),
+		cmocka_unit_test_setup_teardown(crud_and_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(paging_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(locks, setup, teardown),
+		cmocka_unit_test_setup_teardown(delete_cascades, setup, teardown),
+	};
+	int rc;
+	char cmd[400];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return rc;
+}
