@@ -37,6 +37,9 @@ struct config {
 	char	*deploy_kernel;
 	char	*deploy_ramdisk;
 	char	*kernel_append;
+	int	 ipmi_timeout_ms;
+	int	 ipmi_retries;
+	int	 ipmi_backoff_ms;
 	char	*log_file;
 	char	*log_level;
 };

@@ -10,6 +10,9 @@
 #include "conductor.h"
 #include "config.h"
 #include "fsm.h"
+#ifdef INGOT_HAVE_IPMI
+#include "ipmi.h"
+#endif
 #include "log.h"
 #include "store.h"
 
@@ -171,6 +174,9 @@ main(int argc, char **argv)
 		    .kernel_append = cfg.kernel_append, .http_url = cfg.image_url,
 		    .http_port = port },
 	};
+#ifdef INGOT_HAVE_IPMI
+	ipmi_set_defaults(cfg.ipmi_timeout_ms, cfg.ipmi_retries, cfg.ipmi_backoff_ms);
+#endif
 	cond_set_prov_listen_hook(api_listen_netns);
 	if (conductor_start(&cc, err, sizeof(err)) != 0) {
 		api_stop();

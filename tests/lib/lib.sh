@@ -22,6 +22,7 @@ STATUS=
 _cleanup() {
 	[ -n "$INGOTD_PID" ] && kill "$INGOTD_PID" 2>/dev/null && wait "$INGOTD_PID" 2>/dev/null
 	declare -F ovs_stop >/dev/null && ovs_stop
+	declare -F bmc_stop_all >/dev/null && bmc_stop_all
 	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi
 }
 trap _cleanup EXIT
@@ -84,14 +85,22 @@ api() {
 	cat "$T/api.body"
 }
 
-# wait_until SECONDS cmd...: polls every 0.1 s
+# wait_until SECONDS cmd...      polls cmd every 0.1 s
+# wait_until SECONDS 'shell code' evaluated anew each time (use this form
+#                                 whenever the check contains $(...))
 wait_until() {
 	local end=$(( $(date +%s%N) / 1000000 + ${1%.*} * 1000 )); shift
+	if [ $# -eq 1 ]; then set -- eval "$1"; fi
 	while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	"$@"
+}
+
+# db_is QUERY VALUE: the test database answers QUERY with VALUE (for wait_until)
+db_is() {
+	[ "$(sqlite3 "$T/ingot.db" "$1")" = "$2" ]
 }
 
 finish() {

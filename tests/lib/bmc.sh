@@ -1,0 +1,87 @@
+# OpenIPMI ipmi_sim BMCs for tests: source after lib.sh.
+#   bmc_start NAME     starts ipmi_sim on a free 127.0.0.1 UDP port with user
+#                      admin/password and a chassis_control program that keeps
+#                      power and boot device in files ($T/bmc-NAME/power, boot);
+#                      sets BMC_PORT
+#   bmc_stop NAME      kills it (by pid)
+#   ipmitool_for NAME ARGS...   ipmitool -I lanplus -C 3 against it
+declare -A BMC_PIDS BMC_PORTS
+free_udp_port() {
+	python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+bmc_start() {
+	local name=$1 d=$T/bmc-$1 port=${BMC_PORTS[$1]:-$(free_udp_port)}
+	mkdir -p "$d/state"
+	cat >"$d/chassis" <<'SH'
+#!/bin/sh
+d=$(dirname "$0")
+op=$1; shift
+case $op in
+get)	for p in "$@"; do
+		case $p in
+		power) echo "power:$(cat "$d/power" 2>/dev/null || echo 0)" ;;
+		boot) echo "boot:$(cat "$d/boot" 2>/dev/null || echo default)" ;;
+		reset) echo "reset:0" ;;
+		esac
+	done ;;
+set)	while [ $# -ge 2 ]; do
+		case $1 in
+		power) echo "$2" >"$d/power" ;;
+		boot) echo "$2" >"$d/boot" ;;
+		reset) date +%s >>"$d/resets" ;;
+		esac
+		shift 2
+	done ;;
+esac
+exit 0
+SH
+	chmod +x "$d/chassis"
+	cat >"$d/lan.conf" <<CONF
+name "$name"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 $port
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid a123456789abcdefa123456789abcdef
+  endlan
+  chassis_control "$d/chassis"
+  startnow false
+  user 1 true  ""        "test" user     10       none md2 md5 straight
+  user 2 true  "admin"   "password" admin    10       none md2 md5 straight
+CONF
+	printf 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n' >"$d/cmds"
+	setsid ipmi_sim -c "$d/lan.conf" -f "$d/cmds" -s "$d/state" -n </dev/null >"$d/sim.log" 2>&1 &
+	BMC_PIDS[$name]=$!
+	BMC_PORTS[$name]=$port
+	BMC_PORT=$port
+	for _ in $(seq 1 50); do
+		grep -q ":$(printf '%04X' "$port") " /proc/net/udp && return 0
+		sleep 0.05
+	done
+	echo "ipmi_sim $name did not start"; return 1
+}
+
+bmc_stop() {
+	local pid=${BMC_PIDS[$1]:-}
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	BMC_PIDS[$1]=
+	return 0
+}
+
+ipmitool_for() {
+	local name=$1; shift
+	ipmitool -I lanplus -C 3 -H 127.0.0.1 -p "${BMC_PORTS[$name]}" -U admin -P password "$@"
+}
+
+bmc_stop_all() {
+	local n
+	for n in "${!BMC_PIDS[@]}"; do bmc_stop "$n"; done
+}
