@@ -83,5 +83,6 @@ ipmitool_for() {
 
 bmc_stop_all() {
 	local n
+	[ ${#BMC_PIDS[@]} -gt 0 ] 2>/dev/null || return 0
 	for n in "${!BMC_PIDS[@]}"; do bmc_stop "$n"; done
 }
