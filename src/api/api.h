@@ -154,6 +154,7 @@ void	h_boot_script(struct req *, struct resp *);
 void	h_node_script(struct req *, struct resp *);
 void	h_boot_file(struct req *, struct resp *);
 void	h_networks_list(struct req *, struct resp *);
+void	h_switches_list(struct req *, struct resp *);
 void	h_network_create(struct req *, struct resp *);
 void	h_network_show(struct req *, struct resp *);
 void	h_network_patch(struct req *, struct resp *);

@@ -6,6 +6,8 @@
 #include "conductor.h"
 #include "hw.h"
 #include "store.h"
+#include "strbuf.h"
+#include "switch.h"
 
 static json_t *
 version_doc(struct req *q)
@@ -47,7 +49,7 @@ h_v1(struct req *q, struct resp *r)
 	char self[400];
 	json_t *o;
 	static const char *const res[] = { "nodes", "ports", "portgroups",
-	    "drivers", "conductors", "networks", NULL };
+	    "drivers", "conductors", "networks", "switches", NULL };
 
 	snprintf(self, sizeof(self), "%s/v1/", q->base);
 	o = json_pack("{s:s, s:[{s:s, s:s}], s:[{s:s, s:s}], s:o}", "id", "v1",
@@ -195,4 +197,17 @@ h_conductor_show(struct req *q, struct resp *r)
 	if (r->body == NULL)
 		api_error(r, 404, "Conductor %s could not be found.", q->args[0]);
 	json_decref(list);
+}
+
+void
+h_switches_list(struct req *q, struct resp *r)
+{
+	struct strbuf b;
+
+	(void)q;
+	sb_init(&b, 512);
+	switch_list_json(&b);
+	r->status = 200;
+	r->text = sb_take(&b);
+	r->text_json = true;
 }

@@ -76,6 +76,7 @@ static const struct route routes[] = {
 	{ "GET", "ipxe/*", h_node_script },
 	{ "GET", "boot/*/*", h_boot_file },
 	{ "GET", "v1/networks", h_networks_list },
+	{ "GET", "v1/switches", h_switches_list },
 	{ "POST", "v1/networks", h_network_create },
 	{ "GET", "v1/networks/*", h_network_show },
 	{ "PATCH", "v1/networks/*", h_network_patch },

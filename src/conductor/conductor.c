@@ -968,6 +968,7 @@ recover(void)
 }
 
 static void check_agent_timeouts(void);
+static void reconcile_switch_ports(void);
 static void prov_listen(json_t *net, bool deleted);
 
 static pthread_mutex_t per_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -976,12 +977,13 @@ static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
 static void *
 periodic_main(void *arg)
 {
-	double next_beat = util_mono_now(), next_sync;
+	double next_beat = util_mono_now(), next_sync, next_switch;
 	struct timespec ts;
 
 	(void)arg;
 	next_sync = util_mono_now() + (conf.sync_power_interval > 0 ?
 	    conf.sync_power_interval : 0);
+	next_switch = util_mono_now() + conf.switch_reconcile_interval;
 	pthread_mutex_lock(&per_mtx);
 	while (!q_stopping) {
 		double now = util_mono_now();
@@ -993,6 +995,10 @@ periodic_main(void *arg)
 			    conf.heartbeat_interval : 10);
 		}
 		check_agent_timeouts();
+		if (conf.switch_reconcile_interval > 0 && now >= next_switch) {
+			reconcile_switch_ports();
+			next_switch = util_mono_now() + conf.switch_reconcile_interval;
+		}
 		if (conf.sync_power_interval > 0 && now >= next_sync) {
 			power_sync_run(NULL);
 			next_sync = util_mono_now() + conf.sync_power_interval;
@@ -1229,6 +1235,41 @@ check_agent_timeouts(void)
 		log_set_node(NULL);
 	}
 	json_decref(all);
+}
+
+/* Reads every managed switch port back and corrects it (a switch that was
+ * down when a port had to change is fixed once it answers again). */
+static void
+reconcile_switch_ports(void)
+{
+	struct store_query q = { .nfilters = 1 };
+	json_t *vlan = json_string("vlan"), *all, *n;
+	char err[128];
+	size_t i;
+
+	q.filters[0].field = "network_interface";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = vlan;
+	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+	json_array_foreach(all, i, n) {
+		struct ierr e;
+		json_t *node;
+		int fixed;
+
+		if (get_str(n, "reservation") != NULL)
+			continue;
+		if ((node = lock_and_reload(get_str(n, "uuid"), &e)) == NULL)
+			continue;
+		log_set_node(get_str(node, "uuid"));
+		fixed = netflow_reconcile(node);
+		if (fixed > 0)
+			log_warn("reconcile: corrected %d switch port(s)", fixed);
+		unlock_node(get_str(node, "uuid"));
+		json_decref(node);
+		log_set_node(NULL);
+	}
+	json_decref(all);
+	json_decref(vlan);
 }
 
 /* --- attachments (VIFs) and networks ------------------------------------ */

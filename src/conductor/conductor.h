@@ -28,6 +28,7 @@ struct cond_conf {
 	int		 callback_timeout;	/* seconds an agent may stay silent */
 	int		 heartbeat_timeout;	/* told to agents */
 	bool		 erase_devices;		/* full disk erase in cleaning */
+	int		 switch_reconcile_interval;	/* seconds; 0: off */
 	const char	*image_cache;		/* directory of cached images */
 	const char	*image_url;		/* base URL agents fetch images from */
 	struct dhcp_conf dhcp;

@@ -208,9 +208,14 @@ same_vlans(int n1, const int *t1, int c1, int n2, const int *t2, int c2)
 {
 	if (n1 != n2 || c1 != c2)
 		return false;
-	for (int i = 0; i < c1; i++)
-		if (t1[i] != t2[i])
+	for (int i = 0; i < c1; i++) {	/* trunks are sets */
+		bool found = false;
+		for (int j = 0; j < c2; j++)
+			if (t1[i] == t2[j])
+				found = true;
+		if (!found)
 			return false;
+	}
 	return true;
 }
 

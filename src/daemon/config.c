@@ -64,6 +64,9 @@ static const struct option_def options[] = {
 	{ "conductor", "force_power_state_during_sync", OT_BOOL, O(force_power_state),
 	  0, 1, "true", "Re-apply the recorded power state when the BMC reports "
 	  "another (false: record what the BMC says)." },
+	{ "conductor", "switch_reconcile_interval", OT_INT, O(switch_reconcile_interval),
+	  0, 86400, "60", "Seconds between read-backs of every managed switch port "
+	  "(wrong VLANs are corrected; 0: only at start)." },
 	{ "deploy", "callback_timeout", OT_INT, O(callback_timeout), 10, 86400, "1800",
 	  "Seconds a deploy ramdisk may stay silent before its deploy or cleaning fails." },
 	{ "deploy", "heartbeat_timeout", OT_INT, O(heartbeat_timeout), 5, 86400, "300",

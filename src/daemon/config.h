@@ -23,6 +23,7 @@ struct config {
 	int	 sync_power_workers;
 	int	 power_failure_max;
 	bool	 force_power_state;
+	int	 switch_reconcile_interval;
 	int	 callback_timeout;
 	int	 heartbeat_timeout;
 	bool	 erase_devices;

@@ -15,6 +15,7 @@
 #endif
 #include "log.h"
 #include "store.h"
+#include "switch.h"
 
 #define INGOT_VERSION "0.1.0"
 
@@ -95,7 +96,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_path != NULL && config_load(config_path, NULL, err, sizeof(err)) != 0)
+	if (config_path != NULL && (config_load(config_path, switch_conf_set, err,
+	    sizeof(err)) != 0 || switch_conf_finish(err, sizeof(err)) != 0))
 		return die("bad configuration: %s%s", err, "");
 	for (int i = 0; i < nover; i++)
 		if (config_set(overrides[i].sec, overrides[i].key, overrides[i].val, err,
@@ -163,6 +165,7 @@ main(int argc, char **argv)
 		.power_failure_max = cfg.power_failure_max,
 		.force_power_state = cfg.force_power_state,
 		.callback_timeout = cfg.callback_timeout,
+		.switch_reconcile_interval = cfg.switch_reconcile_interval,
 		.heartbeat_timeout = cfg.heartbeat_timeout,
 		.erase_devices = cfg.erase_devices,
 		.image_cache = cache, .image_url = httpurl,
