@@ -71,7 +71,10 @@ CONF
 
 bmc_stop() {
 	local pid=${BMC_PIDS[$1]:-}
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
 	BMC_PIDS[$1]=
 	return 0
 }
