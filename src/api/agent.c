@@ -46,74 +46,67 @@ done:
 	json_decref(node);
 }
 
-void
-h_image(struct req *q, struct resp *r)
+/* Answers with a file's bytes, or 404 with what is missing. */
+static void
+serve_file(struct resp *r, const char *path, const char *what)
 {
-	char path[600];
 	struct stat st;
-	int fd;
+	int fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 
-	if (images_path(q->args[0], path, sizeof(path)) != 0 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		api_error(r, 404, "Image %s could not be found.", q->args[0]);
-		return;
-	}
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		api_error(r, 500, "cannot read image %s", q->args[0]);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		api_error(r, 404, "%s could not be found.", what);
 		return;
 	}
 	r->status = 200;
 	r->fd = fd;
 	r->fd_size = (uint64_t)st.st_size;
-	log_info("serving image %s (%lld bytes)", q->args[0], (long long)st.st_size);
+	log_info("serving %s (%lld bytes)", what, (long long)st.st_size);
+}
+
+void
+h_image(struct req *q, struct resp *r)
+{
+	char path[600], what[100];
+
+	snprintf(what, sizeof(what), "Image %.40s", q->args[0]);
+	serve_file(r, images_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL, what);
+}
+
+/* The chain script (no MAC) or a node's script. */
+static void
+script(struct resp *r, const char *mac)
+{
+	char *s = boot_ipxe_script(mac);
+
+	if (s == NULL) {
+		api_error(r, 500, "cannot build the iPXE script");
+		return;
+	}
+	r->status = 200;
+	r->text = s;
 }
 
 void
 h_boot_script(struct req *q, struct resp *r)
 {
-	char *s = boot_ipxe_script(NULL);
-
 	(void)q;
-	if (s == NULL) {
-		api_error(r, 500, "cannot build the iPXE script");
-		return;
-	}
-	r->status = 200;
-	r->text = s;
+	script(r, NULL);
 }
 
 void
 h_node_script(struct req *q, struct resp *r)
 {
-	char *s = boot_ipxe_script(q->args[0]);
-
-	if (s == NULL) {
-		api_error(r, 500, "cannot build the iPXE script");
-		return;
-	}
-	r->status = 200;
-	r->text = s;
+	script(r, q->args[0]);
 }
 
 void
 h_boot_file(struct req *q, struct resp *r)
 {
-	char path[600];
-	struct stat st;
-	int fd;
+	char path[600], what[160];
 
-	if (boot_ipxe_file(q->args[0], q->args[1], path, sizeof(path)) != 0 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		api_error(r, 404, "No %s for node %s.", q->args[1], q->args[0]);
-		return;
-	}
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		api_error(r, 500, "cannot read %s", path);
-		return;
-	}
-	r->status = 200;
-	r->fd = fd;
-	r->fd_size = (uint64_t)st.st_size;
+	snprintf(what, sizeof(what), "The %.20s of node %.40s", q->args[1], q->args[0]);
+	serve_file(r, boot_ipxe_file(q->args[0], q->args[1], path, sizeof(path)) == 0 ?
+	    path : NULL, what);
 }

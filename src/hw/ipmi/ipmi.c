@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keylock.h"
 #include "log.h"
 #include "util.h"
 
@@ -37,35 +38,9 @@ ipmi_set_defaults(int t_ms, int r, int b_ms)
 
 /* --- per-BMC locks ------------------------------------------------------ */
 
-struct bmc_lock {
-	char		 key[300];
-	pthread_mutex_t	 mtx;
-	bool		 needs_workaround;	/* learnt: open-session privilege */
-	struct bmc_lock	*next;
-};
-
-static pthread_mutex_t locks_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct bmc_lock *locks;
-
-static struct bmc_lock *
-bmc_lock(const char *key)
-{
-	struct bmc_lock *l;
-
-	pthread_mutex_lock(&locks_mtx);
-	for (l = locks; l != NULL; l = l->next)
-		if (strcmp(l->key, key) == 0)
-			break;
-	if (l == NULL) {
-		l = util_calloc(1, sizeof(*l));
-		snprintf(l->key, sizeof(l->key), "%s", key);
-		pthread_mutex_init(&l->mtx, NULL);
-		l->next = locks;
-		locks = l;
-	}
-	pthread_mutex_unlock(&locks_mtx);
-	return l;
-}
+/* flags: BMC_NEEDS_WORKAROUND once a BMC refused a plain open-session. */
+#define BMC_NEEDS_WORKAROUND 1
+static struct keylock_set bmc_locks = KEYLOCK_SET_INIT;
 
 /* --- driver_info ------------------------------------------------------- */
 
@@ -224,15 +199,15 @@ static int
 with_session(const struct ipmi_target *t, ipmi_op op, void *arg, char *err, size_t len)
 {
 	char host[300];
-	struct bmc_lock *l;
+	struct keylock *l;
 	int rc = -1, errnum = 0;
 
 	snprintf(host, sizeof(host), "%s:%d", t->address, t->port);
-	l = bmc_lock(host);
+	l = keylock_get(&bmc_locks, host);
 	pthread_mutex_lock(&l->mtx);
 	for (int attempt = 0; attempt <= retries; attempt++) {
 		ipmi_ctx_t ctx = ipmi_ctx_create();
-		unsigned int wa = l->needs_workaround ?
+		unsigned int wa = (l->flags & BMC_NEEDS_WORKAROUND) ?
 		    IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE : 0;
 
 		if (ctx == NULL) {
@@ -249,8 +224,8 @@ with_session(const struct ipmi_target *t, ipmi_op op, void *arg, char *err, size
 			/* Some BMCs (ipmi_sim among them) need the privilege level
 			 * in the open-session request: learn it once per BMC. */
 			if (errnum == IPMI_ERR_PRIVILEGE_LEVEL_CANNOT_BE_OBTAINED &&
-			    !l->needs_workaround) {
-				l->needs_workaround = true;
+			    !(l->flags & BMC_NEEDS_WORKAROUND)) {
+				l->flags |= BMC_NEEDS_WORKAROUND;
 				attempt--;
 				continue;
 			}

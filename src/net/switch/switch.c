@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keylock.h"
 #include "log.h"
 #include "strbuf.h"
 #include "util.h"
@@ -16,13 +17,7 @@
 static struct switch_conf switches[MAX_SWITCHES];
 static int nswitches;
 
-struct port_lock {
-	char		 key[160];
-	pthread_mutex_t	 mtx;
-	struct port_lock *next;
-};
-static pthread_mutex_t plocks_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct port_lock *plocks;
+static struct keylock_set port_locks = KEYLOCK_SET_INIT;
 
 static struct switch_conf *
 conf_slot(const char *name, char *err, size_t len)
@@ -152,22 +147,9 @@ static pthread_mutex_t *
 port_lock(const char *sw, const char *port)
 {
 	char key[160];
-	struct port_lock *l;
 
 	snprintf(key, sizeof(key), "%s/%s", sw, port);
-	pthread_mutex_lock(&plocks_mtx);
-	for (l = plocks; l != NULL; l = l->next)
-		if (strcmp(l->key, key) == 0)
-			break;
-	if (l == NULL) {
-		l = util_calloc(1, sizeof(*l));
-		snprintf(l->key, sizeof(l->key), "%s", key);
-		pthread_mutex_init(&l->mtx, NULL);
-		l->next = plocks;
-		plocks = l;
-	}
-	pthread_mutex_unlock(&plocks_mtx);
-	return &l->mtx;
+	return &keylock_get(&port_locks, key)->mtx;
 }
 
 static const struct switch_conf *
