@@ -15,7 +15,6 @@ ovs_start() {
 	mkdir -p "$OVS_DIR"
 	exec {OVS_LOCK_FD}>/tmp/ingot-ovs.lock
 	flock -w 600 "$OVS_LOCK_FD" || { echo "cannot take the OVS lock"; return 1; }
-	if pgrep -x ovs-vswitchd >/dev/null; then echo "another ovs-vswitchd runs"; return 1; fi
 	ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
 	ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" \
 		--unixctl="$OVS_DIR/ovsdb.ctl" --pidfile="$OVS_DIR/ovsdb.pid" --detach \
