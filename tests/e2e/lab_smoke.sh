@@ -153,6 +153,7 @@ for p in $pids; do
 	[ -d "/proc/$p" ] && ! grep -q '^[^)]*) Z' "/proc/$p/stat" 2>/dev/null && alive="$alive $p"
 done
 expect_eq "no lab process left (QEMU, BMC, OVS, dnsmasq, OVS lock holder)" "" "$alive"
+expect_eq "no process refers to the lab's WORKDIR" "" "$(pgrep -f -- "$WORKDIR" | tr '\n' ' ')"
 expect_eq "no lab namespace left" "" "$(ip netns list | awk '{print $1}' | grep "^$LAB-" | tr '\n' ' ')"
 expect_eq "no lab interface left" "" "$(ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' |
 	grep -E "^($LAB-|ovs-netdev\$|sw0\$)" | tr '\n' ' ')"
