@@ -9,11 +9,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/lib.sh"
 SRC=$(cd "$here/../.." && pwd)
 
-export LAB=lt$(printf '%x' $(($$ % 0xffffff)))
+LAB=lt$(printf '%x' $(($$ % 0xffffff)))
 export WORKDIR=$T/lab NODES=1
-export BMC_PORT=$(python3 -c 'import socket
+BMC_PORT=$(python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export IPMI_PASSWORD=password
+export LAB BMC_PORT IPMI_PASSWORD=password
 OUTDIR=${LAB_IMAGE_OUTDIR:-$INGOT_BUILD/lab-image}
 TEN_NS=$LAB-ten
 PROBE_NS=$LAB-probe
