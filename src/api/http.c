@@ -374,7 +374,7 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 		return ret;
 	}
 	if (r->body != NULL) {
-		text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY);
+		text = json_dumps(r->body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		len = text ? strlen(text) : 0;
 	}
 	mr = MHD_create_response_from_buffer(len, text ? text : (void *)"",

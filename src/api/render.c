@@ -249,7 +249,7 @@ api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
 			if (v[i].text != NULL && has_secret_text(f->name, v[i].text)) {
 				json_t *j = json_loads(v[i].text, JSON_DECODE_ANY, NULL);
 				json_t *m = masked(f->name, j ? j : json_null());
-				char *t = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY);
+				char *t = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 				sb_puts(b, t ? t : "null");
 				free(t);
 				json_decref(m);

@@ -16,7 +16,7 @@ cell(json_t *v)
 		return strdup("True");
 	if (json_is_false(v))
 		return strdup("False");
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 }
 
 static bool

@@ -292,7 +292,7 @@ bind_value(sqlite3_stmt *st, int i, const struct field *f, json_t *v)
 		break;
 	case FT_OBJECT:
 	case FT_LIST:
-		txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		sqlite3_bind_text(st, i, txt ? txt : "null", -1, SQLITE_TRANSIENT);
 		free(txt);
 		break;
