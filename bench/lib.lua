@@ -17,7 +17,8 @@ end
 function request()
   counter = counter + 1
   if os.getenv("CREATE") then
-    local body = string.format('{"driver":"fake-hardware","name":"w%d-%d-%d","properties":{"cpus":8,"memory_mb":16384},"driver_info":{"ipmi_address":"192.0.2.1","ipmi_password":"x"}}', tid, counter, math.random(1, 1000000000))
+    -- unique across runs: RUN (from the caller) + thread + counter
+    local body = string.format('{"driver":"fake-hardware","name":"w%s-%d-%d","properties":{"cpus":8,"memory_mb":16384},"driver_info":{"ipmi_address":"192.0.2.1","ipmi_password":"x"}}', os.getenv("RUN") or "0", tid, counter)
     return wrk.format("POST", "/v1/nodes", nil, body)
   elseif os.getenv("PATCH") then
     local body = string.format('[{"op":"add","path":"/extra/n","value":%d}]', counter)

@@ -1,5 +1,6 @@
 #include "conductor.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -977,7 +978,7 @@ static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
 static void *
 periodic_main(void *arg)
 {
-	double next_beat = util_mono_now(), next_sync, next_switch;
+	double next_beat = util_mono_now(), next_sync, next_switch, next_trim = 0;
 	struct timespec ts;
 
 	(void)arg;
@@ -994,7 +995,13 @@ periodic_main(void *arg)
 			next_beat = now + (conf.heartbeat_interval > 0 ?
 			    conf.heartbeat_interval : 10);
 		}
-		check_agent_timeouts();
+		if (now >= next_trim) {
+			check_agent_timeouts();
+			/* Hand freed heap back: bursts of large responses and
+			 * many threads otherwise keep it resident. */
+			malloc_trim(0);
+			next_trim = now + 2;
+		}
 		if (conf.switch_reconcile_interval > 0 && now >= next_switch) {
 			reconcile_switch_ports();
 			next_switch = util_mono_now() + conf.switch_reconcile_interval;
@@ -1202,39 +1209,45 @@ cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 static void
 check_agent_timeouts(void)
 {
-	struct store_query q = { 0 };
-	json_t *all, *n;
-	char err[128];
+	static const char *const waits[] = { "wait call-back", "clean wait", NULL };
 	time_t now = time(NULL);
-	size_t i;
 
-	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
-	json_array_foreach(all, i, n) {
-		const char *ps = get_str(n, "provision_state");
-		struct ierr e;
-		json_t *node;
-		char msg[300];
+	for (size_t w = 0; waits[w] != NULL; w++) {
+		struct store_query q = { .nfilters = 1 };
+		json_t *st = json_string(waits[w]), *all, *n;
+		char err[128];
+		size_t i;
 
-		if (ps == NULL || (strcmp(ps, "wait call-back") != 0 &&
-		    strcmp(ps, "clean wait") != 0) || !agent_flow_used(n) ||
-		    get_str(n, "reservation") != NULL || !agent_flow_timed_out(n, now))
-			continue;
-		if ((node = lock_and_reload(get_str(n, "uuid"), &e)) == NULL)
-			continue;
-		log_set_node(get_str(node, "uuid"));
-		if (strcmp(get_str(node, "provision_state"), ps) == 0 &&
-		    agent_flow_timed_out(node, now)) {
-			snprintf(msg, sizeof(msg), "Timeout reached while waiting for "
-			    "callback for node %s", get_str(node, "uuid"));
-			agent_flow_abort(node);
-			cond_transition(node, "fail", msg);
-			log_error("%s", msg);
+		q.filters[0].field = "provision_state";
+		q.filters[0].op = SO_EQ;
+		q.filters[0].value = st;
+		all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+		json_array_foreach(all, i, n) {
+			struct ierr e;
+			json_t *node;
+			char msg[300];
+
+			if (!agent_flow_used(n) || get_str(n, "reservation") != NULL ||
+			    !agent_flow_timed_out(n, now))
+				continue;
+			if ((node = lock_and_reload(get_str(n, "uuid"), &e)) == NULL)
+				continue;
+			log_set_node(get_str(node, "uuid"));
+			if (strcmp(get_str(node, "provision_state"), waits[w]) == 0 &&
+			    agent_flow_timed_out(node, now)) {
+				snprintf(msg, sizeof(msg), "Timeout reached while waiting for "
+				    "callback for node %s", get_str(node, "uuid"));
+				agent_flow_abort(node);
+				cond_transition(node, "fail", msg);
+				log_error("%s", msg);
+			}
+			unlock_node(get_str(node, "uuid"));
+			json_decref(node);
+			log_set_node(NULL);
 		}
-		unlock_node(get_str(node, "uuid"));
-		json_decref(node);
-		log_set_node(NULL);
+		json_decref(all);
+		json_decref(st);
 	}
-	json_decref(all);
 }
 
 /* Reads every managed switch port back and corrects it (a switch that was

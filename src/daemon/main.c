@@ -1,6 +1,7 @@
 /* ingotd: the REST API, the conductor and the network manager in one process. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,9 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	int sig;
 
+	/* Few malloc arenas: threads are many and short-lived allocations
+	 * would otherwise keep one arena's worth of memory each. */
+	mallopt(M_ARENA_MAX, 2);
 	config_defaults();
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {
