@@ -124,6 +124,7 @@ void	h_node_bootdev_get(struct req *, struct resp *);
 void	h_node_bootdev_set(struct req *, struct resp *);
 void	h_node_bootdev_supported(struct req *, struct resp *);
 void	h_node_validate(struct req *, struct resp *);
+void	h_node_sensors(struct req *, struct resp *);
 void	h_node_history(struct req *, struct resp *);
 void	h_node_history_event(struct req *, struct resp *);
 void	h_node_ports(struct req *, struct resp *);

@@ -45,6 +45,7 @@ static const struct route routes[] = {
 	{ "PUT", "v1/nodes/*/management/boot_device", h_node_bootdev_set },
 	{ "GET", "v1/nodes/*/management/boot_device/supported", h_node_bootdev_supported },
 	{ "GET", "v1/nodes/*/validate", h_node_validate },
+	{ "GET", "v1/nodes/*/management/sensors", h_node_sensors },
 	{ "GET", "v1/nodes/*/history", h_node_history },
 	{ "GET", "v1/nodes/*/history/*", h_node_history_event },
 	{ "GET", "v1/nodes/*/ports", h_node_ports },

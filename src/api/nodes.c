@@ -452,6 +452,21 @@ h_node_bootdev_supported(struct req *q, struct resp *r)
 }
 
 void
+h_node_sensors(struct req *q, struct resp *r)
+{
+	json_t *n = api_find_node(q, r, q->args[0]), *out;
+	struct ierr e = { 0 };
+
+	if (n == NULL)
+		return;
+	if ((out = cond_sensors(n, &e)) == NULL)
+		api_ierr(r, &e);
+	else
+		api_json(r, 200, out);
+	json_decref(n);
+}
+
+void
 h_node_validate(struct req *q, struct resp *r)
 {
 	json_t *n = api_find_node(q, r, q->args[0]);

@@ -792,6 +792,25 @@ cond_boot_device_get(json_t *in, struct ierr *e)
 }
 
 json_t *
+cond_sensors(json_t *node, struct ierr *e)
+{
+	const struct hw_mgmt_ops *m = mgmt_ops(node);
+	char err[512] = "";
+	json_t *s;
+
+	if (m == NULL || m->get_sensors == NULL) {
+		ierr_set(e, 400, "The management interface of node %s does not read "
+		    "sensors.", get_str(node, "uuid"));
+		return NULL;
+	}
+	if ((s = m->get_sensors(node, err, sizeof(err))) == NULL) {
+		ierr_set(e, 503, "Failed to read sensors: %s", err);
+		return NULL;
+	}
+	return json_pack("{s:o}", "sensors", s);
+}
+
+json_t *
 cond_boot_devices_supported(json_t *node, struct ierr *e)
 {
 	const struct hw_mgmt_ops *m = mgmt_ops(node);

@@ -50,6 +50,8 @@ int	 cond_boot_device_set(json_t *node, const char *dev, bool persistent,
 	    struct ierr *e);
 json_t	*cond_boot_device_get(json_t *node, struct ierr *e);
 json_t	*cond_boot_devices_supported(json_t *node, struct ierr *e);
+/* Sensor readings through the management interface (read only). */
+json_t	*cond_sensors(json_t *node, struct ierr *e);
 json_t	*cond_validate(json_t *node);
 /* Saves an updated node (after PATCH) under its lock. */
 int	 cond_update_node(json_t *updated, struct ierr *e);

@@ -183,6 +183,12 @@ main(int argc, char **argv)
 	};
 #ifdef INGOT_HAVE_IPMI
 	ipmi_set_defaults(cfg.ipmi_timeout_ms, cfg.ipmi_retries, cfg.ipmi_backoff_ms);
+	{
+		char sdr[1100];
+		snprintf(sdr, sizeof(sdr), "%.*ssdr-cache", dslash ?
+		    (int)(dslash - cfg.db_path + 1) : 0, cfg.db_path);
+		ipmi_set_sdr_cache(sdr);
+	}
 #endif
 	cond_set_prov_listen_hook(api_listen_netns);
 	if (conductor_start(&cc, err, sizeof(err)) != 0) {

@@ -55,6 +55,8 @@ struct hw_mgmt_ops {
 	int (*get_boot_device)(json_t *node, char *dev, size_t devlen,
 	    int *persistent /* 1, 0 or -1 for unknown */, char *err, size_t errlen);
 	const char *const *supported_boot_devices;	/* NULL-terminated */
+	/* Optional: sensor readings as a JSON list; NULL with err on failure. */
+	json_t *(*get_sensors)(json_t *node, char *err, size_t errlen);
 };
 
 /* Boot, deploy, inspect, rescue, network, ... share one simple shape. */

@@ -12,7 +12,7 @@ timeout_ms = 1000
 retries = 1
 retry_backoff_ms = 100
 CONF
-bmc_start b1 || exit 1
+BMC_SENSORS=1 bmc_start b1 || exit 1
 ingot_start --config "$T/ingotd.conf" || exit 1
 i() { "$INGOT" "$@"; }
 js() { "$INGOT" -f json "$@"; }
@@ -49,6 +49,13 @@ ok "ipmitool bootparam reads the hard drive" bash -c "ipmitool -I lanplus -C 3 -
 i node boot-device set n1 floppy >"$T/o" 2>&1
 ok "unsupported boot device refused" grep -q "not supported" "$T/o"
 
+# Sensors: read through the SDR, as ipmitool reads them.
+api GET /v1/nodes/n1/management/sensors >/dev/null
+expect_eq "sensors: 200" 200 "$STATUS"
+expect_eq "sensor name, reading and units" "CPU Temp 45 C Nominal" \
+	"$(jq -r '.sensors[0] | "\(.name) \(.reading | floor) \(.units) \(.state)"' "$T/api.body")"
+ok "ipmitool agrees" bash -c "ipmitool -I lanplus -C 3 -H 127.0.0.1 -p ${BMC_PORTS[b1]} -U admin -P password sensor reading 'CPU Temp' | grep -q '| 45'"
+
 # Wrong password: validate names authentication; a power action fails and changes nothing.
 ok "set a wrong password" i node set n1 --driver-info ipmi_password=wrong
 expect_eq "validate: power invalid" false "$(js node validate n1 | jq -r '.[] | select(.interface=="power") | .result')"
@@ -70,11 +77,13 @@ ok "the correction is in node history" jq -e '.history[] | select(.event | test(
 
 # A dead BMC: maintenance with a power failure fault, cleared when it answers.
 bmc_stop b1
+api GET /v1/nodes/n1/management/sensors >/dev/null
+expect_eq "sensors of a dead BMC: 503" 503 "$STATUS"
 wait_until 20 'test "$(field n1 fault)" = "power failure"'
 expect_eq "fault power failure" "power failure" "$(field n1 fault)"
 expect_eq "in maintenance" true "$(field n1 maintenance)"
 ok "maintenance_reason says why" bash -c "'$INGOT' -f json node show n1 | jq -r .maintenance_reason | grep -q 'did not answer'"
-bmc_start b1 || exit 1
+BMC_SENSORS=1 bmc_start b1 || exit 1
 wait_until 20 'test "$(field n1 fault)" = "null"'
 expect_eq "fault cleared when the BMC answers" null "$(field n1 fault)"
 expect_eq "maintenance cleared" false "$(field n1 maintenance)"

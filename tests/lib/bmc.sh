@@ -1,5 +1,6 @@
 # OpenIPMI ipmi_sim BMCs for tests: source after lib.sh.
-#   bmc_start NAME     starts ipmi_sim on a free 127.0.0.1 UDP port with user
+#   bmc_start NAME     (BMC_SENSORS=1: with a "CPU Temp" sensor reading 45 C)
+#                      starts ipmi_sim on a free 127.0.0.1 UDP port with user
 #                      admin/password and a chassis_control program that keeps
 #                      power and boot device in files ($T/bmc-NAME/power, boot);
 #                      sets BMC_PORT
@@ -57,7 +58,16 @@ set_working_mc 0x20
   user 1 true  ""        "test" user     10       none md2 md5 straight
   user 2 true  "admin"   "password" admin    10       none md2 md5 straight
 CONF
-	printf 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n' >"$d/cmds"
+	printf 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\n' >"$d/cmds"
+	if [ -n "${BMC_SENSORS:-}" ]; then
+		# One temperature sensor, "CPU Temp", reading 45 C (M=1, B=0).
+		cat >>"$d/cmds" <<'EMU'
+main_sdr_add 0x20 0x01 0x00 0x51 0x01 0x33 0x20 0x00 0x01 0x03 0x01 0x7f 0x68 0x01 0x01 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x01 0x00 0x00 0x01 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xff 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xc8 0x43 0x50 0x55 0x20 0x54 0x65 0x6d 0x70
+sensor_add 0x20 0 1 0x01 0x01
+sensor_set_value 0x20 0 1 0x2d 0
+EMU
+	fi
+	printf 'mc_enable 0x20\n' >>"$d/cmds"
 	setsid ipmi_sim -c "$d/lan.conf" -f "$d/cmds" -s "$d/state" -n </dev/null >"$d/sim.log" 2>&1 &
 	BMC_PIDS[$name]=$!
 	BMC_PORTS[$name]=$port

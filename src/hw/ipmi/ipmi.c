@@ -8,6 +8,8 @@
 #include "ipmi.h"
 
 #include <freeipmi/freeipmi.h>
+#include <ipmi_monitoring.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,6 +540,8 @@ iface_get_boot(json_t *node, char *dev, size_t devlen, int *persistent, char *er
 	return ipmi_get_boot_device(&t, dev, devlen, persistent, err, len);
 }
 
+static json_t *iface_get_sensors(json_t *node, char *err, size_t len);
+
 static const char *const ipmi_boot_devices[] = { "pxe", "disk", "cdrom", "bios",
     "safe", NULL };
 
@@ -554,6 +558,7 @@ const struct hw_mgmt_ops hw_mgmt_ipmitool = {
 	.set_boot_device = iface_set_boot,
 	.get_boot_device = iface_get_boot,
 	.supported_boot_devices = ipmi_boot_devices,
+	.get_sensors = iface_get_sensors,
 };
 
 static const char *const ipmi_props[][2] = {
@@ -590,3 +595,137 @@ const struct hw_type hw_type_ipmi = {
 	},
 	.properties = ipmi_props,
 };
+
+/* --- sensors (libipmimonitoring: SDR cache + readings) -------------------- */
+
+static char sdr_cache_dir[512] = "/var/tmp/ingot-sdr-cache";
+static pthread_once_t monitoring_once = PTHREAD_ONCE_INIT;
+static int monitoring_ok;
+
+void
+ipmi_set_sdr_cache(const char *dir)
+{
+	if (dir != NULL && *dir != '\0')
+		snprintf(sdr_cache_dir, sizeof(sdr_cache_dir), "%s", dir);
+}
+
+static void
+monitoring_init(void)
+{
+	int errnum;
+
+	monitoring_ok = ipmi_monitoring_init(0, &errnum) == 0;
+	mkdir(sdr_cache_dir, 0700);
+}
+
+static const char *
+units_name(int u)
+{
+	switch (u) {
+	case IPMI_MONITORING_SENSOR_UNITS_CELSIUS: return "C";
+	case IPMI_MONITORING_SENSOR_UNITS_FAHRENHEIT: return "F";
+	case IPMI_MONITORING_SENSOR_UNITS_VOLTS: return "V";
+	case IPMI_MONITORING_SENSOR_UNITS_AMPS: return "A";
+	case IPMI_MONITORING_SENSOR_UNITS_RPM: return "RPM";
+	case IPMI_MONITORING_SENSOR_UNITS_WATTS: return "W";
+	case IPMI_MONITORING_SENSOR_UNITS_PERCENT: return "%";
+	default: return NULL;
+	}
+}
+
+static const char *
+state_name(int s)
+{
+	switch (s) {
+	case IPMI_MONITORING_STATE_NOMINAL: return "Nominal";
+	case IPMI_MONITORING_STATE_WARNING: return "Warning";
+	case IPMI_MONITORING_STATE_CRITICAL: return "Critical";
+	default: return "Unknown";
+	}
+}
+
+json_t *
+ipmi_get_sensors(const struct ipmi_target *t, char *err, size_t len)
+{
+	struct ipmi_monitoring_ipmi_config c = { 0 };
+	ipmi_monitoring_ctx_t ctx;
+	char host[300];
+	struct keylock *l;
+	json_t *out = NULL;
+	int n;
+
+	pthread_once(&monitoring_once, monitoring_init);
+	if (!monitoring_ok) {
+		snprintf(err, len, "cannot initialise the IPMI monitoring library");
+		return NULL;
+	}
+	snprintf(host, sizeof(host), "%s:%d", t->address, t->port);
+	c.protocol_version = IPMI_MONITORING_PROTOCOL_VERSION_2_0;
+	c.username = (char *)t->username;
+	c.password = (char *)t->password;
+	c.privilege_level = t->priv == IPMI_PRIVILEGE_LEVEL_OPERATOR ?
+	    IPMI_MONITORING_PRIVILEGE_LEVEL_OPERATOR : t->priv == IPMI_PRIVILEGE_LEVEL_USER ?
+	    IPMI_MONITORING_PRIVILEGE_LEVEL_USER : IPMI_MONITORING_PRIVILEGE_LEVEL_ADMIN;
+	c.cipher_suite_id = t->cipher_suite;
+	c.session_timeout_len = timeout_ms;
+	c.retransmission_timeout_len = retrans_ms;
+	c.authentication_type = -1;
+	l = keylock_get(&bmc_locks, host);
+	pthread_mutex_lock(&l->mtx);
+	if (l->flags & BMC_NEEDS_WORKAROUND)
+		c.workaround_flags = IPMI_MONITORING_WORKAROUND_FLAGS_PROTOCOL_VERSION_2_0_OPEN_SESSION_PRIVILEGE;
+	if ((ctx = ipmi_monitoring_ctx_create()) == NULL) {
+		pthread_mutex_unlock(&l->mtx);
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	ipmi_monitoring_ctx_sdr_cache_directory(ctx, sdr_cache_dir);
+	n = ipmi_monitoring_sensor_readings_by_record_id(ctx, host, &c,
+	    IPMI_MONITORING_SENSOR_READING_FLAGS_REREAD_SDR_CACHE, NULL, 0, NULL, NULL);
+	if (n < 0 && !(l->flags & BMC_NEEDS_WORKAROUND)) {
+		/* As for sessions: some BMCs want the privilege in the open. */
+		l->flags |= BMC_NEEDS_WORKAROUND;
+		c.workaround_flags = IPMI_MONITORING_WORKAROUND_FLAGS_PROTOCOL_VERSION_2_0_OPEN_SESSION_PRIVILEGE;
+		n = ipmi_monitoring_sensor_readings_by_record_id(ctx, host, &c,
+		    IPMI_MONITORING_SENSOR_READING_FLAGS_REREAD_SDR_CACHE, NULL, 0, NULL, NULL);
+	}
+	if (n < 0) {
+		snprintf(err, len, "cannot read sensors of BMC %s: %s", host,
+		    ipmi_monitoring_ctx_errormsg(ctx));
+	} else {
+		out = json_array();
+		for (int i = 0; i < n; i++, ipmi_monitoring_sensor_iterator_next(ctx)) {
+			int rt = ipmi_monitoring_sensor_read_sensor_reading_type(ctx);
+			void *r = ipmi_monitoring_sensor_read_sensor_reading(ctx);
+			const char *name = ipmi_monitoring_sensor_read_sensor_name(ctx);
+			const char *u = units_name(ipmi_monitoring_sensor_read_sensor_units(ctx));
+			json_t *val = json_null();
+
+			if (r != NULL && rt == IPMI_MONITORING_SENSOR_READING_TYPE_DOUBLE)
+				val = json_real(*(double *)r);
+			else if (r != NULL && rt == IPMI_MONITORING_SENSOR_READING_TYPE_UNSIGNED_INTEGER32)
+				val = json_integer(*(uint32_t *)r);
+			else if (r != NULL && rt == IPMI_MONITORING_SENSOR_READING_TYPE_UNSIGNED_INTEGER8_BOOL)
+				val = json_boolean(*(uint8_t *)r);
+			json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:o, s:s?, s:s}",
+			    "name", name ? name : "", "record_id",
+			    ipmi_monitoring_sensor_read_record_id(ctx), "sensor_type",
+			    ipmi_monitoring_sensor_read_sensor_type(ctx), "reading", val,
+			    "units", u, "state",
+			    state_name(ipmi_monitoring_sensor_read_sensor_state(ctx))));
+		}
+	}
+	ipmi_monitoring_ctx_destroy(ctx);
+	pthread_mutex_unlock(&l->mtx);
+	return out;
+}
+
+static json_t *
+iface_get_sensors(json_t *node, char *err, size_t len)
+{
+	struct ipmi_target t;
+
+	if (ipmi_target_from(node, &t, err, len) != 0)
+		return NULL;
+	return ipmi_get_sensors(&t, err, len);
+}

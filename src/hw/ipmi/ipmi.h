@@ -30,6 +30,10 @@ int	ipmi_set_power(const struct ipmi_target *t, enum hw_power_action act,
 	    int timeout_s, char *err, size_t len);
 int	ipmi_set_boot_device(const struct ipmi_target *t, const char *dev,
 	    bool persistent, bool uefi, char *err, size_t len);
+/* Sensor readings (SDR cached in the directory given): a JSON list of
+ * {name, record_id, sensor_type, reading, units, state}. */
+void	ipmi_set_sdr_cache(const char *dir);
+json_t	*ipmi_get_sensors(const struct ipmi_target *t, char *err, size_t len);
 int	ipmi_get_boot_device(const struct ipmi_target *t, char *dev, size_t devlen,
 	    int *persistent, char *err, size_t len);
 
