@@ -1,0 +1,634 @@
+/*
+ * One pass from the URL to the disk: curl delivers bytes, they are hashed,
+ * decompressed when gzip or zstd, converted when qcow2, and written through
+ * a write-combining buffer.  Any failure wipes the disk's partition tables.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "imagewrite.h"
+
+#define WBUF		(4u << 20)
+#define WIPE_BYTES	(1u << 20)
+
+/* --- output ------------------------------------------------------------ */
+
+int
+iw_out_open(struct iw_out *o, const char *path, char *err, size_t len)
+{
+	struct stat st;
+
+	memset(o, 0, sizeof(*o));
+	if ((o->fd = open(path, O_RDWR | O_CLOEXEC)) < 0 || fstat(o->fd, &st) != 0) {
+		snprintf(err, len, "cannot open disk %s: %s", path, strerror(errno));
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		return -1;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		o->blk = true;
+		if (ioctl(o->fd, BLKGETSIZE64, &o->dev_size) != 0)
+			o->dev_size = 0;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, len, "disk %s is neither a block device nor a file", path);
+		close(o->fd);
+		o->fd = -1;
+		return -1;
+	}
+	o->cap = WBUF;
+	if ((o->buf = malloc(o->cap)) == NULL) {
+		snprintf(err, len, "out of memory");
+		close(o->fd);
+		o->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, char *err, size_t len)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(err, len, "write at byte %llu failed: %s",
+			    (unsigned long long)off, w < 0 ? strerror(errno) : "short write");
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+int
+iw_out_flush(struct iw_out *o, char *err, size_t len)
+{
+	if (o->len == 0)
+		return 0;
+	if (pwrite_all(o->fd, o->buf, o->len, o->off, err, len) != 0)
+		return -1;
+	o->written += o->len;
+	o->len = 0;
+	return 0;
+}
+
+int
+iw_out_write(struct iw_out *o, uint64_t off, const void *p, size_t n, char *err, size_t len)
+{
+	if (o->dev_size != 0 && off + n > o->dev_size) {
+		snprintf(err, len, "the image does not fit on the disk (%llu bytes)",
+		    (unsigned long long)o->dev_size);
+		return -1;
+	}
+	if (off + n > o->end)
+		o->end = off + n;
+	if (o->len > 0 && off != o->off + o->len && iw_out_flush(o, err, len) != 0)
+		return -1;
+	if (n >= o->cap) {
+		if (iw_out_flush(o, err, len) != 0 || pwrite_all(o->fd, p, n, off, err, len) != 0)
+			return -1;
+		o->written += n;
+		return 0;
+	}
+	if (o->len == 0)
+		o->off = off;
+	while (n > 0) {
+		size_t take = o->cap - o->len < n ? o->cap - o->len : n;
+		memcpy(o->buf + o->len, p, take);
+		o->len += take;
+		p = (const uint8_t *)p + take;
+		n -= take;
+		if (o->len == o->cap) {
+			if (iw_out_flush(o, err, len) != 0)
+				return -1;
+			o->off += o->cap;
+		}
+	}
+	return 0;
+}
+
+int
+iw_out_zero(struct iw_out *o, uint64_t off, uint64_t n, char *err, size_t len)
+{
+	static const uint8_t zeros[65536];
+	struct stat st;
+
+	if (n == 0)
+		return 0;
+	if (iw_out_flush(o, err, len) != 0)
+		return -1;
+	if (off + n > o->end)
+		o->end = off + n;
+	if (o->blk) {
+		uint64_t r[2] = { off, n };
+		if (ioctl(o->fd, BLKZEROOUT, r) == 0)
+			return 0;
+	} else if (fstat(o->fd, &st) == 0) {
+		if (off >= (uint64_t)st.st_size)
+			return ftruncate(o->fd, (off_t)(off + n)) == 0 ? 0 :
+			    (snprintf(err, len, "cannot extend the disk file: %s",
+			    strerror(errno)), -1);
+		if (fallocate(o->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    (off_t)off, (off_t)n) == 0) {
+			if (off + n > (uint64_t)st.st_size &&
+			    ftruncate(o->fd, (off_t)(off + n)) != 0) {
+				snprintf(err, len, "cannot extend the disk file: %s",
+				    strerror(errno));
+				return -1;
+			}
+			return 0;
+		}
+	}
+	while (n > 0) {
+		size_t w = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		if (pwrite_all(o->fd, zeros, w, off, err, len) != 0)
+			return -1;
+		off += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int
+iw_out_close(struct iw_out *o, bool sync, char *err, size_t len)
+{
+	int rc = 0;
+
+	if (o->fd < 0)
+		return 0;
+	if (iw_out_flush(o, err, len) != 0)
+		rc = -1;
+	if (rc == 0 && sync && fsync(o->fd) != 0) {
+		snprintf(err, len, "fsync failed: %s", strerror(errno));
+		rc = -1;
+	}
+	close(o->fd);
+	o->fd = -1;
+	free(o->buf);
+	o->buf = NULL;
+	return rc;
+}
+
+/* --- the pipeline ------------------------------------------------------ */
+
+enum comp { C_DETECT, C_NONE, C_GZIP, C_ZSTD };
+enum fmt { F_DETECT, F_RAW, F_QCOW2 };
+
+struct iw {
+	const struct iw_opts *o;
+	struct iw_out	 out;
+	EVP_MD_CTX	*md;
+	enum comp	 comp;
+	enum fmt	 fmt;
+	uint8_t		 head[8];	/* first bytes, to detect compression */
+	size_t		 headlen;
+	uint8_t		 fhead[8];	/* first plain bytes, to detect the format */
+	size_t		 fheadlen;
+	z_stream	 z;
+	bool		 z_init;
+	bool		 z_end;		/* the last gzip member / zstd frame ended */
+	ZSTD_DStream	*zs;
+	uint8_t		*dbuf;		/* decompression output */
+	struct q2	*q;
+	uint64_t	 raw_off;
+	uint64_t	 bytes_in, total;
+	double		 last_progress;
+	char		 err[512];
+	bool		 failed;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+fail(struct iw *w, const char *fmt, const char *a)
+{
+	if (!w->failed) {
+		snprintf(w->err, sizeof(w->err), fmt, a);
+		w->failed = true;
+	}
+	return -1;
+}
+
+static int
+plain_format(struct iw *w, const uint8_t *p, size_t n)
+{
+	const char *want = w->o->disk_format;
+	bool q = n >= 4 && memcmp(p, "QFI\xfb", 4) == 0;
+
+	if (want != NULL && strcasecmp(want, "qcow2") == 0 && !q)
+		return fail(w, "the image is not qcow2 as its disk_format says", NULL);
+	if (want != NULL && strcasecmp(want, "raw") == 0 && q)
+		return fail(w, "the image is qcow2 but its disk_format says raw", NULL);
+	if (want != NULL && strcasecmp(want, "raw") != 0 && strcasecmp(want, "qcow2") != 0)
+		return fail(w, "disk_format %s is not supported (raw, qcow2)", want);
+	w->fmt = q ? F_QCOW2 : F_RAW;
+	if (q && (w->q = q2_new(&w->out, w->o->qcow2_buffer_max)) == NULL)
+		return fail(w, "out of memory", NULL);
+	return 0;
+}
+
+static int
+plain(struct iw *w, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (w->fmt == F_DETECT) {
+		/* Hold back the first bytes until the format is known. */
+		if (w->fheadlen < 4) {
+			size_t take = 4 - w->fheadlen < n ? 4 - w->fheadlen : n;
+			memcpy(w->fhead + w->fheadlen, p, take);
+			w->fheadlen += take;
+			p += take;
+			n -= take;
+			if (w->fheadlen < 4)
+				return 0;
+		}
+		if (plain_format(w, w->fhead, w->fheadlen) != 0)
+			return -1;
+		if (plain(w, w->fhead, w->fheadlen) != 0)
+			return -1;
+		if (n == 0)
+			return 0;
+	}
+	if (w->fmt == F_QCOW2) {
+		if (q2_feed(w->q, p, n, w->err, sizeof(w->err)) != 0) {
+			w->failed = true;
+			return -1;
+		}
+		return 0;
+	}
+	if (iw_out_write(&w->out, w->raw_off, p, n, w->err, sizeof(w->err)) != 0) {
+		w->failed = true;
+		return -1;
+	}
+	w->raw_off += n;
+	return 0;
+}
+
+static int
+decompressed(struct iw *w, const uint8_t *p, size_t n, bool end)
+{
+	if (w->comp == C_NONE)
+		return plain(w, p, n);
+	if (w->comp == C_GZIP) {
+		w->z.next_in = (Bytef *)(uintptr_t)p;
+		w->z.avail_in = (uInt)n;
+		do {
+			w->z.next_out = w->dbuf;
+			w->z.avail_out = WBUF;
+			int zr = inflate(&w->z, Z_NO_FLUSH);
+			if (zr == Z_STREAM_END) {
+				/* concatenated gzip members continue the stream */
+				w->z_end = true;
+				if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
+					return -1;
+				if (w->z.avail_in == 0)
+					return 0;
+				inflateReset(&w->z);
+				continue;
+			}
+			w->z_end = false;
+			if (zr != Z_OK && !(zr == Z_BUF_ERROR && w->z.avail_in == 0))
+				return fail(w, "the gzip stream is corrupt%s", "");
+			if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
+				return -1;
+		} while (w->z.avail_in > 0 || w->z.avail_out == 0);
+		(void)end;
+		return 0;
+	}
+	ZSTD_inBuffer in = { p, n, 0 };
+	while (in.pos < in.size) {
+		ZSTD_outBuffer out = { w->dbuf, WBUF, 0 };
+		size_t zr = ZSTD_decompressStream(w->zs, &out, &in);
+		if (ZSTD_isError(zr))
+			return fail(w, "the zstd stream is corrupt: %s", ZSTD_getErrorName(zr));
+		w->z_end = zr == 0;
+		if (plain(w, w->dbuf, out.pos) != 0)
+			return -1;
+	}
+	for (;;) {	/* drain what the decoder still holds */
+		ZSTD_outBuffer out = { w->dbuf, WBUF, 0 };
+		ZSTD_inBuffer none = { NULL, 0, 0 };
+		size_t zr = ZSTD_decompressStream(w->zs, &out, &none);
+		if (ZSTD_isError(zr))
+			return fail(w, "the zstd stream is corrupt: %s", ZSTD_getErrorName(zr));
+		if (out.pos == 0)
+			break;
+		if (plain(w, w->dbuf, out.pos) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+setup_comp(struct iw *w)
+{
+	const uint8_t *h = w->head;
+
+	if (w->headlen >= 2 && h[0] == 0x1f && h[1] == 0x8b) {
+		w->comp = C_GZIP;
+		if (inflateInit2(&w->z, 16 + MAX_WBITS) != Z_OK)
+			return fail(w, "zlib init failed%s", "");
+		w->z_init = true;
+	} else if (w->headlen >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f &&
+	    h[3] == 0xfd) {
+		w->comp = C_ZSTD;
+		if ((w->zs = ZSTD_createDStream()) == NULL)
+			return fail(w, "zstd init failed%s", "");
+		ZSTD_initDStream(w->zs);
+	} else {
+		w->comp = C_NONE;
+		return 0;
+	}
+	if ((w->dbuf = malloc(WBUF)) == NULL)
+		return fail(w, "out of memory%s", "");
+	return 0;
+}
+
+static int
+bytes(struct iw *w, const uint8_t *p, size_t n)
+{
+	if (w->md != NULL)
+		EVP_DigestUpdate(w->md, p, n);
+	w->bytes_in += n;
+	if (w->comp == C_DETECT) {
+		size_t take = 4 - w->headlen < n ? 4 - w->headlen : n;
+		memcpy(w->head + w->headlen, p, take);
+		w->headlen += take;
+		p += take;
+		n -= take;
+		if (w->headlen < 4)
+			return 0;
+		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen, false) != 0)
+			return -1;
+	}
+	if (n > 0 && decompressed(w, p, n, false) != 0)
+		return -1;
+	if (w->o->progress != NULL) {
+		double t = now_s();
+		if (t - w->last_progress >= 1.0) {
+			w->last_progress = t;
+			w->o->progress(w->o->progress_arg, w->bytes_in, w->total);
+		}
+	}
+	return 0;
+}
+
+static size_t
+on_data(char *p, size_t sz, size_t n, void *arg)
+{
+	struct iw *w = arg;
+
+	return bytes(w, (const uint8_t *)p, sz * n) == 0 ? sz * n : 0;
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ul, curl_off_t un)
+{
+	struct iw *w = arg;
+
+	(void)dlnow; (void)ul; (void)un;
+	if (dltotal > 0)
+		w->total = (uint64_t)dltotal;
+	return 0;
+}
+
+static int
+finish_stream(struct iw *w)
+{
+	if (w->comp == C_DETECT) {
+		/* fewer than 4 bytes in all */
+		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen, true) != 0)
+			return -1;
+	}
+	if ((w->comp == C_GZIP || w->comp == C_ZSTD) && !w->z_end)
+		return fail(w, "the compressed image is truncated%s", "");
+	if (w->fmt == F_DETECT && w->fheadlen > 0) {
+		if (plain_format(w, w->fhead, w->fheadlen) != 0)
+			return -1;
+		if (w->fmt == F_RAW) {
+			if (iw_out_write(&w->out, 0, w->fhead, w->fheadlen, w->err,
+			    sizeof(w->err)) != 0)
+				return -1;
+			w->raw_off = w->fheadlen;
+		} else {
+			return fail(w, "truncated qcow2 image%s", "");
+		}
+	}
+	if (w->fmt == F_QCOW2 && q2_finish(w->q, w->err, sizeof(w->err)) != 0) {
+		w->failed = true;
+		return -1;
+	}
+	if (w->fmt == F_DETECT)
+		return fail(w, "the image is empty%s", "");
+	return 0;
+}
+
+static const EVP_MD *
+digest(const char *algo)
+{
+	if (algo == NULL)
+		return NULL;
+	if (strcasecmp(algo, "sha256") == 0)
+		return EVP_sha256();
+	if (strcasecmp(algo, "sha512") == 0)
+		return EVP_sha512();
+	if (strcasecmp(algo, "md5") == 0)
+		return EVP_md5();
+	return NULL;
+}
+
+int
+iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
+{
+	struct iw w = { .o = o };
+	const EVP_MD *md = digest(o->hash_algo);
+	double t0 = now_s();
+	CURL *c = NULL;
+	CURLcode cr;
+	int rc = -1;
+	char werr[256];
+
+	memset(r, 0, sizeof(*r));
+	if (o->hash_algo != NULL && md == NULL) {
+		snprintf(err, len, "image hash algorithm %s is not supported (sha256, "
+		    "sha512, md5)", o->hash_algo);
+		return -1;
+	}
+	if (o->hash_algo != NULL && (o->hash_value == NULL ||
+	    strlen(o->hash_value) != (size_t)EVP_MD_size(md) * 2)) {
+		snprintf(err, len, "image hash value is missing or not a %s digest",
+		    o->hash_algo);
+		return -1;
+	}
+	if (o->url == NULL || (strncmp(o->url, "http://", 7) != 0 &&
+	    strncmp(o->url, "https://", 8) != 0 && strncmp(o->url, "file://", 7) != 0)) {
+		snprintf(err, len, "image URL must be http://, https:// or file://");
+		return -1;
+	}
+	if (iw_out_open(&w.out, o->disk, err, len) != 0)
+		return -1;
+	if (md != NULL) {
+		w.md = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(w.md, md, NULL);
+	}
+	w.last_progress = t0;
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(w.err, sizeof(w.err), "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, o->url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &w);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &w);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 1L << 20);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (o->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	cr = curl_easy_perform(c);
+	if (cr != CURLE_OK) {
+		if (!w.failed)
+			snprintf(w.err, sizeof(w.err), "image download failed after %llu "
+			    "bytes: %s", (unsigned long long)w.bytes_in, curl_easy_strerror(cr));
+		goto out;
+	}
+	if (finish_stream(&w) != 0)
+		goto out;
+	if (w.md != NULL) {
+		unsigned char d[EVP_MAX_MD_SIZE];
+		unsigned int dl = 0;
+		EVP_DigestFinal_ex(w.md, d, &dl);
+		for (unsigned int i = 0; i < dl; i++)
+			snprintf(r->hash + i * 2, 3, "%02x", d[i]);
+		if (strcasecmp(r->hash, o->hash_value) != 0) {
+			snprintf(w.err, sizeof(w.err), "image checksum mismatch: %s expected "
+			    "%s, got %s", o->hash_algo, o->hash_value, r->hash);
+			goto out;
+		}
+	}
+	if (iw_out_close(&w.out, true, w.err, sizeof(w.err)) != 0)
+		goto out;
+	rc = 0;
+out:
+	r->bytes_in = w.bytes_in;
+	r->bytes_written = w.out.written;
+	r->image_size = w.fmt == F_QCOW2 ? q2_virtual_size(w.q) : w.raw_off;
+	snprintf(r->format, sizeof(r->format), "%s%s", w.fmt == F_QCOW2 ? "qcow2" : "raw",
+	    w.comp == C_GZIP ? "+gzip" : w.comp == C_ZSTD ? "+zstd" : "");
+	r->seconds = now_s() - t0;
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	if (w.md != NULL)
+		EVP_MD_CTX_free(w.md);
+	if (w.z_init)
+		inflateEnd(&w.z);
+	if (w.zs != NULL)
+		ZSTD_freeDStream(w.zs);
+	free(w.dbuf);
+	q2_free(w.q);
+	if (rc != 0) {
+		snprintf(err, len, "%s", w.err[0] ? w.err : "image write failed");
+		iw_out_close(&w.out, false, werr, sizeof(werr));
+		if (iw_wipe_metadata(o->disk, werr, sizeof(werr)) != 0)
+			snprintf(err + strlen(err), len - strlen(err),
+			    "; wiping the disk also failed: %s", werr);
+	}
+	return rc;
+}
+
+/* --- wiping ------------------------------------------------------------ */
+
+int
+iw_wipe_metadata(const char *disk, char *err, size_t len)
+{
+	struct iw_out o;
+	struct stat st;
+	uint64_t size;
+	int rc = 0;
+
+	if (iw_out_open(&o, disk, err, len) != 0)
+		return -1;
+	size = o.dev_size;
+	if (!o.blk && fstat(o.fd, &st) == 0)
+		size = (uint64_t)st.st_size;
+	uint64_t head = size < WIPE_BYTES ? size : WIPE_BYTES;
+	uint8_t *z = calloc(1, WIPE_BYTES);
+	if (z == NULL) {
+		iw_out_close(&o, false, err, len);
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	/* Explicit zero writes: the partition table, then the GPT backup. */
+	if (pwrite_all(o.fd, z, (size_t)head, 0, err, len) != 0)
+		rc = -1;
+	if (rc == 0 && size > 2 * WIPE_BYTES &&
+	    pwrite_all(o.fd, z, WIPE_BYTES, size - WIPE_BYTES, err, len) != 0)
+		rc = -1;
+	free(z);
+	if (iw_out_close(&o, true, err, len) != 0)
+		rc = -1;
+	if (rc == 0 && o.blk) {
+		int fd = open(disk, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ioctl(fd, BLKRRPART);	/* the kernel forgets the old partitions */
+			close(fd);
+		}
+	}
+	return rc;
+}
+
+int
+iw_erase(const char *disk, char *err, size_t len)
+{
+	struct iw_out o;
+	struct stat st;
+	uint64_t size;
+	int rc;
+
+	if (iw_out_open(&o, disk, err, len) != 0)
+		return -1;
+	size = o.dev_size;
+	if (!o.blk && fstat(o.fd, &st) == 0)
+		size = (uint64_t)st.st_size;
+	/* iw_out_zero punches holes in a file, BLKZEROOUT on a device. */
+	o.dev_size = 0;
+	rc = iw_out_zero(&o, 0, size, err, len);
+	if (iw_out_close(&o, true, err, len) != 0)
+		rc = -1;
+	return rc;
+}

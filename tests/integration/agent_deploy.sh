@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# Direct deploy and cleaning end to end without a VM: a real ingotd drives
+# a real ingot-agent (a local process whose "disk" is a sparse file)
+# through the IPA protocol: lookup, token, heartbeats, prepare_image,
+# clean steps.  Asserts the bytes on the disk and the node's states.
+source "$(dirname "$0")/../lib/lib.sh"
+AGENT=${AGENT:-$INGOT_BUILD/src/agent/ingot-agent}
+MAC=52:54:00:a9:00:01
+AGENT_PID=
+
+cat >"$T/ingotd.conf" <<CONF
+[deploy]
+callback_timeout = 10
+heartbeat_timeout = 5
+CONF
+ingot_start --config "$T/ingotd.conf" || exit 1
+
+stop_agent() {
+	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+}
+trap 'stop_agent; _cleanup' EXIT
+
+APORT=$(free_port)
+start_agent() {
+	"$AGENT" --api-url "$INGOT_URL" --listen "127.0.0.1:$APORT" --advertise-host 127.0.0.1 \
+		--mac "$MAC" --disk "$T/disk.img" --heartbeat-interval 1 --no-power \
+		2>>"$T/agent.stderr" &
+	AGENT_PID=$!
+}
+state() { curl -s "$INGOT_URL/v1/nodes/$N" | jq -r .provision_state; }
+field() { curl -s "$INGOT_URL/v1/nodes/$N" | jq -r "$1"; }
+# provision TARGET [extra JSON members]: sets STATUS
+provision() {
+	api PUT "/v1/nodes/$N/states/provision" "{\"target\":\"$1\"${2:+,$2}}" >/dev/null
+}
+# with_agent STATE: an agent runs (as a freshly booted ramdisk) until the
+# node reaches STATE, then the machine "reboots" (the agent stops).
+with_agent() {
+	start_agent
+	wait_until 60 "[ \"\$(state)\" = '$1' ]"
+	stop_agent
+}
+image() {	# image FILE SUM [FORMAT]
+	api PATCH "/v1/nodes/$N" "[{\"op\":\"add\",\"path\":\"/instance_info\",\"value\":{\"image_source\":\"file://$1\",\"image_os_hash_algo\":\"sha256\",\"image_os_hash_value\":\"$2\"${3:+,\"image_disk_format\":\"$3\"}}}]" >/dev/null
+}
+
+# The images: a raw whole-disk image and the same content as qcow2.
+head -c 3M /dev/urandom >"$T/img.raw"
+printf '\x55\xaa' | dd of="$T/img.raw" bs=1 seek=510 conv=notrunc status=none
+truncate -s 8M "$T/img.raw"
+qemu-img convert -q -f raw -O qcow2 "$T/img.raw" "$T/img.qcow2"
+RAW_SUM=$(sha256sum "$T/img.raw" | cut -d' ' -f1)
+QCOW_SUM=$(sha256sum "$T/img.qcow2" | cut -d' ' -f1)
+head -c 64M /dev/urandom >"$T/disk.img"		# old data everywhere
+
+api POST /v1/nodes '{"name":"agent-node","driver":"fake-hardware","deploy_interface":"direct"}' >"$T/n.json"
+expect_eq "node enrolled" 201 "$STATUS"
+N=$(jq -r .uuid "$T/n.json")
+api POST /v1/ports "{\"node_uuid\":\"$N\",\"address\":\"$MAC\"}" >/dev/null
+provision manage
+wait_until 20 '[ "$(state)" = manageable ]'
+
+# Lookup answers only nodes in a deploy, clean, inspect or rescue state.
+api GET "/v1/lookup?addresses=$MAC" >/dev/null
+expect_eq "lookup of a manageable node: 404" 404 "$STATUS"
+
+# provide: automated cleaning (erase_devices_metadata) by the agent
+provision provide
+wait_until 20 '[ "$(state)" = "clean wait" ]'
+expect_eq "provide: node waits for its cleaning agent" "clean wait" "$(state)"
+with_agent available
+expect_eq "provide: cleaned by the agent, available" available "$(state)"
+ok "provide: first MiB zeroed" cmp -n 1048576 "$T/disk.img" /dev/zero
+ok "provide: last MiB zeroed" bash -c "tail -c 1048576 '$T/disk.img' | cmp - <(head -c 1048576 /dev/zero)"
+ok "provide: data past the metadata left alone (metadata erase only)" \
+	bash -c "! cmp -s -n 3145728 <(tail -c +1048577 '$T/disk.img') <(head -c 3145728 /dev/zero)"
+
+# --- deploy a raw image --------------------------------------------------
+image "$T/img.raw" "$RAW_SUM"
+provision active
+expect_eq "deploy accepted" 202 "$STATUS"
+wait_until 20 '[ "$(state)" = "wait call-back" ]'
+expect_eq "node waits for its agent" "wait call-back" "$(state)"
+t0=$(date +%s.%N)
+start_agent
+wait_until 60 '[ "$(state)" = active ]'
+t1=$(date +%s.%N)
+expect_eq "raw deploy: node active" active "$(state)"
+ok "raw deploy: disk bytes equal the image" cmp -n 8388608 "$T/img.raw" "$T/disk.img"
+expect_eq "raw deploy: no error" null "$(field .last_error)"
+echo "# raw deploy: agent start to active $(echo "$t1 - $t0" | bc) s"
+expect_eq "the agent token is wiped once active" "" \
+	"$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_secret_token') from nodes where uuid='$N'")"
+
+# The agent refuses commands without the token, and with a forged one.
+acmd() {	# acmd TOKEN-QUERY BODY
+	curl -s -o "$T/c.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data "$2" "http://127.0.0.1:$APORT/v1/commands/?wait=true$1"
+}
+erase='{"name":"clean.execute_clean_step","params":{"step":{"step":"erase_devices","interface":"deploy"}}}'
+expect_eq "agent command without token: 401" 401 "$(acmd "" "$erase")"
+expect_eq "agent command with a forged token: 401" 401 "$(acmd "&agent_token=forged" "$erase")"
+ok "forged commands wrote nothing" cmp -n 8388608 "$T/img.raw" "$T/disk.img"
+expect_eq "listing commands without token: 401" 401 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APORT/v1/commands/")"
+api POST "/v1/heartbeat/$N" '{"callback_url":"http://127.0.0.1:1","agent_token":"forged","agent_version":"x"}' >/dev/null
+expect_eq "ingotd: heartbeat with a forged token refused" 401 "$STATUS"
+stop_agent	# the machine now runs its instance
+
+# --- undeploy: automated cleaning wipes the partition table ----------------
+provision deleted
+wait_until 20 '[ "$(state)" = "clean wait" ]'
+expect_eq "undeploy: node waits for its cleaning agent" "clean wait" "$(state)"
+with_agent available
+expect_eq "undeploy: cleaned, available" available "$(state)"
+ok "undeploy: the image's partition table is gone" cmp -n 1048576 "$T/disk.img" /dev/zero
+
+# --- deploy a qcow2 image ---------------------------------------------------
+image "$T/img.qcow2" "$QCOW_SUM" qcow2
+head -c 64M /dev/urandom >"$T/disk.img"
+provision active
+wait_until 20 '[ "$(state)" = "wait call-back" ]'
+with_agent active
+expect_eq "qcow2 deploy: node active" active "$(state)"
+ok "qcow2 deploy: disk bytes equal the raw form of the image" cmp -n 8388608 "$T/img.raw" "$T/disk.img"
+provision deleted
+wait_until 20 '[ "$(state)" = "clean wait" ]'
+with_agent available
+
+# --- manual cleaning with erase_devices (the whole disk) ------------------
+provision manage
+wait_until 20 '[ "$(state)" = manageable ]'
+head -c 64M /dev/urandom >"$T/disk.img"
+provision clean '"clean_steps":[{"interface":"deploy","step":"erase_devices"}]'
+expect_eq "manual cleaning accepted" 202 "$STATUS"
+wait_until 20 '[ "$(state)" = "clean wait" ]'
+with_agent manageable
+expect_eq "manual erase_devices: node manageable" manageable "$(state)"
+ok "manual erase_devices: the whole disk reads zero" cmp -n 67108864 "$T/disk.img" /dev/zero
+
+# an unknown clean step fails cleaning with the agent's reason
+provision clean '"clean_steps":[{"interface":"deploy","step":"polish_disks"}]'
+wait_until 20 '[ "$(state)" = "clean wait" ]'
+with_agent "clean failed"
+expect_eq "unknown clean step: clean failed" "clean failed" "$(state)"
+ok "unknown clean step: the agent's reason is recorded" \
+	bash -c "curl -s '$INGOT_URL/v1/nodes/$N' | jq -r .last_error | grep -q polish_disks"
+provision manage
+wait_until 20 '[ "$(state)" = manageable ]'
+provision provide
+wait_until 20 '[ "$(state)" = "clean wait" ]'
+with_agent available
+
+# --- the image changed after it was registered: the checksum catches it --
+head -c 8M /dev/urandom >"$T/evil.raw"
+image "$T/evil.raw" "$RAW_SUM"
+head -c 64M /dev/urandom >"$T/disk.img"
+cp "$T/disk.img" "$T/disk.before"
+provision active
+wait_until 20 '[ "$(state)" = "wait call-back" ]'
+with_agent "deploy failed"
+expect_eq "wrong checksum: deploy failed" "deploy failed" "$(state)"
+ok "wrong checksum: the reason names the checksum" \
+	bash -c "curl -s '$INGOT_URL/v1/nodes/$N' | jq -r .last_error | grep -q checksum"
+ok "wrong checksum: nothing was written" cmp "$T/disk.img" "$T/disk.before"
+expect_eq "wrong checksum: node not locked" null "$(field .reservation)"
+expect_eq "wrong checksum: node powered off" "power off" "$(field .power_state)"
+
+# --- no agent ever comes: the callback timeout fails the deploy ------------
+image "$T/img.raw" "$RAW_SUM"
+provision active
+wait_until 20 '[ "$(state)" = "wait call-back" ]'
+wait_until 40 '[ "$(state)" = "deploy failed" ]'
+expect_eq "no agent within callback_timeout: deploy failed" "deploy failed" "$(state)"
+ok "the timeout is the recorded reason" \
+	bash -c "curl -s '$INGOT_URL/v1/nodes/$N' | jq -r .last_error | grep -qi timeout"
+expect_eq "the timed-out node is not locked" null "$(field .reservation)"
+expect_eq "the timed-out node is powered off" "power off" "$(field .power_state)"
+
+# --- the agent's command API: malformed requests get IPA errors -----------
+# A stand-in conductor hands the agent a known token (the real one is
+# tested above); then the agent's own API is probed.
+SPORT=$(free_port)
+python3 - "$SPORT" >"$T/stub.log" 2>&1 <<'PY' &
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, code, body):
+        b = json.dumps(body).encode()
+        self.send_response(code); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
+    def do_GET(self):
+        self.reply(200, {"node": {"uuid": "6c8a4c1e-0000-4000-8000-000000000001",
+                                  "properties": {}}, "config": {"agent_token": "known-token",
+                                  "heartbeat_timeout": 300}})
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0))); self.reply(202, {})
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+STUB_PID=$!
+"$AGENT" --api-url "http://127.0.0.1:$SPORT" --listen "127.0.0.1:$APORT" --mac "$MAC" \
+	--disk "$T/disk.img" --no-power 2>>"$T/agent.stderr" &
+AGENT_PID=$!
+wait_until 10 "curl -sf 'http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token'"
+tok="&agent_token=known-token"
+expect_eq "bad JSON: 400" 400 "$(acmd "$tok" '{not json')"
+expect_eq "bad JSON: IPA error type" InvalidContentError "$(jq -r .type "$T/c.out")"
+expect_eq "no command name: 400" 400 "$(acmd "$tok" '{"params":{}}')"
+expect_eq "params not an object: 400" 400 "$(acmd "$tok" '{"name":"standby.sync","params":[1]}')"
+expect_eq "unknown extension: 404" 404 "$(acmd "$tok" '{"name":"nope.sync","params":{}}')"
+expect_eq "unknown command: 400" 400 "$(acmd "$tok" '{"name":"standby.fly","params":{}}')"
+expect_eq "unknown command: IPA error type" InvalidCommandError "$(jq -r .type "$T/c.out")"
+expect_eq "prepare_image without image_info: command fails, agent answers" 200 \
+	"$(acmd "$tok" '{"name":"standby.prepare_image","params":{}}')"
+expect_eq "prepare_image without image_info: FAILED with a reason" \
+	"FAILED InvalidCommandParamsError" "$(jq -r '.command_status + " " + .command_error.type' "$T/c.out")"
+expect_eq "get_clean_steps: 200" 200 "$(acmd "$tok" '{"name":"clean.get_clean_steps","params":{"node":{},"ports":[]}}')"
+expect_eq "get_clean_steps: both erase steps" "erase_devices erase_devices_metadata" \
+	"$(jq -r '[.command_result.clean_steps.GenericHardwareManager[].step] | sort | join(" ")' "$T/c.out")"
+expect_eq "get_hardware_info: 200" 200 "$(acmd "$tok" '{"name":"poll.get_hardware_info","params":{}}')"
+expect_eq "inventory: the disk with its size" 67108864 \
+	"$(jq -r '.command_result.inventory.disks[0].size' "$T/c.out")"
+ok "inventory: CPU count and memory" jq -e '.command_result.inventory.cpu.count > 0 and
+	.command_result.inventory.memory.physical_mb > 0' "$T/c.out"
+expect_eq "collect_system_logs: 200" 200 "$(acmd "$tok" '{"name":"log.collect_system_logs","params":{}}')"
+ok "collect_system_logs: a tar.gz holding the agent log" \
+	bash -c "jq -r .command_result.system_logs '$T/c.out' | base64 -d | tar tz | grep -qx ingot-agent.log"
+huge=$(head -c 9M /dev/zero | tr '\0' a)
+expect_eq "oversized body: 413" 413 "$(printf '{"name":"standby.sync","params":{"x":"%s"}}' "$huge" |
+	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- \
+	"http://127.0.0.1:$APORT/v1/commands/?wait=true$tok")"
+ok "the agent survived all of it" kill -0 "$AGENT_PID"
+expect_eq "command list holds the accepted commands" 4 \
+	"$(curl -s "http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token" | jq '.commands | length')"
+stop_agent
+kill "$STUB_PID"; wait "$STUB_PID" 2>/dev/null
+finish
