@@ -71,7 +71,7 @@ forget_agent(json_t *node)
 {
 	static const char *const keys[] = { "agent_secret_token", "agent_url",
 	    "agent_phase", "agent_last_heartbeat", "agent_version",
-	    "agent_clean_steps", "agent_clean_index", NULL };
+	    "agent_clean_steps", "agent_clean_index", "agent_status_message", NULL };
 	for (size_t i = 0; keys[i] != NULL; i++)
 		json_object_del(dii(node), keys[i]);
 }
@@ -502,6 +502,10 @@ agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e)
 	json_object_set_new(dii(node), "agent_last_heartbeat", json_integer((json_int_t)time(NULL)));
 	if (jstr(body, "agent_version"))
 		json_object_set(dii(node), "agent_version", json_object_get(body, "agent_version"));
+	/* Progress the agent reports (image write), shown in driver_internal_info. */
+	if (jstr(body, "agent_status_message"))
+		json_object_set_new(dii(node), "agent_status_message", json_sprintf("%.200s",
+		    jstr(body, "agent_status_message")));
 	return 0;
 }
 
