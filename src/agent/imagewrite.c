@@ -27,6 +27,74 @@
 
 /* --- output ------------------------------------------------------------ */
 
+static int
+pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, char *err, size_t len)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (err != NULL)
+				snprintf(err, len, "write at byte %llu failed: %s",
+				    (unsigned long long)off, w < 0 ? strerror(errno) :
+				    "short write");
+			return w < 0 ? errno : EIO;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void *
+writer(void *arg)
+{
+	struct iw_out *o = arg;
+
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		while (!o->job && !o->stop)
+			pthread_cond_wait(&o->cv, &o->mu);
+		if (!o->job)
+			break;
+		const uint8_t *p = o->job_p;
+		size_t n = o->job_len;
+		uint64_t off = o->job_off;
+		pthread_mutex_unlock(&o->mu);
+		int e = o->werr ? 0 : pwrite_all(o->fd, p, n, off, NULL, 0);
+		pthread_mutex_lock(&o->mu);
+		if (e != 0 && o->werr == 0) {
+			o->werr = e;
+			o->werr_off = off;
+		}
+		o->job = false;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+/* Waits until the writer is idle; reports a background write error. */
+static int
+drain(struct iw_out *o, char *err, size_t len)
+{
+	int e;
+
+	pthread_mutex_lock(&o->mu);
+	while (o->job)
+		pthread_cond_wait(&o->cv, &o->mu);
+	e = o->werr;
+	pthread_mutex_unlock(&o->mu);
+	if (e != 0) {
+		snprintf(err, len, "write at byte %llu failed: %s",
+		    (unsigned long long)o->werr_off, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 int
 iw_out_open(struct iw_out *o, const char *path, char *err, size_t len)
 {
@@ -51,42 +119,39 @@ iw_out_open(struct iw_out *o, const char *path, char *err, size_t len)
 		return -1;
 	}
 	o->cap = WBUF;
-	if ((o->buf = malloc(o->cap)) == NULL) {
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	if ((o->buf[0] = malloc(o->cap)) == NULL || (o->buf[1] = malloc(o->cap)) == NULL ||
+	    pthread_create(&o->th, NULL, writer, o) != 0) {
 		snprintf(err, len, "out of memory");
+		free(o->buf[0]);
+		free(o->buf[1]);
 		close(o->fd);
 		o->fd = -1;
 		return -1;
 	}
+	o->th_up = true;
 	return 0;
 }
 
-static int
-pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, char *err, size_t len)
-{
-	while (n > 0) {
-		ssize_t w = pwrite(fd, p, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, len, "write at byte %llu failed: %s",
-			    (unsigned long long)off, w < 0 ? strerror(errno) : "short write");
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
+/* Hands the filled buffer to the writer and switches to the other one. */
 int
 iw_out_flush(struct iw_out *o, char *err, size_t len)
 {
 	if (o->len == 0)
 		return 0;
-	if (pwrite_all(o->fd, o->buf, o->len, o->off, err, len) != 0)
+	if (drain(o, err, len) != 0)
 		return -1;
+	pthread_mutex_lock(&o->mu);
+	o->job_p = o->buf[o->cur];
+	o->job_len = o->len;
+	o->job_off = o->off;
+	o->job = true;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
 	o->written += o->len;
+	o->off += o->len;
+	o->cur ^= 1;
 	o->len = 0;
 	return 0;
 }
@@ -103,25 +168,16 @@ iw_out_write(struct iw_out *o, uint64_t off, const void *p, size_t n, char *err,
 		o->end = off + n;
 	if (o->len > 0 && off != o->off + o->len && iw_out_flush(o, err, len) != 0)
 		return -1;
-	if (n >= o->cap) {
-		if (iw_out_flush(o, err, len) != 0 || pwrite_all(o->fd, p, n, off, err, len) != 0)
-			return -1;
-		o->written += n;
-		return 0;
-	}
 	if (o->len == 0)
 		o->off = off;
 	while (n > 0) {
 		size_t take = o->cap - o->len < n ? o->cap - o->len : n;
-		memcpy(o->buf + o->len, p, take);
+		memcpy(o->buf[o->cur] + o->len, p, take);
 		o->len += take;
 		p = (const uint8_t *)p + take;
 		n -= take;
-		if (o->len == o->cap) {
-			if (iw_out_flush(o, err, len) != 0)
-				return -1;
-			o->off += o->cap;
-		}
+		if (o->len == o->cap && iw_out_flush(o, err, len) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -134,7 +190,7 @@ iw_out_zero(struct iw_out *o, uint64_t off, uint64_t n, char *err, size_t len)
 
 	if (n == 0)
 		return 0;
-	if (iw_out_flush(o, err, len) != 0)
+	if (iw_out_flush(o, err, len) != 0 || drain(o, err, len) != 0)
 		return -1;
 	if (off + n > o->end)
 		o->end = off + n;
@@ -143,10 +199,12 @@ iw_out_zero(struct iw_out *o, uint64_t off, uint64_t n, char *err, size_t len)
 		if (ioctl(o->fd, BLKZEROOUT, r) == 0)
 			return 0;
 	} else if (fstat(o->fd, &st) == 0) {
-		if (off >= (uint64_t)st.st_size)
-			return ftruncate(o->fd, (off_t)(off + n)) == 0 ? 0 :
-			    (snprintf(err, len, "cannot extend the disk file: %s",
-			    strerror(errno)), -1);
+		if (off >= (uint64_t)st.st_size) {
+			if (ftruncate(o->fd, (off_t)(off + n)) == 0)
+				return 0;
+			snprintf(err, len, "cannot extend the disk file: %s", strerror(errno));
+			return -1;
+		}
 		if (fallocate(o->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		    (off_t)off, (off_t)n) == 0) {
 			if (off + n > (uint64_t)st.st_size &&
@@ -175,17 +233,140 @@ iw_out_close(struct iw_out *o, bool sync, char *err, size_t len)
 
 	if (o->fd < 0)
 		return 0;
-	if (iw_out_flush(o, err, len) != 0)
+	if (iw_out_flush(o, err, len) != 0 || drain(o, err, len) != 0)
 		rc = -1;
+	if (o->th_up) {
+		pthread_mutex_lock(&o->mu);
+		o->stop = true;
+		pthread_cond_broadcast(&o->cv);
+		pthread_mutex_unlock(&o->mu);
+		pthread_join(o->th, NULL);
+		o->th_up = false;
+	}
 	if (rc == 0 && sync && fsync(o->fd) != 0) {
 		snprintf(err, len, "fsync failed: %s", strerror(errno));
 		rc = -1;
 	}
 	close(o->fd);
 	o->fd = -1;
-	free(o->buf);
-	o->buf = NULL;
+	free(o->buf[0]);
+	free(o->buf[1]);
+	o->buf[0] = o->buf[1] = NULL;
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
 	return rc;
+}
+
+/* --- hashing on its own thread (double-buffered) ------------------------ */
+
+struct hasher {
+	EVP_MD_CTX	*md;
+	uint8_t		*buf[2];
+	int		 cur;
+	size_t		 len;
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 job, stop;
+	const uint8_t	*job_p;
+	size_t		 job_len;
+};
+
+static void *
+hash_thread(void *arg)
+{
+	struct hasher *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (!h->job && !h->stop)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (!h->job)
+			break;
+		pthread_mutex_unlock(&h->mu);
+		EVP_DigestUpdate(h->md, h->job_p, h->job_len);
+		pthread_mutex_lock(&h->mu);
+		h->job = false;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static int
+hasher_start(struct hasher *h, const EVP_MD *md)
+{
+	memset(h, 0, sizeof(*h));
+	if ((h->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->md, md, NULL) != 1 ||
+	    (h->buf[0] = malloc(WBUF)) == NULL || (h->buf[1] = malloc(WBUF)) == NULL)
+		return -1;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	if (pthread_create(&h->th, NULL, hash_thread, h) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+hasher_hand_off(struct hasher *h)
+{
+	pthread_mutex_lock(&h->mu);
+	while (h->job)
+		pthread_cond_wait(&h->cv, &h->mu);
+	if (h->len > 0) {
+		h->job_p = h->buf[h->cur];
+		h->job_len = h->len;
+		h->job = true;
+		pthread_cond_broadcast(&h->cv);
+		h->cur ^= 1;
+		h->len = 0;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+hasher_update(struct hasher *h, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		size_t take = WBUF - h->len < n ? WBUF - h->len : n;
+		memcpy(h->buf[h->cur] + h->len, p, take);
+		h->len += take;
+		p += take;
+		n -= take;
+		if (h->len == WBUF)
+			hasher_hand_off(h);
+	}
+}
+
+/* Stops the thread; with out, the hex digest of everything fed. */
+static void
+hasher_end(struct hasher *h, char *out)
+{
+	if (h->md == NULL)
+		return;
+	if (h->buf[0] != NULL && h->buf[1] != NULL) {
+		hasher_hand_off(h);
+		pthread_mutex_lock(&h->mu);
+		while (h->job)
+			pthread_cond_wait(&h->cv, &h->mu);
+		h->stop = true;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->th, NULL);
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->cv);
+	}
+	if (out != NULL) {
+		unsigned char d[EVP_MAX_MD_SIZE];
+		unsigned int dl = 0;
+		EVP_DigestFinal_ex(h->md, d, &dl);
+		for (unsigned int i = 0; i < dl; i++)
+			snprintf(out + i * 2, 3, "%02x", d[i]);
+	}
+	EVP_MD_CTX_free(h->md);
+	free(h->buf[0]);
+	free(h->buf[1]);
+	h->md = NULL;
 }
 
 /* --- the pipeline ------------------------------------------------------ */
@@ -196,7 +377,8 @@ enum fmt { F_DETECT, F_RAW, F_QCOW2 };
 struct iw {
 	const struct iw_opts *o;
 	struct iw_out	 out;
-	EVP_MD_CTX	*md;
+	struct hasher	 h;
+	bool		 hashing;
 	enum comp	 comp;
 	enum fmt	 fmt;
 	uint8_t		 head[8];	/* first bytes, to detect compression */
@@ -373,8 +555,8 @@ setup_comp(struct iw *w)
 static int
 bytes(struct iw *w, const uint8_t *p, size_t n)
 {
-	if (w->md != NULL)
-		EVP_DigestUpdate(w->md, p, n);
+	if (w->hashing)
+		hasher_update(&w->h, p, n);
 	w->bytes_in += n;
 	if (w->comp == C_DETECT) {
 		size_t take = 4 - w->headlen < n ? 4 - w->headlen : n;
@@ -494,8 +676,11 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	if (iw_out_open(&w.out, o->disk, err, len) != 0)
 		return -1;
 	if (md != NULL) {
-		w.md = EVP_MD_CTX_new();
-		EVP_DigestInit_ex(w.md, md, NULL);
+		w.hashing = true;
+		if (hasher_start(&w.h, md) != 0) {
+			snprintf(w.err, sizeof(w.err), "cannot start hashing");
+			goto out;
+		}
 	}
 	w.last_progress = t0;
 	if ((c = curl_easy_init()) == NULL) {
@@ -514,7 +699,7 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
-	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 1L << 20);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 4L << 20);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (o->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -529,12 +714,9 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	}
 	if (finish_stream(&w) != 0)
 		goto out;
-	if (w.md != NULL) {
-		unsigned char d[EVP_MAX_MD_SIZE];
-		unsigned int dl = 0;
-		EVP_DigestFinal_ex(w.md, d, &dl);
-		for (unsigned int i = 0; i < dl; i++)
-			snprintf(r->hash + i * 2, 3, "%02x", d[i]);
+	if (w.hashing) {
+		hasher_end(&w.h, r->hash);
+		w.hashing = false;
 		if (strcasecmp(r->hash, o->hash_value) != 0) {
 			snprintf(w.err, sizeof(w.err), "image checksum mismatch: %s expected "
 			    "%s, got %s", o->hash_algo, o->hash_value, r->hash);
@@ -553,8 +735,8 @@ out:
 	r->seconds = now_s() - t0;
 	if (c != NULL)
 		curl_easy_cleanup(c);
-	if (w.md != NULL)
-		EVP_MD_CTX_free(w.md);
+	if (w.hashing)
+		hasher_end(&w.h, NULL);
 	if (w.z_init)
 		inflateEnd(&w.z);
 	if (w.zs != NULL)

@@ -9,17 +9,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 
-/* Where image bytes go: a block device or a regular file. */
+/*
+ * Where image bytes go: a block device or a regular file.  Writes are
+ * combined into 4 MiB buffers that a writer thread puts on the disk while
+ * the next buffer fills (download, hashing and decompression overlap the
+ * disk writes).
+ */
 struct iw_out {
 	int		 fd;
 	bool		 blk;		/* block device (else regular file) */
 	uint64_t	 dev_size;	/* 0: unknown / growable file */
-	uint8_t		*buf;		/* write-combining buffer */
+	uint8_t		*buf[2];	/* the one filling and the one being written */
+	int		 cur;
 	size_t		 cap, len;
-	uint64_t	 off;		/* device offset of buf[0] */
+	uint64_t	 off;		/* device offset of buf[cur][0] */
 	uint64_t	 written;	/* bytes handed to the device */
 	uint64_t	 end;		/* highest offset written + 1 */
+	/* writer thread */
+	pthread_t	 th;
+	bool		 th_up;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	bool		 job;		/* a buffer is being written */
+	const uint8_t	*job_p;
+	size_t		 job_len;
+	uint64_t	 job_off;
+	bool		 stop;
+	int		 werr;		/* errno of a failed background write */
+	uint64_t	 werr_off;
 };
 
 int	iw_out_open(struct iw_out *o, const char *path, char *err, size_t len);
