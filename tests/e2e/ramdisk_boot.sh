@@ -154,7 +154,7 @@ echo "# qemu pid $QEMU_PID, console $LOG, API port $INGOT_PORT, agent port $FWD_
 
 # One poll loop records when each event is first seen: network up on the
 # console, the heartbeat (agent_url), the end state.
-t_hb= t_up= final= hb_url= hb_version= extended=
+t_hb='' t_up='' final='' hb_url='' hb_version='' extended=''
 end=$(( $(date +%s) + RAMDISK_TIMEOUT ))
 while [ "$(date +%s)" -lt "$end" ]; do
 	n=$(node_get)
