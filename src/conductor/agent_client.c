@@ -1,9 +1,15 @@
 #include "agent_client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include "log.h"
 
@@ -13,6 +19,52 @@ struct buf {
 	char	*data;
 	size_t	 len;
 };
+
+static pthread_mutex_t ns_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char agent_ns[128];
+
+void
+agent_client_set_netns(const char *netns)
+{
+	pthread_mutex_lock(&ns_mtx);
+	if (strcmp(agent_ns, netns ? netns : "") != 0)
+		log_info("agents are reached through namespace %s", netns ? netns : "(host)");
+	snprintf(agent_ns, sizeof(agent_ns), "%s", netns ? netns : "");
+	pthread_mutex_unlock(&ns_mtx);
+}
+
+/* Creates the connection's socket inside the agents' namespace. */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	char path[200];
+	int self, nsfd, s;
+
+	(void)arg; (void)purpose;
+	pthread_mutex_lock(&ns_mtx);
+	snprintf(path, sizeof(path), "/run/netns/%s", agent_ns);
+	bool use = agent_ns[0] != '\0';
+	pthread_mutex_unlock(&ns_mtx);
+	if (!use)
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		return CURL_SOCKET_BAD;
+	if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
+		log_error("cannot enter namespace %s to reach an agent: %s", path,
+		    strerror(errno));
+		if (nsfd >= 0)
+			close(nsfd);
+		close(self);
+		return CURL_SOCKET_BAD;
+	}
+	close(nsfd);
+	s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	/* Back to the host's namespace: this worker thread goes on there. */
+	if (setns(self, CLONE_NEWNET) != 0)
+		fatalx("cannot return to the host network namespace: %s", strerror(errno));
+	close(self);
+	return s < 0 ? CURL_SOCKET_BAD : s;
+}
 
 void
 agent_client_init(int timeout_s)
@@ -65,6 +117,7 @@ call(const char *method, const char *url, const char *body, char *err, size_t le
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	if (body != NULL)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	rc = curl_easy_perform(c);

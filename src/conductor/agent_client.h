@@ -7,6 +7,12 @@
 #include <stddef.h>
 
 void	agent_client_init(int timeout_s);
+/*
+ * Agents live on the provisioning network, which ingotd reaches through
+ * that network's namespace (the DHCP server's): connections to agents are
+ * opened there.  NULL: the host's own namespace.
+ */
+void	agent_client_set_netns(const char *netns);
 /* POST {agent}/v1/commands/?wait=...: returns the command object. */
 json_t	*agent_command(const char *agent_url, const char *token, const char *name,
 	    json_t *params, bool wait, char *err, size_t len);

@@ -105,8 +105,8 @@ boot_ipxe_clean_up(json_t *node, char *err, size_t len)
 }
 
 /* The base URL nodes on the provisioning network reach ingotd at. */
-static void
-base_url(char *buf, size_t len)
+void
+boot_ipxe_base_url(char *buf, size_t len)
 {
 	json_t *net;
 	char ip[64];
@@ -136,7 +136,7 @@ boot_ipxe_script(const char *mac_in)
 		return NULL;
 	if (mac_in == NULL) {
 		/* The first script: chain to the per-MAC one. */
-		base_url(url, sizeof(url));
+		boot_ipxe_base_url(url, sizeof(url));
 		fprintf(fp, "#!ipxe\nchain %s/ipxe/${net0/mac:hexhyp} || exit\n", url);
 		fclose(fp);
 		return out;
@@ -155,7 +155,7 @@ boot_ipxe_script(const char *mac_in)
 		fprintf(fp, "#!ipxe\necho Ingot: no deploy for ${net0/mac}, booting "
 		    "from disk\nexit\n");
 	} else {
-		base_url(url, sizeof(url));
+		boot_ipxe_base_url(url, sizeof(url));
 		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
 		    "kernel %s/boot/%s/kernel ipa-api-url=%s ipa-insecure=1 "
 		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"

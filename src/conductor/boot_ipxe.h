@@ -22,4 +22,10 @@ int	boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t l
 /* The network with this purpose, or NULL (new reference). */
 json_t	*boot_network(const char *purpose);
 
+/*
+ * The base URL deploy ramdisks reach ingotd at: [deploy] http_url, else
+ * the provisioning network's server address, else the API's own.
+ */
+void	boot_ipxe_base_url(char *buf, size_t len);
+
 #endif

@@ -1457,6 +1457,8 @@ prov_listen(json_t *net, bool deleted)
 	    get_str(net, "dhcp_range") == NULL || dhcp_server_ip(net, ip, sizeof(ip)) == NULL)
 		return;
 	dhcp_netns_name(net, ns, sizeof(ns));
+	if (strcmp(get_str(net, "purpose"), "provisioning") == 0)
+		agent_client_set_netns(ns);
 	if (listen_hook(ns, ip, conf.ipxe.http_port, err, sizeof(err)) != 0)
 		log_error("cannot serve the API on the %s network: %s",
 		    get_str(net, "name"), err);

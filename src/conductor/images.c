@@ -1,3 +1,4 @@
+#include "boot_ipxe.h"
 #include "images.h"
 
 #include <curl/curl.h>
@@ -230,7 +231,9 @@ images_prepare(const char *node_uuid, json_t *ii, char *err, size_t len)
 		log_info("image %s verified (%s, %lld bytes)", src, algo,
 		    (long long)st.st_size);
 	}
-	snprintf(url, sizeof(url), "%s/images/%s", base_url, id);
+	char base[400];
+	boot_ipxe_base_url(base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/images/%s", base, id);
 	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:s, s:b, s:s?}", "id", id,
 	    "urls", url, "os_hash_algo", algo, "os_hash_value", value,
 	    "disk_format", fmt ? fmt : "raw", "container_format", "bare",
