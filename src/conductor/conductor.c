@@ -378,7 +378,20 @@ work_provision(json_t *node, json_t *args)
 		set_str(node, "power_state", power_name(ps));
 		cond_transition(node, "done", NULL);
 	} else if (strcmp(state, "cleaning") == 0) {
-		run_cleaning(node, json_object_get(args, "clean_steps"));
+		json_t *steps = json_object_get(args, "clean_steps");
+		/* provide (no steps) with automated cleaning off: nothing to run. */
+		if (steps == NULL && !automated_clean(node)) {
+			if (netflow_apply(node, NET_ISOLATED, err, sizeof(err)) != 0) {
+				char msg[700];
+				snprintf(msg, sizeof(msg), "Cleaning failed: cannot isolate the "
+				    "node's switch ports: %s", err);
+				cond_transition(node, "fail", msg);
+				return;
+			}
+			cond_transition(node, "done", NULL);
+			return;
+		}
+		run_cleaning(node, steps);
 	} else if (strcmp(state, "deploying") == 0) {
 		char msg[700];
 		g = generic_ops(node, HW_IF_DEPLOY);

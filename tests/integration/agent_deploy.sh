@@ -178,6 +178,18 @@ ok "the timeout is the recorded reason" \
 expect_eq "the timed-out node is not locked" null "$(field .reservation)"
 expect_eq "the timed-out node is powered off" "power off" "$(field .power_state)"
 
+# --- automated_clean off on the node: no agent needed to become available --
+api PATCH "/v1/nodes/$N" '[{"op":"add","path":"/automated_clean","value":false}]' >/dev/null
+expect_eq "automated_clean=false accepted" 200 "$STATUS"
+provision deleted
+wait_until 20 '[ "$(state)" = available ]'
+expect_eq "automated_clean=false: undeploy reaches available without an agent" available "$(state)"
+provision manage
+wait_until 20 '[ "$(state)" = manageable ]'
+provision provide
+wait_until 20 '[ "$(state)" = available ]'
+expect_eq "automated_clean=false: provide reaches available without an agent" available "$(state)"
+
 # --- the agent's command API: malformed requests get IPA errors -----------
 # A stand-in conductor hands the agent a known token (the real one is
 # tested above); then the agent's own API is probed.
