@@ -612,8 +612,13 @@ revisit(struct q2 *q, char *err, size_t len)
 			struct bcl *b = &q->bufd[i];
 			struct disp d = { .h = b->host, .p = b->data, .n = b->len, .err = err, .len = len };
 			bool known;
-			if (dispatch(q, &d, &known) != 0)
+			if (dispatch(q, &d, &known) != 0) {
+				/* Keep what is still held, so each is freed once. */
+				while (i < q->nbuf)
+					q->bufd[w++] = q->bufd[i++];
+				q->nbuf = w;
 				return -1;
+			}
 			again |= d.parsed;
 			if (known) {
 				q->buf_bytes -= b->len;
