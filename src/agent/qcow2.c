@@ -235,6 +235,12 @@ parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 		    (unsigned long long)q->l1_off);
 		return -1;
 	}
+	if (q->out->dev_size != 0 && q->vsize > q->out->dev_size) {
+		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
+		    "(%llu bytes)", (unsigned long long)q->vsize,
+		    (unsigned long long)q->out->dev_size);
+		return -1;
+	}
 	q->nguest = (q->vsize + q->cs - 1) / q->cs;
 	if ((q->written = calloc((q->nguest + 7) / 8, 1)) == NULL ||
 	    (q->l1raw = malloc((size_t)q->l1_size * 8)) == NULL ||
@@ -242,12 +248,6 @@ parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 	    (q->cl = malloc(q->cs)) == NULL) {
 		snprintf(err, len, "out of memory for a qcow2 image of %llu bytes",
 		    (unsigned long long)q->vsize);
-		return -1;
-	}
-	if (q->out->dev_size != 0 && q->vsize > q->out->dev_size) {
-		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
-		    "(%llu bytes)", (unsigned long long)q->vsize,
-		    (unsigned long long)q->out->dev_size);
 		return -1;
 	}
 	q->header_done = true;
