@@ -1,5 +1,5 @@
 # Thin wrapper over Meson/ninja and the project scripts.
-.PHONY: all demo test test-asan bench clean docs
+.PHONY: all demo test test-asan bench clean docs fuzz
 all:
 	@[ -f build/build.ninja ] || meson setup build
 	ninja -C build
@@ -11,9 +11,15 @@ test-asan:
 	bash tests/run --asan
 bench:
 	bash bench/run
+# libFuzzer targets (clang, build-fuzz/): each runs FUZZ_SECONDS; FUZZ_TARGETS
+# picks some (e.g. FUZZ_TARGETS="fuzz_http fuzz_qcow2").  See docs/fuzzing.md.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz:
+	bash tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 docs: all
 	./build/src/daemon/ingotd --print-states markdown > docs/states.md
 	./build/src/daemon/ingotd --print-states dot > docs/states.dot
 	./build/src/daemon/ingotd --print-example-config > etc/ingotd.conf.example
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

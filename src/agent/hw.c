@@ -171,9 +171,9 @@ match_int(json_t *h, uint64_t have, char *err, size_t len, bool *bad)
 	}
 	while (*s == ' ')
 		s++;
-	if (strchr("<>=!", *s)) {
+	if (*s != '\0' && strchr("<>=!", *s)) {
 		size_t i = 0;
-		while (i < 2 && strchr("<>=!", s[i])) {
+		while (i < 2 && s[i] != '\0' && strchr("<>=!", s[i])) {
 			op[i] = s[i];
 			i++;
 		}

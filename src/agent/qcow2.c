@@ -235,6 +235,12 @@ parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 		    (unsigned long long)q->l1_off);
 		return -1;
 	}
+	if (q->out->dev_size != 0 && q->vsize > q->out->dev_size) {
+		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
+		    "(%llu bytes)", (unsigned long long)q->vsize,
+		    (unsigned long long)q->out->dev_size);
+		return -1;
+	}
 	q->nguest = (q->vsize + q->cs - 1) / q->cs;
 	if ((q->written = calloc((q->nguest + 7) / 8, 1)) == NULL ||
 	    (q->l1raw = malloc((size_t)q->l1_size * 8)) == NULL ||
@@ -242,12 +248,6 @@ parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 	    (q->cl = malloc(q->cs)) == NULL) {
 		snprintf(err, len, "out of memory for a qcow2 image of %llu bytes",
 		    (unsigned long long)q->vsize);
-		return -1;
-	}
-	if (q->out->dev_size != 0 && q->vsize > q->out->dev_size) {
-		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
-		    "(%llu bytes)", (unsigned long long)q->vsize,
-		    (unsigned long long)q->out->dev_size);
 		return -1;
 	}
 	q->header_done = true;
@@ -612,8 +612,13 @@ revisit(struct q2 *q, char *err, size_t len)
 			struct bcl *b = &q->bufd[i];
 			struct disp d = { .h = b->host, .p = b->data, .n = b->len, .err = err, .len = len };
 			bool known;
-			if (dispatch(q, &d, &known) != 0)
+			if (dispatch(q, &d, &known) != 0) {
+				/* Keep what is still held, so each is freed once. */
+				while (i < q->nbuf)
+					q->bufd[w++] = q->bufd[i++];
+				q->nbuf = w;
 				return -1;
+			}
 			again |= d.parsed;
 			if (known) {
 				q->buf_bytes -= b->len;

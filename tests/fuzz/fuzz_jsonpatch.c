@@ -1,0 +1,100 @@
+/*
+ * RFC 6902 JSON Patch (src/api/jsonpatch.c) and the PATCH rules over the
+ * model (src/api/patch.c, src/model/model.c).
+ *
+ * Input: a JSON document followed by a JSON patch (two JSON texts one after
+ * the other).  The patch is applied to the document as it is; then, if the
+ * document is an object, to it as a stored node, port, portgroup and
+ * network at the lowest and highest microversions, as PATCH requests are.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+#include "model.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* patch.c's POST check answers through http.c's api_error; unused here. */
+void
+api_error(struct resp *r, int status, const char *fmt, ...)
+{
+	r->status = status;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	log_init("/dev/null", LOG_LVL_DEBUG);
+	return 0;
+}
+
+static void
+check_out(json_t *doc)
+{
+	/* What the API would send back must serialise and parse again. */
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_t *back;
+
+	if (s == NULL)
+		abort();
+	back = json_loads(s, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (back == NULL)
+		abort();
+	json_decref(back);
+	free(s);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct resource *const res[] = { &model_node, &model_port,
+	    &model_portgroup, &model_network };
+	json_error_t je;
+	json_t *doc, *patch, *copy, *out;
+	char err[512];
+	size_t used;
+
+	doc = json_loadb((const char *)data, size, JSON_DECODE_ANY |
+	    JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+	if (doc == NULL)
+		return -1;
+	used = (size_t)je.position;
+	patch = json_loadb((const char *)data + used, size - used, JSON_DECODE_ANY |
+	    JSON_ALLOW_NUL, &je);
+	if (patch == NULL) {
+		json_decref(doc);
+		return -1;
+	}
+	copy = json_deep_copy(doc);
+	err[0] = '\0';
+	if (jsonpatch_apply(copy, patch, err, sizeof(err)) != 0 && err[0] == '\0')
+		abort();	/* a failure always says why */
+	check_out(copy);
+	json_decref(copy);
+
+	if (json_is_object(doc)) {
+		for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+			for (int minor = API_MIN_MINOR; minor <= API_MAX_MINOR;
+			    minor += API_MAX_MINOR - API_MIN_MINOR) {
+				json_t *stored = json_deep_copy(doc);
+				model_apply_defaults(res[i], stored);
+				out = api_patch(res[i], stored, patch, minor, err, sizeof(err));
+				if (out != NULL) {
+					/* A patched object passes the model's checks. */
+					if (model_check_types(res[i], out, err, sizeof(err)) != 0)
+						abort();
+					check_out(out);
+					json_decref(out);
+				}
+				json_decref(stored);
+			}
+		}
+	}
+	json_decref(patch);
+	json_decref(doc);
+	return 0;
+}
