@@ -385,6 +385,18 @@ h_node_vif_attach(struct req *q, struct resp *r)
 		    "networks only.", jstr(net, "name"), jstr(net, "purpose"));
 		goto done;
 	}
+	/*
+	 * A tenant network belongs to its project: a node leased to (or, with no
+	 * lessee, owned by) another project may not join it, unless shared.
+	 */
+	const char *np = jstr(net, "project");
+	const char *user = jstr(node, "lessee") ? jstr(node, "lessee") : jstr(node, "owner");
+	if (np != NULL && *np && user != NULL && *user && strcmp(np, user) != 0 &&
+	    !json_is_true(json_object_get(net, "shared"))) {
+		api_error(r, 403, "Network %s belongs to another project; node %s is "
+		    "used by project %s.", jstr(net, "name"), jstr(node, "uuid"), user);
+		goto done;
+	}
 	if (cond_vif_attach(node, net, &e) != 0)
 		api_ierr(r, &e);
 	else

@@ -38,6 +38,16 @@ for n in a b; do
 	api POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"n$n\"}" >/dev/null
 	api POST /v1/ports "{\"address\":\"$(mac_of itn-$n$$)\",\"node_uuid\":\"n$n\"}" >/dev/null
 done
+# A node used by project a cannot join project b's network (403, nothing
+# recorded); shared networks and its own project's are fine.
+api PATCH /v1/nodes/na '[{"op":"add","path":"/owner","value":"a"}]' >/dev/null
+api POST /v1/nodes/na/vifs '{"id":"tb"}' >/dev/null
+expect_eq "attach a's node to b's network: 403" 403 "$STATUS"
+expect_eq "nothing attached after the 403" 0 "$(api GET /v1/nodes/na/vifs | jq '.vifs | length')"
+api PATCH /v1/nodes/na '[{"op":"add","path":"/lessee","value":"b"}]' >/dev/null
+api POST /v1/nodes/na/vifs '{"id":"ta"}' >/dev/null
+expect_eq "the lessee's project decides: a node leased to b cannot join a's network" 403 "$STATUS"
+api PATCH /v1/nodes/na '[{"op":"remove","path":"/lessee"}]' >/dev/null
 api POST /v1/nodes/na/vifs '{"id":"ta"}' >/dev/null
 expect_eq "attach na to ta" 204 "$STATUS"
 api POST /v1/nodes/nb/vifs '{"id":"tb"}' >/dev/null
