@@ -349,7 +349,9 @@ exec_cmd(const struct switch_conf *sw, struct ssh_sw *st, const char *cmd,
 			rc = E_LINK;
 			break;
 		}
-		n = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, (int)(left < 100 ? left : 100));
+		/* Returns with stdout data, at EOF, or at the timeout; stderr is
+		 * buffered by libssh meanwhile. */
+		n = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, (int)left);
 		if (n < 0) {
 			snprintf(err, len, "session lost: %s", ssh_get_error(st->s));
 			rc = E_LINK;
@@ -452,7 +454,7 @@ static int
 connect_switch(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_t len)
 {
 	long sec = sw->timeout_ms / 1000, usec = (sw->timeout_ms % 1000) * 1000L;
-	int verbosity = SSH_LOG_NOLOG, rc;
+	int verbosity = SSH_LOG_NOLOG, one = 1, rc;
 	bool no = false;
 	char fp[128];
 	ssh_session s;
@@ -465,6 +467,7 @@ connect_switch(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_
 	}
 	ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
 	ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);
 	ssh_options_set(s, SSH_OPTIONS_HOST, st->host);
 	ssh_options_set(s, SSH_OPTIONS_PORT, &st->port);
 	ssh_options_set(s, SSH_OPTIONS_USER, sw->username);
