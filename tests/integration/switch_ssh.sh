@@ -144,6 +144,34 @@ ok "wrong password: a clear error" grep -q "refused the login of ingotsw" <<<"$o
 ok "wrong password: not echoed" bash -c "! grep -q wrong-one <<<'$out'"
 "$SWITCHCTL" -c "$T/switch.conf" set tor1 pb$$ isolate
 
+# Shell mode (the interactive-CLI path of IOS/EOS/Junos/OS10 templates),
+# for real: a pty and /bin/sh as the "CLI", prompt "# ", errors matched.
+cat >"$T/tpl_shell.conf" <<'TPL'
+[options]
+mode = shell
+prompt = ^# ?$
+error = ^ovs-vsctl: 
+var.vsctl = ovs-vsctl
+native_regex = ^tag[ ]*:[ ]*([0-9]+)
+trunks_regex = ^trunks[ ]*:[ ]*\[([0-9, ]*)\]
+[connect]
+PS1='# '
+[set_access_vlan]
+{vsctl} set port {port} tag={vlan} -- clear port {port} trunks vlan_mode
+[remove_vlan]
+{vsctl} set port {port} tag={isolation_vlan} -- clear port {port} trunks vlan_mode
+[get_port]
+{vsctl} --columns=tag,trunks list port {port}
+TPL
+switch_conf "$SD/known_hosts" "template = $T/tpl_shell.conf" | sed -e '/^device_type/d' \
+	-e "s/^ports = .*/ports =/" >"$T/shell.conf"
+ok "shell mode: set" "$SWITCHCTL" -c "$T/shell.conf" set tor1 pb$$ 180
+expect_eq "shell mode: tag set" 180 "$(vsctl get port pb$$ tag)"
+expect_eq "shell mode: read back" "native 180 trunks" "$("$SWITCHCTL" -c "$T/shell.conf" get tor1 pb$$)"
+out=$("$SWITCHCTL" -c "$T/shell.conf" set tor1 nosuch$$ 180 2>&1)
+ok "shell mode: the CLI's error is reported" grep -q "refused: ovs-vsctl: no row \"nosuch$$\" in table Port" <<<"$out"
+"$SWITCHCTL" -c "$T/shell.conf" set tor1 pb$$ isolate
+
 # Bad templates stop ingotd at start with file and line.
 mkdir -p "$T/tpl"
 printf '[options]\nmode = exec\n[set_access_vlan]\nset {port} {vlna}\n[remove_vlan]\nx {port}\n' >"$T/tpl/typo.conf"

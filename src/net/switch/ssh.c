@@ -305,10 +305,14 @@ shell_cmd(const struct switch_conf *sw, struct ssh_sw *st, const char *cmd,
 		sb_free(&b);
 		return rc;
 	}
-	/* Between the echoed command line and the new prompt. */
+	/* Between the echoed command line (when the CLI echoes) and the new
+	 * prompt. */
 	sb_add(&b, "", 1);
 	body = strchr(b.buf, '\n');
-	body = body ? body + 1 : b.buf + strlen(b.buf);
+	if (body != NULL && memmem(b.buf, (size_t)(body - b.buf), cmd, strlen(cmd)) != NULL)
+		body++;
+	else
+		body = b.buf;
 	end = strrchr(body, '\n');
 	end = end ? end : body;
 	b.buf[end - b.buf] = '\0';
