@@ -675,7 +675,11 @@ with_session(const struct switch_conf *sw, char *err, size_t len,
 		return -1;
 	}
 	pthread_mutex_lock(&st->mtx);
-	for (int attempt = 0; attempt < 2 && rc == E_LINK; attempt++) {
+	/* A session that was open may have died since: one more try on a new
+	 * one.  A switch that cannot be reached fails at once (switch.c
+	 * retries with back-off). */
+	for (int attempt = 0, tries = st->s != NULL ? 2 : 1; attempt < tries &&
+	    rc == E_LINK; attempt++) {
 		if (attempt > 0)
 			log_warn("switch %s: %s; reconnecting", sw->name, err);
 		if ((rc = connect_switch(sw, st, err, len)) == 0)
