@@ -3,7 +3,8 @@
 # ovs-vsctl on the test's real ovsdb-server (etc/switches/ovs.conf).
 # sshd runs inside a network namespace reached over a veth pair, with its
 # own config, host key and authorized_keys in $T, and (in its own mount
-# namespace) a passwd/shadow with a test login whose shell is /bin/sh.
+# namespace, /etc overlaid) a passwd/shadow with a test login whose shell
+# is /bin/sh.
 # Scenario of network_vlan.sh: tags after each deploy/undeploy step, trunk,
 # tampering corrected through the read-back; plus session reuse, reconnect,
 # timeouts, host key refusal, password login, bad templates, no secrets.
@@ -17,8 +18,11 @@ X=$(( $$ % 200 + 20 ))
 HOST=10.253.$X.2
 
 sshd_start() {	# sshd_start [extra sshd_config lines]
-	ip netns exec "$SNS" unshare -m sh -c "mount --bind '$SD/passwd' /etc/passwd &&
-		mount --bind '$SD/shadow' /etc/shadow && exec /usr/sbin/sshd -f '$SD/sshd_config' -E '$SD/sshd.log'"
+	# /etc overlaid (not files bind-mounted: a host-side rewrite of
+	# /etc/passwd would detach such a mount) in sshd's own mount namespace.
+	ip netns exec "$SNS" unshare -m sh -c "mount -t overlay ingot-etc \
+		-o 'lowerdir=/etc,upperdir=$SD/etc,workdir=$SD/etc.work' /etc &&
+		exec /usr/sbin/sshd -f '$SD/sshd_config' -E '$SD/sshd.log'"
 	wait_until 5 "test -s '$SD/sshd.pid'"
 }
 sshd_stop() {
@@ -58,10 +62,11 @@ ssh-keygen -q -t ed25519 -N '' -C '' -f "$SD/host_key"
 ssh-keygen -q -t ed25519 -N '' -C '' -f "$SD/client_key"
 ssh-keygen -q -t ed25519 -N '' -C '' -f "$SD/other_host_key"
 cp "$SD/client_key.pub" "$SD/authorized_keys"
-cp /etc/passwd "$SD/passwd"
-echo "ingotsw:x:0:0:Ingot test switch:$SD/home:/bin/sh" >>"$SD/passwd"
-cp /etc/shadow "$SD/shadow"
-echo "ingotsw:$(openssl passwd -6 's3cret-Sw!tch'):19000:0:99999:7:::" >>"$SD/shadow"
+mkdir -p "$SD/etc" "$SD/etc.work"
+cp /etc/passwd "$SD/etc/passwd"
+echo "ingotsw:x:0:0:Ingot test switch:$SD/home:/bin/sh" >>"$SD/etc/passwd"
+cp -p /etc/shadow "$SD/etc/shadow"
+echo "ingotsw:$(openssl passwd -6 's3cret-Sw!tch'):19000:0:99999:7:::" >>"$SD/etc/shadow"
 cat >"$SD/sshd_config" <<CONF
 ListenAddress $HOST:22
 HostKey $SD/host_key
@@ -269,6 +274,8 @@ wait_until 40 'test "$(state na)" = "deploy failed"'
 expect_eq "deploy failed" "deploy failed" "$(state na)"
 echo "# failed after $(( $(date +%s) - t0 )) s"
 ok "last_error names switch and port" bash -c "'$INGOT' -f json node show na | jq -r .last_error | grep -q 'switch tor1 port pa$$'"
+# (the failed deploy's attempt to isolate the port may still be timing out)
+wait_until 20 'test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='"'na'"'")"'
 ok "no lock left" test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='na'")"
 kill -CONT $hung
 wait_until 15 'test "$(tag pa$$)" = 4095'
