@@ -166,25 +166,25 @@ test_juniper_junos(void **state)
 	expect(t, TOP_CONNECT, NULL, -1, "set cli screen-length 0\nset cli screen-width 0\n"
 	    "set cli complete-on-space off");
 	expect(t, TOP_ADD_VLAN, NULL, 100,
-	    "configure\nset vlans ingot-100 vlan-id 100\ncommit and-quit");
+	    "configure private\nset vlans ingot-100 vlan-id 100\ncommit and-quit");
 	expect(t, TOP_DELETE_VLAN, NULL, 100,
-	    "configure\ndelete vlans ingot-100\ncommit and-quit");
+	    "configure private\ndelete vlans ingot-100\ncommit and-quit");
 	expect(t, TOP_SET_ACCESS, "ge-0/0/5", 100,
-	    "configure\n"
+	    "configure private\n"
 	    "delete interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members\n"
 	    "delete interfaces ge-0/0/5 native-vlan-id\n"
 	    "set interfaces ge-0/0/5 unit 0 family ethernet-switching interface-mode access\n"
 	    "set interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members 100\n"
 	    "delete interfaces ge-0/0/5 disable\ncommit and-quit");
 	expect(t, TOP_SET_TRUNK, "ge-0/0/5", 200,
-	    "configure\n"
+	    "configure private\n"
 	    "delete interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members\n"
 	    "set interfaces ge-0/0/5 unit 0 family ethernet-switching interface-mode trunk\n"
 	    "set interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members [ 200 300 ]\n"
 	    "set interfaces ge-0/0/5 native-vlan-id 200\n"
 	    "delete interfaces ge-0/0/5 disable\ncommit and-quit");
 	expect(t, TOP_REMOVE_VLAN, "ge-0/0/5", 100,
-	    "configure\nset interfaces ge-0/0/5 disable\n"
+	    "configure private\nset interfaces ge-0/0/5 disable\n"
 	    "delete interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members\n"
 	    "delete interfaces ge-0/0/5 native-vlan-id\ncommit and-quit");
 	assert_false(tmpl_has(t, TOP_SAVE));	/* commit persists */

@@ -684,7 +684,9 @@ with_session(const struct switch_conf *sw, char *err, size_t len,
 			log_warn("switch %s: %s; reconnecting", sw->name, err);
 		if ((rc = connect_switch(sw, st, err, len)) == 0)
 			rc = fn(sw, st, arg, err, len);
-		if (rc == E_LINK)
+		/* A CLI left mid-way (in configuration mode, say) is not
+		 * reused: the next operation starts on a fresh one. */
+		if (rc == E_LINK || (rc == E_CMD && st->t->mode == TMODE_SHELL))
 			disconnect(st);
 	}
 	pthread_mutex_unlock(&st->mtx);
