@@ -138,7 +138,7 @@ struct check_ctx {
 	enum tmpl_op op;
 	char *err;
 	size_t len;
-	const char *want;	/* for tmpl_uses */
+	const char *want;	/* for line_uses */
 	bool found;
 };
 
@@ -179,17 +179,6 @@ line_uses(const char *text, const char *name)
 	char e[8];
 
 	walk(text, lit_nop, ph_find, &c, e, sizeof(e));
-	return c.found;
-}
-
-bool
-tmpl_uses(const struct tmpl *t, enum tmpl_op op, const char *name)
-{
-	struct check_ctx c = { .t = t, .op = op, .want = name };
-	char e[8];
-
-	for (int i = 0; i < t->nlines[op]; i++)
-		walk(t->lines[op][i].text, lit_nop, ph_find, &c, e, sizeof(e));
 	return c.found;
 }
 

@@ -76,8 +76,6 @@ struct tmpl *tmpl_load(const char *path, char *err, size_t len);
 void	tmpl_free(struct tmpl *t);
 bool	tmpl_has(const struct tmpl *t, enum tmpl_op op);
 bool	tmpl_has_var(const struct tmpl *t, const char *name);
-/* Does the operation use {name}? */
-bool	tmpl_uses(const struct tmpl *t, enum tmpl_op op, const char *name);
 int	tmpl_render(const struct tmpl *t, enum tmpl_op op, const struct tmpl_args *a,
 	    struct tmpl_cmds *out, char *err, size_t len);
 void	tmpl_cmds_free(struct tmpl_cmds *c);
