@@ -1,6 +1,7 @@
 /* Switch registry: configuration, per-port serialisation, retries, read-back. */
 #include "switch.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,12 @@
 #include "log.h"
 #include "strbuf.h"
 #include "util.h"
+
+/* The ssh driver (ssh.c, template.c, libssh) is optional at link time:
+ * programs that build switch.c with ovsdb.c alone (the fuzz targets) link,
+ * and refuse driver = ssh. */
+#pragma weak switch_driver_ssh
+#pragma weak switch_ssh_prepare
 
 #define MAX_SWITCHES 64
 
@@ -35,6 +42,7 @@ conf_slot(const char *name, char *err, size_t len)
 	s->timeout_ms = 3000;
 	s->retries = 2;
 	s->isolation_vlan = 4095;
+	s->save_config = true;
 	return s;
 }
 
@@ -48,9 +56,10 @@ switch_conf_set(const char *name, const char *key, const char *value, char *err,
 	if (s == NULL)
 		return -1;
 	if (strcmp(key, "driver") == 0) {
-		if (strcmp(value, "ovsdb") != 0) {
+		bool ssh = switch_ssh_prepare != NULL;
+		if (strcmp(value, "ovsdb") != 0 && (!ssh || strcmp(value, "ssh") != 0)) {
 			snprintf(err, len, "switch %s: unknown driver '%s' (this ingotd "
-			    "has: ovsdb)", name, value);
+			    "has: ovsdb%s)", name, value, ssh ? ", ssh" : "");
 			return -1;
 		}
 		snprintf(s->driver, sizeof(s->driver), "%s", value);
@@ -77,6 +86,44 @@ switch_conf_set(const char *name, const char *key, const char *value, char *err,
 		s->retries = (int)v;
 	} else if (strcmp(key, "isolation_vlan") == 0 && util_parse_int(value, 1, 4095, &v)) {
 		s->isolation_vlan = (int)v;
+	} else if (strcmp(key, "device_type") == 0) {
+		snprintf(s->device_type, sizeof(s->device_type), "%s", value);
+		for (const char *c = value; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-') {
+				snprintf(err, len, "switch %s: bad device_type '%s'", name, value);
+				return -1;
+			}
+	} else if (strcmp(key, "template") == 0) {
+		snprintf(s->template_path, sizeof(s->template_path), "%s", value);
+	} else if (strcmp(key, "templates_dir") == 0) {
+		snprintf(s->templates_dir, sizeof(s->templates_dir), "%s", value);
+	} else if (strcmp(key, "username") == 0) {
+		snprintf(s->username, sizeof(s->username), "%s", value);
+	} else if (strcmp(key, "password") == 0) {
+		free(s->password);
+		s->password = util_strdup(value);
+	} else if (strcmp(key, "key_file") == 0) {
+		snprintf(s->key_file, sizeof(s->key_file), "%s", value);
+	} else if (strcmp(key, "known_hosts") == 0) {
+		snprintf(s->known_hosts, sizeof(s->known_hosts), "%s", value);
+	} else if (strcmp(key, "save_config") == 0 && (strcmp(value, "true") == 0 ||
+	    strcmp(value, "false") == 0)) {
+		s->save_config = value[0] == 't';
+	} else if (strncmp(key, "var.", 4) == 0 && key[4] != '\0') {
+		int i;
+		for (i = 0; i < s->nvars; i++)
+			if (strcmp(s->var_name[i], key + 4) == 0)
+				break;
+		if (i == (int)(sizeof(s->var_name) / sizeof(s->var_name[0]))) {
+			snprintf(err, len, "switch %s: too many var. options", name);
+			return -1;
+		}
+		if (i == s->nvars) {
+			s->var_name[s->nvars++] = util_strdup(key + 4);
+		} else {
+			free(s->var_value[i]);
+		}
+		s->var_value[i] = util_strdup(value);
 	} else {
 		snprintf(err, len, "switch %s: unknown or invalid option %s", name, key);
 		return -1;
@@ -94,8 +141,17 @@ switch_conf_finish(char *err, size_t len)
 			    switches[i].name);
 			return -1;
 		}
+		if (strcmp(switches[i].driver, "ssh") == 0 &&
+		    switch_ssh_prepare(&switches[i], err, len) != 0)
+			return -1;
 	}
 	return 0;
+}
+
+const struct switch_driver *
+switch_driver_of(const struct switch_conf *sw)
+{
+	return strcmp(sw->driver, "ssh") == 0 ? &switch_driver_ssh : &switch_driver_ovsdb;
 }
 
 int
@@ -132,6 +188,10 @@ switch_list_json(struct strbuf *b)
 		sb_json_str(b, s->switch_id);
 		sb_puts(b, ",\"address\":");
 		sb_json_str(b, s->address);
+		if (strcmp(s->driver, "ssh") == 0) {
+			sb_puts(b, ",\"device_type\":");
+			sb_json_str(b, s->device_type[0] ? s->device_type : s->template_path);
+		}
 		sb_puts(b, ",\"managed_ports\":[");
 		for (int p = 0; p < s->nports; p++) {
 			if (p)
@@ -197,7 +257,7 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
 	const struct switch_conf *s = lookup(id, port, err, len);
 	struct switch_port_state got;
 	pthread_mutex_t *m;
-	char e[400] = "";
+	char e[700] = "";
 	int rc = -1;
 
 	if (s == NULL)
@@ -209,9 +269,9 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
 			struct timespec ts = { 0, 200000000L << (attempt - 1) };
 			nanosleep(&ts, NULL);
 		}
-		if (switch_driver_ovsdb.set(s, port, want, e, sizeof(e)) != 0)
+		if (switch_driver_of(s)->set(s, port, want, e, sizeof(e)) != 0)
 			continue;
-		if (switch_driver_ovsdb.get(s, port, &got, e, sizeof(e)) != 0)
+		if (switch_driver_of(s)->get(s, port, &got, e, sizeof(e)) != 0)
 			continue;
 		if (!same(want, &got)) {
 			snprintf(e, sizeof(e), "read back native VLAN %d with %d trunk(s)",
@@ -232,11 +292,11 @@ switch_port_get(const char *id, const char *port, struct switch_port_state *got,
     char *err, size_t len)
 {
 	const struct switch_conf *s = lookup(id, port, err, len);
-	char e[400];
+	char e[700];
 
 	if (s == NULL)
 		return -1;
-	if (switch_driver_ovsdb.get(s, port, got, e, sizeof(e)) != 0) {
+	if (switch_driver_of(s)->get(s, port, got, e, sizeof(e)) != 0) {
 		snprintf(err, len, "switch %s port %s: %s", s->name, port, e);
 		return -1;
 	}

@@ -14,8 +14,9 @@
 
 struct switch_conf {
 	char	 name[64];
-	char	 driver[16];		/* "ovsdb" */
-	char	 address[256];		/* ovsdb: unix:/path or tcp:host:port */
+	char	 driver[16];		/* "ovsdb" or "ssh" */
+	char	 address[256];		/* ovsdb: unix:/path or tcp:host:port;
+					   ssh: host or host:port */
 	char	 switch_id[32];		/* the MAC LLDP reports; matched to ports */
 	char	 bridge[64];
 	char	*ports[SWITCH_MAX_PORTS];	/* ports Ingot may change; none: all */
@@ -23,6 +24,19 @@ struct switch_conf {
 	int	 timeout_ms;
 	int	 retries;
 	int	 isolation_vlan;	/* tag for "isolated" (default 4095) */
+	/* ssh driver */
+	char	 device_type[32];	/* template name: etc/switches/NAME.conf */
+	char	 template_path[512];	/* or an explicit file */
+	char	 templates_dir[512];
+	char	 username[64];
+	char	*password;		/* never logged nor listed */
+	char	 key_file[512];
+	char	 known_hosts[512];
+	bool	 save_config;
+	char	*var_name[16];		/* var.NAME = value: template variables */
+	char	*var_value[16];
+	int	 nvars;
+	void	*priv;			/* the driver's state (ssh: session) */
 };
 
 struct switch_port_state {
@@ -56,5 +70,17 @@ int	switch_port_get(const char *switch_name_or_id, const char *port,
 	    struct switch_port_state *got, char *err, size_t len);
 
 extern const struct switch_driver switch_driver_ovsdb;
+extern const struct switch_driver switch_driver_ssh;
+
+/* ssh driver: loads the switch's template and checks its options (at
+ * start); frees what it holds. */
+int	switch_ssh_prepare(struct switch_conf *sw, char *err, size_t len);
+void	switch_ssh_release(struct switch_conf *sw);
+/* Number of SSH sessions opened to the switch so far (tests, bench). */
+unsigned long switch_ssh_connects(const struct switch_conf *sw);
+/* VLAN creation/deletion through the template (when it has them). */
+int	switch_ssh_vlan(const struct switch_conf *sw, bool add, int vlan,
+	    char *err, size_t len);
+const struct switch_driver *switch_driver_of(const struct switch_conf *sw);
 
 #endif
