@@ -3,6 +3,7 @@
  * decompressed when gzip or zstd, converted when qcow2, and written through
  * a write-combining buffer.  Any failure wipes the disk's partition tables.
  */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 
 #define WBUF		(4u << 20)
 #define WIPE_BYTES	(1u << 20)
+#define DIRECT_MIN	(1u << 20)	/* chunks written without a copy */
 
 /* --- output ------------------------------------------------------------ */
 
@@ -168,6 +170,17 @@ iw_out_write(struct iw_out *o, uint64_t off, const void *p, size_t n, char *err,
 		o->end = off + n;
 	if (o->len > 0 && off != o->off + o->len && iw_out_flush(o, err, len) != 0)
 		return -1;
+	if (o->len == 0 && n >= DIRECT_MIN) {
+		/*
+		 * A big chunk (a raw image's download buffer) is written from
+		 * where it is, without a copy: memory bandwidth, not the disk,
+		 * is what limits a copy more.
+		 */
+		if (drain(o, err, len) != 0 || pwrite_all(o->fd, p, n, off, err, len) != 0)
+			return -1;
+		o->written += n;
+		return 0;
+	}
 	if (o->len == 0)
 		o->off = off;
 	while (n > 0) {
@@ -257,14 +270,17 @@ iw_out_close(struct iw_out *o, bool sync, char *err, size_t len)
 	return rc;
 }
 
-/* --- hashing on its own thread (double-buffered) ------------------------ */
+/* --- hashing on its own thread ------------------------------------------ */
 
+/*
+ * The hash thread digests the downloaded chunk in place while the download
+ * thread decompresses and writes the same chunk; the download thread waits
+ * for the digest before it gives the chunk back to curl.
+ */
 struct hasher {
 	EVP_MD_CTX	*md;
-	uint8_t		*buf[2];
-	int		 cur;
-	size_t		 len;
 	pthread_t	 th;
+	bool		 th_up;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	bool		 job, stop;
@@ -297,45 +313,35 @@ static int
 hasher_start(struct hasher *h, const EVP_MD *md)
 {
 	memset(h, 0, sizeof(*h));
-	if ((h->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->md, md, NULL) != 1 ||
-	    (h->buf[0] = malloc(WBUF)) == NULL || (h->buf[1] = malloc(WBUF)) == NULL)
+	if ((h->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->md, md, NULL) != 1)
 		return -1;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	if (pthread_create(&h->th, NULL, hash_thread, h) != 0)
 		return -1;
+	h->th_up = true;
 	return 0;
 }
 
+/* Starts digesting p (which must stay untouched until hasher_wait). */
 static void
-hasher_hand_off(struct hasher *h)
+hasher_begin(struct hasher *h, const uint8_t *p, size_t n)
 {
 	pthread_mutex_lock(&h->mu);
-	while (h->job)
-		pthread_cond_wait(&h->cv, &h->mu);
-	if (h->len > 0) {
-		h->job_p = h->buf[h->cur];
-		h->job_len = h->len;
-		h->job = true;
-		pthread_cond_broadcast(&h->cv);
-		h->cur ^= 1;
-		h->len = 0;
-	}
+	h->job_p = p;
+	h->job_len = n;
+	h->job = true;
+	pthread_cond_broadcast(&h->cv);
 	pthread_mutex_unlock(&h->mu);
 }
 
 static void
-hasher_update(struct hasher *h, const uint8_t *p, size_t n)
+hasher_wait(struct hasher *h)
 {
-	while (n > 0) {
-		size_t take = WBUF - h->len < n ? WBUF - h->len : n;
-		memcpy(h->buf[h->cur] + h->len, p, take);
-		h->len += take;
-		p += take;
-		n -= take;
-		if (h->len == WBUF)
-			hasher_hand_off(h);
-	}
+	pthread_mutex_lock(&h->mu);
+	while (h->job)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
 }
 
 /* Stops the thread; with out, the hex digest of everything fed. */
@@ -344,17 +350,16 @@ hasher_end(struct hasher *h, char *out)
 {
 	if (h->md == NULL)
 		return;
-	if (h->buf[0] != NULL && h->buf[1] != NULL) {
-		hasher_hand_off(h);
+	if (h->th_up) {
+		hasher_wait(h);
 		pthread_mutex_lock(&h->mu);
-		while (h->job)
-			pthread_cond_wait(&h->cv, &h->mu);
 		h->stop = true;
 		pthread_cond_broadcast(&h->cv);
 		pthread_mutex_unlock(&h->mu);
 		pthread_join(h->th, NULL);
 		pthread_mutex_destroy(&h->mu);
 		pthread_cond_destroy(&h->cv);
+		h->th_up = false;
 	}
 	if (out != NULL) {
 		unsigned char d[EVP_MAX_MD_SIZE];
@@ -364,8 +369,6 @@ hasher_end(struct hasher *h, char *out)
 			snprintf(out + i * 2, 3, "%02x", d[i]);
 	}
 	EVP_MD_CTX_free(h->md);
-	free(h->buf[0]);
-	free(h->buf[1]);
 	h->md = NULL;
 }
 
@@ -552,11 +555,33 @@ setup_comp(struct iw *w)
 	return 0;
 }
 
+static int consume(struct iw *, const uint8_t *, size_t);
+
 static int
 bytes(struct iw *w, const uint8_t *p, size_t n)
 {
+	int rc = 0;
+
+	/*
+	 * Big chunks (file:// reads) are hashed on the hash thread while this
+	 * thread writes them; curl's 16 KiB pieces are hashed here (a hand-off
+	 * per piece would cost more than it saves).
+	 */
+	if (w->hashing && n < DIRECT_MIN) {
+		EVP_DigestUpdate(w->h.md, p, n);
+		return consume(w, p, n);
+	}
 	if (w->hashing)
-		hasher_update(&w->h, p, n);
+		hasher_begin(&w->h, p, n);
+	rc = consume(w, p, n);
+	if (w->hashing)
+		hasher_wait(&w->h);
+	return rc;
+}
+
+static int
+consume(struct iw *w, const uint8_t *p, size_t n)
+{
 	w->bytes_in += n;
 	if (w->comp == C_DETECT) {
 		size_t take = 4 - w->headlen < n ? 4 - w->headlen : n;
@@ -629,6 +654,56 @@ finish_stream(struct iw *w)
 	if (w->fmt == F_DETECT)
 		return fail(w, "the image is empty%s", "");
 	return 0;
+}
+
+static int
+read_file(struct iw *w, const char *path)
+{
+	char p[4096];
+	size_t j = 0;
+	uint8_t *buf;
+	int fd;
+	struct stat st;
+
+	/* file:///a%20b -> /a b */
+	for (size_t i = 0; path[i] != '\0' && j + 1 < sizeof(p); i++) {
+		unsigned int c;
+		if (path[i] == '%' && sscanf(path + i + 1, "%2x", &c) == 1 &&
+		    isxdigit((unsigned char)path[i + 1]) && isxdigit((unsigned char)path[i + 2])) {
+			p[j++] = (char)c;
+			i += 2;
+		} else {
+			p[j++] = path[i];
+		}
+	}
+	p[j] = '\0';
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+		snprintf(w->err, sizeof(w->err), "cannot read image %.300s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	w->total = (uint64_t)st.st_size;
+	if ((buf = malloc(WBUF)) == NULL) {
+		close(fd);
+		snprintf(w->err, sizeof(w->err), "out of memory");
+		return -1;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf, WBUF);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(w->err, sizeof(w->err), "image read failed after %llu bytes: %s",
+			    (unsigned long long)w->bytes_in, strerror(errno));
+			break;
+		}
+		if (r == 0 || bytes(w, buf, (size_t)r) != 0)
+			break;
+	}
+	free(buf);
+	close(fd);
+	return w->err[0] ? -1 : 0;
 }
 
 static const EVP_MD *
@@ -705,7 +780,14 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	cr = curl_easy_perform(c);
+	if (strncmp(o->url, "file://", 7) == 0) {
+		/* Local files: big reads, no copy between read and write. */
+		if (read_file(&w, o->url + 7) != 0)
+			goto out;
+		cr = CURLE_OK;
+	} else {
+		cr = curl_easy_perform(c);
+	}
 	if (cr != CURLE_OK) {
 		if (!w.failed)
 			snprintf(w.err, sizeof(w.err), "image download failed after %llu "
