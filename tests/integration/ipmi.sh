@@ -52,6 +52,9 @@ ok "unsupported boot device refused" grep -q "not supported" "$T/o"
 # Sensors: read through the SDR, as ipmitool reads them.
 api GET /v1/nodes/n1/management/sensors >/dev/null
 expect_eq "sensors: 200" 200 "$STATUS"
+api GET /v1/nodes/n1/management/sensors >/dev/null
+api GET /v1/nodes/n1/management/sensors >/dev/null
+expect_eq "sensors read again: 200" 200 "$STATUS"
 expect_eq "sensor name, reading and units" "CPU Temp 45 C Nominal" \
 	"$(jq -r '.sensors[0] | "\(.name) \(.reading | floor) \(.units) \(.state)"' "$T/api.body")"
 ok "ipmitool agrees" bash -c "ipmitool -I lanplus -C 3 -H 127.0.0.1 -p ${BMC_PORTS[b1]} -U admin -P password sensor reading 'CPU Temp' | grep -q '| 45'"
