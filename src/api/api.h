@@ -30,6 +30,7 @@ struct req {
 	int			 minor;		/* negotiated microversion 1.minor */
 	const char		*args[API_MAX_ARGS];	/* '*' segments of the route */
 	char			 base[300];	/* http://host:port, for links */
+	bool			 prov_only;	/* came in on a provisioning network */
 };
 
 struct resp {

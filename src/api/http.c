@@ -17,6 +17,7 @@
 #include <sched.h>
 
 #include "api.h"
+#include "auth.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -309,7 +310,13 @@ dispatch(struct req *q, struct resp *r)
 			continue;
 		path_known = true;
 		if (strcmp(rt->method, q->method) == 0) {
-			rt->fn(q, r);
+			/* The provisioning network's listener serves ramdisks only. */
+			if (q->prov_only && !auth_public_route(rt->pattern)) {
+				api_error(r, 404, "The resource could not be found.");
+				return;
+			}
+			if (auth_check(q, r, rt->method, rt->pattern))
+				rt->fn(q, r);
 			return;
 		}
 	}
@@ -339,6 +346,8 @@ add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
 		MHD_add_response_header(mr, "Content-Type", "application/json");
 	if (r->location[0] != '\0')
 		MHD_add_response_header(mr, "Location", r->location);
+	if (r->status == 401)
+		MHD_add_response_header(mr, "WWW-Authenticate", "Basic realm=\"ingot\"");
 }
 
 static enum MHD_Result
@@ -443,6 +452,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	q.method = method;
 	q.path = url;
 	q.conn = c;
+	q.prov_only = cls != NULL;
 	q.body = cs->body;
 	q.body_len = cs->len;
 	set_base(&q);
@@ -633,7 +643,7 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 		return -1;
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request, NULL,
+	    MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request, (void *)"prov",
 	    MHD_OPTION_LISTEN_SOCKET, ns.fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,

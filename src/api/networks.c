@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "conductor.h"
 #include "log.h"
 #include "store.h"
@@ -192,6 +193,8 @@ h_network_create(struct req *q, struct resp *r)
 	}
 	util_now_iso(now);
 	json_object_set_new(body, "created_at", json_string(now));
+	if (auth_project_scoped() && jstr(body, "project") == NULL)
+		json_object_set_new(body, "project", json_string(auth_current()->project));
 	model_apply_defaults(&model_network, body);
 	if (!validate_network(r, body) || !purpose_free(r, body))
 		goto done;
@@ -244,9 +247,15 @@ h_networks_list(struct req *q, struct resp *r)
 		api_error(r, 400, "%s", err);
 	} else {
 		out = json_array();
-		json_array_foreach(list, i, n)
+		json_array_foreach(list, i, n) {
+			/* A project sees its own networks and the shared ones. */
+			if (auth_project_scoped() && !json_is_true(json_object_get(n, "shared")) &&
+			    (jstr(n, "project") == NULL ||
+			    strcmp(jstr(n, "project"), auth_current()->project) != 0))
+				continue;
 			json_array_append_new(out, api_render(q, &model_network, n,
 			    given ? &fs : NULL, detail == 1));
+		}
 		api_json(r, 200, json_pack("{s:o}", "networks", out));
 		json_decref(list);
 	}

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "conductor.h"
 #include "fsm.h"
 #include "hw.h"
@@ -182,6 +183,14 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 	if (assoc >= 0) {
 		sq.filters[sq.nfilters].field = "instance_uuid";
 		sq.filters[sq.nfilters++].op = assoc ? SO_NOTNULL : SO_NULL;
+	}
+	if (auth_project_scoped()) {
+		/* A project sees the nodes it owns or leases, nothing else. */
+		bools[nb] = json_string(auth_current()->project);
+		sq.filters[sq.nfilters].value = bools[nb++];
+		sq.filters[sq.nfilters].field = "owner";
+		sq.filters[sq.nfilters].field2 = "lessee";
+		sq.filters[sq.nfilters++].op = SO_EQ_EITHER;
 	}
 	api_list_text(q, r, &model_node, &sq, given ? &fs : NULL, detail,
 	    detail ? "v1/nodes/detail" : "v1/nodes");

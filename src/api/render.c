@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "conductor.h"
 #include "hw.h"
 #include "store.h"
@@ -66,6 +67,9 @@ api_links(struct req *q, const char *plural, const char *id)
 static json_t *
 masked(const char *name, json_t *v)
 {
+	/* Projects never see how their nodes' BMCs are reached. */
+	if (strcmp(name, "driver_info") == 0 && auth_project_scoped())
+		return json_object();
 	if (strcmp(name, "driver_info") == 0)
 		return hw_mask_secrets(v);
 	if ((strcmp(name, "instance_info") == 0 ||
@@ -182,6 +186,8 @@ api_paging(struct req *q, struct resp *r, struct store_query *sq)
 static bool
 has_secret_text(const char *name, const char *t)
 {
+	if (strcmp(name, "driver_info") == 0 && auth_project_scoped())
+		return true;
 	if (strcmp(name, "driver_info") == 0)
 		return strstr(t, "password") || strstr(t, "secret") || strstr(t, "token") ||
 		    strstr(t, "key") || strstr(t, "credential");

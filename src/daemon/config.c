@@ -103,6 +103,13 @@ static const struct option_def options[] = {
 	  "Retries of an IPMI operation whose BMC did not answer." },
 	{ "ipmi", "retry_backoff_ms", OT_INT, O(ipmi_backoff_ms), 0, 60000, "200",
 	  "First wait before a retry; doubles each time." },
+	{ "auth", "strategy", OT_STR, O(auth_strategy), 0, 0, "noauth",
+	  "noauth (everyone is the system admin; only with a loopback listen "
+	  "address) or http_basic (htpasswd_file + roles_file)." },
+	{ "auth", "htpasswd_file", OT_STR, O(auth_htpasswd), 0, 0, "",
+	  "http_basic: 'user:bcrypt-hash' lines (htpasswd -B)." },
+	{ "auth", "roles_file", OT_STR, O(auth_roles), 0, 0, "",
+	  "http_basic: 'user project|system admin|member|reader' lines." },
 	{ "log", "file", OT_STR, O(log_file), 0, 0, "-",
 	  "Log file; - for standard error." },
 	{ "log", "level", OT_STR, O(log_level), 0, 0, "info",

@@ -43,6 +43,9 @@ struct config {
 	int	 ipmi_backoff_ms;
 	char	*log_file;
 	char	*log_level;
+	char	*auth_strategy;
+	char	*auth_htpasswd;
+	char	*auth_roles;
 };
 
 extern struct config cfg;

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "conductor.h"
+#include "auth.h"
 #include "config.h"
 #include "fsm.h"
 #ifdef INGOT_HAVE_IPMI
@@ -111,6 +112,11 @@ main(int argc, char **argv)
 		return die("bad configuration: [log] level '%s' is not one of debug, "
 		    "info, warning, error%s", cfg.log_level, "");
 	if (api_check_listen(cfg.listen, err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
+	struct auth_conf authc = { .strategy = cfg.auth_strategy,
+	    .htpasswd_file = cfg.auth_htpasswd, .roles_file = cfg.auth_roles,
+	    .listen = cfg.listen };
+	if (auth_configure(&authc, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
 	if (check_only) {
 		printf("configuration ok\n");

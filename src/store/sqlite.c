@@ -468,12 +468,21 @@ build_query(struct store *s, const struct resource *r, const struct store_query 
 	}
 	for (int i = 0; i < q->nfilters; i++) {
 		const struct store_filter *f = &q->filters[i];
-		if (model_field(r, f->field) == NULL) {
+		if (model_field(r, f->field) == NULL || (f->op == SO_EQ_EITHER &&
+		    (f->field2 == NULL || model_field(r, f->field2) == NULL))) {
 			snprintf(err, len, "unknown filter %s", f->field);
 			json_decref(*marker_val);
 			return -1;
 		}
 		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
+		if (f->op == SO_EQ_EITHER) {
+			append(sql, sqllen, "(");
+			append(sql, sqllen, f->field);
+			append(sql, sqllen, " = ? OR ");
+			append(sql, sqllen, f->field2);
+			append(sql, sqllen, " = ?)");
+			continue;
+		}
 		append(sql, sqllen, f->field);
 		append(sql, sqllen, f->op == SO_EQ ? " = ?" :
 		    f->op == SO_NULL ? " IS NULL" : " IS NOT NULL");
@@ -510,6 +519,11 @@ bind_query(sqlite3_stmt *st, const struct resource *r, const struct store_query 
 	int b = 1;
 
 	for (int i = 0; i < q->nfilters; i++) {
+		if (q->filters[i].op == SO_EQ_EITHER) {
+			bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);
+			bind_value(st, b++, model_field(r, q->filters[i].field2), q->filters[i].value);
+			continue;
+		}
 		if (q->filters[i].op != SO_EQ)
 			continue;
 		bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);

@@ -39,11 +39,12 @@ int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 
 /* Filters for store_list: equality on a field, or null / not null. */
-enum store_op { SO_EQ, SO_NULL, SO_NOTNULL };
+enum store_op { SO_EQ, SO_NULL, SO_NOTNULL, SO_EQ_EITHER };
 struct store_filter {
 	const char	*field;
 	enum store_op	 op;
-	json_t		*value;		/* borrowed; for SO_EQ */
+	json_t		*value;		/* borrowed; for SO_EQ, SO_EQ_EITHER */
+	const char	*field2;	/* SO_EQ_EITHER: field = value OR field2 = value */
 };
 #define STORE_MAX_FILTERS 16
 struct store_query {
