@@ -174,8 +174,12 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 		txt = json_dumps(body, JSON_COMPACT);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, txt);
 	}
-	if (curl_easy_perform(c) == CURLE_OK)
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+	    rc == CURLE_SSL_CACERT_BADFILE)	/* say why, not just "no answer" */
+		alog("%s %s: TLS: %s", method, url, curl_easy_strerror(rc));
 	if (out != NULL && b.p != NULL)
 		*out = json_loads(b.p, 0, NULL);
 	free(b.p);
