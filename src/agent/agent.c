@@ -15,7 +15,7 @@
  *
  * Settings come from flags or, in a ramdisk, from the kernel command line
  * (ipa-api-url=, ipa-advertise-host=, ipa-advertise-port=,
- * ipa-listen-port=, ipa-insecure=1).
+ * ipa-listen-port=, ipa-insecure=1, ipa-ca-file=).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -50,6 +50,7 @@
 #define AGENT_VERSION	"ingot-agent 0.1.0"
 #define MAX_BODY	(8u << 20)
 #define LOGRING		(256u << 10)
+#define INGOT_AGENT_CA	"/etc/ingot/ca.pem"	/* ramdisk/build CA_FILE= */
 
 static struct {
 	char	*api_url;
@@ -61,6 +62,7 @@ static struct {
 	const char *macs[16];
 	int	 nmacs;
 	bool	 insecure;
+	char	*ca_file;		/* CA(s) to verify https URLs with */
 	bool	 no_power;		/* never power off / reboot the machine */
 	bool	 ramdisk;		/* booted as a deploy ramdisk */
 	double	 heartbeat_interval;	/* 0: from the lookup's heartbeat_timeout */
@@ -165,13 +167,19 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 	if (cfg.insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (cfg.ca_file != NULL) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, cfg.ca_file);
 	}
 	if (body != NULL) {
 		txt = json_dumps(body, JSON_COMPACT);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, txt);
 	}
-	if (curl_easy_perform(c) == CURLE_OK)
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+	    rc == CURLE_SSL_CACERT_BADFILE)	/* say why, not just "no answer" */
+		alog("%s %s: TLS: %s", method, url, curl_easy_strerror(rc));
 	if (out != NULL && b.p != NULL)
 		*out = json_loads(b.p, 0, NULL);
 	free(b.p);
@@ -473,6 +481,7 @@ write_image(json_t *params, json_t **error)
 	}
 	o.disk_format = jstr(ii, "disk_format");
 	o.insecure = cfg.insecure;
+	o.ca_file = cfg.ca_file;
 	o.qcow2_buffer_max = cfg.qcow2_buffer_max;
 	o.progress = set_progress;
 	alog("writing image %s to %s", jstr(ii, "id") ? jstr(ii, "id") : o.url, disk);
@@ -1086,6 +1095,8 @@ from_cmdline(void)
 			cfg.listen_port = atoi(t + 16);
 		else if (strcmp(t, "ipa-insecure=1") == 0)
 			cfg.insecure = true;
+		else if (strncmp(t, "ipa-ca-file=", 12) == 0 && cfg.ca_file == NULL)
+			cfg.ca_file = strdup(t + 12);
 	}
 }
 
@@ -1094,7 +1105,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: ingot-agent [--api-url URL] [--listen ADDR:PORT] "
 	    "[--advertise-host H] [--advertise-port P] [--mac MAC]... [--disk FILE] "
-	    "[--heartbeat-interval S] [--insecure] [--no-power]\n"
+	    "[--heartbeat-interval S] [--insecure | --ca-file PEM] [--no-power]\n"
 	    "       ingot-agent write-image URL DISK [ALGO:HEX] [FORMAT]\n"
 	    "       ingot-agent root-device HINTS-JSON\n");
 }
@@ -1133,6 +1144,8 @@ cli_write(int argc, char **argv)
 	if (argc > 5 && argv[5][0])
 		o.disk_format = argv[5];
 	o.qcow2_buffer_max = cfg.qcow2_buffer_max;
+	o.insecure = cfg.insecure;
+	o.ca_file = cfg.ca_file;
 	if (iw_write(&o, &r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ingot-agent: %s\n", err);
 		return 1;
@@ -1178,6 +1191,7 @@ main(int argc, char **argv)
 		{ "heartbeat-interval", required_argument, NULL, 'i' },
 		{ "qcow2-buffer-mib", required_argument, NULL, 'q' },
 		{ "insecure", no_argument, NULL, 'k' },
+		{ "ca-file", required_argument, NULL, 'c' },
 		{ "no-power", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1211,6 +1225,7 @@ main(int argc, char **argv)
 		case 'i': cfg.heartbeat_interval = atof(optarg); break;
 		case 'q': cfg.qcow2_buffer_max = (size_t)atol(optarg) << 20; break;
 		case 'k': cfg.insecure = true; break;
+		case 'c': cfg.ca_file = optarg; break;
 		case 'n': cfg.no_power = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1228,6 +1243,14 @@ main(int argc, char **argv)
 	if (cfg.api_url == NULL) {
 		fprintf(stderr, "ingot-agent: no API URL (--api-url or ipa-api-url= on the "
 		    "kernel command line)\n");
+		return 2;
+	}
+	/* A ramdisk built with CA_FILE= carries ingotd's CA here. */
+	if (cfg.ca_file == NULL && access(INGOT_AGENT_CA, R_OK) == 0)
+		cfg.ca_file = INGOT_AGENT_CA;
+	if (cfg.ca_file != NULL && !cfg.insecure && access(cfg.ca_file, R_OK) != 0) {
+		fprintf(stderr, "ingot-agent: cannot read CA file %s: %s\n", cfg.ca_file,
+		    strerror(errno));
 		return 2;
 	}
 	size_t ul = strlen(cfg.api_url);

@@ -779,6 +779,8 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	if (o->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (o->ca_file != NULL) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	}
 	if (strncmp(o->url, "file://", 7) == 0) {
 		/* Local files: big reads, no copy between read and write. */

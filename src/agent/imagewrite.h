@@ -65,6 +65,7 @@ struct iw_opts {
 	const char	*hash_value;
 	const char	*disk_format;	/* raw, qcow2, NULL: detect */
 	bool		 insecure;	/* skip TLS verification */
+	const char	*ca_file;	/* CA(s) for https (NULL: the system's) */
 	size_t		 qcow2_buffer_max;
 	iw_progress_fn	 progress;
 	void		*progress_arg;

@@ -50,6 +50,8 @@ struct api_conf {
 	unsigned	 conn_limit;
 	unsigned	 per_ip_limit;
 	const char	*public_url;	/* base for links, or NULL: Host header */
+	const char	*tls_cert;	/* PEM text: serve HTTPS (with tls_key) */
+	const char	*tls_key;	/* PEM text, unencrypted */
 };
 
 int	api_start(const struct api_conf *conf, char *err, size_t len);

@@ -395,6 +395,40 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 	return ret;
 }
 
+/* TLS: both listeners get the same certificate and key when configured. */
+static bool
+tls_on(void)
+{
+	return conf.tls_cert != NULL && conf.tls_key != NULL;
+}
+
+static const char *
+scheme(void)
+{
+	return tls_on() ? "https" : "http";
+}
+
+static unsigned
+tls_flags(void)
+{
+	return tls_on() ? MHD_USE_TLS : 0;
+}
+
+/* Fills an MHD_OPTION_ARRAY: the certificate and key, or nothing. */
+static struct MHD_OptionItem *
+tls_options(struct MHD_OptionItem o[3])
+{
+	o[0] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	if (tls_on()) {
+		o[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+		    (void *)conf.tls_cert };
+		o[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+		    (void *)conf.tls_key };
+		o[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
+	return o;
+}
+
 static void
 set_base(struct req *q)
 {
@@ -405,7 +439,7 @@ set_base(struct req *q)
 		return;
 	}
 	host = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Host");
-	snprintf(q->base, sizeof(q->base), "http://%s", host ? host : conf.listen);
+	snprintf(q->base, sizeof(q->base), "%s://%s", scheme(), host ? host : conf.listen);
 }
 
 static enum MHD_Result
@@ -535,6 +569,7 @@ int
 api_start(const struct api_conf *c, char *err, size_t len)
 {
 	struct sockaddr_in sa;
+	struct MHD_OptionItem to[3];
 
 	conf = *c;
 	if (conf.max_body == 0)
@@ -544,7 +579,8 @@ api_start(const struct api_conf *c, char *err, size_t len)
 	if (parse_listen(conf.listen, &sa, err, len) != 0)
 		return -1;
 	daemon_h = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_TURBO, ntohs(sa.sin_port), NULL, NULL, on_request, NULL,
+	    MHD_USE_TURBO | tls_flags(), ntohs(sa.sin_port), NULL, NULL, on_request, NULL,
+	    MHD_OPTION_ARRAY, tls_options(to),
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf.threads,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -555,10 +591,11 @@ api_start(const struct api_conf *c, char *err, size_t len)
 	    MHD_OPTION_END);
 	if (daemon_h == NULL) {
 		snprintf(err, len, "cannot listen on %s (address in use or not "
-		    "available)", conf.listen);
+		    "available%s)", conf.listen, tls_on() ? ", or the TLS certificate "
+		    "or key was refused" : "");
 		return -1;
 	}
-	log_info("API listening on http://%s", conf.listen);
+	log_info("API listening on %s://%s", scheme(), conf.listen);
 	return 0;
 }
 
@@ -610,6 +647,7 @@ int
 api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t len)
 {
 	struct ns_sock ns = { .netns = netns, .fd = -1 };
+	struct MHD_OptionItem to[3];
 	char key[128];
 	pthread_t t;
 	int slot = -1;
@@ -643,7 +681,8 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 		return -1;
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request, (void *)"prov",
+	    MHD_USE_EPOLL | MHD_USE_TURBO | tls_flags(), 0, NULL, NULL, on_request, (void *)"prov",
+	    MHD_OPTION_ARRAY, tls_options(to),
 	    MHD_OPTION_LISTEN_SOCKET, ns.fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -658,7 +697,8 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 	extra[slot].d = d;
 	snprintf(extra[slot].key, sizeof(extra[slot].key), "%s", key);
 	pthread_mutex_unlock(&extra_mtx);
-	log_info("API also listening on http://%s:%d in namespace %s", ip, port, netns);
+	log_info("API also listening on %s://%s:%d in namespace %s", scheme(), ip, port,
+	    netns);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 struct cli_state {
 	const char	*url;
+	const char	*cacert;	/* CA file for https (NULL: the system's) */
 	const char	*command;	/* "node create", for error messages */
 	bool		 json;		/* -f json */
 	const char	*columns[32];	/* -c */

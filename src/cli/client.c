@@ -81,6 +81,8 @@ cli_call(const char *method, const char *path, json_t *body, long *status)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (cli.cacert != NULL && *cli.cacert != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, cli.cacert);
 	if (body != NULL) {
 		txt = json_dumps(body, JSON_COMPACT);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, txt);

@@ -829,9 +829,10 @@ static const struct command commands[] = {
 static void
 help(FILE *fp, const char *group)
 {
-	fprintf(fp, "usage: ingot [--url URL] [-f table|json] [-c COLUMN]... "
-	    "GROUP VERB [ARGS]\n\nThe endpoint is --url, else $INGOT_URL, else "
-	    "http://127.0.0.1:6385.\n\n");
+	fprintf(fp, "usage: ingot [--url URL] [--os-cacert FILE] [-f table|json] "
+	    "[-c COLUMN]... GROUP VERB [ARGS]\n\nThe endpoint is --url, else "
+	    "$INGOT_URL, else http://127.0.0.1:6385.\nAn https endpoint is verified "
+	    "with --os-cacert, else $INGOT_CACERT, else the system's CAs.\n\n");
 	for (const struct command *c = commands; c->group != NULL; c++)
 		if (group == NULL || strcmp(group, c->group) == 0)
 			fprintf(fp, "  ingot %s %s %s\n", c->group, c->verb, c->usage);
@@ -845,9 +846,13 @@ main(int argc, char **argv)
 	char cmdname[128];
 
 	cli.url = getenv("INGOT_URL") ? getenv("INGOT_URL") : "http://127.0.0.1:6385";
+	cli.cacert = getenv("INGOT_CACERT");
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) {
 			cli.url = argv[++i];
+		} else if ((strcmp(argv[i], "--os-cacert") == 0 ||
+		    strcmp(argv[i], "--cacert") == 0) && i + 1 < argc) {
+			cli.cacert = argv[++i];
 		} else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "json") == 0)
@@ -899,7 +904,7 @@ main(int argc, char **argv)
 	    argv[i + 1]);
 	return 2;
 bad:
-	fprintf(stderr, "ingot: usage: ingot [--url URL] [-f table|json] GROUP VERB "
-	    "[ARGS] (try: ingot help)\n");
+	fprintf(stderr, "ingot: usage: ingot [--url URL] [--os-cacert FILE] "
+	    "[-f table|json] GROUP VERB [ARGS] (try: ingot help)\n");
 	return 2;
 }

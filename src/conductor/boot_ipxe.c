@@ -117,9 +117,11 @@ boot_ipxe_base_url(char *buf, size_t len)
 	}
 	net = boot_network("provisioning");
 	if (net != NULL && dhcp_server_ip(net, ip, sizeof(ip)) != NULL)
-		snprintf(buf, len, "http://%s:%d", ip, iconf.http_port);
+		snprintf(buf, len, "%s://%s:%d", iconf.tls ? "https" : "http", ip,
+		    iconf.http_port);
 	else
-		snprintf(buf, len, "http://127.0.0.1:%d", iconf.http_port);
+		snprintf(buf, len, "%s://127.0.0.1:%d", iconf.tls ? "https" : "http",
+		    iconf.http_port);
 	json_decref(net);
 }
 
@@ -157,10 +159,13 @@ boot_ipxe_script(const char *mac_in)
 	} else {
 		boot_ipxe_base_url(url, sizeof(url));
 		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
-		    "kernel %s/boot/%s/kernel ipa-api-url=%s ipa-insecure=1 "
+		    "kernel %s/boot/%s/kernel ipa-api-url=%s%s "
 		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
 		    "initrd %s/boot/%s/ramdisk\nboot\n", jstr(node, "uuid"), url,
-		    jstr(node, "uuid"), url, iconf.kernel_append ? iconf.kernel_append : "",
+		    jstr(node, "uuid"), url,
+		    /* with TLS the agent verifies ingotd (CA in the ramdisk or ipa-ca-file=) */
+		    iconf.tls ? "" : " ipa-insecure=1",
+		    iconf.kernel_append ? iconf.kernel_append : "",
 		    url, jstr(node, "uuid"));
 	}
 	json_decref(node);

@@ -2,6 +2,7 @@
 #define INGOT_BOOT_IPXE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ipxe_conf {
@@ -10,6 +11,7 @@ struct ipxe_conf {
 	const char	*kernel_append;	/* extra kernel arguments */
 	const char	*http_url;	/* base URL for nodes; empty: provisioning IP */
 	int		 http_port;
+	bool		 tls;		/* ingotd serves HTTPS only */
 };
 
 void	boot_ipxe_configure(const struct ipxe_conf *c);

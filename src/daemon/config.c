@@ -41,6 +41,11 @@ static const struct option_def options[] = {
 	  "Most concurrent client connections." },
 	{ "api", "per_ip_connection_limit", OT_INT, O(per_ip_limit), 0, 1000000, "0",
 	  "Most concurrent connections from one address (0: no limit)." },
+	{ "api", "tls_cert_file", OT_STR, O(tls_cert_file), 0, 0, "",
+	  "PEM certificate (chain) to serve the API over HTTPS with; set together "
+	  "with tls_key_file (both empty: plain HTTP). See docs/configuration.md." },
+	{ "api", "tls_key_file", OT_STR, O(tls_key_file), 0, 0, "",
+	  "PEM private key (unencrypted) of tls_cert_file." },
 	{ "database", "path", OT_STR, O(db_path), 0, 0, "/var/lib/ingot/ingot.db",
 	  "SQLite database file; created and migrated at start." },
 	{ "conductor", "host", OT_STR, O(host), 0, 0, "",
@@ -78,7 +83,7 @@ static const struct option_def options[] = {
 	  "Where images are cached and served from; empty: images/ beside the database." },
 	{ "deploy", "http_url", OT_STR, O(image_url), 0, 0, "",
 	  "Base URL deploy ramdisks reach ingotd at (images, lookup, heartbeat); "
-	  "empty: http:// and the API listen address." },
+	  "empty: http:// (https:// with TLS) and the API listen address." },
 	{ "deploy", "kernel", OT_STR, O(deploy_kernel), 0, 0, "",
 	  "Deploy kernel file for nodes without driver_info deploy_kernel." },
 	{ "deploy", "ramdisk", OT_STR, O(deploy_ramdisk), 0, 0, "",

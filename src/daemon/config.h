@@ -12,6 +12,8 @@ struct config {
 	int	 max_body;
 	int	 conn_limit;
 	int	 per_ip_limit;
+	char	*tls_cert_file;
+	char	*tls_key_file;
 	char	*db_path;
 	char	*host;
 	char	*group;

@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,101 @@ die(const char *fmt, const char *a, const char *b)
 	fprintf(stderr, fmt, a, b);
 	fprintf(stderr, "\n");
 	return 1;
+}
+
+/* Reads a whole PEM file (at most 1 MiB) into a malloc'd string. */
+static char *
+read_pem(const char *key, const char *path, char *err, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, len, "[api] %s %s: cannot read it (%s)", key, path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf = malloc(1 << 20);
+	n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+	if (buf == NULL || ferror(f) || !feof(f)) {
+		snprintf(err, len, "[api] %s %s: cannot read it (unreadable or larger "
+		    "than 1 MiB)", key, path);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf; (void)size; (void)rwflag; (void)u;
+	return -1;
+}
+
+/*
+ * [api] tls_cert_file and tls_key_file: both or neither; the certificate
+ * must parse, the key must be an unencrypted PEM key that matches it.
+ */
+static int
+load_tls(char **cert, char **key, char *err, size_t len)
+{
+	bool hc = cfg.tls_cert_file[0] != '\0', hk = cfg.tls_key_file[0] != '\0';
+	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
+	BIO *b;
+	int rc = -1;
+
+	*cert = *key = NULL;
+	if (!hc && !hk)
+		return 0;
+	if (hc != hk) {
+		snprintf(err, len, "[api] tls_cert_file and tls_key_file go together "
+		    "(%s is set, %s is not)", hc ? "tls_cert_file" : "tls_key_file",
+		    hc ? "tls_key_file" : "tls_cert_file");
+		return -1;
+	}
+	if ((*cert = read_pem("tls_cert_file", cfg.tls_cert_file, err, len)) == NULL ||
+	    (*key = read_pem("tls_key_file", cfg.tls_key_file, err, len)) == NULL)
+		goto out;
+	if ((b = BIO_new_mem_buf(*cert, -1)) != NULL) {
+		x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
+		BIO_free(b);
+	}
+	if (x == NULL) {
+		snprintf(err, len, "[api] tls_cert_file %s: not a PEM certificate",
+		    cfg.tls_cert_file);
+		goto out;
+	}
+	if ((b = BIO_new_mem_buf(*key, -1)) != NULL) {
+		pk = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+		BIO_free(b);
+	}
+	if (pk == NULL) {
+		snprintf(err, len, "[api] tls_key_file %s: not an unencrypted PEM "
+		    "private key", cfg.tls_key_file);
+		goto out;
+	}
+	if (X509_check_private_key(x, pk) != 1) {
+		snprintf(err, len, "[api] tls_key_file %s does not match the "
+		    "certificate in %s", cfg.tls_key_file, cfg.tls_cert_file);
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	if (rc != 0) {
+		free(*cert);
+		free(*key);
+		*cert = *key = NULL;
+	}
+	return rc;
 }
 
 int
@@ -118,8 +216,14 @@ main(int argc, char **argv)
 	    .listen = cfg.listen };
 	if (auth_configure(&authc, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
+	static char *tls_cert, *tls_key;	/* static: reachable on every exit */
+	if (load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
+	bool tls = tls_cert != NULL;
 	if (check_only) {
 		printf("configuration ok\n");
+		free(tls_cert);
+		free(tls_key);
 		return 0;
 	}
 	log_init(cfg.log_file, lvl);
@@ -140,6 +244,7 @@ main(int argc, char **argv)
 		.listen = cfg.listen, .threads = cfg.api_threads,
 		.max_body = (size_t)cfg.max_body, .conn_limit = (unsigned)cfg.conn_limit,
 		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
+		.tls_cert = tls_cert, .tls_key = tls_key,
 	};
 	if (api_start(&ac, err, sizeof(err)) != 0) {
 		store_shutdown();
@@ -156,7 +261,8 @@ main(int argc, char **argv)
 	if (cfg.image_url[0] != '\0')
 		snprintf(httpurl, sizeof(httpurl), "%s", cfg.image_url);
 	else
-		snprintf(httpurl, sizeof(httpurl), "http://%s", cfg.listen);
+		snprintf(httpurl, sizeof(httpurl), "http%s://%s", tls ? "s" : "",
+		    cfg.listen);
 	char dhcpdir[1024];
 	const char *dslash = strrchr(cfg.db_path, '/');
 	if (cfg.dhcp_state_dir[0] != '\0')
@@ -182,10 +288,10 @@ main(int argc, char **argv)
 		.dhcp = { .enabled = cfg.dhcp_enabled, .ovsdb = cfg.dhcp_ovsdb,
 		    .bridge = cfg.dhcp_bridge, .dnsmasq = cfg.dnsmasq,
 		    .state_dir = dhcpdir, .tftp_root = cfg.tftp_root,
-		    .http_port = port },
+		    .http_port = port, .tls = tls },
 		.ipxe = { .kernel = cfg.deploy_kernel, .ramdisk = cfg.deploy_ramdisk,
 		    .kernel_append = cfg.kernel_append, .http_url = cfg.image_url,
-		    .http_port = port },
+		    .http_port = port, .tls = tls },
 	};
 #ifdef INGOT_HAVE_IPMI
 	ipmi_set_defaults(cfg.ipmi_timeout_ms, cfg.ipmi_retries, cfg.ipmi_backoff_ms);
@@ -220,5 +326,7 @@ main(int argc, char **argv)
 	store_shutdown();
 	log_info("ingotd stopped");
 	config_free();
+	free(tls_cert);
+	free(tls_key);
 	return 0;
 }

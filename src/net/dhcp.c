@@ -284,8 +284,9 @@ write_conf(json_t *n, bool prov, char *path, size_t plen, char *err, size_t len)
 		    "dhcp-match=set:efi64,option:client-arch,9\n"
 		    "dhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi\n"
 		    "dhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe\n"
-		    "dhcp-boot=tag:ipxe,http://%s:%d/boot.ipxe\n"
-		    "dhcp-option=tag:ipxe,encap:175,176,1\n", tftp_root, ip, conf.http_port);
+		    "dhcp-boot=tag:ipxe,http%s://%s:%d/boot.ipxe\n"
+		    "dhcp-option=tag:ipxe,encap:175,176,1\n", tftp_root,
+		    conf.tls ? "s" : "", ip, conf.http_port);
 	}
 	if (fclose(fp) != 0) {
 		snprintf(err, len, "cannot write %s", path);

@@ -22,6 +22,7 @@ struct dhcp_conf {
 	const char	*state_dir;	/* configs, hosts, leases, logs */
 	const char	*tftp_root;	/* holds undionly.kpxe, ipxe.efi */
 	int		 http_port;	/* ingotd's port for iPXE and agents */
+	bool		 tls;		/* that port serves HTTPS */
 };
 
 int	dhcp_init(const struct dhcp_conf *c, char *err, size_t len);
