@@ -18,7 +18,7 @@ trap 'stop_agents; _cleanup' EXIT
 
 cat >"$T/ingotd.conf" <<CONF
 [deploy]
-callback_timeout = 10
+callback_timeout = 15
 heartbeat_timeout = 5
 CONF
 ingot_start --config "$T/ingotd.conf" --workers 16 || exit 1
@@ -120,8 +120,8 @@ for n in $AGENTS; do
 done
 stop_agents
 
-# Waiting nodes time out with callback_timeout (10 s).
-ok "waiting nodes time out" wait_until 25 \
+# Waiting nodes time out with callback_timeout (15 s).
+ok "waiting nodes time out" wait_until 35 \
 	db_is "select count(*) from nodes where provision_state in ('wait call-back','clean wait')" 0
 echo "# wait states timed out $(( $(date +%s) - t_kill )) s after the kill"
 expect_eq "timed-out deploys failed with the timeout as reason" 4 \
