@@ -157,6 +157,36 @@ api_query(struct req *q, const char *key)
 	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* Deepest nesting of [ and { outside strings (bounded before parsing). */
+static int
+json_depth(const char *p, size_t n)
+{
+	int d = 0, max = 0;
+	bool str = false, esc = false;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if (c == '[' || c == '{') {
+			if (++d > max)
+				max = d;
+		} else if (c == ']' || c == '}') {
+			d--;
+		}
+	}
+	return max;
+}
+
+#define API_MAX_JSON_DEPTH 32
+
 json_t *
 api_body(struct req *q, struct resp *r, bool want_array)
 {
@@ -166,6 +196,11 @@ api_body(struct req *q, struct resp *r, bool want_array)
 	if (q->body == NULL || q->body_len == 0) {
 		api_error(r, 400, "The request body is empty; a JSON %s is expected.",
 		    want_array ? "list" : "object");
+		return NULL;
+	}
+	if (json_depth(q->body, q->body_len) > API_MAX_JSON_DEPTH) {
+		api_error(r, 400, "Invalid request body: JSON nested deeper than %d levels.",
+		    API_MAX_JSON_DEPTH);
 		return NULL;
 	}
 	j = json_loadb(q->body, q->body_len, JSON_REJECT_DUPLICATES, &je);

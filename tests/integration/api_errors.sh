@@ -125,6 +125,14 @@ expect_eq "negative limit: 400" 400 "$STATUS"
 head -c 2000000 /dev/zero | tr '\0' 'a' > "$T/big"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$T/big" "$INGOT_URL/v1/nodes")
 expect_eq "oversized body: 413" 413 "$code"
+# Nesting is bounded before parsing (32 levels), inside strings it is text.
+deep=$(python3 -c 'print("{\"driver\":\"fake-hardware\",\"extra\":" + "[" * 40 + "]" * 40 + "}")')
+api POST /v1/nodes "$deep" >/dev/null
+expect_eq "JSON nested 40 deep: 400" 400 "$STATUS"
+ok "the error names the nesting" grep -q "nested deeper" "$T/api.body"
+api POST /v1/nodes '{"driver":"fake-hardware","name":"brackets","extra":{"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}}' >/dev/null
+expect_eq "brackets inside a string are not nesting" 201 "$STATUS"
+api DELETE /v1/nodes/brackets >/dev/null
 
 expect_eq "node n1 unchanged except its state" "manageable|||n1|{}|{\"fake_delay\":0}|0" "$(snapshot "$N1")"
 ok "no reservation left anywhere" test "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes where reservation is not null')" = 0
