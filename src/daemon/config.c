@@ -48,6 +48,9 @@ static const struct option_def options[] = {
 	  "PEM private key (unencrypted) of tls_cert_file." },
 	{ "database", "path", OT_STR, O(db_path), 0, 0, "/var/lib/ingot/ingot.db",
 	  "SQLite database file; created and migrated at start." },
+	{ "database", "secret_key_file", OT_STR, O(secret_key_file), 0, 0, "",
+	  "Key (32 bytes, or 64 hex digits) to store BMC passwords and other "
+	  "driver_info secrets encrypted (AES-256-GCM); empty: stored as given." },
 	{ "conductor", "host", OT_STR, O(host), 0, 0, "",
 	  "This conductor's name (used for node locks); empty: the hostname." },
 	{ "conductor", "group", OT_STR, O(group), 0, 0, "",

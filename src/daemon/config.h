@@ -48,6 +48,7 @@ struct config {
 	char	*auth_strategy;
 	char	*auth_htpasswd;
 	char	*auth_roles;
+	char	*secret_key_file;
 };
 
 extern struct config cfg;

@@ -236,6 +236,9 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (cfg.secret_key_file != NULL && cfg.secret_key_file[0] != '\0' &&
+	    store_load_secret_key(cfg.secret_key_file, err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
 	if (store_init(cfg.db_path, 0, err, sizeof(err)) != 0)
 		return die("%s%s", err, "");
 	/* Take the port first: a second ingotd on a busy port must not touch

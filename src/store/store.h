@@ -27,6 +27,13 @@ enum store_rc {
 /* Opens the database at path (created if missing), applies migrations up to
  * the latest (or up to max_version when > 0, for tests). */
 int	store_init(const char *path, int max_version, char *err, size_t len);
+/*
+ * With a key, secret values of nodes' driver_info (passwords, keys,
+ * tokens) are stored encrypted (AES-256-GCM) and decrypted when read.
+ * Reads the key from a file: 32 raw bytes or 64 hex digits.
+ */
+int	store_load_secret_key(const char *path, char *err, size_t len);
+void	store_set_secret_key(const unsigned char key[32]);
 void	store_shutdown(void);
 int	store_schema_version(struct store *s);
 int	store_latest_version(void);

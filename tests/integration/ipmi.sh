@@ -2,7 +2,12 @@
 # The ipmi hardware type against OpenIPMI's ipmi_sim, read back with ipmitool.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/bmc.sh"
+# BMC passwords are stored encrypted: every IPMI action below proves they
+# decrypt; the database file must not hold them in clear.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/secret.key"
 cat >"$T/ingotd.conf" <<CONF
+[database]
+secret_key_file = $T/secret.key
 [conductor]
 sync_power_state_interval = 1
 power_state_sync_max_retries = 2
@@ -89,6 +94,10 @@ ok "maintenance_reason says why" bash -c "'$INGOT' -f json node show n1 | jq -r 
 BMC_SENSORS=1 bmc_start b1 || exit 1
 wait_until 20 'test "$(field n1 fault)" = "null"'
 expect_eq "fault cleared when the BMC answers" null "$(field n1 fault)"
+ok "driver_info passwords are stored encrypted" bash -c \
+	"sqlite3 -cmd '.timeout 5000' '$T/ingot.db' \"select driver_info from nodes where name='n1'\" | grep -q '\"ipmi_password\":\"enc:v1:'"
+ok "no BMC password in clear in the database" bash -c \
+	"! sqlite3 -cmd '.timeout 5000' '$T/ingot.db' 'select driver_info from nodes' | grep -q '\"password\"'"
 expect_eq "maintenance cleared" false "$(field n1 maintenance)"
 
 # Twenty BMCs, one dead: the other nineteen are read within the cycle bound.
