@@ -125,6 +125,10 @@ expect_eq "negative limit: 400" 400 "$STATUS"
 head -c 2000000 /dev/zero | tr '\0' 'a' > "$T/big"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$T/big" "$INGOT_URL/v1/nodes")
 expect_eq "oversized body: 413" 413 "$code"
+# Headers are bounded too (libmicrohttpd's per-connection memory).
+big=$(head -c 70000 /dev/zero | tr '\0' a)
+expect_eq "70 KB header: 431" 431 "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$INGOT_URL/v1/nodes")"
+expect_eq "and ingotd keeps serving" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$INGOT_URL/v1/nodes")"
 # Nesting is bounded before parsing (32 levels), inside strings it is text.
 deep=$(python3 -c 'print("{\"driver\":\"fake-hardware\",\"extra\":" + "[" * 40 + "]" * 40 + "}")')
 api POST /v1/nodes "$deep" >/dev/null
