@@ -29,6 +29,15 @@
 
 /* --- output ------------------------------------------------------------ */
 
+/* Page-aligned buffers: the kernel copies to and from them at full speed. */
+static void *
+abuf(size_t n)
+{
+	void *p = NULL;
+
+	return posix_memalign(&p, 4096, n) == 0 ? p : NULL;
+}
+
 static int
 pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, char *err, size_t len)
 {
@@ -123,7 +132,7 @@ iw_out_open(struct iw_out *o, const char *path, char *err, size_t len)
 	o->cap = WBUF;
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
-	if ((o->buf[0] = malloc(o->cap)) == NULL || (o->buf[1] = malloc(o->cap)) == NULL ||
+	if ((o->buf[0] = abuf(o->cap)) == NULL || (o->buf[1] = abuf(o->cap)) == NULL ||
 	    pthread_create(&o->th, NULL, writer, o) != 0) {
 		snprintf(err, len, "out of memory");
 		free(o->buf[0]);
@@ -550,7 +559,7 @@ setup_comp(struct iw *w)
 		w->comp = C_NONE;
 		return 0;
 	}
-	if ((w->dbuf = malloc(WBUF)) == NULL)
+	if ((w->dbuf = abuf(WBUF)) == NULL)
 		return fail(w, "out of memory%s", "");
 	return 0;
 }
@@ -684,7 +693,7 @@ read_file(struct iw *w, const char *path)
 		return -1;
 	}
 	w->total = (uint64_t)st.st_size;
-	if ((buf = malloc(WBUF)) == NULL) {
+	if ((buf = abuf(WBUF)) == NULL) {
 		close(fd);
 		snprintf(w->err, sizeof(w->err), "out of memory");
 		return -1;
