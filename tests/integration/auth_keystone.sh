@@ -177,6 +177,21 @@ as - GET /v1/nodes >/dev/null
 ok "401 names Keystone" grep -qi "^www-authenticate: Keystone uri=\"$K\"" \
 	<(curl -sS -D - -o /dev/null "$INGOT_URL/v1/nodes" | tr -d '\r')
 
+# keystone_service_token_file instead of the service credentials.
+SVC_TOKEN=$(token ingot svc-secret-pw "$(pscope service)")
+echo "$SVC_TOKEN" >"$T/service-token"
+cat >"$T/ingotd2.conf" <<CONF
+[auth]
+strategy = keystone
+keystone_url = $K/
+keystone_service_token_file = $T/service-token
+keystone_cache_seconds = 5
+CONF
+ingot_stop
+ingot_start --config "$T/ingotd2.conf" || exit 1
+expect_eq "service token file: a member" 200 "$(as "$AM" GET /v1/nodes/na)"
+expect_eq "service token file: bogus token" 401 "$(as bogus-token GET /v1/nodes/na)"
+
 # The cache: validate AM now, stop Keystone, AM still works, AM2 (never seen) 503.
 expect_eq "a member, just validated" 200 "$(as "$AM" GET /v1/nodes/na)"
 ks_stop
@@ -187,7 +202,7 @@ sleep 5
 expect_eq "cache bounded (keystone_cache_seconds = 5): 503" 503 "$(as "$AM" GET /v1/nodes/na)"
 
 # No secret reaches the log.
-for s in svc-secret-pw "$AM" "$AM2" "$ADMIN" "$REV"; do
+for s in svc-secret-pw "$SVC_TOKEN" "$AM" "$AM2" "$ADMIN" "$REV"; do
 	ok "secret not logged (${s:0:8}...)" bash -c "! grep -qF -- '$s' '$T/ingotd.log' '$T/ingotd.stderr'"
 done
 echo "# keystone test total $(( ($(date +%s%N) - t0) / 1000000 )) ms"
