@@ -34,7 +34,9 @@ struct user {
 	enum auth_role	 role;
 };
 
-static bool basic;			/* http_basic, else noauth */
+static bool basic;			/* http_basic or keystone, else noauth */
+static bool keystone;
+static char www_auth[600] = "Basic realm=\"ingot\"";
 static struct user users[MAX_USERS];
 static int nusers;
 static struct {
@@ -57,6 +59,20 @@ bool
 auth_project_scoped(void)
 {
 	return basic && !cur.system;
+}
+
+const char *
+auth_www_authenticate(void)
+{
+	return www_auth;
+}
+
+bool
+auth_is_my_project(const char *p)
+{
+	return p != NULL && !cur.system && ((cur.project[0] != '\0' &&
+	    strcmp(p, cur.project) == 0) || (cur.project_name[0] != '\0' &&
+	    strcmp(p, cur.project_name) == 0));
 }
 
 static struct user *
@@ -110,8 +126,15 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 		basic = false;
 		return 0;
 	}
+	if (strcmp(s, "keystone") == 0) {
+		basic = keystone = true;
+		snprintf(www_auth, sizeof(www_auth), "Keystone uri=\"%.500s\"",
+		    c->keystone.url ? c->keystone.url : "");
+		return keystone_configure(&c->keystone, err, len);
+	}
 	if (strcmp(s, "http_basic") != 0) {
-		snprintf(err, len, "[auth] strategy '%s' is not one of noauth, http_basic", s);
+		snprintf(err, len, "[auth] strategy '%s' is not one of noauth, http_basic, "
+		    "keystone", s);
 		return -1;
 	}
 	basic = true;
@@ -232,8 +255,9 @@ verify(struct user *u, const char *pw)
 	return ok;
 }
 
+/* false: 401, or 503 (with why in msg) when *unavailable */
 static bool
-authenticate(struct req *q)
+authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Authorization");
 	unsigned char dec[512];
@@ -241,6 +265,12 @@ authenticate(struct req *q)
 	struct user *u;
 	int n;
 
+	if (keystone) {
+		enum ks_result k = keystone_validate(MHD_lookup_connection_value(q->conn,
+		    MHD_HEADER_KIND, "X-Auth-Token"), &cur, msg, len);
+		*unavailable = k == KS_UNAVAILABLE;
+		return k == KS_OK;
+	}
 	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0 || strlen(h + 6) > 600)
 		return false;
 	n = EVP_DecodeBlock(dec, (const unsigned char *)h + 6, (int)strlen(h + 6));
@@ -328,8 +358,8 @@ project_node(struct req *q, struct resp *r, const char *method, const char *patt
 	    store_get(store_thread(), &model_node, "name", id);
 	const char *owner = node ? json_string_value(json_object_get(node, "owner")) : NULL;
 	const char *lessee = node ? json_string_value(json_object_get(node, "lessee")) : NULL;
-	bool is_owner = owner != NULL && strcmp(owner, cur.project) == 0;
-	bool is_lessee = lessee != NULL && strcmp(lessee, cur.project) == 0;
+	bool is_owner = auth_is_my_project(owner);
+	bool is_lessee = auth_is_my_project(lessee);
 	bool get = strcmp(method, "GET") == 0;
 	bool member = cur.role >= ROLE_MEMBER;
 	const char *sub = pattern + strlen("v1/nodes/*");
@@ -375,7 +405,7 @@ project_network(struct req *q, struct resp *r, const char *method, const char *p
 		json_t *b = q->body ? json_loadb(q->body, q->body_len, 0, NULL) : NULL;
 		const char *bp = json_string_value(json_object_get(b, "project"));
 		const char *purpose = json_string_value(json_object_get(b, "purpose"));
-		bool ok = (bp == NULL || strcmp(bp, cur.project) == 0) &&
+		bool ok = (bp == NULL || auth_is_my_project(bp)) &&
 		    (purpose == NULL || strcmp(purpose, "tenant") == 0) &&
 		    !json_is_true(json_object_get(b, "shared"));
 		json_decref(b);
@@ -386,7 +416,7 @@ project_network(struct req *q, struct resp *r, const char *method, const char *p
 	    store_get(store_thread(), &model_network, "name", q->args[0]);
 	p = net ? json_string_value(json_object_get(net, "project")) : NULL;
 	shared = net && json_is_true(json_object_get(net, "shared"));
-	mine = p != NULL && strcmp(p, cur.project) == 0;
+	mine = auth_is_my_project(p);
 	json_decref(net);
 	if (!mine && !shared) {
 		api_error(r, 404, "Network %s could not be found.", q->args[0]);
@@ -404,9 +434,16 @@ auth_check(struct req *q, struct resp *r, const char *method, const char *patter
 		cur = system_admin;
 		return true;
 	}
-	if (!authenticate(q)) {
+	bool unavailable = false;
+	char msg[512] = "";
+	if (!authenticate(q, &unavailable, msg, sizeof(msg))) {
 		memset(&cur, 0, sizeof(cur));
-		api_error(r, 401, "The request you have made requires authentication.");
+		if (unavailable) {
+			log_error("auth: %s", msg);
+			api_error(r, 503, "Authentication is unavailable: %s", msg);
+		} else {
+			api_error(r, 401, "The request you have made requires authentication.");
+		}
 		return false;
 	}
 	if (cur.system)

@@ -4,7 +4,8 @@
  * [auth] strategy = noauth (every caller is the system admin; refused
  * unless the API listens on loopback only) or http_basic (an htpasswd file
  * with bcrypt hashes, as Ironic's http_basic, plus a roles file mapping
- * each user to a project and roles).  Policy: see docs/security.md.
+ * each user to a project and roles) or keystone (X-Auth-Token validated
+ * by a Keystone v3 endpoint, keystone.c).  Policy: see docs/security.md.
  */
 #ifndef INGOT_API_AUTH_H
 #define INGOT_API_AUTH_H
@@ -13,21 +14,24 @@
 #include <stddef.h>
 
 #include "api.h"
+#include "keystone.h"
 
 enum auth_role { ROLE_NONE, ROLE_READER, ROLE_MEMBER, ROLE_ADMIN };
 
 struct ident {
 	char		 user[64];
-	char		 project[64];	/* "" for system scope */
+	char		 project[64];	/* "" for system scope; keystone: the ID */
+	char		 project_name[128];	/* keystone: the name ("" otherwise) */
 	bool		 system;
 	enum auth_role	 role;
 };
 
 struct auth_conf {
-	const char	*strategy;	/* noauth, http_basic */
+	const char	*strategy;	/* noauth, http_basic, keystone */
 	const char	*htpasswd_file;
 	const char	*roles_file;
 	const char	*listen;	/* to refuse noauth off loopback */
+	struct keystone_conf keystone;
 };
 
 int	auth_configure(const struct auth_conf *c, char *err, size_t len);
@@ -44,5 +48,9 @@ bool	auth_public_route(const char *pattern);
 const struct ident *auth_current(void);
 /* Project-scoped caller (sees only its projects' objects). */
 bool	auth_project_scoped(void);
+/* The WWW-Authenticate header of a 401. */
+const char *auth_www_authenticate(void);
+/* A project-scoped caller's project is p (its ID or, with keystone, name). */
+bool	auth_is_my_project(const char *p);
 
 #endif

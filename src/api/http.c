@@ -382,7 +382,7 @@ add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
 	if (r->location[0] != '\0')
 		MHD_add_response_header(mr, "Location", r->location);
 	if (r->status == 401)
-		MHD_add_response_header(mr, "WWW-Authenticate", "Basic realm=\"ingot\"");
+		MHD_add_response_header(mr, "WWW-Authenticate", auth_www_authenticate());
 }
 
 static enum MHD_Result

@@ -250,8 +250,7 @@ h_networks_list(struct req *q, struct resp *r)
 		json_array_foreach(list, i, n) {
 			/* A project sees its own networks and the shared ones. */
 			if (auth_project_scoped() && !json_is_true(json_object_get(n, "shared")) &&
-			    (jstr(n, "project") == NULL ||
-			    strcmp(jstr(n, "project"), auth_current()->project) != 0))
+			    !auth_is_my_project(jstr(n, "project")))
 				continue;
 			json_array_append_new(out, api_render(q, &model_network, n,
 			    given ? &fs : NULL, detail == 1));

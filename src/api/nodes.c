@@ -150,7 +150,7 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 	struct store_query sq = { 0 };
 	struct fieldset fs;
 	bool given;
-	json_t *bools[16] = { NULL };
+	json_t *bools[STORE_MAX_FILTERS + 2] = { NULL };
 	int assoc, detail_q, nb = 0;
 
 	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_node, &fs, &given) ||
@@ -188,6 +188,10 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 		/* A project sees the nodes it owns or leases, nothing else. */
 		bools[nb] = json_string(auth_current()->project);
 		sq.filters[sq.nfilters].value = bools[nb++];
+		if (auth_current()->project_name[0] != '\0') {	/* keystone: ID or name */
+			bools[nb] = json_string(auth_current()->project_name);
+			sq.filters[sq.nfilters].value2 = bools[nb++];
+		}
 		sq.filters[sq.nfilters].field = "owner";
 		sq.filters[sq.nfilters].field2 = "lessee";
 		sq.filters[sq.nfilters++].op = SO_EQ_EITHER;

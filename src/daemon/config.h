@@ -49,6 +49,14 @@ struct config {
 	char	*auth_htpasswd;
 	char	*auth_roles;
 	char	*secret_key_file;
+	char	*ks_url;
+	char	*ks_username;
+	char	*ks_password;
+	char	*ks_project;
+	char	*ks_user_domain;
+	char	*ks_project_domain;
+	char	*ks_token_file;
+	int	 ks_cache_seconds;
 };
 
 extern struct config cfg;

@@ -213,7 +213,12 @@ main(int argc, char **argv)
 		return die("bad configuration: %s%s", err, "");
 	struct auth_conf authc = { .strategy = cfg.auth_strategy,
 	    .htpasswd_file = cfg.auth_htpasswd, .roles_file = cfg.auth_roles,
-	    .listen = cfg.listen };
+	    .listen = cfg.listen,
+	    .keystone = { .url = cfg.ks_url, .username = cfg.ks_username,
+		.password = cfg.ks_password, .project = cfg.ks_project,
+		.user_domain = cfg.ks_user_domain, .project_domain = cfg.ks_project_domain,
+		.service_token_file = cfg.ks_token_file,
+		.cache_seconds = cfg.ks_cache_seconds } };
 	if (auth_configure(&authc, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
 	static char *tls_cert, *tls_key;	/* static: reachable on every exit */

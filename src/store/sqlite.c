@@ -673,7 +673,15 @@ build_query(struct store *s, const struct resource *r, const struct store_query 
 			append(sql, sqllen, f->field);
 			append(sql, sqllen, " = ? OR ");
 			append(sql, sqllen, f->field2);
-			append(sql, sqllen, " = ?)");
+			append(sql, sqllen, " = ?");
+			if (f->value2 != NULL) {
+				append(sql, sqllen, " OR ");
+				append(sql, sqllen, f->field);
+				append(sql, sqllen, " = ? OR ");
+				append(sql, sqllen, f->field2);
+				append(sql, sqllen, " = ?");
+			}
+			append(sql, sqllen, ")");
 			continue;
 		}
 		append(sql, sqllen, f->field);
@@ -715,6 +723,12 @@ bind_query(sqlite3_stmt *st, const struct resource *r, const struct store_query 
 		if (q->filters[i].op == SO_EQ_EITHER) {
 			bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);
 			bind_value(st, b++, model_field(r, q->filters[i].field2), q->filters[i].value);
+			if (q->filters[i].value2 != NULL) {
+				bind_value(st, b++, model_field(r, q->filters[i].field),
+				    q->filters[i].value2);
+				bind_value(st, b++, model_field(r, q->filters[i].field2),
+				    q->filters[i].value2);
+			}
 			continue;
 		}
 		if (q->filters[i].op != SO_EQ)

@@ -52,6 +52,7 @@ struct store_filter {
 	enum store_op	 op;
 	json_t		*value;		/* borrowed; for SO_EQ, SO_EQ_EITHER */
 	const char	*field2;	/* SO_EQ_EITHER: field = value OR field2 = value */
+	json_t		*value2;	/* SO_EQ_EITHER, optional: ... OR either = value2 */
 };
 #define STORE_MAX_FILTERS 16
 struct store_query {

@@ -1,0 +1,403 @@
+/*
+ * Keystone v3 token validation.  ingotd holds a service token (from its
+ * own password, project-scoped, renewed before it expires, or read from a
+ * file) and asks Keystone about each user token it has not seen lately.
+ * Tokens are never logged; the cache keys on their SHA-256.
+ */
+#include "keystone.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "log.h"
+
+#define KS_SLOTS	1024
+#define KS_TIMEOUT	10		/* seconds per request to Keystone */
+#define KS_MAX_BODY	(1 << 20)
+#define SVC_MARGIN	120		/* renew the service token this early */
+
+static struct keystone_conf conf;
+static char *fixed_token;		/* keystone_service_token_file */
+static char svc_token[1024];
+static time_t svc_expires;
+static pthread_mutex_t svc_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+	unsigned char	 key[32];
+	time_t		 until;		/* 0: free */
+	struct ident	 id;
+} cache[KS_SLOTS];
+static pthread_mutex_t cache_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+struct buf {
+	char	*data;
+	size_t	 len;
+	char	 subject[1024];		/* X-Subject-Token of a POST */
+};
+
+static size_t
+on_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *d;
+
+	if (b->len + sz * n > KS_MAX_BODY || (d = realloc(b->data, b->len + sz * n + 1)) == NULL)
+		return 0;
+	memcpy(d + b->len, p, sz * n);
+	b->len += sz * n;
+	d[b->len] = '\0';
+	b->data = d;
+	return sz * n;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	size_t len = sz * n;
+
+	if (len > 16 && strncasecmp(p, "X-Subject-Token:", 16) == 0) {
+		size_t i = 16, j;
+		while (i < len && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		j = len;
+		while (j > i && (p[j - 1] == '\r' || p[j - 1] == '\n' || p[j - 1] == ' '))
+			j--;
+		if (j - i < sizeof(b->subject)) {
+			memcpy(b->subject, p + i, j - i);
+			b->subject[j - i] = '\0';
+		}
+	}
+	return len;
+}
+
+/* HTTP status, or -1 when Keystone could not be reached (why in msg). */
+static long
+request(const char *method, const char *path, const char *auth, const char *subject,
+    const char *body, struct buf *b, char *msg, size_t len)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[1024], hv[1100];
+	long status = -1;
+	CURLcode rc;
+
+	if (c == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -1;
+	}
+	snprintf(url, sizeof(url), "%s%s", conf.url, path);
+	h = curl_slist_append(h, "Accept: application/json");
+	if (body != NULL)
+		h = curl_slist_append(h, "Content-Type: application/json");
+	if (auth != NULL) {
+		snprintf(hv, sizeof(hv), "X-Auth-Token: %s", auth);
+		h = curl_slist_append(h, hv);
+	}
+	if (subject != NULL) {
+		snprintf(hv, sizeof(hv), "X-Subject-Token: %s", subject);
+		h = curl_slist_append(h, hv);
+	}
+	OPENSSL_cleanse(hv, sizeof(hv));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)KS_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, b);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(msg, len, "Keystone at %s is unreachable: %s", conf.url,
+		    curl_easy_strerror(rc));
+	/* the header list held tokens */
+	for (struct curl_slist *s = h; s != NULL; s = s->next)
+		OPENSSL_cleanse(s->data, strlen(s->data));
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* "2026-11-28T23:14:04.000000Z" -> time_t; 0 if unparsable */
+static time_t
+parse_time(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return 0;
+	return timegm(&tm);
+}
+
+/* Under svc_mtx: a valid service token in svc_token, or -1 (why in msg). */
+static int
+service_token(bool renew, char *msg, size_t len)
+{
+	struct buf b = { 0 };
+	json_t *req, *res;
+	char *body;
+	long st;
+
+	if (fixed_token != NULL) {
+		snprintf(svc_token, sizeof(svc_token), "%s", fixed_token);
+		return 0;
+	}
+	if (!renew && svc_token[0] != '\0' && time(NULL) < svc_expires - SVC_MARGIN)
+		return 0;
+	req = json_pack("{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}",
+	    "auth", "identity", "methods", "password", "password", "user",
+	    "name", conf.username, "domain", "name", conf.user_domain,
+	    "password", conf.password, "scope", "project", "name", conf.project,
+	    "domain", "name", conf.project_domain);
+	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (body == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -1;
+	}
+	st = request("POST", "/auth/tokens", NULL, NULL, body, &b, msg, len);
+	OPENSSL_cleanse(body, strlen(body));
+	free(body);
+	if (st != 201 || b.subject[0] == '\0') {
+		if (st >= 0)
+			snprintf(msg, len, "Keystone at %s refused ingotd's service "
+			    "credentials (user %s, project %s): HTTP %ld", conf.url,
+			    conf.username, conf.project, st);
+		free(b.data);
+		svc_token[0] = '\0';
+		return -1;
+	}
+	res = json_loads(b.data ? b.data : "", 0, NULL);
+	svc_expires = parse_time(json_string_value(json_object_get(json_object_get(res,
+	    "token"), "expires_at")));
+	if (svc_expires == 0)
+		svc_expires = time(NULL) + 300;
+	json_decref(res);
+	free(b.data);
+	snprintf(svc_token, sizeof(svc_token), "%s", b.subject);
+	OPENSSL_cleanse(b.subject, sizeof(b.subject));
+	log_info("keystone: service token obtained for %s (project %s)", conf.username,
+	    conf.project);
+	return 0;
+}
+
+static enum auth_role
+highest_role(json_t *roles)
+{
+	enum auth_role best = ROLE_NONE, r;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(roles, i, v) {
+		const char *n = json_string_value(json_object_get(v, "name"));
+		if (n == NULL)
+			continue;
+		r = !strcmp(n, "admin") ? ROLE_ADMIN : !strcmp(n, "member") ? ROLE_MEMBER :
+		    !strcmp(n, "reader") ? ROLE_READER : ROLE_NONE;
+		if (r > best)
+			best = r;
+	}
+	return best;
+}
+
+/* The token body -> ident; false if it gives no usable scope or role. */
+static bool
+map_token(json_t *tok, struct ident *id, time_t *expires)
+{
+	json_t *project = json_object_get(tok, "project");
+	json_t *sys = json_object_get(tok, "system");
+	const char *user = json_string_value(json_object_get(json_object_get(tok, "user"),
+	    "name"));
+	const char *pid = json_string_value(json_object_get(project, "id"));
+	const char *pname = json_string_value(json_object_get(project, "name"));
+
+	memset(id, 0, sizeof(*id));
+	*expires = parse_time(json_string_value(json_object_get(tok, "expires_at")));
+	if (user == NULL || *expires == 0)
+		return false;
+	snprintf(id->user, sizeof(id->user), "%s", user);
+	id->role = highest_role(json_object_get(tok, "roles"));
+	if (json_is_true(json_object_get(sys, "all"))) {
+		id->system = true;
+	} else if (pid != NULL && *pid != '\0' && strlen(pid) < sizeof(id->project)) {
+		snprintf(id->project, sizeof(id->project), "%s", pid);
+		if (pname != NULL && strlen(pname) < sizeof(id->project_name))
+			snprintf(id->project_name, sizeof(id->project_name), "%s", pname);
+	} else {
+		return false;		/* unscoped or domain-scoped */
+	}
+	return id->role != ROLE_NONE;
+}
+
+static void
+token_key(const char *token, unsigned char k[32])
+{
+	unsigned int n = 32;
+
+	EVP_Digest(token, strlen(token), k, &n, EVP_sha256(), NULL);
+}
+
+static bool
+cache_get(const unsigned char k[32], struct ident *out)
+{
+	time_t now = time(NULL);
+	bool hit = false;
+
+	pthread_mutex_lock(&cache_mtx);
+	for (int i = 0; i < KS_SLOTS && !hit; i++)
+		if (cache[i].until > now && CRYPTO_memcmp(cache[i].key, k, 32) == 0) {
+			*out = cache[i].id;
+			hit = true;
+		}
+	pthread_mutex_unlock(&cache_mtx);
+	return hit;
+}
+
+static void
+cache_put(const unsigned char k[32], const struct ident *id, time_t until)
+{
+	int slot = 0;
+
+	pthread_mutex_lock(&cache_mtx);
+	/* a free or expired slot, else the one that expires first */
+	for (int i = 0; i < KS_SLOTS; i++)
+		if (cache[i].until < cache[slot].until)
+			slot = i;
+	memcpy(cache[slot].key, k, 32);
+	cache[slot].id = *id;
+	cache[slot].until = until;
+	pthread_mutex_unlock(&cache_mtx);
+}
+
+enum ks_result
+keystone_validate(const char *token, struct ident *out, char *msg, size_t len)
+{
+	unsigned char k[32];
+	struct buf b;
+	time_t expires, now = time(NULL);
+	json_t *res;
+	long st = -1;
+	bool ok;
+
+	if (token == NULL || *token == '\0' || strlen(token) >= 1000)
+		return KS_INVALID;
+	token_key(token, k);
+	if (cache_get(k, out))
+		return KS_OK;
+	pthread_mutex_lock(&svc_mtx);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char svc[sizeof(svc_token)];
+		if (service_token(attempt > 0, msg, len) != 0) {
+			pthread_mutex_unlock(&svc_mtx);
+			return KS_UNAVAILABLE;
+		}
+		snprintf(svc, sizeof(svc), "%s", svc_token);
+		memset(&b, 0, sizeof(b));
+		/* one request at a time holds svc_mtx only while the token is read */
+		pthread_mutex_unlock(&svc_mtx);
+		st = request("GET", "/auth/tokens", svc, token, NULL, &b, msg, len);
+		OPENSSL_cleanse(svc, sizeof(svc));
+		pthread_mutex_lock(&svc_mtx);
+		if (st != 401 || fixed_token != NULL)
+			break;
+		free(b.data);		/* the service token was refused: renew once */
+		b.data = NULL;
+	}
+	pthread_mutex_unlock(&svc_mtx);
+	if (st < 0) {
+		free(b.data);
+		return KS_UNAVAILABLE;
+	}
+	if (st == 404) {
+		free(b.data);
+		return KS_INVALID;	/* unknown, expired or revoked */
+	}
+	if (st != 200) {
+		free(b.data);
+		snprintf(msg, len, st == 401 || st == 403 ?
+		    "Keystone at %s refused ingotd's service token: HTTP %ld" :
+		    "Keystone at %s answered HTTP %ld", conf.url, st);
+		return KS_UNAVAILABLE;
+	}
+	res = json_loads(b.data ? b.data : "", 0, NULL);
+	free(b.data);
+	ok = map_token(json_object_get(res, "token"), out, &expires);
+	json_decref(res);
+	if (!ok || expires <= now)
+		return KS_INVALID;
+	cache_put(k, out, expires < now + conf.cache_seconds ? expires :
+	    now + conf.cache_seconds);
+	return KS_OK;
+}
+
+int
+keystone_configure(const struct keystone_conf *c, char *err, size_t len)
+{
+	conf = *c;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (conf.url == NULL || (strncmp(conf.url, "http://", 7) != 0 &&
+	    strncmp(conf.url, "https://", 8) != 0)) {
+		snprintf(err, len, "[auth] keystone_url must be an http(s) URL "
+		    "(e.g. http://127.0.0.1:5000/v3)");
+		return -1;
+	}
+	if (conf.service_token_file != NULL && *conf.service_token_file != '\0') {
+		FILE *f = fopen(conf.service_token_file, "r");
+		char line[1024];
+		if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
+			if (f != NULL)
+				fclose(f);
+			snprintf(err, len, "[auth] keystone_service_token_file %s cannot be read",
+			    conf.service_token_file);
+			return -1;
+		}
+		fclose(f);
+		line[strcspn(line, " \t\r\n")] = '\0';
+		free(fixed_token);
+		fixed_token = strdup(line);
+		OPENSSL_cleanse(line, sizeof(line));
+		if (fixed_token == NULL || *fixed_token == '\0') {
+			snprintf(err, len, "[auth] keystone_service_token_file %s is empty",
+			    conf.service_token_file);
+			return -1;
+		}
+	} else if (conf.username == NULL || *conf.username == '\0' ||
+	    conf.password == NULL || *conf.password == '\0' ||
+	    conf.project == NULL || *conf.project == '\0') {
+		snprintf(err, len, "[auth] strategy keystone needs keystone_username, "
+		    "keystone_password and keystone_project (or keystone_service_token_file)");
+		return -1;
+	}
+	if (conf.user_domain == NULL || *conf.user_domain == '\0')
+		conf.user_domain = "Default";
+	if (conf.project_domain == NULL || *conf.project_domain == '\0')
+		conf.project_domain = "Default";
+	if (conf.cache_seconds < 0)
+		conf.cache_seconds = 0;
+	/* trailing slashes off the URL */
+	static char url[512];
+	snprintf(url, sizeof(url), "%s", conf.url);
+	for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
+		url[n - 1] = '\0';
+	conf.url = url;
+	log_info("auth: keystone at %s, tokens cached %d s", conf.url, conf.cache_seconds);
+	return 0;
+}
