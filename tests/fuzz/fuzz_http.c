@@ -47,6 +47,12 @@ auth_check(struct req *q, struct resp *r, const char *method, const char *patter
 	return true;
 }
 
+const char *
+auth_www_authenticate(void)
+{
+	return "Basic realm=\"ingot\"";
+}
+
 bool
 auth_public_route(const char *pattern)
 {
