@@ -497,6 +497,25 @@ covered(struct disp *d)
 	return at >= d->h + d->n;
 }
 
+/* Finds an unread L2 table at host cluster hc, marks it read. */
+static bool
+take_l2(struct q2 *q, uint64_t hc, uint64_t *l1i)
+{
+	uint64_t key = ((hc << 2) | TAG_L2) + 1;
+
+	if (q->map_cap == 0)
+		return false;
+	for (size_t j = hash64(key) & (q->map_cap - 1); q->map[j].key != 0;
+	    j = (j + 1) & (q->map_cap - 1)) {
+		if (q->map[j].key == key) {
+			q->map[j].key = ((hc << 2) | TAG_SEEN_L2) + 1;
+			*l1i = q->map[j].val;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* What a cluster is, acted upon; *known: fully accounted for. */
 static int
 dispatch(struct q2 *q, struct disp *d, bool *known)
@@ -529,15 +548,14 @@ dispatch(struct q2 *q, struct disp *d, bool *known)
 		return 0;
 	}
 	if (q->l1_done) {
-		/* An L2 table, parsed the first time it is seen (then retagged). */
-		uint64_t key = ((hc << 2) | TAG_L2) + 1;
-		for (size_t j = hash64(key) & (q->map_cap - 1); q->map_cap > 0 &&
-		    q->map[j].key != 0; j = (j + 1) & (q->map_cap - 1)) {
-			if (q->map[j].key != key)
-				continue;
-			q->map[j].key = ((hc << 2) | TAG_SEEN_L2) + 1;
+		/*
+		 * An L2 table, parsed the first time it is seen (then retagged).
+		 * parse_l2 may grow the map, so look the entry up afresh each time.
+		 */
+		uint64_t l1i;
+		while (take_l2(q, hc, &l1i)) {
 			*known = true;
-			if (parse_l2(q, q->map[j].val, d) != 0)
+			if (parse_l2(q, l1i, d) != 0)
 				return -1;
 		}
 		if (*known || map_each(q, hc, TAG_SEEN_L2, NULL, NULL, &rc) > 0) {
