@@ -777,8 +777,8 @@ run_step(json_t *p, json_t **e, bool deploy)
 	}
 	if (res == NULL)
 		return NULL;
-	return json_pack(deploy ? "{s:o, s:O}" : "{s:o, s:O}", deploy ? "deploy_result" :
-	    "clean_result", res, deploy ? "deploy_step" : "clean_step", step);
+	return json_pack("{s:o, s:O}", deploy ? "deploy_result" : "clean_result", res,
+	    deploy ? "deploy_step" : "clean_step", step);
 }
 
 static json_t *c_deploy_step(json_t *p, json_t **e) { return run_step(p, e, true); }
@@ -873,12 +873,10 @@ command(json_t *body, bool wait, json_t **out)
 	}
 	uuid_generate(u);
 	uuid_unparse_lower(u, uu);
-	json_t *rec = json_pack("{s:s, s:s, s:O, s:s, s:n, s:n}", "id", uu,
+	json_t *rec = json_pack("{s:s, s:s, s:o, s:s, s:n, s:n}", "id", uu,
 	    "command_name", strchr(name, '.') + 1, "command_params",
-	    params ? params : json_object(), "command_status", "RUNNING",
+	    params ? json_incref(params) : json_object(), "command_status", "RUNNING",
 	    "command_error", "command_result");
-	if (params == NULL)
-		json_decref(json_object_get(rec, "command_params"));
 
 	struct job *j = calloc(1, sizeof(*j));
 	j->cmd = c;

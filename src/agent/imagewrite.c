@@ -715,6 +715,40 @@ read_file(struct iw *w, const char *path)
 	return w->err[0] ? -1 : 0;
 }
 
+static CURLcode
+download(struct iw *w)
+{
+	const struct iw_opts *o = w->o;
+	CURL *c = curl_easy_init();
+	CURLcode cr;
+
+	if (c == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	curl_easy_setopt(c, CURLOPT_URL, o->url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 4L << 20);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (o->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (o->ca_file != NULL) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+	}
+	cr = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	return cr;
+}
+
 static const EVP_MD *
 digest(const char *algo)
 {
@@ -735,7 +769,6 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	struct iw w = { .o = o };
 	const EVP_MD *md = digest(o->hash_algo);
 	double t0 = now_s();
-	CURL *c = NULL;
 	CURLcode cr;
 	int rc = -1;
 	char werr[256];
@@ -767,37 +800,13 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 		}
 	}
 	w.last_progress = t0;
-	if ((c = curl_easy_init()) == NULL) {
-		snprintf(w.err, sizeof(w.err), "out of memory");
-		goto out;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, o->url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &w);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &w);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
-	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 4L << 20);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	if (o->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (o->ca_file != NULL) {
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	}
 	if (strncmp(o->url, "file://", 7) == 0) {
 		/* Local files: big reads, no copy between read and write. */
 		if (read_file(&w, o->url + 7) != 0)
 			goto out;
 		cr = CURLE_OK;
 	} else {
-		cr = curl_easy_perform(c);
+		cr = download(&w);
 	}
 	if (cr != CURLE_OK) {
 		if (!w.failed)
@@ -826,8 +835,6 @@ out:
 	snprintf(r->format, sizeof(r->format), "%s%s", w.fmt == F_QCOW2 ? "qcow2" : "raw",
 	    w.comp == C_GZIP ? "+gzip" : w.comp == C_ZSTD ? "+zstd" : "");
 	r->seconds = now_s() - t0;
-	if (c != NULL)
-		curl_easy_cleanup(c);
 	if (w.hashing)
 		hasher_end(&w.h, NULL);
 	if (w.z_init)

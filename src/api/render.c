@@ -189,8 +189,7 @@ has_secret_text(const char *name, const char *t)
 	if (strcmp(name, "driver_info") == 0 && auth_project_scoped())
 		return true;
 	if (strcmp(name, "driver_info") == 0)
-		return strstr(t, "password") || strstr(t, "secret") || strstr(t, "token") ||
-		    strstr(t, "key") || strstr(t, "credential");
+		return util_is_secret_key(t);
 	if (strcmp(name, "instance_info") == 0 || strcmp(name, "driver_internal_info") == 0)
 		return strstr(t, "configdrive") || strstr(t, "agent_secret_token") ||
 		    strstr(t, "rescue_password");

@@ -131,3 +131,15 @@ util_parse_int(const char *s, long min, long max, long *out)
 	*out = v;
 	return true;
 }
+
+bool
+util_is_secret_key(const char *s)
+{
+	static const char *const words[] = { "password", "secret", "token", "key",
+	    "credential", NULL };
+
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strstr(s, words[i]) != NULL)
+			return true;
+	return false;
+}

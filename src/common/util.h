@@ -19,6 +19,8 @@ bool	util_normalize_mac(const char *in, char out[18]);
 void	util_now_iso(char out[40]);
 double	util_mono_now(void);
 char	*util_strdup(const char *s);	/* aborts on OOM */
+/* A name (or text) mentioning password, secret, token, key or credential. */
+bool	util_is_secret_key(const char *s);
 void	*util_calloc(size_t n, size_t sz);
 bool	util_parse_int(const char *s, long min, long max, long *out);
 

@@ -1116,7 +1116,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	    conf.heartbeat_timeout : 300, .erase_devices = conf.erase_devices };
 	agent_flow_configure(&ag);
 	agent_client_init(60);
-	if (images_init(conf.image_cache, conf.image_url, err, len) != 0)
+	if (images_init(conf.image_cache, err, len) != 0)
 		return -1;
 	if (dhcp_init(&c->dhcp, err, len) != 0)
 		return -1;

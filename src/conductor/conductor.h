@@ -30,7 +30,6 @@ struct cond_conf {
 	bool		 erase_devices;		/* full disk erase in cleaning */
 	int		 switch_reconcile_interval;	/* seconds; 0: off */
 	const char	*image_cache;		/* directory of cached images */
-	const char	*image_url;		/* base URL agents fetch images from */
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;
 };

@@ -16,7 +16,6 @@
 #include "util.h"
 
 static char cache_dir[512];
-static char base_url[512];
 static pthread_mutex_t verify_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 struct verified {
@@ -30,21 +29,14 @@ static struct verified seen[64];
 static int nseen;
 
 int
-images_init(const char *dir, const char *url, char *err, size_t len)
+images_init(const char *dir, char *err, size_t len)
 {
 	snprintf(cache_dir, sizeof(cache_dir), "%s", dir);
-	snprintf(base_url, sizeof(base_url), "%s", url);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, len, "cannot create image cache %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
-}
-
-const char *
-images_base_url(void)
-{
-	return base_url;
 }
 
 int

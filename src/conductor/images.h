@@ -9,13 +9,12 @@
 #include <jansson.h>
 #include <stddef.h>
 
-int	images_init(const char *cache_dir, const char *base_url, char *err, size_t len);
+int	images_init(const char *cache_dir, char *err, size_t len);
 /* Fetches and verifies the image of instance_info; returns IPA's image_info. */
 json_t	*images_prepare(const char *node_uuid, json_t *instance_info, char *err,
 	    size_t len);
 /* Path of a cached image by id (for serving), or NULL. */
 int	images_path(const char *id, char *path, size_t len);
-const char *images_base_url(void);
 /* Hex digest of a file; algo is md5, sha256 or sha512. */
 int	images_hash_file(const char *path, const char *algo, char *hex, size_t len);
 

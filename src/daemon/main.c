@@ -258,7 +258,7 @@ main(int argc, char **argv)
 		store_shutdown();
 		return die("%s%s", err, "");
 	}
-	char cache[1024], httpurl[512];
+	char cache[1024];
 	if (cfg.image_cache[0] != '\0') {
 		snprintf(cache, sizeof(cache), "%s", cfg.image_cache);
 	} else {
@@ -266,11 +266,6 @@ main(int argc, char **argv)
 		snprintf(cache, sizeof(cache), "%.*simages", slash ?
 		    (int)(slash - cfg.db_path + 1) : 0, cfg.db_path);
 	}
-	if (cfg.image_url[0] != '\0')
-		snprintf(httpurl, sizeof(httpurl), "%s", cfg.image_url);
-	else
-		snprintf(httpurl, sizeof(httpurl), "http%s://%s", tls ? "s" : "",
-		    cfg.listen);
 	char dhcpdir[1024];
 	const char *dslash = strrchr(cfg.db_path, '/');
 	if (cfg.dhcp_state_dir[0] != '\0')
@@ -292,7 +287,7 @@ main(int argc, char **argv)
 		.switch_reconcile_interval = cfg.switch_reconcile_interval,
 		.heartbeat_timeout = cfg.heartbeat_timeout,
 		.erase_devices = cfg.erase_devices,
-		.image_cache = cache, .image_url = httpurl,
+		.image_cache = cache,
 		.dhcp = { .enabled = cfg.dhcp_enabled, .ovsdb = cfg.dhcp_ovsdb,
 		    .bridge = cfg.dhcp_bridge, .dnsmasq = cfg.dnsmasq,
 		    .state_dir = dhcpdir, .tftp_root = cfg.tftp_root,

@@ -1,4 +1,5 @@
 #include "hw.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -96,16 +97,6 @@ hw_iface_allowed(const struct hw_type *t, enum hw_iface iface, const char *impl)
 	return false;
 }
 
-static bool
-is_secret_key(const char *k)
-{
-	static const char *const words[] = { "password", "secret", "token",
-	    "key", "credential", NULL };
-	for (size_t i = 0; words[i] != NULL; i++)
-		if (strstr(k, words[i]) != NULL)
-			return true;
-	return false;
-}
 
 json_t *
 hw_mask_secrets(json_t *driver_info)
@@ -117,7 +108,7 @@ hw_mask_secrets(json_t *driver_info)
 	if (!json_is_object(out))
 		return out;
 	json_object_foreach(out, k, v) {
-		if (is_secret_key(k) && !json_is_null(v))
+		if (util_is_secret_key(k) && !json_is_null(v))
 			json_object_set_new(out, k, json_string("******"));
 	}
 	return out;

@@ -323,17 +323,6 @@ bad:
 	return -1;
 }
 
-static bool
-secret_name(const char *k)
-{
-	static const char *const words[] = { "password", "secret", "token", "key",
-	    "credential", NULL };
-	for (int i = 0; words[i] != NULL; i++)
-		if (strstr(k, words[i]) != NULL)
-			return true;
-	return false;
-}
-
 static json_t *
 seal(const char *plain)
 {
@@ -415,7 +404,7 @@ sealed_copy(const struct field *f, json_t *v)
 	c = json_copy(v);
 	json_object_foreach(c, k, x) {
 		json_t *s;
-		if (!secret_name(k) || !json_is_string(x) ||
+		if (!util_is_secret_key(k) || !json_is_string(x) ||
 		    strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) == 0)
 			continue;
 		if ((s = seal(json_string_value(x))) != NULL)
