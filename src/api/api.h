@@ -99,12 +99,21 @@ bool	api_paging(struct req *q, struct resp *r, struct store_query *sq);
 
 /* JSON Patch (jsonpatch.c): applies RFC 6902 ops to doc in place. */
 int	jsonpatch_apply(json_t *doc, json_t *patch, char *err, size_t len);
+int	jsonpatch_apply_one(json_t *doc, json_t *op, char *err, size_t len);
+/* The value at an RFC 6901 pointer ("" is doc itself), or NULL. */
+json_t	*jsonpatch_get(json_t *doc, const char *pointer);
 
-/* Applies a JSON Patch to a copy of a stored object, allowing only the
- * fields the model marks patchable at this microversion; NULL with a 400
- * message in err otherwise. */
-json_t	*api_patch(const struct resource *res, json_t *stored, json_t *patch,
-	    int minor, char *err, size_t len);
+/*
+ * Applies a JSON Patch to a copy of a stored object: every operation's
+ * path and from must pass the model's rules at this microversion and the
+ * caller's policy (auth_patch_field); secrets are read (from, test) by the
+ * system admin only; the operations and the result are bounded.  NULL
+ * with r filled (400, 403 or 413) otherwise.
+ */
+json_t	*api_patch(struct req *q, struct resp *r, const struct resource *res,
+	    json_t *stored, json_t *patch);
+/* At most ops operations and doc_bytes of patched JSON (0: unchanged). */
+void	api_patch_limits(size_t ops, size_t doc_bytes);
 /* Rejects unknown or read-only fields in a POST body. */
 bool	api_check_create(struct req *q, struct resp *r, const struct resource *res,
 	    json_t *body);

@@ -6,10 +6,13 @@
  */
 #include "auth.h"
 
+#include <arpa/inet.h>
 #include <crypt.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,8 @@
 #define MAX_USERS	1024
 #define CACHE_SLOTS	256
 #define CACHE_TTL	300
+#define FAIL_SLOTS	1024
+#define MAX_SOURCE_FAILS 8	/* bcrypts of failed attempts per source and window */
 
 struct user {
 	char		 name[64];
@@ -43,6 +48,14 @@ static struct {
 	unsigned char	 key[32];	/* sha256(user, password, hash) */
 	time_t		 at;
 } cache[CACHE_SLOTS];
+/* Failed attempts by user and source: within fail_window one bcrypt each. */
+static struct {
+	unsigned char	 key[32];	/* sha256(user, source address) */
+	double		 at;		/* the window's start */
+	int		 count;
+} fails[FAIL_SLOTS];
+static double fail_window = 1.0;
+static char dummy_hash[128];		/* for unknown users: the same cost */
 static pthread_mutex_t cache_mtx = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local struct ident cur;
 
@@ -107,6 +120,32 @@ loopback(const char *listen)
 	    strncmp(listen, "localhost:", 10) == 0 || strncmp(listen, "[::1]", 5) == 0);
 }
 
+/* A hash of a random password at the first user's cost: an unknown user
+ * costs a bcrypt like a known one (no user enumeration by timing). */
+static int
+make_dummy_hash(char *err, size_t len)
+{
+	struct crypt_data cd;
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
+	unsigned char rnd[16];
+	unsigned long cost = nusers > 0 ? strtoul(users[0].hash + 4, NULL, 10) : 10;
+	const char *h;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    crypt_gensalt_rn("$2b$", cost, NULL, 0, setting, sizeof(setting)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
+	memset(&cd, 0, sizeof(cd));
+	if ((h = crypt_rn(pw, setting, &cd, (int)sizeof(cd))) == NULL || h[0] == '*')
+		goto fail;
+	snprintf(dummy_hash, sizeof(dummy_hash), "%s", h);
+	return 0;
+fail:
+	snprintf(err, len, "auth: cannot make a bcrypt hash");
+	return -1;
+}
+
 int
 auth_configure(const struct auth_conf *c, char *err, size_t len)
 {
@@ -116,6 +155,8 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 	int ln = 0;
 
 	cur = system_admin;
+	if (c->failed_auth_window_ms > 0)
+		fail_window = c->failed_auth_window_ms / 1000.0;
 	if (strcmp(s, "noauth") == 0) {
 		if (!loopback(c->listen)) {
 			snprintf(err, len, "[auth] strategy noauth is refused unless the API "
@@ -198,6 +239,8 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 		u->role = role_of(roles);
 	}
 	fclose(f);
+	if (make_dummy_hash(err, len) != 0)
+		return -1;
 	log_info("auth: http_basic with %d users", nusers);
 	return 0;
 }
@@ -205,54 +248,150 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 /* --- authentication ------------------------------------------------------- */
 
 static void
-cache_key(const char *user, const char *pw, const char *hash, unsigned char k[32])
+sha256_of(const char *a, const char *b, const char *c, unsigned char k[32])
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	unsigned int n = 32;
 
 	EVP_DigestInit_ex(m, EVP_sha256(), NULL);
-	EVP_DigestUpdate(m, user, strlen(user) + 1);
-	EVP_DigestUpdate(m, pw, strlen(pw) + 1);
-	EVP_DigestUpdate(m, hash, strlen(hash));
+	EVP_DigestUpdate(m, a, strlen(a) + 1);
+	EVP_DigestUpdate(m, b, strlen(b) + 1);
+	EVP_DigestUpdate(m, c, strlen(c));
 	EVP_DigestFinal_ex(m, k, &n);
 	EVP_MD_CTX_free(m);
 }
 
-/* bcrypt is slow on purpose: a good password is remembered for a while. */
 static bool
-verify(struct user *u, const char *pw)
+good_cached(const unsigned char k[32], time_t now)
 {
-	unsigned char k[32];
-	time_t now = time(NULL);
-	struct crypt_data cd;
-	const char *h;
 	bool ok = false;
 
-	cache_key(u->name, pw, u->hash, k);
 	pthread_mutex_lock(&cache_mtx);
 	for (int i = 0; i < CACHE_SLOTS; i++)
 		if (now - cache[i].at < CACHE_TTL && CRYPTO_memcmp(cache[i].key, k, 32) == 0)
 			ok = true;
 	pthread_mutex_unlock(&cache_mtx);
-	if (ok)
+	return ok;
+}
+
+/* The failures recorded under key within fail_window (0: none). */
+static int
+failures(const unsigned char key[32], double now)
+{
+	int n = 0;
+
+	for (int i = 0; i < FAIL_SLOTS; i++)
+		if (fails[i].at > 0 && now - fails[i].at < fail_window &&
+		    CRYPTO_memcmp(fails[i].key, key, 32) == 0)
+			n = fails[i].count;
+	return n;
+}
+
+/* A failure by this user from this source within fail_window, or as many
+ * failures from this source (any user) as MAX_SOURCE_FAILS. */
+static bool
+recently_failed(const unsigned char fk[32], const unsigned char sk[32])
+{
+	double now = util_mono_now();
+	bool hit;
+
+	pthread_mutex_lock(&cache_mtx);
+	hit = failures(fk, now) > 0 || failures(sk, now) >= MAX_SOURCE_FAILS;
+	pthread_mutex_unlock(&cache_mtx);
+	return hit;
+}
+
+static void
+record_one(const unsigned char key[32], double now)
+{
+	int slot = 0;
+
+	for (int i = 0; i < FAIL_SLOTS; i++) {
+		if (CRYPTO_memcmp(fails[i].key, key, 32) == 0) {
+			slot = i;
+			break;
+		}
+		if (fails[i].at < fails[slot].at)
+			slot = i;
+	}
+	if (CRYPTO_memcmp(fails[slot].key, key, 32) != 0 || now - fails[slot].at >= fail_window) {
+		memcpy(fails[slot].key, key, 32);
+		fails[slot].count = 0;
+		fails[slot].at = now;	/* the window starts at the first failure */
+	}
+	fails[slot].count++;
+}
+
+static void
+record_failure(const unsigned char fk[32], const unsigned char sk[32])
+{
+	double now = util_mono_now();
+
+	pthread_mutex_lock(&cache_mtx);
+	record_one(fk, now);
+	record_one(sk, now);
+	pthread_mutex_unlock(&cache_mtx);
+}
+
+/*
+ * bcrypt is slow on purpose: a good password is remembered for a while,
+ * and an attempt by the same user from the same source within
+ * fail_window of a failure costs no bcrypt, nor does any attempt from a
+ * source with MAX_SOURCE_FAILS failures in its window: a flood of wrong
+ * passwords buys one bcrypt per user and source, and at most
+ * MAX_SOURCE_FAILS per source, in each window.  u NULL: an unknown user,
+ * checked against a dummy hash all the same.
+ */
+static bool
+verify(struct user *u, const char *name, const char *pw, const char *source)
+{
+	unsigned char k[32], fk[32], sk[32];
+	time_t now = time(NULL);
+	struct crypt_data cd;
+	const char *hash = u != NULL ? u->hash : dummy_hash, *h;
+	bool ok;
+
+	sha256_of(name, pw, hash, k);
+	if (u != NULL && good_cached(k, now))
 		return true;
+	sha256_of(name, source, "", fk);
+	sha256_of("", source, "*", sk);
+	if (recently_failed(fk, sk))
+		return false;
 	memset(&cd, 0, sizeof(cd));
 	/* crypt_rn: libxcrypt's, returns NULL on failure (and, unlike crypt_r,
 	 * is not intercepted by ASan, whose crypt_r hook breaks here). */
-	h = crypt_rn(pw, u->hash, &cd, (int)sizeof(cd));
-	ok = h != NULL && strlen(h) == strlen(u->hash) &&
-	    CRYPTO_memcmp(h, u->hash, strlen(h)) == 0;
-	if (ok) {
-		pthread_mutex_lock(&cache_mtx);
-		int slot = 0;
-		for (int i = 1; i < CACHE_SLOTS; i++)
-			if (cache[i].at < cache[slot].at)
-				slot = i;
-		memcpy(cache[slot].key, k, 32);
-		cache[slot].at = now;
-		pthread_mutex_unlock(&cache_mtx);
+	h = crypt_rn(pw, hash, &cd, (int)sizeof(cd));
+	ok = u != NULL && h != NULL && strlen(h) == strlen(hash) &&
+	    CRYPTO_memcmp(h, hash, strlen(h)) == 0;
+	if (!ok) {
+		record_failure(fk, sk);
+		return false;
 	}
-	return ok;
+	pthread_mutex_lock(&cache_mtx);
+	int slot = 0;
+	for (int i = 1; i < CACHE_SLOTS; i++)
+		if (cache[i].at < cache[slot].at)
+			slot = i;
+	memcpy(cache[slot].key, k, 32);
+	cache[slot].at = now;
+	pthread_mutex_unlock(&cache_mtx);
+	return true;
+}
+
+/* The client's address as text ("?" when unknown). */
+static void
+source_of(struct req *q, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = q->conn ? MHD_get_connection_info(q->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "?");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, len);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, len);
 }
 
 /* false: 401, or 503 (with why in msg) when *unavailable */
@@ -261,7 +400,7 @@ authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 {
 	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Authorization");
 	unsigned char dec[512];
-	char *colon;
+	char *colon, src[64];
 	struct user *u;
 	int n;
 
@@ -280,8 +419,11 @@ authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 	if ((colon = strchr((char *)dec, ':')) == NULL)
 		return false;
 	*colon = '\0';
-	if ((u = find_user((char *)dec)) == NULL || u->role == ROLE_NONE ||
-	    !verify(u, colon + 1))
+	u = find_user((char *)dec);
+	if (u != NULL && u->role == ROLE_NONE)
+		u = NULL;
+	source_of(q, src, sizeof(src));
+	if (!verify(u, (char *)dec, colon + 1, src) || u == NULL)
 		return false;
 	memset(&cur, 0, sizeof(cur));
 	snprintf(cur.user, sizeof(cur.user), "%s", u->name);
@@ -325,29 +467,79 @@ system_allows(const char *method, const char *pattern, struct resp *r)
 	return deny(r, pattern);
 }
 
-/* The JSON Patch paths a project may change on a node it owns or leases. */
+/* A pointer at or below one of the roots ("/extra" covers "/extra/a"). */
 static bool
-patch_allowed(struct req *q, bool owner)
+under(const char *ptr, const char *const *roots)
 {
-	static const char *const owner_paths[] = { "/instance_info", "/extra",
-	    "/description", "/lessee", "/automated_clean", NULL };
-	static const char *const lessee_paths[] = { "/instance_info", "/extra", NULL };
-	const char *const *ok = owner ? owner_paths : lessee_paths;
-	json_t *ops = q->body ? json_loadb(q->body, q->body_len, 0, NULL) : NULL, *op;
-	size_t i;
-	bool all = json_is_array(ops);
-
-	json_array_foreach(ops, i, op) {
-		const char *p = json_string_value(json_object_get(op, "path"));
-		bool hit = false;
-		for (int k = 0; p != NULL && ok[k] != NULL; k++) {
-			size_t n = strlen(ok[k]);
-			hit |= strncmp(p, ok[k], n) == 0 && (p[n] == '\0' || p[n] == '/');
-		}
-		all &= hit;
+	for (int k = 0; roots[k] != NULL; k++) {
+		size_t n = strlen(roots[k]);
+		if (strncmp(ptr, roots[k], n) == 0 && (ptr[n] == '\0' || ptr[n] == '/'))
+			return true;
 	}
-	json_decref(ops);
-	return all;
+	return false;
+}
+
+bool
+auth_may_read_secrets(void)
+{
+	return !basic || (cur.system && cur.role == ROLE_ADMIN);
+}
+
+/*
+ * The one policy for JSON Patch fields (api_patch asks it for every
+ * operation's path and from).  System users: the model's rules alone.
+ * Projects: on a node they own or lease, the fields below; on their
+ * networks, what does not decide who is on which VLAN; they read (from,
+ * test) what they are shown.
+ */
+bool
+auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool write,
+    char *why, size_t len)
+{
+	static const char *const owner_w[] = { "/instance_info", "/extra",
+	    "/description", "/lessee", "/automated_clean", NULL };
+	static const char *const lessee_w[] = { "/instance_info", "/extra", NULL };
+	static const char *const node_hidden[] = { "/driver_info", NULL };
+	static const char *const network_w[] = { "/name", "/cidr", "/gateway",
+	    "/dhcp_range", "/dns_servers", "/extra", NULL };
+	static const char *const none[] = { NULL };
+	const char *const *ok = none;
+
+	if (!basic || cur.system)
+		return true;
+	if (res == &model_node) {
+		if (!write && !under(ptr, node_hidden))
+			return true;
+		ok = auth_is_my_project(json_string_value(json_object_get(obj, "owner"))) ?
+		    owner_w : lessee_w;
+	} else if (res == &model_network) {
+		if (!write)
+			return true;
+		ok = network_w;
+	}
+	if (under(ptr, ok))
+		return true;
+	snprintf(why, len, "Access was denied: a project may not %s %.200s of this %s",
+	    write ? "change" : "read", ptr, res->kind);
+	return false;
+}
+
+/* Ironic: a lessee needs its admin role for what changes the node's
+ * preparation (manage, provide, clean, inspect, adopt, service). */
+static bool
+lessee_verb_allowed(struct req *q)
+{
+	static const char *const admin_verbs[] = { "manage", "provide", "clean",
+	    "inspect", "adopt", "service", "unhold", NULL };
+	json_t *b = q->body ? json_loadb(q->body, q->body_len, 0, NULL) : NULL;
+	const char *t = json_string_value(json_object_get(b, "target"));
+	bool ok = true;
+
+	for (int i = 0; t != NULL && admin_verbs[i] != NULL; i++)
+		if (strcmp(t, admin_verbs[i]) == 0)
+			ok = cur.role >= ROLE_ADMIN;
+	json_decref(b);
+	return ok;
 }
 
 static bool
@@ -379,14 +571,16 @@ project_node(struct req *q, struct resp *r, const char *method, const char *patt
 	else if (get && is_owner && (strcmp(sub, "/management/sensors") == 0 ||
 	    strcmp(sub, "/ports") == 0 || strcmp(sub, "/portgroups") == 0))
 		ok = true;
+	else if (member && strcmp(sub, "/states/provision") == 0)
+		ok = is_owner || lessee_verb_allowed(q);
 	else if (member && (strcmp(sub, "/states/power") == 0 ||
-	    strcmp(sub, "/states/provision") == 0 || strncmp(sub, "/vifs", 5) == 0))
+	    strncmp(sub, "/vifs", 5) == 0))
 		ok = true;
 	else if (member && is_owner && (strcmp(sub, "/maintenance") == 0 ||
 	    (strcmp(sub, "/management/boot_device") == 0 && !get)))
 		ok = true;
 	else if (member && strcmp(method, "PATCH") == 0 && strcmp(sub, "") == 0)
-		ok = patch_allowed(q, is_owner);
+		ok = true;		/* field by field: auth_patch_field */
 	return ok ? true : deny(r, pattern);
 }
 

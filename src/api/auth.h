@@ -31,6 +31,7 @@ struct auth_conf {
 	const char	*htpasswd_file;
 	const char	*roles_file;
 	const char	*listen;	/* to refuse noauth off loopback */
+	int		 failed_auth_window_ms;	/* one bcrypt per user+source in it */
 	struct keystone_conf keystone;
 };
 
@@ -50,6 +51,15 @@ const struct ident *auth_current(void);
 bool	auth_project_scoped(void);
 /* The WWW-Authenticate header of a 401. */
 const char *auth_www_authenticate(void);
+/*
+ * JSON Patch policy for one pointer of an operation on obj (a res):
+ * write (path of add/replace/remove, from of move) or read (from of copy,
+ * path of test).  false with why for a 403.
+ */
+bool	auth_patch_field(const struct resource *res, json_t *obj, const char *ptr,
+	    bool write, char *why, size_t len);
+/* The caller may read secrets (the system admin, or noauth). */
+bool	auth_may_read_secrets(void);
 /* A project-scoped caller's project is p (its ID or, with keystone, name). */
 bool	auth_is_my_project(const char *p);
 

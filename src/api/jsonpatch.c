@@ -79,14 +79,16 @@ parent_of(json_t *doc, char **tok, int n)
 	return cur;
 }
 
-static json_t *
-get_at(json_t *doc, const char *path)
+json_t *
+jsonpatch_get(json_t *doc, const char *path)
 {
 	char buf[1024], *tok[MAX_DEPTH];
 	int n;
 	json_t *par;
 	size_t idx;
 
+	if (path == NULL)
+		return NULL;
 	if (path[0] == '\0')
 		return doc;
 	if ((n = tokens(path, tok, buf, sizeof(buf))) < 0 || (par = parent_of(doc, tok, n)) == NULL)
@@ -160,8 +162,8 @@ op_remove(json_t *doc, const char *path, char *err, size_t len)
 	return -1;
 }
 
-static int
-apply_one(json_t *doc, json_t *op, char *err, size_t len)
+int
+jsonpatch_apply_one(json_t *doc, json_t *op, char *err, size_t len)
 {
 	const char *name = json_string_value(json_object_get(op, "op"));
 	const char *path = json_string_value(json_object_get(op, "path"));
@@ -188,7 +190,7 @@ apply_one(json_t *doc, json_t *op, char *err, size_t len)
 	if (strcmp(name, "remove") == 0)
 		return op_remove(doc, path, err, len);
 	if (strcmp(name, "test") == 0) {
-		src = get_at(doc, path);
+		src = jsonpatch_get(doc, path);
 		if (src == NULL || value == NULL || !json_equal(src, value)) {
 			snprintf(err, len, "Test operation failed at %s", path);
 			return -1;
@@ -196,7 +198,7 @@ apply_one(json_t *doc, json_t *op, char *err, size_t len)
 		return 0;
 	}
 	if (strcmp(name, "move") == 0 || strcmp(name, "copy") == 0) {
-		if (from == NULL || (src = get_at(doc, from)) == NULL) {
+		if (from == NULL || (src = jsonpatch_get(doc, from)) == NULL) {
 			snprintf(err, len, "Cannot %s from %s: it does not exist", name,
 			    from ? from : "(none)");
 			return -1;
@@ -232,7 +234,7 @@ jsonpatch_apply(json_t *doc, json_t *patch, char *err, size_t len)
 			snprintf(err, len, "Each patch operation must be an object");
 			return -1;
 		}
-		if (apply_one(doc, op, err, len) != 0)
+		if (jsonpatch_apply_one(doc, op, err, len) != 0)
 			return -1;
 	}
 	return 0;

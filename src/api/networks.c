@@ -296,10 +296,8 @@ h_network_patch(struct req *q, struct resp *r)
 
 	if (p == NULL || (n = find_network(q, r, q->args[0], 404)) == NULL)
 		goto done;
-	if ((upd = api_patch(&model_network, n, p, q->minor, err, sizeof(err))) == NULL) {
-		api_error(r, 400, "%s", err);
+	if ((upd = api_patch(q, r, &model_network, n, p)) == NULL)
 		goto done;
-	}
 	if (!validate_network(r, upd) || !purpose_free(r, upd))
 		goto done;
 	if (!json_equal(json_object_get(n, "vlan_id"), json_object_get(upd, "vlan_id")) &&

@@ -144,6 +144,18 @@ static const struct filter_def node_filters[] = {
 	{ NULL, NULL, 0, false },
 };
 
+/* A node a project-scoped caller owns or leases. */
+static bool
+visible(const char *uuid)
+{
+	json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
+	bool ok = n != NULL && (auth_is_my_project(jstr(n, "owner")) ||
+	    auth_is_my_project(jstr(n, "lessee")));
+
+	json_decref(n);
+	return ok;
+}
+
 static void
 list_nodes(struct req *q, struct resp *r, bool detail)
 {
@@ -159,6 +171,11 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 		return;
 	if (detail && given) {
 		api_error(r, 400, "Can not specify ?fields with /detail");
+		return;
+	}
+	if (sq.marker != NULL && auth_project_scoped() && !visible(sq.marker)) {
+		/* the same answer as for a marker that does not exist */
+		api_error(r, 400, "Marker %s could not be found.", sq.marker);
 		return;
 	}
 	if (detail_q == 1)
@@ -235,15 +252,12 @@ h_node_patch(struct req *q, struct resp *r)
 {
 	json_t *patch = api_body(q, r, true), *n = NULL, *upd = NULL;
 	struct ierr e = { 0 };
-	char err[512];
 	const char *olddrv;
 
 	if (patch == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
 		goto done;
-	if ((upd = api_patch(&model_node, n, patch, q->minor, err, sizeof(err))) == NULL) {
-		api_error(r, 400, "%s", err);
+	if ((upd = api_patch(q, r, &model_node, n, patch)) == NULL)
 		goto done;
-	}
 	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd))
 		goto done;
 	olddrv = jstr(n, "driver");

@@ -283,10 +283,8 @@ patch(struct req *q, struct resp *r, const struct resource *res)
 
 	if (p == NULL || (o = find(q, r, res, q->args[0])) == NULL)
 		goto done;
-	if ((upd = api_patch(res, o, p, q->minor, err, sizeof(err))) == NULL) {
-		api_error(r, 400, "%s", err);
+	if ((upd = api_patch(q, r, res, o, p)) == NULL)
 		goto done;
-	}
 	if (!check_refs(q, r, res, upd))
 		goto done;
 	util_now_iso(now);

@@ -74,12 +74,9 @@ masked(const char *name, json_t *v)
 		return hw_mask_secrets(v);
 	if ((strcmp(name, "instance_info") == 0 ||
 	    strcmp(name, "driver_internal_info") == 0) && json_is_object(v)) {
-		static const char *const keys[] = { "configdrive",
-		    "agent_secret_token", "rescue_password", NULL };
-		json_t *c = json_deep_copy(v);
-		for (size_t i = 0; keys[i] != NULL; i++)
-			if (json_object_get(c, keys[i]) != NULL)
-				json_object_set_new(c, keys[i], json_string("******"));
+		json_t *c = util_mask_secrets(v);
+		if (json_object_get(c, "configdrive") != NULL)
+			json_object_set_new(c, "configdrive", json_string("******"));
 		return c;
 	}
 	return json_incref(v);
@@ -191,8 +188,7 @@ has_secret_text(const char *name, const char *t)
 	if (strcmp(name, "driver_info") == 0)
 		return util_is_secret_key(t);
 	if (strcmp(name, "instance_info") == 0 || strcmp(name, "driver_internal_info") == 0)
-		return strstr(t, "configdrive") || strstr(t, "agent_secret_token") ||
-		    strstr(t, "rescue_password");
+		return strstr(t, "configdrive") || util_is_secret_key(t);
 	return false;
 }
 

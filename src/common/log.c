@@ -1,7 +1,9 @@
 #include "log.h"
 
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,7 +21,11 @@ log_init(const char *path, enum log_level level)
 {
 	log_level = level;
 	if (path != NULL && *path != '\0' && strcmp(path, "-") != 0) {
-		FILE *fp = fopen(path, "a");
+		/* 0600: the log names nodes, addresses and requests. */
+		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		FILE *fp = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (fd >= 0)
+			(void)fchmod(fd, 0600);
 		if (fp == NULL) {
 			fprintf(stderr, "ingot: cannot open log file %s\n", path);
 			exit(1);

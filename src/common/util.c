@@ -132,6 +132,29 @@ util_parse_int(const char *s, long min, long max, long *out)
 	return true;
 }
 
+/* Every member whose name is a secret's, at any depth, becomes "******". */
+static void
+mask_in_place(json_t *v, int depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (depth > 64)
+		return;
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x) {
+			if (util_is_secret_key(k) && !json_is_null(x))
+				json_object_set_new(v, k, json_string("******"));
+			else
+				mask_in_place(x, depth + 1);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			mask_in_place(x, depth + 1);
+	}
+}
+
 bool
 util_is_secret_key(const char *s)
 {
@@ -139,7 +162,16 @@ util_is_secret_key(const char *s)
 	    "credential", NULL };
 
 	for (size_t i = 0; words[i] != NULL; i++)
-		if (strstr(s, words[i]) != NULL)
+		if (strcasestr(s, words[i]) != NULL)
 			return true;
 	return false;
+}
+
+json_t *
+util_mask_secrets(json_t *v)
+{
+	json_t *out = json_deep_copy(v);
+
+	mask_in_place(out, 0);
+	return out;
 }

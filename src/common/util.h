@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define UUID_STR_LEN 37
 
 void	util_uuid_new(char out[UUID_STR_LEN]);
@@ -19,8 +21,11 @@ bool	util_normalize_mac(const char *in, char out[18]);
 void	util_now_iso(char out[40]);
 double	util_mono_now(void);
 char	*util_strdup(const char *s);	/* aborts on OOM */
-/* A name (or text) mentioning password, secret, token, key or credential. */
+/* A name (or text) mentioning password, secret, token, key or credential,
+ * in any case (IPMI_PASSWORD, redfish.Password). */
 bool	util_is_secret_key(const char *s);
+/* A deep copy with every secret-named member, at any depth, "******". */
+json_t	*util_mask_secrets(json_t *v);
 void	*util_calloc(size_t n, size_t sz);
 bool	util_parse_int(const char *s, long min, long max, long *out);
 

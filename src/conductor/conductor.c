@@ -64,6 +64,20 @@ get_str(json_t *node, const char *k)
 	return json_string_value(json_object_get(node, k));
 }
 
+/* Tenants read last_error and history: neither names the BMC's address. */
+static void
+scrub_last_error(json_t *node)
+{
+	const char *e = get_str(node, "last_error");
+	char clean[1200];
+
+	if (e == NULL)
+		return;
+	hw_scrub_bmc(json_object_get(node, "driver_info"), e, clean, sizeof(clean));
+	if (strcmp(clean, e) != 0)
+		set_str(node, "last_error", clean);
+}
+
 static int
 save(json_t *node)
 {
@@ -71,6 +85,7 @@ save(json_t *node)
 
 	util_now_iso(now);
 	set_str(node, "updated_at", now);
+	scrub_last_error(node);
 	if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK) {
 		log_error("cannot save node: %s", err);
 		return -1;
@@ -81,8 +96,11 @@ save(json_t *node)
 static void
 history(json_t *node, const char *severity, const char *type, const char *event)
 {
+	char clean[1200];
+
+	hw_scrub_bmc(json_object_get(node, "driver_info"), event, clean, sizeof(clean));
 	store_history_add(store_thread(), get_str(node, "uuid"), severity, type,
-	    event, host, NULL);
+	    clean, host, NULL);
 }
 
 int

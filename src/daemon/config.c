@@ -41,6 +41,10 @@ static const struct option_def options[] = {
 	  "Most concurrent client connections." },
 	{ "api", "per_ip_connection_limit", OT_INT, O(per_ip_limit), 0, 1000000, "0",
 	  "Most concurrent connections from one address (0: no limit)." },
+	{ "api", "max_patch_operations", OT_INT, O(max_patch_ops), 1, 100000, "64",
+	  "Most operations in one JSON Patch request (more: HTTP 400)." },
+	{ "api", "max_object_size", OT_INT, O(max_object_size), 1024, 1L << 30, "1048576",
+	  "Largest object (as JSON) a PATCH may leave behind; larger: HTTP 413." },
 	{ "api", "tls_cert_file", OT_STR, O(tls_cert_file), 0, 0, "",
 	  "PEM certificate (chain) to serve the API over HTTPS with; set together "
 	  "with tls_key_file (both empty: plain HTTP). See docs/configuration.md." },
@@ -119,6 +123,9 @@ static const struct option_def options[] = {
 	  "http_basic: 'user:bcrypt-hash' lines (htpasswd -B)." },
 	{ "auth", "roles_file", OT_STR, O(auth_roles), 0, 0, "",
 	  "http_basic: 'user project|system admin|member|reader' lines." },
+	{ "auth", "failed_auth_window_ms", OT_INT, O(failed_auth_window_ms), 1, 600000,
+	  "1000", "http_basic: after a wrong password, further attempts by the same "
+	  "user from the same address fail without a bcrypt for this long." },
 	{ "auth", "keystone_url", OT_STR, O(ks_url), 0, 0, "",
 	  "keystone: the Identity v3 endpoint, e.g. http://127.0.0.1:5000/v3." },
 	{ "auth", "keystone_username", OT_STR, O(ks_username), 0, 0, "",

@@ -12,6 +12,8 @@ struct config {
 	int	 max_body;
 	int	 conn_limit;
 	int	 per_ip_limit;
+	int	 max_patch_ops;
+	int	 max_object_size;
 	char	*tls_cert_file;
 	char	*tls_key_file;
 	char	*db_path;
@@ -48,6 +50,7 @@ struct config {
 	char	*auth_strategy;
 	char	*auth_htpasswd;
 	char	*auth_roles;
+	int	 failed_auth_window_ms;
 	char	*secret_key_file;
 	char	*ks_url;
 	char	*ks_username;

@@ -213,7 +213,7 @@ main(int argc, char **argv)
 		return die("bad configuration: %s%s", err, "");
 	struct auth_conf authc = { .strategy = cfg.auth_strategy,
 	    .htpasswd_file = cfg.auth_htpasswd, .roles_file = cfg.auth_roles,
-	    .listen = cfg.listen,
+	    .listen = cfg.listen, .failed_auth_window_ms = cfg.failed_auth_window_ms,
 	    .keystone = { .url = cfg.ks_url, .username = cfg.ks_username,
 		.password = cfg.ks_password, .project = cfg.ks_project,
 		.user_domain = cfg.ks_user_domain, .project_domain = cfg.ks_project_domain,
@@ -254,6 +254,7 @@ main(int argc, char **argv)
 		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
 		.tls_cert = tls_cert, .tls_key = tls_key,
 	};
+	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
 	if (api_start(&ac, err, sizeof(err)) != 0) {
 		store_shutdown();
 		return die("%s%s", err, "");

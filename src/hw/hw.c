@@ -98,18 +98,49 @@ hw_iface_allowed(const struct hw_type *t, enum hw_iface iface, const char *impl)
 }
 
 
-json_t *
-hw_mask_secrets(json_t *driver_info)
+/* out = s with every occurrence of what replaced by with. */
+static void
+replace_all(char *out, size_t len, const char *what, const char *with)
 {
-	json_t *out = json_deep_copy(driver_info);
+	char tmp[4096];
+	size_t n = 0, wl = strlen(what);
+	const char *p = out, *hit;
+
+	if (wl == 0)
+		return;
+	tmp[0] = '\0';
+	while ((hit = strstr(p, what)) != NULL && n < sizeof(tmp)) {
+		n += (size_t)snprintf(tmp + n, sizeof(tmp) - n, "%.*s%s", (int)(hit - p), p, with);
+		p = hit + wl;
+	}
+	if (n >= sizeof(tmp))
+		return;
+	snprintf(tmp + n, sizeof(tmp) - n, "%s", p);
+	snprintf(out, len, "%s", tmp);
+}
+
+void
+hw_scrub_bmc(json_t *driver_info, const char *msg, char *out, size_t len)
+{
 	const char *k;
 	json_t *v;
 
-	if (!json_is_object(out))
-		return out;
-	json_object_foreach(out, k, v) {
-		if (util_is_secret_key(k) && !json_is_null(v))
-			json_object_set_new(out, k, json_string("******"));
+	snprintf(out, len, "%s", msg);
+	if (!json_is_object(driver_info))
+		return;
+	json_object_foreach(driver_info, k, v) {
+		const char *s = json_string_value(v);
+		if (s == NULL || strlen(s) < 3)
+			continue;
+		if (strcasestr(k, "address") || strcasestr(k, "host") || strcasestr(k, "_url"))
+			replace_all(out, len, s, "the BMC");
+		else if (strcasestr(k, "username"))
+			replace_all(out, len, s, "(user)");
 	}
-	return out;
+}
+
+json_t *
+hw_mask_secrets(json_t *driver_info)
+{
+	return util_mask_secrets(driver_info);
 }

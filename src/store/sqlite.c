@@ -4,6 +4,10 @@
  */
 #include <pthread.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -190,6 +194,33 @@ migrate(struct store *s, int max_version, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * The database holds agent tokens and (sealed or not) BMC secrets: it and
+ * its WAL and shared-memory files are the owner's alone (SQLite gives the
+ * -wal and -shm files the database file's mode).
+ */
+static int
+private_files(const char *path, char *err, size_t len)
+{
+	char side[4096];
+	int fd;
+
+	if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
+		return 0;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0) {
+		snprintf(err, len, "cannot open database %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		snprintf(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal");
+		(void)chmod(side, 0600);
+	}
+	return 0;
+}
+
 int
 store_init(const char *path, int max_version, char *err, size_t len)
 {
@@ -197,7 +228,7 @@ store_init(const char *path, int max_version, char *err, size_t len)
 
 	free(db_path);
 	db_path = util_strdup(path);
-	if (open_conn(path, &s, err, len) != 0)
+	if (private_files(path, err, len) != 0 || open_conn(path, &s, err, len) != 0)
 		return -1;
 	if (migrate(s, max_version, err, len) != 0) {
 		close_conn(s);
@@ -392,40 +423,67 @@ out:
 	return out;
 }
 
+/* Seals every secret-named string member of v, at any depth, in place. */
+static void
+seal_tree(json_t *v, int depth)
+{
+	const char *k;
+	json_t *x, *sealed;
+	size_t i;
+
+	if (depth > 64)
+		return;
+	if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			seal_tree(x, depth + 1);
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, k, x) {
+		if (!util_is_secret_key(k) || !json_is_string(x)) {
+			seal_tree(x, depth + 1);
+			continue;
+		}
+		if (strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) != 0 &&
+		    (sealed = seal(json_string_value(x))) != NULL)
+			json_object_set_new(v, k, sealed);
+	}
+}
+
 /* driver_info as stored: secret strings sealed (a new object) or v itself. */
 static json_t *
 sealed_copy(const struct field *f, json_t *v)
 {
-	const char *k;
-	json_t *x, *c;
+	json_t *c;
 
 	if (!have_key || strcmp(f->name, "driver_info") != 0 || !json_is_object(v))
 		return json_incref(v);
-	c = json_copy(v);
-	json_object_foreach(c, k, x) {
-		json_t *s;
-		if (!util_is_secret_key(k) || !json_is_string(x) ||
-		    strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) == 0)
-			continue;
-		if ((s = seal(json_string_value(x))) != NULL)
-			json_object_set_new(c, k, s);
-	}
+	c = json_deep_copy(v);
+	seal_tree(c, 0);
 	return c;
 }
 
+/* Opens every sealed string of v, at any depth, in place. */
 static void
-unseal_in_place(const struct field *f, json_t *v)
+unseal_tree(json_t *v, int depth)
 {
 	static bool warned;
 	const char *k;
-	json_t *x;
+	json_t *x, *p;
+	size_t i;
 
-	if (strcmp(f->name, "driver_info") != 0 || !json_is_object(v))
+	if (depth > 64)
+		return;
+	if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			unseal_tree(x, depth + 1);
+	if (!json_is_object(v))
 		return;
 	json_object_foreach(v, k, x) {
-		json_t *p;
-		if (!json_is_string(x) ||
-		    strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) != 0)
+		if (!json_is_string(x)) {
+			unseal_tree(x, depth + 1);
+			continue;
+		}
+		if (strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) != 0)
 			continue;
 		if (!have_key) {
 			if (!warned)
@@ -441,6 +499,13 @@ unseal_in_place(const struct field *f, json_t *v)
 		}
 		json_object_set_new(v, k, p);
 	}
+}
+
+static void
+unseal_in_place(const struct field *f, json_t *v)
+{
+	if (strcmp(f->name, "driver_info") == 0 && json_is_object(v))
+		unseal_tree(v, 0);
 }
 
 /* Binds a JSON value to parameter i according to the field type. */

@@ -94,7 +94,7 @@ adv_rows() {
 			expect_eq "$u $m $p${b:+ $b}" "$got" "$got"
 		else
 			expect_eq "$u $m $p${b:+ $b}" "$want" "$got"
-			sed 's/^/#   /' "$T/as.body" | head -3
+			{ head -c 300 "$T/as.body"; echo; } | sed 's/^/#   /' 
 		fi
 	done
 }

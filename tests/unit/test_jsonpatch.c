@@ -106,6 +106,24 @@ errors(void **unused)
 	    "{\"op\":\"remove\",\"path\":\"/nope\"}]", NULL);
 }
 
+/* api_patch as a handler calls it; err gets the error message, if any. */
+static json_t *
+patch_as(json_t *node, json_t *p, int minor, char *err, size_t len)
+{
+	struct req q = { .minor = minor };
+	struct resp r = { 0 };
+	json_t *out = api_patch(&q, &r, &model_node, node, p);
+
+	err[0] = '\0';
+	if (r.body != NULL) {
+		char *t = json_dumps(r.body, 0);
+		snprintf(err, len, "%d %s", r.status, t);
+		free(t);
+	}
+	json_decref(r.body);
+	return out;
+}
+
 static void
 patch_rules(void **unused)
 {
@@ -119,32 +137,32 @@ patch_rules(void **unused)
 	(void)unused;
 	model_apply_defaults(&model_node, node);
 	p = json_loads("[{\"op\":\"add\",\"path\":\"/extra/a\",\"value\":1}]", 0, NULL);
-	out = api_patch(&model_node, node, p, 81, err, sizeof(err));
+	out = patch_as(node, p, 81, err, sizeof(err));
 	assert_non_null(out);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "extra"), "a")), 1);
 	assert_int_equal(json_object_size(json_object_get(node, "extra")), 0);	/* a copy */
 	json_decref(out);
 	json_decref(p);
 	p = json_loads("[{\"op\":\"replace\",\"path\":\"/provision_state\",\"value\":\"active\"}]", 0, NULL);
-	assert_null(api_patch(&model_node, node, p, 81, err, sizeof(err)));
+	assert_null(patch_as(node, p, 81, err, sizeof(err)));
 	assert_non_null(strstr(err, "internal attribute"));
 	json_decref(p);
 	p = json_loads("[{\"op\":\"add\",\"path\":\"/colour\",\"value\":1}]", 0, NULL);
-	assert_null(api_patch(&model_node, node, p, 81, err, sizeof(err)));
+	assert_null(patch_as(node, p, 81, err, sizeof(err)));
 	json_decref(p);
 	p = json_loads("[{\"op\":\"remove\",\"path\":\"/driver\"}]", 0, NULL);
-	assert_null(api_patch(&model_node, node, p, 81, err, sizeof(err)));
+	assert_null(patch_as(node, p, 81, err, sizeof(err)));
 	json_decref(p);
 	/* lessee appeared in 1.65 */
 	p = json_loads("[{\"op\":\"add\",\"path\":\"/lessee\",\"value\":\"p\"}]", 0, NULL);
-	assert_null(api_patch(&model_node, node, p, 64, err, sizeof(err)));
-	out = api_patch(&model_node, node, p, 65, err, sizeof(err));
+	assert_null(patch_as(node, p, 64, err, sizeof(err)));
+	out = patch_as(node, p, 65, err, sizeof(err));
 	assert_non_null(out);
 	json_decref(out);
 	json_decref(p);
 	/* removing a dict resets it to its default */
 	p = json_loads("[{\"op\":\"remove\",\"path\":\"/driver_info\"}]", 0, NULL);
-	out = api_patch(&model_node, node, p, 81, err, sizeof(err));
+	out = patch_as(node, p, 81, err, sizeof(err));
 	assert_non_null(out);
 	assert_true(json_is_object(json_object_get(out, "driver_info")));
 	assert_int_equal(json_object_size(json_object_get(out, "driver_info")), 0);
@@ -152,7 +170,41 @@ patch_rules(void **unused)
 	json_decref(p);
 	/* wrong type */
 	p = json_loads("[{\"op\":\"replace\",\"path\":\"/extra\",\"value\":3}]", 0, NULL);
-	assert_null(api_patch(&model_node, node, p, 81, err, sizeof(err)));
+	assert_null(patch_as(node, p, 81, err, sizeof(err)));
+	json_decref(p);
+	json_decref(node);
+}
+
+/* The operation count and the patched size are bounded (no amplification). */
+static void
+patch_limits(void **unused)
+{
+	json_t *node = json_pack("{s:s, s:s, s:{}, s:{s:s}, s:s}", "uuid",
+	    "11111111-2222-3333-4444-555555555555", "driver", "fake-hardware",
+	    "driver_info", "extra", "k", "0123456789abcdef0123456789abcdef",
+	    "provision_state", "enroll");
+	json_t *p = json_array(), *out;
+	char err[512];
+
+	(void)unused;
+	json_object_set_new(node, "created_at", json_string("2026-01-01T00:00:00+00:00"));
+	model_apply_defaults(&model_node, node);
+	api_patch_limits(8, 4096);
+	for (int i = 0; i < 9; i++)
+		json_array_append_new(p, json_pack("{s:s, s:s, s:i}", "op", "add", "path",
+		    "/extra/n", "value", i));
+	assert_null(patch_as(node, p, 81, err, sizeof(err)));
+	assert_non_null(strstr(err, "400"));
+	json_array_clear(p);
+	for (int i = 0; i < 8; i++) {
+		char to[32];
+		snprintf(to, sizeof(to), "/extra/c%d", i);
+		json_array_append_new(p, json_pack("{s:s, s:s, s:s}", "op", "copy", "from",
+		    "/extra", "path", to));
+	}
+	assert_null(out = patch_as(node, p, 81, err, sizeof(err)));
+	assert_non_null(strstr(err, "413"));
+	api_patch_limits(64, 1 << 20);
 	json_decref(p);
 	json_decref(node);
 }
@@ -164,6 +216,7 @@ main(void)
 		cmocka_unit_test(rfc_appendix_a),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(patch_rules),
+		cmocka_unit_test(patch_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
