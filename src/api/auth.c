@@ -120,17 +120,21 @@ loopback(const char *listen)
 	    strncmp(listen, "localhost:", 10) == 0 || strncmp(listen, "[::1]", 5) == 0);
 }
 
-/* A hash of a random password at the first user's cost: an unknown user
- * costs a bcrypt like a known one (no user enumeration by timing). */
+/* A hash of a random password at the highest cost of any user's: an
+ * unknown user costs a bcrypt like a known one (no user enumeration by
+ * timing). */
 static int
 make_dummy_hash(char *err, size_t len)
 {
 	struct crypt_data cd;
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
 	unsigned char rnd[16];
-	unsigned long cost = nusers > 0 ? strtoul(users[0].hash + 4, NULL, 10) : 10;
+	unsigned long cost = 4;
 	const char *h;
 
+	for (int i = 0; i < nusers; i++)
+		if (strtoul(users[i].hash + 4, NULL, 10) > cost)
+			cost = strtoul(users[i].hash + 4, NULL, 10);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
 	    crypt_gensalt_rn("$2b$", cost, NULL, 0, setting, sizeof(setting)) == NULL)
 		goto fail;

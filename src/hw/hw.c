@@ -133,7 +133,7 @@ hw_scrub_bmc(json_t *driver_info, const char *msg, char *out, size_t len)
 		if (s == NULL || strlen(s) < 3)
 			continue;
 		if (strcasestr(k, "address") || strcasestr(k, "host") || strcasestr(k, "_url"))
-			replace_all(out, len, s, "the BMC");
+			replace_all(out, len, s, "[BMC address]");
 		else if (strcasestr(k, "username"))
 			replace_all(out, len, s, "(user)");
 	}

@@ -108,7 +108,7 @@ bool	hw_iface_allowed(const struct hw_type *t, enum hw_iface iface, const char *
  * of a driver_info copy for output; returns a new reference. */
 json_t	*hw_mask_secrets(json_t *driver_info);
 /* msg with every BMC address and user name of driver_info replaced by
- * "the BMC"/"(user)": messages tenants read (last_error, history) say
+ * "[BMC address]"/"(user)": messages tenants read (last_error, history) say
  * what failed, not where the BMC is. */
 void	hw_scrub_bmc(json_t *driver_info, const char *msg, char *out, size_t len);
 

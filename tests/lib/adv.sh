@@ -10,7 +10,9 @@
 #   sh (b, shared, 400)
 #
 #   adv_start [ingotd flags...]   extra config lines on stdin (appended after
-#                                 [auth]; start them with a [section] line)
+#                                 [auth]; start them with a [section] line);
+#                                 $ADV_HTPASSWD_EXTRA / $ADV_ROLES_EXTRA: more
+#                                 htpasswd and roles lines
 #   as USER METHOD PATH [BODY] [curl args...]
 #                                 prints the status; the body is in $T/as.body;
 #                                 USER - sends no credentials
@@ -42,6 +44,8 @@ adv_start() {
 	cmember   c member
 	creader   c reader
 	ROLES
+	[ -z "${ADV_HTPASSWD_EXTRA:-}" ] || printf '%s\n' "$ADV_HTPASSWD_EXTRA" >>"$T/htpasswd"
+	[ -z "${ADV_ROLES_EXTRA:-}" ] || printf '%s\n' "$ADV_ROLES_EXTRA" >>"$T/roles"
 	{
 		printf '[auth]\nstrategy = http_basic\nhtpasswd_file = %s\nroles_file = %s\n' \
 		    "$T/htpasswd" "$T/roles"
