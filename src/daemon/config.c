@@ -106,14 +106,12 @@ static const struct option_def options[] = {
 	{ "dhcp", "tftp_root", OT_STR, O(tftp_root), 0, 0, "/usr/lib/ipxe",
 	  "TFTP root with undionly.kpxe and ipxe.efi (Debian's ipxe package)." },
 	{ "network", "tenant_vlan_ranges", OT_STR, O(tenant_vlan_ranges), 0, 0, "",
-	  "VLANs project users may create networks on, as FIRST:LAST[,FIRST:LAST...] "
-	  "(e.g. 1000:1999,3000:3099); a project that omits vlan_id gets the lowest "
-	  "free one. Empty: only system users create networks. System users may use "
-	  "any VLAN; keep infrastructure VLANs (BMC, storage) out of these ranges." },
+	  "VLANs projects may create networks on: FIRST:LAST[,...], e.g. 1000:1999 "
+	  "(vlan_id omitted: the lowest free). Empty: projects cannot; keep BMC and "
+	  "storage VLANs out." },
 	{ "network", "max_networks_per_project", OT_INT, O(max_networks_per_project), 1,
 	  4094, "5",
-	  "How many networks one project may own (each can cost a dnsmasq and a "
-	  "namespace); more is refused with 409. System users are not limited." },
+	  "How many networks one project may own (each may cost a dnsmasq); 409 past it." },
 	{ "ipmi", "timeout_ms", OT_INT, O(ipmi_timeout_ms), 100, 600000, "2000",
 	  "Milliseconds one IPMI session (and each command in it) may take." },
 	{ "ipmi", "retries", OT_INT, O(ipmi_retries), 0, 10, "2",
