@@ -230,6 +230,15 @@ validate_network(struct resp *r, json_t *n)
 			return false;
 		}
 	}
+	/* extra.dhcp_server_ip overrides the DHCP server's address (dhcp.c):
+	 * a host address of the network, or nothing. */
+	json_t *sip = json_object_get(json_object_get(n, "extra"), "dhcp_server_ip");
+	if (sip != NULL && (jstr(n, "cidr") == NULL ||
+	    !addr_in(json_string_value(sip), net, mask, NULL))) {
+		api_error(r, 400, "extra.dhcp_server_ip must be a host address of the "
+		    "network's cidr.");
+		return false;
+	}
 	dns = json_object_get(n, "dns_servers");
 	json_t *d;
 	json_array_foreach(dns, i, d) {

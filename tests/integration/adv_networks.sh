@@ -61,6 +61,12 @@ amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/k","value":"v"},{"op":
 amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/dhcp_range","value":"10.200.0.10,10.200.0.20"}]|200
 amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/dhcp_range","value":"10.30.0.10,10.30.0.20"}]|400
 amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/gateway","value":"10.200.0.1"}]|200
+# extra.dhcp_server_ip becomes the DHCP server's address: checked
+amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/dhcp_server_ip","value":"10.200.0.5\nconf-file=/etc/shadow"}]|400
+amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/dhcp_server_ip","value":"192.0.2.1"}]|400
+amember|POST|/v1/networks|{"name":"asip","cidr":"10.62.0.0/24","extra":{"dhcp_server_ip":"-force"}}|400
+amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/dhcp_server_ip","value":"10.200.0.5"}]|200
+amember|PATCH|/v1/networks/ta|[{"op":"remove","path":"/extra/dhcp_server_ip"}]|200
 # another project's networks
 amember|PATCH|/v1/networks/tb|[{"op":"replace","path":"/name","value":"x"}]|404
 amember|PATCH|/v1/networks/sh|[{"op":"replace","path":"/name","value":"x"}]|403
