@@ -38,23 +38,49 @@ TB=$(net_field tb .uuid | tr -d '"')
 TA=$(net_field ta .uuid | tr -d '"')
 
 # --- 4. network PATCH: fields a project may change are a short list ---------
-adv_rows <<'ROWS'
+# Each refused PATCH must leave ta as it was; ta is put back after each one
+# (so that on a build without the fix every row shows its own effect).
+SEL='{purpose,shared,project,vlan_id,cidr,extra}'
+TA_STATE=$(net_field ta "$SEL")
+RESET='[{"op":"add","path":"/purpose","value":"tenant"},{"op":"add","path":"/shared","value":false},
+{"op":"add","path":"/project","value":"a"},{"op":"add","path":"/vlan_id","value":200},
+{"op":"add","path":"/cidr","value":"10.200.0.0/24"},{"op":"add","path":"/extra","value":{}}]'
+while IFS='|' read -r u p; do
+	case $u in ''|'#'*) continue ;; esac
+	expect_eq "$u PATCH ta $p: refused" 403 "$(as "$u" PATCH /v1/networks/ta "$p")"
+	expect_eq "  and ta unchanged" "$TA_STATE" "$(net_field ta "$SEL")"
+	as sysadmin GET '/v1/networks?purpose=cleaning' >/dev/null
+	expect_eq "  and still no cleaning network" "" "$(jq -r '[.networks[].name] | join(" ")' "$T/as.body")"
+	as sysadmin PATCH /v1/networks/ta "$RESET" >/dev/null
+done <<'ROWS'
 # forbidden paths, member and admin of the owning project
-amember|PATCH|/v1/networks/ta|[{"op":"replace","path":"/purpose","value":"cleaning"}]|403
-aadmin|PATCH|/v1/networks/ta|[{"op":"replace","path":"/purpose","value":"provisioning"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"replace","path":"/shared","value":true}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"replace","path":"/project","value":"c"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"remove","path":"/project"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"replace","path":"/vlan_id","value":1005}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"replace","path":"/cidr","value":"10.201.0.0/24"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/x","value":1},{"op":"replace","path":"/purpose","value":"cleaning"}]|403
+amember|[{"op":"replace","path":"/purpose","value":"cleaning"}]
+aadmin|[{"op":"replace","path":"/purpose","value":"cleaning"}]
+amember|[{"op":"replace","path":"/shared","value":true}]
+amember|[{"op":"replace","path":"/project","value":"c"}]
+amember|[{"op":"remove","path":"/project"}]
+amember|[{"op":"replace","path":"/vlan_id","value":1005}]
+amember|[{"op":"replace","path":"/cidr","value":"10.201.0.0/24"}]
+amember|[{"op":"add","path":"/extra/x","value":1},{"op":"replace","path":"/purpose","value":"cleaning"}]
 # from: copy/move read (and move removes) the field named by from
-amember|PATCH|/v1/networks/ta|[{"op":"move","from":"/purpose","path":"/extra/p"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"move","from":"/project","path":"/extra/p"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"copy","from":"/vlan_id","path":"/extra/v"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"copy","from":"","path":"/extra/all"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"copy","from":"/extra","path":"/purpose"}]|403
-amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/c","value":"cleaning"},{"op":"move","from":"/extra/c","path":"/purpose"}]|403
+amember|[{"op":"move","from":"/purpose","path":"/extra/p"}]
+amember|[{"op":"move","from":"/project","path":"/extra/p"}]
+amember|[{"op":"copy","from":"/vlan_id","path":"/extra/v"}]
+amember|[{"op":"copy","from":"","path":"/extra/all"}]
+amember|[{"op":"copy","from":"/extra","path":"/purpose"}]
+amember|[{"op":"add","path":"/extra/c","value":"cleaning"},{"op":"move","from":"/extra/c","path":"/purpose"}]
+ROWS
+# With no provisioning network, a project may not make one either.
+as sysadmin DELETE /v1/networks/prov >/dev/null
+expect_eq "aadmin PATCH ta purpose provisioning (none exists): refused" 403 \
+	"$(as aadmin PATCH /v1/networks/ta '[{"op":"replace","path":"/purpose","value":"provisioning"}]')"
+as sysadmin GET '/v1/networks?purpose=provisioning' >/dev/null
+expect_eq "  and there is still no provisioning network" "" \
+	"$(jq -r '[.networks[].name] | join(" ")' "$T/as.body")"
+as sysadmin PATCH /v1/networks/ta "$RESET" >/dev/null
+expect_eq "the system admin restores prov" 201 \
+	"$(as sysadmin POST /v1/networks '{"name":"prov","vlan_id":100,"cidr":"10.100.0.0/24","purpose":"provisioning"}')"
+adv_rows <<'ROWS'
 # allowed: name, gateway, dhcp_range (in its CIDR), dns_servers, extra
 amember|PATCH|/v1/networks/ta|[{"op":"replace","path":"/dns_servers","value":["10.0.0.1"]}]|200
 amember|PATCH|/v1/networks/ta|[{"op":"add","path":"/extra/k","value":"v"},{"op":"copy","from":"/extra/k","path":"/extra/j"}]|200
