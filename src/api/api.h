@@ -64,6 +64,11 @@ int	api_listen_netns(const char *netns, const char *ip, int port, char *err,
 /* Stops accepting, lets in-flight requests finish, then stops. */
 void	api_stop(void);
 
+/* [network] options: tenant VLAN ranges ("1000:1999,3000:3099", or empty)
+ * and the per-project network quota. */
+int	api_networks_configure(const char *tenant_vlan_ranges, int max_per_project,
+	    char *err, size_t len);
+
 /* Helpers for handlers. */
 void	api_error(struct resp *r, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

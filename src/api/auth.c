@@ -504,7 +504,9 @@ auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool 
 	    "/description", "/lessee", "/automated_clean", NULL };
 	static const char *const lessee_w[] = { "/instance_info", "/extra", NULL };
 	static const char *const node_hidden[] = { "/driver_info", NULL };
-	static const char *const network_w[] = { "/name", "/cidr", "/gateway",
+	/* nothing that moves a network to another VLAN, purpose or project,
+	 * or shares it */
+	static const char *const network_w[] = { "/name", "/gateway",
 	    "/dhcp_range", "/dns_servers", "/extra", NULL };
 	static const char *const none[] = { NULL };
 	const char *const *ok = none;

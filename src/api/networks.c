@@ -4,6 +4,7 @@
  * (/v1/nodes/{node}/vifs), where a VIF id names an Ingot network.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,124 @@ static const char *
 jstr(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+/* [network] tenant_vlan_ranges and max_networks_per_project. */
+#define MAX_RANGES	64
+static struct { int lo, hi; } ranges[MAX_RANGES];
+static int nranges;
+static int max_per_project = 5;
+/* Quota count, VLAN choice and insert of a project's network, as one. */
+static pthread_mutex_t create_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+int
+api_networks_configure(const char *spec, int max, char *err, size_t len)
+{
+	char buf[1024], *save = NULL, *t;
+	long lo, hi;
+
+	nranges = 0;
+	max_per_project = max;
+	if (spec == NULL)
+		return 0;
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, len, "[network] tenant_vlan_ranges is too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (t = strtok_r(buf, ", \t", &save); t != NULL; t = strtok_r(NULL, ", \t", &save)) {
+		char *colon = strchr(t, ':');
+		if (colon != NULL)
+			*colon = '\0';
+		if (!util_parse_int(t, 1, 4094, &lo) ||
+		    !util_parse_int(colon ? colon + 1 : t, 1, 4094, &hi) || lo > hi ||
+		    nranges == MAX_RANGES) {
+			snprintf(err, len, "[network] tenant_vlan_ranges: '%s%s%s' is not "
+			    "FIRST:LAST with 1 <= FIRST <= LAST <= 4094 (at most %d ranges)",
+			    t, colon ? ":" : "", colon ? colon + 1 : "", MAX_RANGES);
+			nranges = 0;
+			return -1;
+		}
+		ranges[nranges].lo = (int)lo;
+		ranges[nranges++].hi = (int)hi;
+	}
+	return 0;
+}
+
+static bool
+vlan_in_ranges(long long v)
+{
+	for (int i = 0; i < nranges; i++)
+		if (v >= ranges[i].lo && v <= ranges[i].hi)
+			return true;
+	return false;
+}
+
+static void
+ranges_text(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < nranges && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%d-%d", i ? ", " : "",
+		    ranges[i].lo, ranges[i].hi);
+}
+
+/* The lowest VLAN of the ranges no network uses; 0 when none is left. */
+static int
+free_vlan(void)
+{
+	static const struct store_query all = { 0 };
+	unsigned char used[4095] = { 0 };
+	json_t *list, *n;
+	char err[128];
+	size_t i;
+
+	if ((list = store_list(store_thread(), &model_network, &all, err, sizeof(err))) == NULL)
+		return 0;
+	json_array_foreach(list, i, n) {
+		json_int_t v = json_integer_value(json_object_get(n, "vlan_id"));
+		if (v >= 1 && v <= 4094)
+			used[v] = 1;
+	}
+	json_decref(list);
+	for (int k = 0; k < nranges; k++)
+		for (int v = ranges[k].lo; v <= ranges[k].hi; v++)
+			if (!used[v])
+				return v;
+	return 0;
+}
+
+/* Networks the caller's project owns (by its ID, or keystone's name). */
+static long
+project_networks(void)
+{
+	const struct ident *id = auth_current();
+	const char *names[2] = { id->project, id->project_name };
+	long c = 0;
+
+	for (int i = 0; i < 2; i++) {
+		struct store_query sq = { .nfilters = 1 };
+		json_t *v;
+		if (names[i][0] == '\0' || (i == 1 && strcmp(names[0], names[1]) == 0))
+			continue;
+		v = json_string(names[i]);
+		sq.filters[0].field = "project";
+		sq.filters[0].op = SO_EQ;
+		sq.filters[0].value = v;
+		c += store_count(store_thread(), &model_network, &sq);
+		json_decref(v);
+	}
+	return c;
+}
+
+/* A tenant network the caller may see: its project's, or shared. */
+static bool
+visible(json_t *net)
+{
+	return !auth_project_scoped() || json_is_true(json_object_get(net, "shared")) ||
+	    auth_is_my_project(jstr(net, "project"));
 }
 
 /* Parses a.b.c.d/n; network and mask in host order. */
@@ -111,6 +230,15 @@ validate_network(struct resp *r, json_t *n)
 			return false;
 		}
 	}
+	/* extra.dhcp_server_ip overrides the DHCP server's address (dhcp.c):
+	 * a host address of the network, or nothing. */
+	json_t *sip = json_object_get(json_object_get(n, "extra"), "dhcp_server_ip");
+	if (sip != NULL && (jstr(n, "cidr") == NULL ||
+	    !addr_in(json_string_value(sip), net, mask, NULL))) {
+		api_error(r, 400, "extra.dhcp_server_ip must be a host address of the "
+		    "network's cidr.");
+		return false;
+	}
 	dns = json_object_get(n, "dns_servers");
 	json_t *d;
 	json_array_foreach(dns, i, d) {
@@ -167,7 +295,14 @@ find_network(struct req *q, struct resp *r, const char *ident, int status)
 static void
 network_dup(struct resp *r, const char *field, json_t *n)
 {
-	if (strcmp(field, "vlan_id") == 0)
+	/* A project is not told what other projects' networks are called or on. */
+	if (auth_project_scoped() && strcmp(field, "vlan_id") == 0)
+		api_error(r, 409, "VLAN %lld is not available.",
+		    (long long)json_integer_value(json_object_get(n, "vlan_id")));
+	else if (auth_project_scoped())
+		api_error(r, 409, "The %s %s is not available.", field,
+		    jstr(n, field) ? jstr(n, field) : "");
+	else if (strcmp(field, "vlan_id") == 0)
 		api_error(r, 409, "VLAN %lld is already used by another network.",
 		    (long long)json_integer_value(json_object_get(n, "vlan_id")));
 	else
@@ -175,11 +310,50 @@ network_dup(struct resp *r, const char *field, json_t *n)
 		    jstr(n, field) ? jstr(n, field) : "");
 }
 
+/*
+ * A project creates tenant networks of its own, on a VLAN from the
+ * operator's ranges (the lowest free one when it gives none), up to its
+ * quota.  auth.c refused other projects, purposes and shared already.
+ */
+static bool
+project_may_create(struct resp *r, json_t *body)
+{
+	json_t *vlan = json_object_get(body, "vlan_id");
+	char buf[512];
+
+	if (!auth_is_my_project(jstr(body, "project")) ||
+	    strcmp(jstr(body, "purpose") ? jstr(body, "purpose") : "", "tenant") != 0 ||
+	    !json_is_false(json_object_get(body, "shared"))) {
+		api_error(r, 403, "A project creates unshared tenant networks of its own only.");
+		return false;
+	}
+	if (nranges == 0) {
+		api_error(r, 403, "Projects cannot create networks here: no tenant VLAN "
+		    "range is configured; ask the operator.");
+		return false;
+	}
+	if (project_networks() >= max_per_project) {
+		/* Neutron's OverQuota is a 409 Conflict too. */
+		api_error(r, 409, "Quota exceeded for resources: ['network']: a project "
+		    "may have %d networks.", max_per_project);
+		return false;
+	}
+	if (!json_is_null(vlan) && (!json_is_integer(vlan) ||
+	    !vlan_in_ranges(json_integer_value(vlan)))) {
+		ranges_text(buf, sizeof(buf));
+		api_error(r, 400, "vlan_id must be a VLAN of the tenant ranges (%s), or "
+		    "omitted to get a free one.", buf);
+		return false;
+	}
+	return true;
+}
+
 void
 h_network_create(struct req *q, struct resp *r)
 {
 	json_t *body = api_body(q, r, false);
 	char uuid[UUID_STR_LEN], now[40], err[256];
+	bool locked = false;
 	int rc;
 
 	if (body == NULL || !api_check_create(q, r, &model_network, body))
@@ -196,6 +370,18 @@ h_network_create(struct req *q, struct resp *r)
 	if (auth_project_scoped() && jstr(body, "project") == NULL)
 		json_object_set_new(body, "project", json_string(auth_current()->project));
 	model_apply_defaults(&model_network, body);
+	pthread_mutex_lock(&create_mtx);
+	locked = true;
+	if (auth_project_scoped() && !project_may_create(r, body))
+		goto done;
+	if (json_is_null(json_object_get(body, "vlan_id")) && nranges > 0) {
+		int v = free_vlan();
+		if (v == 0) {
+			api_error(r, 409, "No VLAN is left in the tenant VLAN ranges.");
+			goto done;
+		}
+		json_object_set_new(body, "vlan_id", json_integer(v));
+	}
 	if (!validate_network(r, body) || !purpose_free(r, body))
 		goto done;
 	rc = store_create(store_thread(), &model_network, body, err, sizeof(err));
@@ -207,6 +393,8 @@ h_network_create(struct req *q, struct resp *r)
 		api_error(r, 500, "Could not create the network: %s", err);
 		goto done;
 	}
+	pthread_mutex_unlock(&create_mtx);
+	locked = false;
 	log_info("network %s created (VLAN %lld, %s)", jstr(body, "name"),
 	    (long long)json_integer_value(json_object_get(body, "vlan_id")),
 	    jstr(body, "purpose"));
@@ -215,6 +403,8 @@ h_network_create(struct req *q, struct resp *r)
 	    jstr(body, "uuid"));
 	api_json(r, 201, api_render(q, &model_network, body, NULL, true));
 done:
+	if (locked)
+		pthread_mutex_unlock(&create_mtx);
 	json_decref(body);
 }
 
@@ -287,6 +477,21 @@ attachments(const char *network_uuid)
 	return c;
 }
 
+/* Fields that decide who is on a network's VLAN. */
+static bool
+placement_changed(json_t *a, json_t *b)
+{
+	static const char *const keys[] = { "vlan_id", "purpose", "project", "shared", NULL };
+
+	for (int i = 0; keys[i] != NULL; i++) {
+		json_t *x = json_object_get(a, keys[i]), *y = json_object_get(b, keys[i]);
+		if ((x == NULL || json_is_null(x)) != (y == NULL || json_is_null(y)) ||
+		    (x != NULL && y != NULL && !json_is_null(x) && !json_equal(x, y)))
+			return true;
+	}
+	return false;
+}
+
 void
 h_network_patch(struct req *q, struct resp *r)
 {
@@ -296,14 +501,15 @@ h_network_patch(struct req *q, struct resp *r)
 
 	if (p == NULL || (n = find_network(q, r, q->args[0], 404)) == NULL)
 		goto done;
+	/* what a project may change: auth_patch_field, operation by operation */
 	if ((upd = api_patch(q, r, &model_network, n, p)) == NULL)
 		goto done;
 	if (!validate_network(r, upd) || !purpose_free(r, upd))
 		goto done;
-	if (!json_equal(json_object_get(n, "vlan_id"), json_object_get(upd, "vlan_id")) &&
-	    attachments(jstr(n, "uuid")) > 0) {
-		api_error(r, 409, "Network %s has nodes attached; its VLAN cannot change.",
-		    jstr(n, "name"));
+	/* Nodes on the network would land on another VLAN or project. */
+	if (placement_changed(n, upd) && attachments(jstr(n, "uuid")) > 0) {
+		api_error(r, 409, "Network %s has nodes attached; its VLAN, purpose, "
+		    "project and sharing cannot change. Detach them first.", jstr(n, "name"));
 		goto done;
 	}
 	util_now_iso(now);
@@ -384,23 +590,30 @@ h_node_vif_attach(struct req *q, struct resp *r)
 		api_error(r, 400, "Invalid request: \"id\" (a network UUID or name) is required");
 		goto done;
 	}
+	/*
+	 * The caller must see the network (its project's, or shared; a network
+	 * of no project is the system's): one it may not see does not exist.
+	 */
 	if ((net = find_network(q, r, jstr(body, "id"), 404)) == NULL)
 		goto done;
+	if (!visible(net)) {
+		api_error(r, 404, "Network %s could not be found.", jstr(body, "id"));
+		goto done;
+	}
 	if (strcmp(jstr(net, "purpose"), "tenant") != 0) {
 		api_error(r, 400, "Network %s is a %s network; nodes attach to tenant "
 		    "networks only.", jstr(net, "name"), jstr(net, "purpose"));
 		goto done;
 	}
 	/*
-	 * A tenant network belongs to its project: a node leased to (or, with no
-	 * lessee, owned by) another project may not join it, unless shared.
+	 * And the network must be the project's that uses the node (its lessee,
+	 * else its owner), unless shared: an owner may not put a node it leases
+	 * out on its own network, nor lease it and then attach the lessee's.
 	 */
-	const char *np = jstr(net, "project");
-	const char *user = jstr(node, "lessee") ? jstr(node, "lessee") : jstr(node, "owner");
-	if (np != NULL && *np && user != NULL && *user && strcmp(np, user) != 0 &&
-	    !json_is_true(json_object_get(net, "shared"))) {
-		api_error(r, 403, "Network %s belongs to another project; node %s is "
-		    "used by project %s.", jstr(net, "name"), jstr(node, "uuid"), user);
+	if (!cond_vif_allowed(node, net)) {
+		api_error(r, 403, "Network %s belongs to another project than the one "
+		    "using node %s (its lessee, else its owner).", jstr(net, "name"),
+		    jstr(node, "uuid"));
 		goto done;
 	}
 	if (cond_vif_attach(node, net, &e) != 0)
@@ -425,7 +638,12 @@ h_node_vif_detach(struct req *q, struct resp *r)
 	if (net != NULL) {
 		json_decref(r->body);
 		r->body = NULL;
-		if (cond_vif_detach(node, net, &e) != 0)
+		/* An owner may detach its lessee's networks; the messages name
+		 * the VIF as the caller did (not another project's UUID). */
+		if (cond_vif_detach(node, net, &e) != 0 && e.status == 404)
+			api_error(r, 404, "Unable to detach VIF %s from node %s: it is not "
+			    "attached.", q->args[1], jstr(node, "uuid"));
+		else if (e.status != 0)
 			api_ierr(r, &e);
 		else
 			api_json(r, 204, NULL);

@@ -901,6 +901,54 @@ cond_validate(json_t *node)
 	return out;
 }
 
+bool
+cond_vif_allowed(json_t *node, json_t *net)
+{
+	const char *np = get_str(net, "project");
+	const char *user = get_str(node, "lessee");
+
+	if (user == NULL || *user == '\0')
+		user = get_str(node, "owner");
+	return json_is_true(json_object_get(net, "shared")) || np == NULL || *np == '\0' ||
+	    user == NULL || *user == '\0' || strcmp(np, user) == 0;
+}
+
+static bool
+same_str(json_t *a, json_t *b, const char *k)
+{
+	const char *x = get_str(a, k), *y = get_str(b, k);
+
+	return (x == NULL || *x == '\0') ? (y == NULL || *y == '\0') :
+	    y != NULL && strcmp(x, y) == 0;
+}
+
+/* Every network the node is attached to still allowed for it? */
+static bool
+vifs_allowed(json_t *node)
+{
+	struct store_query q = { .nfilters = 1 };
+	json_t *list, *v, *net;
+	char err[128];
+	bool ok = true;
+	size_t i;
+
+	q.filters[0].field = "node_uuid";
+	q.filters[0].op = SO_EQ;
+	q.filters[0].value = json_object_get(node, "uuid");
+	list = store_list(store_thread(), &model_vif, &q, err, sizeof(err));
+	if (list == NULL)
+		return false;
+	json_array_foreach(list, i, v) {
+		net = store_get(store_thread(), &model_network, "uuid",
+		    get_str(v, "network_uuid"));
+		if (net != NULL && !cond_vif_allowed(node, net))
+			ok = false;
+		json_decref(net);
+	}
+	json_decref(list);
+	return ok;
+}
+
 int
 cond_update_node(json_t *updated, struct ierr *e)
 {
@@ -918,6 +966,20 @@ cond_update_node(json_t *updated, struct ierr *e)
 	    "clean_step", "deploy_step", NULL };
 	for (size_t i = 0; owned[i] != NULL; i++)
 		json_object_set(updated, owned[i], json_object_get(cur, owned[i]));
+	/*
+	 * A new owner or lessee must not inherit the old one's networks: the
+	 * node would join another project's VLAN.  Checked under the node lock
+	 * (attachments take it too).
+	 */
+	if ((!same_str(cur, updated, "owner") || !same_str(cur, updated, "lessee")) &&
+	    !vifs_allowed(updated)) {
+		json_decref(cur);
+		unlock_node(uuid);
+		ierr_set(e, 409, "Node %s is attached to networks of the project using it; "
+		    "detach its VIFs (GET /v1/nodes/%s/vifs) before changing its owner or "
+		    "lessee.", uuid, uuid);
+		return -1;
+	}
 	json_decref(cur);
 	rc = store_update(store_thread(), &model_node, updated, err, sizeof(err));
 	unlock_node(uuid);
@@ -1380,6 +1442,14 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 
 	if ((node = lock_and_reload(uuid, e)) == NULL)
 		return -1;
+	if (!cond_vif_allowed(node, net)) {
+		/* checked by the API too; the node's lessee changed since */
+		ierr_set(e, 409, "Node %s is used by another project than the network's; "
+		    "not attached.", uuid);
+		unlock_node(uuid);
+		json_decref(node);
+		return -1;
+	}
 	port = first_wired_port(uuid);
 	util_uuid_new(vuuid);
 	util_now_iso(now);

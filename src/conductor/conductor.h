@@ -62,6 +62,9 @@ int	 cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e);
 
 /* Attachments to tenant networks (Ironic's VIFs); applied to the switch
  * at once when the node is active. */
+/* May the node be on this network: the network is shared, has no project,
+ * or belongs to the project using the node (its lessee, else its owner). */
+bool	 cond_vif_allowed(json_t *node, json_t *network);
 int	 cond_vif_attach(json_t *node, json_t *network, struct ierr *e);
 int	 cond_vif_detach(json_t *node, json_t *network, struct ierr *e);
 /* A network was created, changed or deleted (DHCP follows it). */

@@ -109,6 +109,13 @@ static const struct option_def options[] = {
 	  "dnsmasq configs, host entries, leases and logs; empty: dhcp/ beside the database." },
 	{ "dhcp", "tftp_root", OT_STR, O(tftp_root), 0, 0, "/usr/lib/ipxe",
 	  "TFTP root with undionly.kpxe and ipxe.efi (Debian's ipxe package)." },
+	{ "network", "tenant_vlan_ranges", OT_STR, O(tenant_vlan_ranges), 0, 0, "",
+	  "VLANs projects may create networks on: FIRST:LAST[,...], e.g. 1000:1999 "
+	  "(vlan_id omitted: the lowest free). Empty: projects cannot; keep BMC and "
+	  "storage VLANs out." },
+	{ "network", "max_networks_per_project", OT_INT, O(max_networks_per_project), 1,
+	  4094, "5",
+	  "How many networks one project may own (each may cost a dnsmasq); 409 past it." },
 	{ "ipmi", "timeout_ms", OT_INT, O(ipmi_timeout_ms), 100, 600000, "2000",
 	  "Milliseconds one IPMI session (and each command in it) may take." },
 	{ "ipmi", "retries", OT_INT, O(ipmi_retries), 0, 10, "2",

@@ -39,6 +39,8 @@ struct config {
 	char	*dnsmasq;
 	char	*dhcp_state_dir;
 	char	*tftp_root;
+	char	*tenant_vlan_ranges;
+	int	 max_networks_per_project;
 	char	*deploy_kernel;
 	char	*deploy_ramdisk;
 	char	*kernel_append;

@@ -221,6 +221,9 @@ main(int argc, char **argv)
 		.cache_seconds = cfg.ks_cache_seconds } };
 	if (auth_configure(&authc, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
+	if (api_networks_configure(cfg.tenant_vlan_ranges, cfg.max_networks_per_project,
+	    err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
 	static char *tls_cert, *tls_key;	/* static: reachable on every exit */
 	if (load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");

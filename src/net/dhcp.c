@@ -515,7 +515,10 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	uint32_t lo, hi;
 	DIR *d;
 	struct dirent *de;
-	static unsigned char used[65536];
+	/* Not static: attachments of different nodes run at once. */
+	enum { MAXRANGE = 65536 };
+	unsigned char *used;
+	int rc = -1;
 
 	snprintf(range, sizeof(range), "%s", jstr(n, "dhcp_range"));
 	if ((comma = strchr(range, ',')) == NULL)
@@ -525,9 +528,12 @@ free_ip(json_t *n, char *ip, size_t iplen)
 		return -1;
 	lo = ntohl(a.s_addr);
 	hi = ntohl(b.s_addr);
-	if (hi - lo >= sizeof(used))
-		hi = lo + sizeof(used) - 1;
-	memset(used, 0, hi - lo + 1);
+	if (hi < lo)
+		return -1;
+	if (hi - lo >= MAXRANGE)
+		hi = lo + MAXRANGE - 1;
+	if ((used = calloc(1, hi - lo + 1)) == NULL)
+		return -1;
 	net_dir(n, dir, sizeof(dir) - 8);
 	strcat(dir, "/hosts");
 	if ((d = opendir(dir)) != NULL) {
@@ -558,10 +564,12 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	for (uint32_t h = lo; h <= hi; h++) {
 		if (!used[h - lo]) {
 			ip_str(h, ip, iplen);
-			return 0;
+			rc = 0;
+			break;
 		}
 	}
-	return -1;
+	free(used);
+	return rc;
 }
 
 int

@@ -27,6 +27,8 @@ cat >"$T/ingotd.conf" <<CONF
 strategy = http_basic
 htpasswd_file = $T/htpasswd
 roles_file = $T/roles
+[network]
+tenant_vlan_ranges = 500:599
 CONF
 ingot_start --config "$T/ingotd.conf" || exit 1
 
