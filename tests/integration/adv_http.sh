@@ -148,9 +148,9 @@ ok "ingotd serves https" wait_until 10 curl -fsS --cacert "$T/ca.pem" "https://1
 # hs ARGS...: the protocol and cipher a handshake agreed on, or "refused"
 hs() {
 	local out
-	out=$(timeout 10 openssl s_client -connect "127.0.0.1:$TPORT" -CAfile "$T/ca.pem" \
+	out=$(timeout 10 openssl s_client -brief -connect "127.0.0.1:$TPORT" -CAfile "$T/ca.pem" \
 		"$@" </dev/null 2>&1) || { echo refused; return; }
-	sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is \(.*\)/\1 \2/p' <<<"$out" | head -1
+	echo "$(sed -n 's/^Protocol version: *//p' <<<"$out" | head -1) $(sed -n 's/^Ciphersuite: *//p' <<<"$out" | head -1)"
 }
 LOW='DEFAULT:@SECLEVEL=0'	# lets the client offer what OpenSSL would refuse
 while IFS='|' read -r what args want; do
