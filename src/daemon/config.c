@@ -45,14 +45,12 @@ static const struct option_def options[] = {
 	{ "api", "connection_timeout", OT_INT, O(conn_timeout), 1, 3600, "30",
 	  "Seconds a connection may stay idle (or send nothing) before it is closed." },
 	{ "api", "ramdisk_endpoints", OT_STR, O(ramdisk_endpoints), 0, 0, "provisioning",
-	  "Where the deploy ramdisks' endpoints (lookup, heartbeat, images, iPXE, "
-	  "boot files) answer: provisioning (only on the provisioning networks' "
-	  "listeners; 404 on listen) or all (also on listen: deployments "
-	  "without a provisioning network)." },
+	  "Where lookup, heartbeat, images and iPXE answer: provisioning (only "
+	  "on the provisioning network's listener) or all (also on listen)." },
 	{ "api", "tls_priorities", OT_STR, O(tls_priorities), 0, 0,
 	  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-VERS-SSL3.0:%SERVER_PRECEDENCE",
-	  "GnuTLS priority string for HTTPS (both listeners); the default allows "
-	  "TLS 1.2 and 1.3 with forward-secret key exchange only." },
+	  "GnuTLS priority string for HTTPS; the default: TLS 1.2 and 1.3, "
+	  "forward-secret key exchange only." },
 	{ "api", "tls_cert_file", OT_STR, O(tls_cert_file), 0, 0, "",
 	  "PEM certificate (chain) to serve the API over HTTPS with; set together "
 	  "with tls_key_file (both empty: plain HTTP). See docs/configuration.md." },
