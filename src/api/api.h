@@ -41,6 +41,7 @@ struct resp {
 	char		*text;		/* or this text (malloc'd, owned) */
 	bool		 text_json;	/* text is JSON, not text/plain */
 	uint64_t	 fd_size;
+	bool		 close;		/* Connection: close (framing errors) */
 };
 
 struct api_conf {
@@ -52,6 +53,9 @@ struct api_conf {
 	const char	*public_url;	/* base for links, or NULL: Host header */
 	const char	*tls_cert;	/* PEM text: serve HTTPS (with tls_key) */
 	const char	*tls_key;	/* PEM text, unencrypted */
+	const char	*tls_priorities; /* GnuTLS priority string, or NULL */
+	unsigned	 conn_timeout;	/* seconds idle before a connection closes */
+	bool		 ramdisk_everywhere; /* ramdisk routes on listen too */
 };
 
 int	api_start(const struct api_conf *conf, char *err, size_t len);

@@ -96,6 +96,7 @@ struct conn_state {
 	size_t	 len;
 	size_t	 cap;
 	bool	 too_big;
+	bool	 answered;	/* refused before its body: never dispatched */
 };
 
 static struct MHD_Daemon *daemon_h;
@@ -326,6 +327,26 @@ match(const char *pattern, char **segs, int nsegs, struct req *q)
 	return true;
 }
 
+/*
+ * The deploy ramdisks' routes: public, and by default served only on the
+ * provisioning networks' listeners (an agent token or a boot file must not
+ * be one anonymous request away from anyone who reaches the API port).
+ */
+static bool
+ramdisk_route(const char *pattern)
+{
+	return auth_public_route(pattern) && strcmp(pattern, "") != 0 &&
+	    strcmp(pattern, "v1") != 0;
+}
+
+static bool
+route_here(const struct req *q, const char *pattern)
+{
+	if (q->prov_only)	/* the provisioning listener serves ramdisks only */
+		return auth_public_route(pattern);
+	return conf.ramdisk_everywhere || !ramdisk_route(pattern);
+}
+
 static void
 dispatch(struct req *q, struct resp *r)
 {
@@ -341,15 +362,10 @@ dispatch(struct req *q, struct resp *r)
 	}
 	for (const struct route *rt = routes; rt->method != NULL; rt++) {
 		memset(q->args, 0, sizeof(q->args));
-		if (!match(rt->pattern, segs, n, q))
+		if (!match(rt->pattern, segs, n, q) || !route_here(q, rt->pattern))
 			continue;
 		path_known = true;
 		if (strcmp(rt->method, q->method) == 0) {
-			/* The provisioning network's listener serves ramdisks only. */
-			if (q->prov_only && !auth_public_route(rt->pattern)) {
-				api_error(r, 404, "The resource could not be found.");
-				return;
-			}
 			if (auth_check(q, r, rt->method, rt->pattern))
 				rt->fn(q, r);
 			return;
@@ -383,6 +399,8 @@ add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
 		MHD_add_response_header(mr, "Location", r->location);
 	if (r->status == 401)
 		MHD_add_response_header(mr, "WWW-Authenticate", auth_www_authenticate());
+	if (r->close)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
 static enum MHD_Result
@@ -449,18 +467,34 @@ tls_flags(void)
 	return tls_on() ? MHD_USE_TLS : 0;
 }
 
-/* Fills an MHD_OPTION_ARRAY: the certificate and key, or nothing. */
+#define API_TIMEOUT_DEFAULT	30u
+
+/*
+ * Fills an MHD_OPTION_ARRAY with what every listener shares: connection
+ * limits (total and per source address), the idle timeout and, with TLS,
+ * the certificate, key and priority string.
+ */
 static struct MHD_OptionItem *
-tls_options(struct MHD_OptionItem o[3])
+listener_options(struct MHD_OptionItem o[8])
 {
-	o[0] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	int n = 0;
+
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+	    conf.conn_limit, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    conf.per_ip_limit, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+	    conf.conn_timeout, NULL };
 	if (tls_on()) {
-		o[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 		    (void *)conf.tls_cert };
-		o[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 		    (void *)conf.tls_key };
-		o[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+		if (conf.tls_priorities != NULL && *conf.tls_priorities != '\0')
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+			    (void *)conf.tls_priorities };
 	}
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	return o;
 }
 
@@ -477,6 +511,55 @@ set_base(struct req *q)
 	snprintf(q->base, sizeof(q->base), "%s://%s", scheme(), host ? host : conf.listen);
 }
 
+/* The headers that frame a request's body. */
+struct framing {
+	int		 ncl, nte;
+	bool		 bad_cl;
+	const char	*te;
+};
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		f->ncl++;
+		if (value == NULL || *value == '\0' ||
+		    value[strspn(value, "0123456789")] != '\0')
+			f->bad_cl = true;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->nte++;
+		f->te = value;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Why the body's length is ambiguous, or NULL.  Two Content-Lengths, or
+ * one with Transfer-Encoding, can be read two ways (one by a proxy in
+ * front, another by us): request smuggling.  Refused, and the connection
+ * closed, as RFC 9112 section 6.3 asks.
+ */
+static const char *
+framing_error(struct MHD_Connection *c)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.ncl > 1)
+		return "more than one Content-Length header";
+	if (f.bad_cl)
+		return "a Content-Length that is not a decimal number";
+	if (f.nte > 0 && f.ncl > 0)
+		return "both Transfer-Encoding and Content-Length";
+	if (f.nte > 1 || (f.nte == 1 && (f.te == NULL || strcasecmp(f.te, "chunked") != 0)))
+		return "a Transfer-Encoding other than chunked";
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -486,16 +569,23 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	struct req q = { 0 };
 	struct resp r = { .status = 200 };
 	char rid[48], uuid[UUID_STR_LEN];
+	const char *bad = NULL;
 	enum MHD_Result ret;
 	double t0;
 
-	(void)cls; (void)version;
+	(void)version;
 	if (cs == NULL) {
 		cs = util_calloc(1, sizeof(*cs));
 		*con_cls = cs;
+		/* A request whose framing is ambiguous is answered before its body. */
+		if ((bad = framing_error(c)) == NULL)
+			return MHD_YES;
+		cs->answered = true;
+	} else if (cs->answered) {
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (*upload_data_size > 0) {
+	if (bad == NULL && *upload_data_size > 0) {
 		if (cs->len + *upload_data_size > conf.max_body) {
 			cs->too_big = true;
 		} else {
@@ -525,7 +615,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	q.body = cs->body;
 	q.body_len = cs->len;
 	set_base(&q);
-	if (!atomic_load(&ready))
+	if (bad != NULL) {
+		api_error(&r, 400, "Bad request framing: %s.", bad);
+		r.close = true;
+	} else if (!atomic_load(&ready))
 		api_error(&r, 503, "ingotd is starting or stopping; retry shortly.");
 	else if (cs->too_big)
 		api_error(&r, 413, "Request body is larger than the limit of %zu bytes.",
@@ -604,30 +697,31 @@ int
 api_start(const struct api_conf *c, char *err, size_t len)
 {
 	struct sockaddr_in sa;
-	struct MHD_OptionItem to[3];
+	struct MHD_OptionItem to[8];
 
 	conf = *c;
 	if (conf.max_body == 0)
 		conf.max_body = 1 << 20;
+	if (conf.conn_limit == 0)
+		conf.conn_limit = 1024;
+	if (conf.conn_timeout == 0)
+		conf.conn_timeout = API_TIMEOUT_DEFAULT;
 	if (conf.threads <= 0)
 		conf.threads = 4;
 	if (parse_listen(conf.listen, &sa, err, len) != 0)
 		return -1;
 	daemon_h = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_TURBO | tls_flags(), ntohs(sa.sin_port), NULL, NULL, on_request, NULL,
-	    MHD_OPTION_ARRAY, tls_options(to),
+	    MHD_OPTION_ARRAY, listener_options(to),
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf.threads,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_thread_end, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, conf.conn_limit ? conf.conn_limit : 1024u,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, conf.per_ip_limit,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 	    MHD_OPTION_END);
 	if (daemon_h == NULL) {
 		snprintf(err, len, "cannot listen on %s (address in use or not "
-		    "available%s)", conf.listen, tls_on() ? ", or the TLS certificate "
-		    "or key was refused" : "");
+		    "available%s)", conf.listen, tls_on() ? ", or the TLS certificate, "
+		    "key or [api] tls_priorities was refused" : "");
 		return -1;
 	}
 	log_info("API listening on %s://%s", scheme(), conf.listen);
@@ -682,7 +776,7 @@ int
 api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t len)
 {
 	struct ns_sock ns = { .netns = netns, .fd = -1 };
-	struct MHD_OptionItem to[3];
+	struct MHD_OptionItem to[8];
 	char key[128];
 	pthread_t t;
 	int slot = -1;
@@ -717,11 +811,10 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_EPOLL | MHD_USE_TURBO | tls_flags(), 0, NULL, NULL, on_request, (void *)"prov",
-	    MHD_OPTION_ARRAY, tls_options(to),
+	    MHD_OPTION_ARRAY, listener_options(to),
 	    MHD_OPTION_LISTEN_SOCKET, ns.fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		close(ns.fd);

@@ -10,6 +10,7 @@
  * state in the database; heartbeats resume the node in a worker.  The
  * phase lives in driver_internal_info.agent_phase.
  */
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,6 +431,18 @@ agent_state(const char *ps)
 	return false;
 }
 
+bool
+agent_flow_awaits_agent(json_t *node)
+{
+	return agent_state(jstr(node, "provision_state"));
+}
+
+bool
+agent_flow_token_issued(json_t *node)
+{
+	return jstr(dii(node), "agent_secret_token") != NULL;
+}
+
 static void
 new_token(char out[65])
 {
@@ -448,7 +461,7 @@ agent_lookup(json_t *node, struct ierr *e)
 	json_t *out, *view;
 
 	if (!agent_state(jstr(node, "provision_state"))) {
-		ierr_set(e, 404, "Node %s could not be found.", jstr(node, "uuid"));
+		ierr_set(e, 404, AGENT_LOOKUP_NOT_FOUND);
 		return NULL;
 	}
 	if (jstr(dii(node), "agent_secret_token") == NULL) {
@@ -475,15 +488,72 @@ agent_lookup(json_t *node, struct ierr *e)
 	return out;
 }
 
-int
-agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e)
+/* Constant time: the comparison says nothing about how much matched. */
+static bool
+token_equal(const char *want, const char *got)
 {
-	const char *token = jstr(body, "agent_token");
+	size_t n = strlen(want);
+
+	return got != NULL && n > 0 && strlen(got) == n && CRYPTO_memcmp(want, got, n) == 0;
+}
+
+#define CALLBACK_URL_MAX 256
+
+/*
+ * An agent's callback URL: http or https, a host (name, IPv4 or [IPv6]),
+ * an optional port, an optional path; no credentials, no spaces or
+ * control characters.  The conductor sends commands (with the token) there.
+ */
+static bool
+callback_url_ok(const char *url)
+{
+	const char *p, *host, *end;
+	size_t n;
+
+	if (url == NULL || (n = strlen(url)) == 0 || n > CALLBACK_URL_MAX)
+		return false;
+	for (const char *c = url; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+			return false;
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return false;
+	end = host + strcspn(host, "/?#");
+	if (memchr(host, '@', (size_t)(end - host)) != NULL)
+		return false;
+	if (*host == '[') {
+		if ((p = memchr(host, ']', (size_t)(end - host))) == NULL || p == host + 1)
+			return false;
+		if (strspn(host + 1, "0123456789abcdefABCDEF:.") != (size_t)(p - host - 1))
+			return false;
+		p++;
+	} else {
+		p = host + strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-");
+		if (p == host || p > end)
+			return false;
+	}
+	if (p == end)
+		return true;
+	if (*p != ':' || p + 1 == end || end - p > 6)
+		return false;
+	for (const char *c = p + 1; c < end; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	return atoi(p + 1) > 0 && atoi(p + 1) < 65536;
+}
+
+int
+agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e)
+{
 	const char *want = jstr(dii(node), "agent_secret_token");
 	const char *url = jstr(body, "callback_url");
-	char now[40];
+	const char *known = jstr(dii(node), "agent_url");
 
-	if (want == NULL || token == NULL || strcmp(want, token) != 0) {
+	if (want == NULL || !token_equal(want, jstr(body, "agent_token"))) {
 		ierr_set(e, 401, "Invalid or missing agent token received for node %s.",
 		    jstr(node, "uuid"));
 		return -1;
@@ -493,15 +563,33 @@ agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e)
 		    jstr(node, "uuid"), jstr(node, "provision_state"));
 		return -1;
 	}
-	if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-		ierr_set(e, 400, "callback_url must be an http(s) URL.");
+	if (!callback_url_ok(url)) {
+		ierr_set(e, 400, "callback_url must be an http(s) URL with a host "
+		    "(and no credentials), at most %d characters.", CALLBACK_URL_MAX);
 		return -1;
 	}
+	/* As Ironic: the agent's address is fixed by its first heartbeat. */
+	if (known != NULL && strcmp(known, url) != 0) {
+		ierr_set(e, 400, "Detected change in ramdisk provided \"callback_url\".");
+		return -1;
+	}
+	return 0;
+}
+
+int
+agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e)
+{
+	const char *url = jstr(body, "callback_url");
+	char now[40];
+
+	if (agent_heartbeat_check(node, body, e) != 0)
+		return -1;
 	util_now_iso(now);
 	json_object_set_new(dii(node), "agent_url", json_string(url));
 	json_object_set_new(dii(node), "agent_last_heartbeat", json_integer((json_int_t)time(NULL)));
 	if (jstr(body, "agent_version"))
-		json_object_set(dii(node), "agent_version", json_object_get(body, "agent_version"));
+		json_object_set_new(dii(node), "agent_version", json_sprintf("%.64s",
+		    jstr(body, "agent_version")));
 	/* Progress the agent reports (image write), shown in driver_internal_info. */
 	if (jstr(body, "agent_status_message"))
 		json_object_set_new(dii(node), "agent_status_message", json_sprintf("%.200s",

@@ -24,8 +24,18 @@ void	agent_flow_heartbeat(json_t *node);
 void	agent_flow_abort(json_t *node);
 bool	agent_flow_timed_out(json_t *node, time_t now);
 
-/* API side, lock held: lookup answer (token issued once), heartbeat check. */
+/* Whether lookups and heartbeats may concern the node (its state). */
+bool	agent_flow_awaits_agent(json_t *node);
+/* Whether the node's agent token was handed out already. */
+bool	agent_flow_token_issued(json_t *node);
+/* Every refused lookup gets this 404: unknown MACs and nodes in other
+ * states are not told apart. */
+#define AGENT_LOOKUP_NOT_FOUND	"No node awaiting an agent matches the lookup."
+/* API side, lock held: lookup answer (token issued once), heartbeat. */
 json_t	*agent_lookup(json_t *node, struct ierr *e);
 int	agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e);
+/* The heartbeat's token (constant time), the node's state, the callback
+ * URL; reads only, so it may run before any lock is taken. */
+int	agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e);
 
 #endif

@@ -39,8 +39,18 @@ static const struct option_def options[] = {
 	  "Largest accepted request body in bytes; larger ones get HTTP 413." },
 	{ "api", "connection_limit", OT_INT, O(conn_limit), 1, 1000000, "1024",
 	  "Most concurrent client connections." },
-	{ "api", "per_ip_connection_limit", OT_INT, O(per_ip_limit), 0, 1000000, "0",
-	  "Most concurrent connections from one address (0: no limit)." },
+	{ "api", "per_ip_connection_limit", OT_INT, O(per_ip_limit), 0, 1000000, "32",
+	  "Most concurrent connections from one address, on every listener "
+	  "(0: no limit)." },
+	{ "api", "connection_timeout", OT_INT, O(conn_timeout), 1, 3600, "30",
+	  "Seconds a connection may stay idle (or send nothing) before it is closed." },
+	{ "api", "ramdisk_endpoints", OT_STR, O(ramdisk_endpoints), 0, 0, "provisioning",
+	  "Where lookup, heartbeat, images and iPXE answer: provisioning (only "
+	  "on the provisioning network's listener) or all (also on listen)." },
+	{ "api", "tls_priorities", OT_STR, O(tls_priorities), 0, 0,
+	  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-VERS-SSL3.0:%SERVER_PRECEDENCE",
+	  "GnuTLS priority string for HTTPS; the default: TLS 1.2 and 1.3, "
+	  "forward-secret key exchange only." },
 	{ "api", "max_patch_operations", OT_INT, O(max_patch_ops), 1, 100000, "64",
 	  "Most operations in one JSON Patch request (more: HTTP 400)." },
 	{ "api", "max_object_size", OT_INT, O(max_object_size), 1024, 1L << 30, "1048576",

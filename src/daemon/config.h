@@ -12,6 +12,9 @@ struct config {
 	int	 max_body;
 	int	 conn_limit;
 	int	 per_ip_limit;
+	int	 conn_timeout;
+	char	*ramdisk_endpoints;
+	char	*tls_priorities;
 	int	 max_patch_ops;
 	int	 max_object_size;
 	char	*tls_cert_file;

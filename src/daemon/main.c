@@ -211,6 +211,10 @@ main(int argc, char **argv)
 		    "info, warning, error%s", cfg.log_level, "");
 	if (api_check_listen(cfg.listen, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
+	if (strcmp(cfg.ramdisk_endpoints, "provisioning") != 0 &&
+	    strcmp(cfg.ramdisk_endpoints, "all") != 0)
+		return die("bad configuration: [api] ramdisk_endpoints '%s' is not "
+		    "provisioning or all%s", cfg.ramdisk_endpoints, "");
 	struct auth_conf authc = { .strategy = cfg.auth_strategy,
 	    .htpasswd_file = cfg.auth_htpasswd, .roles_file = cfg.auth_roles,
 	    .listen = cfg.listen, .failed_auth_window_ms = cfg.failed_auth_window_ms,
@@ -256,6 +260,9 @@ main(int argc, char **argv)
 		.max_body = (size_t)cfg.max_body, .conn_limit = (unsigned)cfg.conn_limit,
 		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
 		.tls_cert = tls_cert, .tls_key = tls_key,
+		.conn_timeout = (unsigned)cfg.conn_timeout,
+		.tls_priorities = cfg.tls_priorities,
+		.ramdisk_everywhere = strcmp(cfg.ramdisk_endpoints, "all") == 0,
 	};
 	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
 	if (api_start(&ac, err, sizeof(err)) != 0) {
@@ -315,6 +322,11 @@ main(int argc, char **argv)
 		store_shutdown();
 		return die("%s%s", err, "");
 	}
+	if (!ac.ramdisk_everywhere && !cfg.dhcp_enabled)
+		log_warn("[api] ramdisk_endpoints = provisioning and [dhcp] is off: no "
+		    "listener serves lookup, heartbeat, images or iPXE, so deploy "
+		    "ramdisks cannot reach ingotd (set ramdisk_endpoints = all when "
+		    "there is no provisioning network)");
 	api_set_ready(true);
 	log_info("ingotd %s started (database %s)", INGOT_VERSION, cfg.db_path);
 	for (;;) {

@@ -98,6 +98,8 @@ ok "sha256 file matches" sh -c "cd '$RAMDISK_OUT' && sha256sum -c ingot-deploy.s
 INGOT_PORT=$(free_port)
 FWD_PORT=$(free_port)
 cat >"$T/ingotd.conf" <<EOF
+[api]
+ramdisk_endpoints = all
 [conductor]
 automated_clean = false
 [deploy]

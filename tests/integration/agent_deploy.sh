@@ -9,6 +9,8 @@ MAC=52:54:00:a9:00:01
 AGENT_PID=
 
 cat >"$T/ingotd.conf" <<CONF
+[api]
+ramdisk_endpoints = all
 [deploy]
 callback_timeout = 10
 heartbeat_timeout = 5

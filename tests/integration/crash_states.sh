@@ -17,6 +17,8 @@ stop_agents() {
 trap 'stop_agents; _cleanup' EXIT
 
 cat >"$T/ingotd.conf" <<CONF
+[api]
+ramdisk_endpoints = all
 [deploy]
 callback_timeout = 15
 heartbeat_timeout = 5

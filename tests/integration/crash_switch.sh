@@ -11,6 +11,8 @@ NODES="a b c d e"
 for n in $NODES; do node_ns cn$n$$ c$n$$ 4095; done
 SWID=52:54:00:ff:00:02
 cat >"$T/ingotd.conf" <<CONF
+[api]
+ramdisk_endpoints = all
 [deploy]
 callback_timeout = 10
 [conductor]

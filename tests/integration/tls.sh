@@ -48,6 +48,7 @@ ok "the refused starts created no database" test ! -e "$T/bad.db"
 # --- ingotd over https -------------------------------------------------------
 cat >"$T/ingotd.conf" <<CONF
 [api]
+ramdisk_endpoints = all
 tls_cert_file = $T/server.pem
 tls_key_file = $T/server.key
 [deploy]
