@@ -93,6 +93,28 @@ static const struct option_def options[] = {
 	  "Deploy ramdisk (initramfs) file for nodes without driver_info deploy_ramdisk." },
 	{ "deploy", "kernel_append", OT_STR, O(kernel_append), 0, 0, "",
 	  "Extra kernel command line for the deploy ramdisk." },
+	{ "deploy", "file_url_allowed_paths", OT_STR, O(file_url_allowed_paths), 0, 0, "",
+	  "Comma-separated absolute directories file:// image sources and "
+	  "driver_info deploy_kernel/deploy_ramdisk may name (checked on the "
+	  "real path); empty: file:// is refused. Project-scoped callers may "
+	  "never use file://." },
+	{ "deploy", "image_download_timeout", OT_INT, O(image_download_timeout), 1,
+	  604800, "3600",
+	  "Seconds one image download (or local copy) may take in total." },
+	{ "deploy", "image_download_stall_timeout", OT_INT, O(image_stall_timeout), 1,
+	  86400, "60",
+	  "An image download slower than 1 KiB/s for this many seconds fails." },
+	{ "deploy", "image_max_size", OT_INT, O(image_max_size), 1, 1 << 30, "20480",
+	  "Largest image the conductor fetches or copies, in MiB." },
+	{ "deploy", "image_follow_redirects", OT_BOOL, O(image_follow_redirects), 0, 1,
+	  "false",
+	  "Follow HTTP redirects of image URLs (each hop checked like the first)." },
+	{ "deploy", "image_allowed_hosts", OT_STR, O(image_allowed_hosts), 0, 0, "",
+	  "Comma-separated host names or addresses http(s) image sources may "
+	  "name; empty: any host." },
+	{ "deploy", "image_download_workers", OT_INT, O(image_download_workers), 1, 256,
+	  "4",
+	  "Concurrent image downloads (further ones wait their turn)." },
 	{ "dhcp", "enabled", OT_BOOL, O(dhcp_enabled), 0, 1, "false",
 	  "Run a dnsmasq per network (in a namespace on an OVS internal port)." },
 	{ "dhcp", "ovsdb", OT_STR, O(dhcp_ovsdb), 0, 0, "unix:/run/openvswitch/db.sock",

@@ -10,6 +10,7 @@ AGENT_PID=
 
 cat >"$T/ingotd.conf" <<CONF
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 10
 heartbeat_timeout = 5
 CONF

@@ -18,6 +18,7 @@ trap 'stop_agents; _cleanup' EXIT
 
 cat >"$T/ingotd.conf" <<CONF
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 15
 heartbeat_timeout = 5
 CONF

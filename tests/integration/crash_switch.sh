@@ -12,6 +12,7 @@ for n in $NODES; do node_ns cn$n$$ c$n$$ 4095; done
 SWID=52:54:00:ff:00:02
 cat >"$T/ingotd.conf" <<CONF
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 10
 [conductor]
 switch_reconcile_interval = 600

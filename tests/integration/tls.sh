@@ -51,6 +51,7 @@ cat >"$T/ingotd.conf" <<CONF
 tls_cert_file = $T/server.pem
 tls_key_file = $T/server.key
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 120
 heartbeat_timeout = 5
 CONF
