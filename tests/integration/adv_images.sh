@@ -187,6 +187,7 @@ expect_eq "admin sets an allowed file:// image on the leased node" 200 \
 	"$(image sysadmin nl "file://$T/imgs/img.raw" "$IMG_SHA")"
 expect_eq "the lessee's deploy of a file:// image: 400" 400 "$(prov bmember nl active)"
 expect_eq "the owner's deploy of a file:// image: 400" 400 "$(prov aadmin nl active)"
+ok "the owner's deploy: refused for the file:// image" grep -q "file://" "$T/as.body"
 
 # --- the system admin's allowed file:// image, deployed by a real agent ---
 MAC=52:54:00:a9:11:01
