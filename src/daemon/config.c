@@ -94,10 +94,9 @@ static const struct option_def options[] = {
 	{ "deploy", "kernel_append", OT_STR, O(kernel_append), 0, 0, "",
 	  "Extra kernel command line for the deploy ramdisk." },
 	{ "deploy", "file_url_allowed_paths", OT_STR, O(file_url_allowed_paths), 0, 0, "",
-	  "Comma-separated absolute directories file:// image sources and "
-	  "driver_info deploy_kernel/deploy_ramdisk may name (checked on the "
-	  "real path); empty: file:// is refused. Project-scoped callers may "
-	  "never use file://." },
+	  "Comma-separated directories file:// images and driver_info "
+	  "deploy_kernel/ramdisk may come from (real path); empty: none. Never "
+	  "for projects." },
 	{ "deploy", "image_download_timeout", OT_INT, O(image_download_timeout), 1,
 	  604800, "3600",
 	  "Seconds one image download (or local copy) may take in total." },
