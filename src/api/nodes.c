@@ -4,8 +4,10 @@
 
 #include "api.h"
 #include "auth.h"
+#include "boot_ipxe.h"
 #include "conductor.h"
 #include "fsm.h"
+#include "images.h"
 #include "hw.h"
 #include "log.h"
 #include "store.h"
@@ -51,6 +53,44 @@ check_name(struct resp *r, json_t *name)
 }
 
 static bool
+changed(json_t *old, json_t *upd, const char *obj, const char *key, const char **v)
+{
+	const char *a = jstr(json_object_get(old, obj), key);
+
+	*v = jstr(json_object_get(upd, obj), key);
+	return *v != NULL && (a == NULL || strcmp(a, *v) != 0);
+}
+
+/*
+ * Files and URLs the conductor will read: instance_info.image_source
+ * (file:// only from the allowed directories and never for project-scoped
+ * callers, http(s) only to allowed hosts) and driver_info deploy_kernel /
+ * deploy_ramdisk (the configured ones or files in the allowed
+ * directories).  Checked when set (old: the stored node, or NULL).
+ */
+static bool
+check_sources(struct resp *r, json_t *old, json_t *upd)
+{
+	static const char *const boot[] = { "deploy_kernel", "deploy_ramdisk", NULL };
+	char err[512];
+	const char *v;
+
+	if (changed(old, upd, "instance_info", "image_source", &v) &&
+	    images_check_source(v, auth_project_scoped(), err, sizeof(err)) != 0) {
+		api_error(r, 400, "%s", err);
+		return false;
+	}
+	for (size_t i = 0; boot[i] != NULL; i++)
+		if (changed(old, upd, "driver_info", boot[i], &v) && !boot_ipxe_file_ok(v)) {
+			api_error(r, 400, "driver_info %s must be the configured [deploy] "
+			    "kernel or ramdisk, or a file in [deploy] "
+			    "file_url_allowed_paths.", boot[i]);
+			return false;
+		}
+	return true;
+}
+
+static bool
 check_owner_fields(struct resp *r, json_t *node)
 {
 	static const char *const keys[] = { "owner", "lessee", "resource_class",
@@ -79,7 +119,8 @@ h_node_create(struct req *q, struct resp *r)
 		api_error(r, 400, "Mandatory field missing: driver");
 		goto done;
 	}
-	if (!check_name(r, json_object_get(body, "name")) || !check_owner_fields(r, body))
+	if (!check_name(r, json_object_get(body, "name")) || !check_owner_fields(r, body) ||
+	    !check_sources(r, NULL, body))
 		goto done;
 	if (jstr(body, "uuid") != NULL) {
 		if (!util_is_uuid(jstr(body, "uuid"))) {
@@ -258,7 +299,8 @@ h_node_patch(struct req *q, struct resp *r)
 		goto done;
 	if ((upd = api_patch(q, r, &model_node, n, patch)) == NULL)
 		goto done;
-	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd))
+	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd) ||
+	    !check_sources(r, n, upd))
 		goto done;
 	olddrv = jstr(n, "driver");
 	if (cond_resolve_interfaces(upd, strcmp(olddrv, jstr(upd, "driver")) != 0, &e) != 0 ||
@@ -381,6 +423,19 @@ h_node_provision(struct req *q, struct resp *r)
 		api_error(r, 400, "A non-empty \"rescue_password\" is required when "
 		    "setting target provision state to rescue");
 		goto done;
+	}
+	/* The image is checked against the caller who deploys it; only a
+	 * system-scoped caller's deploy may read a file:// image. */
+	json_object_del(body, COND_FILE_IMAGES);
+	if (strcmp(target, "active") == 0 || strcmp(target, "rebuild") == 0) {
+		const char *src = jstr(json_object_get(n, "instance_info"), "image_source");
+		char err[512];
+		if (images_check_source(src, auth_project_scoped(), err, sizeof(err)) != 0) {
+			api_error(r, 400, "%s", err);
+			goto done;
+		}
+		if (!auth_project_scoped())
+			json_object_set_new(body, COND_FILE_IMAGES, json_true());
 	}
 	if (cond_provision(n, target, body, q->minor, &e) != 0)
 		api_ierr(r, &e);

@@ -145,16 +145,28 @@ boot_ramdisk(json_t *node, char *err, size_t len)
 	return HW_STEP_WAIT;
 }
 
+/* file:// sources only for deploys a system-scoped user asked for
+ * (recorded by cond_provision). */
+static bool
+file_images_ok(json_t *node)
+{
+	return json_is_true(json_object_get(dii(node), "deploy_file_images"));
+}
+
 enum hw_step
 agent_deploy_start(json_t *node, char *err, size_t len)
 {
 	json_t *ii = json_object_get(node, "instance_info");
 
+	images_release(jstr(node, "uuid"));	/* nothing from an earlier deploy */
 	if (jstr(ii, "image_source") == NULL) {
 		snprintf(err, len, "instance_info.image_source is required for the "
 		    "direct deploy interface");
 		return HW_STEP_FAIL;
 	}
+	if (images_check_source(jstr(ii, "image_source"), !file_images_ok(node),
+	    err, len) != 0)
+		return HW_STEP_FAIL;
 	return boot_ramdisk(node, err, len);
 }
 
@@ -189,6 +201,7 @@ fail(json_t *node, const char *what, const char *why)
 	snprintf(msg, sizeof(msg), "%s: %s", what, why);
 	log_error("%s", msg);
 	forget_agent(node);
+	images_release(jstr(node, "uuid"));
 	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
 		log_error("could not power off the ramdisk: %s", err);
 	ramdisk(node, false, err, sizeof(err));
@@ -221,6 +234,7 @@ finish_deploy(json_t *node)
 		return;
 	}
 	forget_agent(node);
+	images_release(jstr(node, "uuid"));
 	json_object_set_new(node, "deploy_step", json_object());
 	cond_transition(node, "done", NULL);
 	log_info("deploy finished: the node boots its instance");
@@ -326,14 +340,26 @@ deploy_heartbeat(json_t *node)
 	json_t *info, *params, *cmd;
 	int st;
 
-	if (phase == NULL || strcmp(phase, "booting") == 0) {
-		cond_transition(node, "resume", NULL);
-		info = images_prepare(jstr(node, "uuid"), json_object_get(node,
-		    "instance_info"), err, sizeof(err));
-		if (info == NULL) {
+	if (phase == NULL || strcmp(phase, "booting") == 0 ||
+	    strcmp(phase, "fetching") == 0) {
+		/* The download runs on its own thread, without this node's lock;
+		 * a later heartbeat finds the image ready. */
+		switch (images_request(jstr(node, "uuid"), json_object_get(node,
+		    "instance_info"), file_images_ok(node), &info, err, sizeof(err))) {
+		case IMAGES_PENDING:
+			if (phase == NULL || strcmp(phase, "fetching") != 0) {
+				set_phase(node, "fetching");
+				cond_save_locked(node);
+			}
+			return;
+		case IMAGES_FAILED:
+			cond_transition(node, "resume", NULL);
 			fail(node, "Deploy failed: image", err);
 			return;
+		case IMAGES_READY:
+			break;
 		}
+		cond_transition(node, "resume", NULL);
 		params = json_pack("{s:o}", "image_info", info);
 		if (jstr(json_object_get(node, "instance_info"), "configdrive"))
 			json_object_set(params, "configdrive", json_object_get(
@@ -411,6 +437,7 @@ agent_flow_abort(json_t *node)
 	char err[512] = "";
 
 	forget_agent(node);
+	images_release(jstr(node, "uuid"));
 	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
 		log_warn("abort: could not power off: %s", err);
 	ramdisk(node, false, err, sizeof(err));

@@ -10,6 +10,7 @@
 
 #include "boot_ipxe.h"
 #include "dhcp.h"
+#include "images.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -173,12 +174,47 @@ boot_ipxe_script(const char *mac_in)
 	return out;
 }
 
+static bool
+same_file(const char *a, const char *b)
+{
+	if (a != NULL && strncmp(a, "file://", 7) == 0)
+		a += 7;
+	if (b != NULL && strncmp(b, "file://", 7) == 0)
+		b += 7;
+	return a != NULL && b != NULL && *a == '/' && strcmp(a, b) == 0;
+}
+
+bool
+boot_ipxe_file_ok(const char *p)
+{
+	if (p == NULL)
+		return false;
+	if (same_file(p, iconf.kernel) || same_file(p, iconf.ramdisk))
+		return true;
+	if (strncmp(p, "file://", 7) == 0)
+		p += 7;
+	return images_file_allowed(p);
+}
+
+/* States in which a node boots the deploy ramdisk. */
+static bool
+ramdisk_state(const char *ps)
+{
+	static const char *const ok[] = { "deploying", "wait call-back", "cleaning",
+	    "clean wait", "inspecting", "inspect wait", "rescuing", "rescue wait", NULL };
+	for (size_t i = 0; ps != NULL && ok[i] != NULL; i++)
+		if (strcmp(ok[i], ps) == 0)
+			return true;
+	return false;
+}
+
 int
 boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 {
 	json_t *node = store_get(store_thread(), &model_node, "uuid", node_uuid);
 	json_t *di = json_object_get(node, "driver_info");
 	const char *p = NULL;
+	int rc = -1;
 
 	if (node == NULL)
 		return -1;
@@ -186,13 +222,15 @@ boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 		p = jstr(di, "deploy_kernel") ? jstr(di, "deploy_kernel") : iconf.kernel;
 	else if (strcmp(what, "ramdisk") == 0)
 		p = jstr(di, "deploy_ramdisk") ? jstr(di, "deploy_ramdisk") : iconf.ramdisk;
-	if (p != NULL && strncmp(p, "file://", 7) == 0)
-		p += 7;
-	if (p == NULL || *p != '/') {
-		json_decref(node);
-		return -1;
+	/* Only while the node boots its ramdisk, and only the configured
+	 * files or ones in the allowed directories (checked again here: a
+	 * path stored before the rule, or a symlink changed since). */
+	if (ramdisk_state(jstr(node, "provision_state")) && boot_ipxe_file_ok(p)) {
+		if (strncmp(p, "file://", 7) == 0)
+			p += 7;
+		snprintf(path, len, "%s", p);
+		rc = 0;
 	}
-	snprintf(path, len, "%s", p);
 	json_decref(node);
-	return 0;
+	return rc;
 }

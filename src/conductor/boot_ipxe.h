@@ -19,8 +19,11 @@ int	boot_ipxe_prepare(json_t *node, char *err, size_t len);
 int	boot_ipxe_clean_up(json_t *node, char *err, size_t len);
 /* iPXE script for a MAC (NULL: the chain script); malloc'd text. */
 char	*boot_ipxe_script(const char *mac);
-/* Path of a node's deploy kernel or ramdisk. */
+/* Path of a node's deploy kernel or ramdisk, while it boots its ramdisk. */
 int	boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len);
+/* May driver_info deploy_kernel/deploy_ramdisk name p?  The configured
+ * [deploy] kernel or ramdisk, or a file in file_url_allowed_paths. */
+bool	boot_ipxe_file_ok(const char *p);
 /* The network with this purpose, or NULL (new reference). */
 json_t	*boot_network(const char *purpose);
 

@@ -679,6 +679,11 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		if (json_object_get(body, "deploy_steps"))
 			json_object_set(json_object_get(node, "driver_internal_info"),
 			    "user_deploy_steps", json_object_get(body, "deploy_steps"));
+		/* Whether this deploy may use a file:// image (the API sets
+		 * COND_FILE_IMAGES for system-scoped callers only). */
+		json_object_set_new(json_object_get(node, "driver_internal_info"),
+		    "deploy_file_images", json_boolean(json_is_true(
+		    json_object_get(body, COND_FILE_IMAGES))));
 	}
 	if (strcmp(v->event, "abort") == 0) {
 		/* Aborting a wait state is immediate: the ramdisk is powered off
@@ -1196,7 +1201,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	    conf.heartbeat_timeout : 300, .erase_devices = conf.erase_devices };
 	agent_flow_configure(&ag);
 	agent_client_init(60);
-	if (images_init(conf.image_cache, err, len) != 0)
+	if (images_init(&conf.images, err, len) != 0)
 		return -1;
 	if (dhcp_init(&c->dhcp, err, len) != 0)
 		return -1;
@@ -1231,6 +1236,7 @@ conductor_stop(void)
 		pthread_join(periodic_thr, NULL);
 	free(workers);
 	workers = NULL;
+	images_shutdown();
 	store_release_all(store_thread(), host);
 	store_conductor_offline(store_thread(), host);
 	dhcp_shutdown();

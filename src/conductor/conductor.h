@@ -13,6 +13,12 @@
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "ierr.h"
+#include "images.h"
+
+/* Member of a provision request's body the API sets (after removing any
+ * the client sent) when a system-scoped user asks for a deploy: only then
+ * may the deploy use a file:// image. */
+#define COND_FILE_IMAGES	"ingot:file_images"
 
 struct cond_conf {
 	const char	*host;			/* this conductor's name */
@@ -29,7 +35,7 @@ struct cond_conf {
 	int		 heartbeat_timeout;	/* told to agents */
 	bool		 erase_devices;		/* full disk erase in cleaning */
 	int		 switch_reconcile_interval;	/* seconds; 0: off */
-	const char	*image_cache;		/* directory of cached images */
+	struct images_conf images;		/* image cache and downloads */
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;
 };

@@ -47,6 +47,13 @@ struct config {
 	char	*deploy_kernel;
 	char	*deploy_ramdisk;
 	char	*kernel_append;
+	char	*file_url_allowed_paths;
+	int	 image_download_timeout;
+	int	 image_stall_timeout;
+	int	 image_max_size;
+	bool	 image_follow_redirects;
+	char	*image_allowed_hosts;
+	int	 image_download_workers;
 	int	 ipmi_timeout_ms;
 	int	 ipmi_retries;
 	int	 ipmi_backoff_ms;

@@ -104,6 +104,7 @@ ramdisk_endpoints = all
 automated_clean = false
 [deploy]
 http_url = http://10.0.2.2:$INGOT_PORT
+file_url_allowed_paths = $T
 callback_timeout = 600
 EOF
 ingot_start -c "$T/ingotd.conf" || { finish; exit 1; }

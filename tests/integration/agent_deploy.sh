@@ -12,6 +12,7 @@ cat >"$T/ingotd.conf" <<CONF
 [api]
 ramdisk_endpoints = all
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 10
 heartbeat_timeout = 5
 CONF

@@ -20,6 +20,7 @@ cat >"$T/ingotd.conf" <<CONF
 [api]
 ramdisk_endpoints = all
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 15
 heartbeat_timeout = 5
 CONF

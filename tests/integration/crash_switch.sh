@@ -14,6 +14,7 @@ cat >"$T/ingotd.conf" <<CONF
 [api]
 ramdisk_endpoints = all
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 10
 [conductor]
 switch_reconcile_interval = 600

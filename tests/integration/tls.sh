@@ -52,6 +52,7 @@ ramdisk_endpoints = all
 tls_cert_file = $T/server.pem
 tls_key_file = $T/server.key
 [deploy]
+file_url_allowed_paths = $T
 callback_timeout = 120
 heartbeat_timeout = 5
 CONF

@@ -155,25 +155,25 @@ describe(const struct ipmi_target *t, int errnum, char *err, size_t len)
 	case IPMI_ERR_PASSWORD_INVALID:
 	case IPMI_ERR_K_G_INVALID:
 	case IPMI_ERR_PASSWORD_VERIFICATION_TIMEOUT:
-		snprintf(err, len, "authentication failed for BMC %s:%d (user '%s')",
-		    t->address, t->port, t->username);
+		snprintf(err, len, "authentication failed for the BMC (user '%s')",
+		    t->username);
 		break;
 	case IPMI_ERR_PRIVILEGE_LEVEL_INSUFFICIENT:
 	case IPMI_ERR_PRIVILEGE_LEVEL_CANNOT_BE_OBTAINED:
-		snprintf(err, len, "BMC %s:%d refused the requested privilege level for "
-		    "user '%s'", t->address, t->port, t->username);
+		snprintf(err, len, "the BMC refused the requested privilege level for "
+		    "user '%s'", t->username);
 		break;
 	case IPMI_ERR_CIPHER_SUITE_ID_UNAVAILABLE:
-		snprintf(err, len, "BMC %s:%d does not offer cipher suite %d", t->address,
-		    t->port, t->cipher_suite);
+		snprintf(err, len, "the BMC does not offer cipher suite %d",
+		    t->cipher_suite);
 		break;
 	case IPMI_ERR_CONNECTION_TIMEOUT:
 	case IPMI_ERR_SESSION_TIMEOUT:
 	case IPMI_ERR_MESSAGE_TIMEOUT:
-		snprintf(err, len, "BMC at %s:%d did not answer", t->address, t->port);
+		snprintf(err, len, "the BMC did not answer");
 		break;
 	default:
-		snprintf(err, len, "IPMI error from BMC %s:%d: %s", t->address, t->port,
+		snprintf(err, len, "IPMI error from the BMC: %s",
 		    ipmi_ctx_strerror(errnum));
 	}
 }
@@ -246,10 +246,12 @@ with_session(const struct ipmi_target *t, ipmi_op op, void *arg, char *err, size
 	if (rc != 0) {
 		if (errnum == IPMI_ERR_BAD_COMPLETION_CODE ||
 		    errnum == IPMI_ERR_COMMAND_INVALID_OR_UNSUPPORTED)
-			snprintf(err, len, "BMC %s:%d refused the command (%s)", t->address,
-			    t->port, ipmi_ctx_strerror(errnum));
+			snprintf(err, len, "the BMC refused the command (%s)",
+			    ipmi_ctx_strerror(errnum));
 		else
 			describe(t, errnum, err, len);
+		/* The address is for the operator's log, not for last_error. */
+		log_warn("IPMI %s:%d: %s", t->address, t->port, err);
 	}
 	return rc;
 }
@@ -314,8 +316,8 @@ wait_power(const struct ipmi_target *t, enum hw_power want, int timeout_s, char 
 			break;
 		sleep_ms(250);
 	}
-	snprintf(err, len, "BMC %s:%d still reports power %s after %d s", t->address,
-	    t->port, st == HW_POWER_ON ? "on" : "off", timeout_s);
+	snprintf(err, len, "the BMC still reports power %s after %d s",
+	    st == HW_POWER_ON ? "on" : "off", timeout_s);
 	return -1;
 }
 
@@ -690,7 +692,7 @@ ipmi_get_sensors(const struct ipmi_target *t, char *err, size_t len)
 		    IPMI_MONITORING_SENSOR_READING_FLAGS_REREAD_SDR_CACHE, NULL, 0, NULL, NULL);
 	}
 	if (n < 0) {
-		snprintf(err, len, "cannot read sensors of BMC %s: %s", host,
+		snprintf(err, len, "cannot read the BMC's sensors: %s",
 		    ipmi_monitoring_ctx_errormsg(ctx));
 	} else {
 		out = json_array();
