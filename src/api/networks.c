@@ -422,6 +422,16 @@ h_networks_list(struct req *q, struct resp *r)
 	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_network, &fs, &given) ||
 	    !api_query_bool(q, r, "detail", &detail))
 		return;
+	if (sq.marker != NULL && auth_project_scoped()) {
+		json_t *m = store_get(store_thread(), &model_network, "uuid", sq.marker);
+		bool seen = m != NULL && (json_is_true(json_object_get(m, "shared")) ||
+		    auth_is_my_project(jstr(m, "project")));
+		json_decref(m);
+		if (!seen) {	/* as for a marker that does not exist */
+			api_error(r, 400, "Marker %s could not be found.", sq.marker);
+			return;
+		}
+	}
 	static const char *const filters[] = { "purpose", "project", NULL };
 	for (int k = 0; filters[k] != NULL; k++) {
 		const char *v = api_query(q, filters[k]);

@@ -445,23 +445,11 @@ agent_flow_abort(json_t *node)
 		log_error("abort: could not isolate the switch ports: %s", err);
 }
 
-/* --- lookup and heartbeat (API side) ------------------------------------ */
-
-static bool
-agent_state(const char *ps)
-{
-	static const char *const ok[] = { "deploying", "wait call-back", "cleaning",
-	    "clean wait", "inspecting", "inspect wait", "rescuing", "rescue wait", NULL };
-	for (size_t i = 0; ps != NULL && ok[i] != NULL; i++)
-		if (strcmp(ok[i], ps) == 0)
-			return true;
-	return false;
-}
 
 bool
 agent_flow_awaits_agent(json_t *node)
 {
-	return agent_state(jstr(node, "provision_state"));
+	return fsm_ramdisk(jstr(node, "provision_state"));
 }
 
 bool
@@ -487,7 +475,7 @@ agent_lookup(json_t *node, struct ierr *e)
 	char token[65] = "******";
 	json_t *out, *view;
 
-	if (!agent_state(jstr(node, "provision_state"))) {
+	if (!fsm_ramdisk(jstr(node, "provision_state"))) {
 		ierr_set(e, 404, AGENT_LOOKUP_NOT_FOUND);
 		return NULL;
 	}
@@ -585,7 +573,7 @@ agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e)
 		    jstr(node, "uuid"));
 		return -1;
 	}
-	if (!agent_state(jstr(node, "provision_state"))) {
+	if (!fsm_ramdisk(jstr(node, "provision_state"))) {
 		ierr_set(e, 409, "Node %s is not waiting for its agent (state %s).",
 		    jstr(node, "uuid"), jstr(node, "provision_state"));
 		return -1;

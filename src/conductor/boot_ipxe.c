@@ -11,6 +11,7 @@
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "images.h"
+#include "fsm.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -196,17 +197,6 @@ boot_ipxe_file_ok(const char *p)
 	return images_file_allowed(p);
 }
 
-/* States in which a node boots the deploy ramdisk. */
-static bool
-ramdisk_state(const char *ps)
-{
-	static const char *const ok[] = { "deploying", "wait call-back", "cleaning",
-	    "clean wait", "inspecting", "inspect wait", "rescuing", "rescue wait", NULL };
-	for (size_t i = 0; ps != NULL && ok[i] != NULL; i++)
-		if (strcmp(ok[i], ps) == 0)
-			return true;
-	return false;
-}
 
 int
 boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
@@ -225,7 +215,7 @@ boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 	/* Only while the node boots its ramdisk, and only the configured
 	 * files or ones in the allowed directories (checked again here: a
 	 * path stored before the rule, or a symlink changed since). */
-	if (ramdisk_state(jstr(node, "provision_state")) && boot_ipxe_file_ok(p)) {
+	if (fsm_ramdisk(jstr(node, "provision_state")) && boot_ipxe_file_ok(p)) {
 		if (strncmp(p, "file://", 7) == 0)
 			p += 7;
 		snprintf(path, len, "%s", p);

@@ -3,31 +3,31 @@
 #include <string.h>
 
 const struct fsm_state fsm_states[] = {
-	{ "enroll", FSM_STABLE, NULL },
-	{ "verifying", FSM_ACTIVE, "manageable" },
-	{ "manageable", FSM_STABLE, NULL },
-	{ "inspecting", FSM_ACTIVE, "manageable" },
-	{ "inspect wait", FSM_WAIT, "manageable" },
-	{ "inspect failed", FSM_FAILED, "manageable" },
-	{ "cleaning", FSM_ACTIVE, "available" },
-	{ "clean wait", FSM_WAIT, "available" },
-	{ "clean failed", FSM_FAILED, "available" },
-	{ "available", FSM_STABLE, NULL },
-	{ "deploying", FSM_ACTIVE, "active" },
-	{ "wait call-back", FSM_WAIT, "active" },
-	{ "deploy failed", FSM_FAILED, "active" },
-	{ "active", FSM_STABLE, NULL },
-	{ "deleting", FSM_ACTIVE, "available" },
-	{ "error", FSM_FAILED, NULL },
-	{ "adopting", FSM_ACTIVE, "active" },
-	{ "adopt failed", FSM_FAILED, "active" },
-	{ "rescuing", FSM_ACTIVE, "rescue" },
-	{ "rescue wait", FSM_WAIT, "rescue" },
-	{ "rescue failed", FSM_FAILED, "rescue" },
-	{ "rescue", FSM_STABLE, NULL },
-	{ "unrescuing", FSM_ACTIVE, "active" },
-	{ "unrescue failed", FSM_FAILED, "active" },
-	{ NULL, FSM_STABLE, NULL },
+	{ "enroll", FSM_STABLE, NULL, false },
+	{ "verifying", FSM_ACTIVE, "manageable", false },
+	{ "manageable", FSM_STABLE, NULL, false },
+	{ "inspecting", FSM_ACTIVE, "manageable", true },
+	{ "inspect wait", FSM_WAIT, "manageable", true },
+	{ "inspect failed", FSM_FAILED, "manageable", false },
+	{ "cleaning", FSM_ACTIVE, "available", true },
+	{ "clean wait", FSM_WAIT, "available", true },
+	{ "clean failed", FSM_FAILED, "available", false },
+	{ "available", FSM_STABLE, NULL, false },
+	{ "deploying", FSM_ACTIVE, "active", true },
+	{ "wait call-back", FSM_WAIT, "active", true },
+	{ "deploy failed", FSM_FAILED, "active", false },
+	{ "active", FSM_STABLE, NULL, false },
+	{ "deleting", FSM_ACTIVE, "available", false },
+	{ "error", FSM_FAILED, NULL, false },
+	{ "adopting", FSM_ACTIVE, "active", false },
+	{ "adopt failed", FSM_FAILED, "active", false },
+	{ "rescuing", FSM_ACTIVE, "rescue", true },
+	{ "rescue wait", FSM_WAIT, "rescue", true },
+	{ "rescue failed", FSM_FAILED, "rescue", false },
+	{ "rescue", FSM_STABLE, NULL, false },
+	{ "unrescuing", FSM_ACTIVE, "active", false },
+	{ "unrescue failed", FSM_FAILED, "active", false },
+	{ NULL, FSM_STABLE, NULL, false },
 };
 
 const struct fsm_transition fsm_transitions[] = {
@@ -177,6 +177,14 @@ fsm_verb(const char *verb)
 		if (strcmp(fsm_verbs[i].verb, verb) == 0)
 			return &fsm_verbs[i];
 	return NULL;
+}
+
+bool
+fsm_ramdisk(const char *state)
+{
+	const struct fsm_state *s = state != NULL ? fsm_state(state) : NULL;
+
+	return s != NULL && s->ramdisk;
 }
 
 bool

@@ -20,6 +20,8 @@ struct fsm_state {
 	const char	*name;
 	enum fsm_kind	 kind;
 	const char	*target;	/* target_provision_state while in it */
+	bool		 ramdisk;	/* a deploy ramdisk runs: its agent may look
+					 * up and heartbeat, boot files are served */
 };
 
 struct fsm_transition {
@@ -49,6 +51,7 @@ const char *fsm_target(const struct fsm_transition *t, const char *to,
 	    const char *cur_target);
 const struct fsm_verb *fsm_verb(const char *verb);
 bool	fsm_is_stable(const char *state);
+bool	fsm_ramdisk(const char *state);
 
 void	fsm_print_dot(FILE *fp);
 void	fsm_print_markdown(FILE *fp);

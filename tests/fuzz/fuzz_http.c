@@ -74,6 +74,20 @@ auth_public_route(const char *pattern)
 	return true;
 }
 
+int
+MHD_get_connection_values(struct MHD_Connection *c, enum MHD_ValueKind kind,
+    MHD_KeyValueIterator it, void *cls)
+{
+	int n = 0;
+
+	if (kind != MHD_HEADER_KIND)
+		return 0;
+	for (int i = 0; i < c->nh; i++, n++)
+		if (it != NULL && it(cls, kind, c->hk[i], c->hv[i]) != MHD_YES)
+			return n + 1;
+	return n;
+}
+
 const char *
 MHD_lookup_connection_value(struct MHD_Connection *c, enum MHD_ValueKind kind,
     const char *key)

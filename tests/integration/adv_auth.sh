@@ -76,6 +76,13 @@ s2=$(as amember GET "/v1/nodes?marker=00000000-0000-0000-0000-000000000000")
 b2=$(jq -r .error_message "$T/as.body" | sed "s/00000000-0000-0000-0000-000000000000/X/")
 expect_eq "marker of another project's node: 400 like a missing one" "400 400" "$s1 $s2"
 expect_eq "the same body for both" "$b2" "$b1"
+as sysadmin GET /v1/networks/tb >/dev/null; TB=$(jq -r .uuid "$T/as.body")
+s1=$(as amember GET "/v1/networks?marker=$TB")
+b1=$(jq -r .error_message "$T/as.body" | sed "s/$TB/X/")
+s2=$(as amember GET "/v1/networks?marker=00000000-0000-0000-0000-000000000000")
+b2=$(jq -r .error_message "$T/as.body" | sed "s/00000000-0000-0000-0000-000000000000/X/")
+expect_eq "marker of another project's network: 400 like a missing one" "400 400" "$s1 $s2"
+expect_eq "the same body for both (networks)" "$b2" "$b1"
 
 # --- files: the database (agent tokens) and the log are private --------
 for f in ingot.db ingot.db-wal ingotd.log; do
