@@ -237,11 +237,14 @@ fsm_print_markdown(FILE *fp)
 		    fsm_verbs[i].event, fsm_verbs[i].min_minor);
 	fprintf(fp, "\nStates (kind: stable = waits for a user; active = a "
 	    "conductor works on it; wait = waits for the node; failed = an "
-	    "action failed):\n\n| state | kind | target while in it |\n|---|---|---|\n");
+	    "action failed; ramdisk: a deploy ramdisk runs, so its agent may "
+	    "look up and heartbeat and its boot files are served):\n\n"
+	    "| state | kind | target while in it | ramdisk |\n|---|---|---|---|\n");
 	for (size_t i = 0; fsm_states[i].name != NULL; i++)
-		fprintf(fp, "| %s | %s | %s |\n", fsm_states[i].name,
+		fprintf(fp, "| %s | %s | %s | %s |\n", fsm_states[i].name,
 		    kind_names[fsm_states[i].kind],
-		    fsm_states[i].target ? fsm_states[i].target : "-");
+		    fsm_states[i].target ? fsm_states[i].target : "-",
+		    fsm_states[i].ramdisk ? "yes" : "-");
 	fprintf(fp, "\nTransitions (every other state/event pair is refused "
 	    "with HTTP 400):\n\n| from | event | to |\n|---|---|---|\n");
 	for (size_t i = 0; fsm_transitions[i].from != NULL; i++)
