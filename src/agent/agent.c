@@ -43,6 +43,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 
+#include "jsonutil.h"
 #include "agent.h"
 #include "hw.h"
 #include "imagewrite.h"
@@ -190,12 +191,6 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 }
 
 /* --- lookup and heartbeats ---------------------------------------------- */
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static void
 macs_from_sysfs(void)

@@ -9,18 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "api.h"
 #include "auth.h"
 #include "conductor.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /* [network] tenant_vlan_ranges and max_networks_per_project. */
 #define MAX_RANGES	64

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "api.h"
 #include "auth.h"
 #include "boot_ipxe.h"
@@ -12,12 +13,6 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 json_t *
 api_find_node(struct req *q, struct resp *r, const char *ident)

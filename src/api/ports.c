@@ -1,16 +1,11 @@
 /* /v1/ports and /v1/portgroups: one set of handlers over two resources. */
 #include <string.h>
 
+#include "jsonutil.h"
 #include "api.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /* Finds a port or portgroup by UUID, or by name/address where allowed. */
 static json_t *

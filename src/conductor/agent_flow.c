@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonutil.h"
 #include "agent_client.h"
 #include "agent_flow.h"
 #include "boot_ipxe.h"
@@ -35,12 +36,6 @@ void
 agent_flow_configure(const struct agent_conf *c)
 {
 	aconf = *c;
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
 }
 
 static json_t *

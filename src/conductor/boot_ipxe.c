@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "images.h"
@@ -22,12 +23,6 @@ void
 boot_ipxe_configure(const struct ipxe_conf *c)
 {
 	iconf = *c;
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
 }
 
 json_t *

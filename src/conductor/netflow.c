@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "fsm.h"
 #include "log.h"
 #include "netflow.h"
@@ -25,12 +26,6 @@
 
 static const char *const phase_names[] = { "isolated", "provisioning",
     "cleaning", "tenant" };
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 bool
 netflow_managed(json_t *node)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "conductor.h"
 #include "fsm.h"
 #include "hw.h"
@@ -74,12 +75,6 @@ note_result(const char *uuid, bool ok)
 	}
 	pthread_mutex_unlock(&fail_mtx);
 	return n;
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
 }
 
 static bool

@@ -1,3 +1,4 @@
+#include "jsonutil.h"
 #include "dhcp.h"
 
 #include <arpa/inet.h>
@@ -37,12 +38,6 @@ static struct server servers[MAX_SERVERS];
 static pthread_t reaper;
 static bool reaper_started;
 static volatile bool stopping;
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static int
 vlan_of(json_t *n)

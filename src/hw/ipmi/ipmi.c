@@ -5,6 +5,7 @@
  * change confirmed by reading the state back.  driver_info uses the names
  * of Ironic's ipmitool interfaces.
  */
+#include "jsonutil.h"
 #include "ipmi.h"
 
 #include <freeipmi/freeipmi.h>
@@ -54,12 +55,6 @@ static const char *const known_keys[] = {
 	"ipmi_target_channel", "ipmi_target_address", "ipmi_hex_kg_key",
 	"ipmi_disable_boot_timeout", NULL,
 };
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /* Integer from a JSON number or a numeric string. */
 static bool
