@@ -77,6 +77,7 @@ int	api_networks_configure(const char *tenant_vlan_ranges, int max_per_project,
 void	api_error(struct resp *r, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	api_ierr(struct resp *r, const struct ierr *e);
+int	api_status_of(enum ig_err code);
 void	api_json(struct resp *r, int status, json_t *body);
 const char *api_query(struct req *q, const char *key);
 /* Parses the body as a JSON object (or array when want_array); 400 on error. */

@@ -138,10 +138,25 @@ api_error(struct resp *r, int status, const char *fmt, ...)
 		log_info("HTTP %d: %s", status, msg);
 }
 
+/* The one place an error code becomes an HTTP status (Ironic's). */
+int
+api_status_of(enum ig_err code)
+{
+	static const int status[] = {
+		[IG_OK] = 500,		/* an error without a code is a bug */
+		[IG_EINVAL] = 400, [IG_EAUTH] = 401, [IG_EFORBIDDEN] = 403,
+		[IG_ENOTFOUND] = 404, [IG_ECONFLICT] = 409, [IG_ELOCKED] = 409,
+		[IG_ETOOBIG] = 413, [IG_EUNSUPPORTED] = 400, [IG_EBMC] = 503,
+		[IG_EUNAVAIL] = 503, [IG_EINTERNAL] = 500,
+	};
+
+	return (unsigned)code < sizeof(status) / sizeof(status[0]) ? status[code] : 500;
+}
+
 void
 api_ierr(struct resp *r, const struct ierr *e)
 {
-	api_error(r, e->status ? e->status : 500, "%s", e->msg);
+	api_error(r, api_status_of(e->code), "%s", e->msg);
 }
 
 void

@@ -645,10 +645,10 @@ h_node_vif_detach(struct req *q, struct resp *r)
 		r->body = NULL;
 		/* An owner may detach its lessee's networks; the messages name
 		 * the VIF as the caller did (not another project's UUID). */
-		if (cond_vif_detach(node, net, &e) != 0 && e.status == 404)
+		if (cond_vif_detach(node, net, &e) != 0 && e.code == IG_ENOTFOUND)
 			api_error(r, 404, "Unable to detach VIF %s from node %s: it is not "
 			    "attached.", q->args[1], jstr(node, "uuid"));
-		else if (e.status != 0)
+		else if (e.code != IG_OK)
 			api_ierr(r, &e);
 		else
 			api_json(r, 204, NULL);

@@ -471,14 +471,14 @@ agent_lookup(json_t *node, struct ierr *e)
 	json_t *out, *view;
 
 	if (!fsm_ramdisk(jstr(node, "provision_state"))) {
-		ierr_set(e, 404, AGENT_LOOKUP_NOT_FOUND);
+		ierr_set(e, IG_ENOTFOUND, AGENT_LOOKUP_NOT_FOUND);
 		return NULL;
 	}
 	if (jstr(dii(node), "agent_secret_token") == NULL) {
 		new_token(token);
 		json_object_set_new(dii(node), "agent_secret_token", json_string(token));
 		if (cond_save_locked(node) != 0) {
-			ierr_set(e, 500, "could not record the agent token");
+			ierr_set(e, IG_EINTERNAL, "could not record the agent token");
 			return NULL;
 		}
 		log_info("agent looked up: token issued");
@@ -564,23 +564,23 @@ agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e)
 	const char *known = jstr(dii(node), "agent_url");
 
 	if (want == NULL || !token_equal(want, jstr(body, "agent_token"))) {
-		ierr_set(e, 401, "Invalid or missing agent token received for node %s.",
+		ierr_set(e, IG_EAUTH, "Invalid or missing agent token received for node %s.",
 		    jstr(node, "uuid"));
 		return -1;
 	}
 	if (!fsm_ramdisk(jstr(node, "provision_state"))) {
-		ierr_set(e, 409, "Node %s is not waiting for its agent (state %s).",
+		ierr_set(e, IG_ECONFLICT, "Node %s is not waiting for its agent (state %s).",
 		    jstr(node, "uuid"), jstr(node, "provision_state"));
 		return -1;
 	}
 	if (!callback_url_ok(url)) {
-		ierr_set(e, 400, "callback_url must be an http(s) URL with a host "
+		ierr_set(e, IG_EINVAL, "callback_url must be an http(s) URL with a host "
 		    "(and no credentials), at most %d characters.", CALLBACK_URL_MAX);
 		return -1;
 	}
 	/* As Ironic: the agent's address is fixed by its first heartbeat. */
 	if (known != NULL && strcmp(known, url) != 0) {
-		ierr_set(e, 400, "Detected change in ramdisk provided \"callback_url\".");
+		ierr_set(e, IG_EINVAL, "Detected change in ramdisk provided \"callback_url\".");
 		return -1;
 	}
 	return 0;

@@ -144,16 +144,16 @@ lock_node(const char *uuid, struct ierr *e)
 		return 0;
 	if (rc == STORE_LOCKED) {
 		json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
-		ierr_set(e, 409, "Node %s is locked by host %s, please retry after "
+		ierr_set(e, IG_ELOCKED, "Node %s is locked by host %s, please retry after "
 		    "the current operation is completed.", uuid,
 		    n && get_str(n, "reservation") ? get_str(n, "reservation") : "?");
 		json_decref(n);
 		return -1;
 	}
 	if (rc == STORE_NOTFOUND)
-		ierr_set(e, 404, "Node %s could not be found.", uuid);
+		ierr_set(e, IG_ENOTFOUND, "Node %s could not be found.", uuid);
 	else
-		ierr_set(e, 500, "database error while locking node %s", uuid);
+		ierr_set(e, IG_EINTERNAL, "database error while locking node %s", uuid);
 	return -1;
 }
 
@@ -174,7 +174,7 @@ lock_and_reload(const char *uuid, struct ierr *e)
 		return NULL;
 	n = store_get(store_thread(), &model_node, "uuid", uuid);
 	if (n == NULL) {
-		ierr_set(e, 404, "Node %s could not be found.", uuid);
+		ierr_set(e, IG_ENOTFOUND, "Node %s could not be found.", uuid);
 		return NULL;
 	}
 	return n;
@@ -199,7 +199,7 @@ cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e)
 	char key[64];
 
 	if (t == NULL) {
-		ierr_set(e, 400, "Cannot load specified driver: %s. Could not find "
+		ierr_set(e, IG_EINVAL, "Cannot load specified driver: %s. Could not find "
 		    "the driver in the list of enabled hardware types.", drv ? drv : "(none)");
 		return -1;
 	}
@@ -209,7 +209,7 @@ cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e)
 		cur = get_str(node, key);
 		if (cur != NULL && !hw_iface_allowed(t, (enum hw_iface)i, cur)) {
 			if (!reset) {
-				ierr_set(e, 400, "Could not find the following interface in "
+				ierr_set(e, IG_EINVAL, "Could not find the following interface in "
 				    "the enabled %s interfaces of hardware type %s: %s.",
 				    hw_iface_names[i], t->name, cur);
 				return -1;
@@ -646,7 +646,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	const char *state;
 
 	if (v == NULL || minor < v->min_minor) {
-		ierr_set(e, 400, "The requested action \"%s\" is not valid%s.", verb,
+		ierr_set(e, IG_EINVAL, "The requested action \"%s\" is not valid%s.", verb,
 		    v ? " at this API version" : "");
 		return -1;
 	}
@@ -655,19 +655,19 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	state = get_str(node, "provision_state");
 	t = fsm_find(state, v->event);
 	if (t == NULL) {
-		ierr_set(e, 400, "The requested action \"%s\" can not be performed on "
+		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
 		goto fail;
 	}
 	if (in_maintenance(node) && strcmp(v->event, "manage") != 0 &&
 	    strcmp(v->event, "abort") != 0 && strcmp(v->event, "delete") != 0) {
-		ierr_set(e, 400, "The node %s is in maintenance mode. Please remove "
+		ierr_set(e, IG_EINVAL, "The node %s is in maintenance mode. Please remove "
 		    "it from maintenance mode and retry.", uuid);
 		goto fail;
 	}
 	if (strcmp(v->event, "clean") == 0 &&
 	    !json_is_array(json_object_get(body, "clean_steps"))) {
-		ierr_set(e, 400, "\"clean_steps\" is required when setting target "
+		ierr_set(e, IG_EINVAL, "\"clean_steps\" is required when setting target "
 		    "provision state to clean");
 		goto fail;
 	}
@@ -694,12 +694,12 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		unlock_node(uuid);
 		json_decref(node);
 		if (rc != 0)
-			ierr_set(e, 500, "could not record the abort");
+			ierr_set(e, IG_EINTERNAL, "could not record the abort");
 		return rc;
 	}
 	set_str(node, "last_error", NULL);
 	if (cond_transition(node, v->event, NULL) != 0) {
-		ierr_set(e, 500, "could not record the provision state change");
+		ierr_set(e, IG_EINTERNAL, "could not record the provision state change");
 		goto fail;
 	}
 	args = json_object();
@@ -728,7 +728,7 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 		if (strcmp(valid[i], target) == 0)
 			ok = true;
 	if (!ok) {
-		ierr_set(e, 400, "Invalid power state %s.", target);
+		ierr_set(e, IG_EINVAL, "Invalid power state %s.", target);
 		return -1;
 	}
 	if ((node = lock_and_reload(uuid, e)) == NULL)
@@ -740,7 +740,7 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 	if (save(node) != 0) {
 		unlock_node(uuid);
 		json_decref(node);
-		ierr_set(e, 500, "could not record the power state change");
+		ierr_set(e, IG_EINTERNAL, "could not record the power state change");
 		return -1;
 	}
 	args = json_pack("{s:s, s:i}", "target", target, "timeout", timeout);
@@ -769,7 +769,7 @@ cond_maintenance(json_t *in, bool on, const char *reason, struct ierr *e)
 	unlock_node(uuid);
 	json_decref(node);
 	if (rc != 0)
-		ierr_set(e, 500, "could not save the node");
+		ierr_set(e, IG_EINTERNAL, "could not save the node");
 	return rc;
 }
 
@@ -786,15 +786,15 @@ cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *
 		return -1;
 	m = mgmt_ops(node);
 	if (m == NULL) {
-		ierr_set(e, 400, "Node %s has no management interface.", uuid);
+		ierr_set(e, IG_EINVAL, "Node %s has no management interface.", uuid);
 	} else if ((m->validate && m->validate(node, err, sizeof(err)) != 0) ||
 	    m->set_boot_device(node, dev, persistent, err, sizeof(err)) != 0) {
-		ierr_set(e, strstr(err, "not supported") ? 400 : 500,
+		ierr_set(e, strstr(err, "not supported") ? IG_EUNSUPPORTED : IG_EBMC,
 		    "Failed to set boot device to %s: %s", dev, err);
 	} else {
 		rc = save(node);
 		if (rc != 0)
-			ierr_set(e, 500, "could not save the node");
+			ierr_set(e, IG_EINTERNAL, "could not save the node");
 	}
 	unlock_node(uuid);
 	json_decref(node);
@@ -814,10 +814,10 @@ cond_boot_device_get(json_t *in, struct ierr *e)
 		return NULL;
 	m = mgmt_ops(node);
 	if (m == NULL) {
-		ierr_set(e, 400, "Node %s has no management interface.", uuid);
+		ierr_set(e, IG_EINVAL, "Node %s has no management interface.", uuid);
 	} else if (m->get_boot_device(node, dev, sizeof(dev), &persistent, err,
 	    sizeof(err)) != 0) {
-		ierr_set(e, 500, "Failed to get boot device: %s", err);
+		ierr_set(e, IG_EINTERNAL, "Failed to get boot device: %s", err);
 	} else {
 		out = json_pack("{s:s?, s:o}", "boot_device", dev[0] ? dev : NULL,
 		    "persistent", persistent < 0 ? json_null() : json_boolean(persistent));
@@ -835,12 +835,12 @@ cond_sensors(json_t *node, struct ierr *e)
 	json_t *s;
 
 	if (m == NULL || m->get_sensors == NULL) {
-		ierr_set(e, 400, "The management interface of node %s does not read "
+		ierr_set(e, IG_EINVAL, "The management interface of node %s does not read "
 		    "sensors.", get_str(node, "uuid"));
 		return NULL;
 	}
 	if ((s = m->get_sensors(node, err, sizeof(err))) == NULL) {
-		ierr_set(e, 503, "Failed to read sensors: %s", err);
+		ierr_set(e, IG_EBMC, "Failed to read sensors: %s", err);
 		return NULL;
 	}
 	return json_pack("{s:o}", "sensors", s);
@@ -854,7 +854,7 @@ cond_boot_devices_supported(json_t *node, struct ierr *e)
 
 	if (m == NULL) {
 		json_decref(list);
-		ierr_set(e, 400, "Node %s has no management interface.", get_str(node, "uuid"));
+		ierr_set(e, IG_EINVAL, "Node %s has no management interface.", get_str(node, "uuid"));
 		return NULL;
 	}
 	for (size_t i = 0; m->supported_boot_devices && m->supported_boot_devices[i]; i++)
@@ -980,7 +980,7 @@ cond_update_node(json_t *updated, struct ierr *e)
 	    !vifs_allowed(updated)) {
 		json_decref(cur);
 		unlock_node(uuid);
-		ierr_set(e, 409, "Node %s is attached to networks of the project using it; "
+		ierr_set(e, IG_ECONFLICT, "Node %s is attached to networks of the project using it; "
 		    "detach its VIFs (GET /v1/nodes/%s/vifs) before changing its owner or "
 		    "lessee.", uuid, uuid);
 		return -1;
@@ -989,12 +989,12 @@ cond_update_node(json_t *updated, struct ierr *e)
 	rc = store_update(store_thread(), &model_node, updated, err, sizeof(err));
 	unlock_node(uuid);
 	if (rc == STORE_DUP) {
-		ierr_set(e, 409, "A node with %s %s already exists.", err,
+		ierr_set(e, IG_ECONFLICT, "A node with %s %s already exists.", err,
 		    get_str(updated, err) ? get_str(updated, err) : "");
 		return -1;
 	}
 	if (rc != STORE_OK) {
-		ierr_set(e, 500, "could not save node %s", uuid);
+		ierr_set(e, IG_EINTERNAL, "could not save node %s", uuid);
 		return -1;
 	}
 	return 0;
@@ -1017,18 +1017,18 @@ cond_delete_node(json_t *in, struct ierr *e)
 		if (strcmp(allowed[i], state) == 0)
 			ok = true;
 	if (json_is_true(json_object_get(node, "protected"))) {
-		ierr_set(e, 403, "Node %s is protected and cannot be undeployed, "
+		ierr_set(e, IG_EFORBIDDEN, "Node %s is protected and cannot be undeployed, "
 		    "rebuilt or deleted", uuid);
 	} else if (!ok && !in_maintenance(node)) {
-		ierr_set(e, 409, "Can not delete node \"%s\" while it is in provision "
+		ierr_set(e, IG_ECONFLICT, "Can not delete node \"%s\" while it is in provision "
 		    "state \"%s\". Valid provision states to start deletion are: "
 		    "enroll, manageable, available, adopt failed, inspect failed, "
 		    "clean failed", uuid, state);
 	} else if (get_str(node, "instance_uuid") != NULL) {
-		ierr_set(e, 409, "Node %s is associated with instance %s.", uuid,
+		ierr_set(e, IG_ECONFLICT, "Node %s is associated with instance %s.", uuid,
 		    get_str(node, "instance_uuid"));
 	} else if (store_delete_node(store_thread(), uuid) != STORE_OK) {
-		ierr_set(e, 500, "could not delete node %s", uuid);
+		ierr_set(e, IG_EINTERNAL, "could not delete node %s", uuid);
 	} else {
 		json_decref(node);
 		log_info("node deleted");
@@ -1305,7 +1305,7 @@ cond_agent_lookup(const char *addresses, const char *node_uuid, struct ierr *e)
 	found = lookup_node(addresses, node_uuid);
 	if (found == NULL || !agent_flow_awaits_agent(found)) {
 		json_decref(found);
-		ierr_set(e, 404, AGENT_LOOKUP_NOT_FOUND);
+		ierr_set(e, IG_ENOTFOUND, AGENT_LOOKUP_NOT_FOUND);
 		return NULL;
 	}
 	uuid = get_str(found, "uuid");
@@ -1340,8 +1340,8 @@ cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 	if ((node = lock_and_reload(uuid, e)) == NULL)
 		return -1;
 	if (agent_heartbeat_record(node, body, e) != 0 || save(node) != 0) {
-		if (e->status == 0)
-			ierr_set(e, 500, "could not record the heartbeat");
+		if (e->code == IG_OK)
+			ierr_set(e, IG_EINTERNAL, "could not record the heartbeat");
 		unlock_node(uuid);
 		json_decref(node);
 		return -1;
@@ -1483,7 +1483,7 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 		return -1;
 	if (!cond_vif_allowed(node, net)) {
 		/* checked by the API too; the node's lessee changed since */
-		ierr_set(e, 409, "Node %s is used by another project than the network's; "
+		ierr_set(e, IG_ECONFLICT, "Node %s is used by another project than the network's; "
 		    "not attached.", uuid);
 		unlock_node(uuid);
 		json_decref(node);
@@ -1499,12 +1499,12 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 	rc = store_create(store_thread(), &model_vif, vif, err, sizeof(err));
 	json_decref(vif);
 	if (rc == STORE_DUP) {
-		ierr_set(e, 409, "Network %s is already attached to node %s.",
+		ierr_set(e, IG_ECONFLICT, "Network %s is already attached to node %s.",
 		    get_str(net, "name"), uuid);
 		goto fail;
 	}
 	if (rc != STORE_OK) {
-		ierr_set(e, 500, "could not record the attachment: %s", err);
+		ierr_set(e, IG_EINTERNAL, "could not record the attachment: %s", err);
 		goto fail;
 	}
 	if (port != NULL) {
@@ -1519,7 +1519,7 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 		/* Undo: the record must match the switch. */
 		store_delete(store_thread(), &model_vif, vuuid);
 		netflow_apply(node, NET_TENANT, err, sizeof(err));
-		ierr_set(e, 500, "Could not add network %s to the node's switch ports: %s",
+		ierr_set(e, IG_EINTERNAL, "Could not add network %s to the node's switch ports: %s",
 		    get_str(net, "name"), err);
 		goto fail;
 	}
@@ -1553,16 +1553,16 @@ cond_vif_detach(json_t *in, json_t *net, struct ierr *e)
 	q.filters[1].value = json_object_get(net, "uuid");
 	list = store_list(store_thread(), &model_vif, &q, err, sizeof(err));
 	if (list == NULL || json_array_size(list) == 0) {
-		ierr_set(e, 404, "Unable to detach VIF %s from node %s: it is not attached.",
+		ierr_set(e, IG_ENOTFOUND, "Unable to detach VIF %s from node %s: it is not attached.",
 		    get_str(net, "uuid"), uuid);
 	} else if (store_delete(store_thread(), &model_vif,
 	    get_str(json_array_get(list, 0), "uuid")) != STORE_OK) {
-		ierr_set(e, 500, "could not remove the attachment");
+		ierr_set(e, IG_EINTERNAL, "could not remove the attachment");
 	} else if (tenant_live(node) &&
 	    netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
 		/* The record says detached: make sure the port is not left open. */
 		netflow_fail_safe(node, err, sizeof(err));
-		ierr_set(e, 500, "Could not remove network %s from the node's switch "
+		ierr_set(e, IG_EINTERNAL, "Could not remove network %s from the node's switch "
 		    "ports (ports isolated): %s", get_str(net, "name"), err);
 	} else {
 		json_t *port = store_get(store_thread(), &model_port, "uuid",
