@@ -21,7 +21,7 @@
 #include "agent_client.h"
 #include "agent_flow.h"
 #include "boot_ipxe.h"
-#include "conductor.h"
+#include "node.h"
 #include "fsm.h"
 #include "hw.h"
 #include "images.h"

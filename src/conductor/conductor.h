@@ -10,35 +10,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "boot_ipxe.h"
-#include "dhcp.h"
+#include "cond_conf.h"
 #include "ierr.h"
-#include "images.h"
 
 /* Member of a provision request's body the API sets (after removing any
  * the client sent) when a system-scoped user asks for a deploy: only then
  * may the deploy use a file:// image. */
 #define COND_FILE_IMAGES	"ingot:file_images"
 
-struct cond_conf {
-	const char	*host;			/* this conductor's name */
-	const char	*group;			/* conductor_group */
-	int		 workers;		/* worker threads */
-	bool		 automated_clean;	/* default for nodes */
-	int		 power_timeout;		/* seconds to confirm a power change */
-	int		 heartbeat_interval;	/* seconds */
-	int		 sync_power_interval;	/* seconds; 0 disables */
-	int		 sync_power_workers;	/* concurrent BMC reads */
-	int		 power_failure_max;	/* failures before maintenance */
-	bool		 force_power_state;	/* re-apply recorded state (Ironic's default) */
-	int		 callback_timeout;	/* seconds an agent may stay silent */
-	int		 heartbeat_timeout;	/* told to agents */
-	bool		 erase_devices;		/* full disk erase in cleaning */
-	int		 switch_reconcile_interval;	/* seconds; 0: off */
-	struct images_conf images;		/* image cache and downloads */
-	struct dhcp_conf dhcp;
-	struct ipxe_conf ipxe;
-};
 
 int	 conductor_start(const struct cond_conf *conf, char *err, size_t len);
 /* Stops taking work, finishes what runs, releases what it holds. */
@@ -80,13 +59,9 @@ void	 cond_network_changed(json_t *network, bool deleted);
 json_t	*cond_agent_lookup(const char *addresses, const char *node_uuid,
 	    struct ierr *e);
 int	 cond_agent_heartbeat(json_t *node, json_t *body, struct ierr *e);
-int	 cond_save_locked(json_t *node);
 /* Called after the provisioning network's DHCP server is up, so that the
  * API can listen on its address inside its namespace. */
 void	 cond_set_prov_listen_hook(int (*fn)(const char *netns, const char *ip,
 	    int port, char *err, size_t len));
-
-/* Moves a node through the state machine and records it (lock held). */
-int	 cond_transition(json_t *node, const char *event, const char *last_error);
 
 #endif

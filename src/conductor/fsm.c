@@ -3,31 +3,11 @@
 #include <string.h>
 
 const struct fsm_state fsm_states[] = {
-	{ "enroll", FSM_STABLE, NULL, false },
-	{ "verifying", FSM_ACTIVE, "manageable", false },
-	{ "manageable", FSM_STABLE, NULL, false },
-	{ "inspecting", FSM_ACTIVE, "manageable", true },
-	{ "inspect wait", FSM_WAIT, "manageable", true },
-	{ "inspect failed", FSM_FAILED, "manageable", false },
-	{ "cleaning", FSM_ACTIVE, "available", true },
-	{ "clean wait", FSM_WAIT, "available", true },
-	{ "clean failed", FSM_FAILED, "available", false },
-	{ "available", FSM_STABLE, NULL, false },
-	{ "deploying", FSM_ACTIVE, "active", true },
-	{ "wait call-back", FSM_WAIT, "active", true },
-	{ "deploy failed", FSM_FAILED, "active", false },
-	{ "active", FSM_STABLE, NULL, false },
-	{ "deleting", FSM_ACTIVE, "available", false },
-	{ "error", FSM_FAILED, NULL, false },
-	{ "adopting", FSM_ACTIVE, "active", false },
-	{ "adopt failed", FSM_FAILED, "active", false },
-	{ "rescuing", FSM_ACTIVE, "rescue", true },
-	{ "rescue wait", FSM_WAIT, "rescue", true },
-	{ "rescue failed", FSM_FAILED, "rescue", false },
-	{ "rescue", FSM_STABLE, NULL, false },
-	{ "unrescuing", FSM_ACTIVE, "active", false },
-	{ "unrescue failed", FSM_FAILED, "active", false },
-	{ NULL, FSM_STABLE, NULL, false },
+#define STATE(id, name, kind, target, phase, ramdisk, timeout, deletable, work) \
+	{ FSM_S_##id, name, kind, target, phase, ramdisk, timeout, deletable },
+#include "fsm.def"
+#undef STATE
+	{ FSM_NSTATES, NULL, FSM_STABLE, NULL, NET_ISOLATED, false, FSM_TO_NONE, false },
 };
 
 const struct fsm_transition fsm_transitions[] = {
@@ -187,6 +167,14 @@ fsm_ramdisk(const char *state)
 	return s != NULL && s->ramdisk;
 }
 
+enum net_phase
+fsm_phase(const char *state)
+{
+	const struct fsm_state *s = state != NULL ? fsm_state(state) : NULL;
+
+	return s != NULL ? s->phase : NET_ISOLATED;
+}
+
 bool
 fsm_is_stable(const char *state)
 {
@@ -196,6 +184,8 @@ fsm_is_stable(const char *state)
 }
 
 static const char *const kind_names[] = { "stable", "active", "wait", "failed" };
+static const char *const phase_names[] = { "isolated", "provisioning", "cleaning",
+    "tenant" };
 
 void
 fsm_print_dot(FILE *fp)
@@ -235,16 +225,22 @@ fsm_print_markdown(FILE *fp)
 	for (size_t i = 0; fsm_verbs[i].verb != NULL; i++)
 		fprintf(fp, "| `%s` | %s | 1.%d |\n", fsm_verbs[i].verb,
 		    fsm_verbs[i].event, fsm_verbs[i].min_minor);
-	fprintf(fp, "\nStates (kind: stable = waits for a user; active = a "
-	    "conductor works on it; wait = waits for the node; failed = an "
-	    "action failed; ramdisk: a deploy ramdisk runs, so its agent may "
-	    "look up and heartbeat and its boot files are served):\n\n"
-	    "| state | kind | target while in it | ramdisk |\n|---|---|---|---|\n");
-	for (size_t i = 0; fsm_states[i].name != NULL; i++)
-		fprintf(fp, "| %s | %s | %s | %s |\n", fsm_states[i].name,
-		    kind_names[fsm_states[i].kind],
-		    fsm_states[i].target ? fsm_states[i].target : "-",
-		    fsm_states[i].ramdisk ? "yes" : "-");
+	fprintf(fp, "\nStates, from `src/conductor/fsm.def` (kind: stable = waits for a "
+	    "user; active = a conductor works on it; wait = waits for the node; "
+	    "failed = an action failed. Switch ports: the VLANs the node's ports "
+	    "carry in it. Ramdisk: a deploy ramdisk runs, so its agent may look "
+	    "up and heartbeat and its boot files are served. Timeout: callback = "
+	    "fails after `[deploy] callback_timeout` of agent silence):\n\n"
+	    "| state | kind | target while in it | switch ports | ramdisk | timeout | "
+	    "may be deleted |\n|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; fsm_states[i].name != NULL; i++) {
+		const struct fsm_state *st = &fsm_states[i];
+		fprintf(fp, "| %s | %s | %s | %s | %s | %s | %s |\n", st->name,
+		    kind_names[st->kind], st->target ? st->target : "-",
+		    phase_names[st->phase], st->ramdisk ? "yes" : "-",
+		    st->timeout == FSM_TO_CALLBACK ? "callback" : "-",
+		    st->deletable ? "yes" : "-");
+	}
 	fprintf(fp, "\nTransitions (every other state/event pair is refused "
 	    "with HTTP 400):\n\n| from | event | to |\n|---|---|---|\n");
 	for (size_t i = 0; fsm_transitions[i].from != NULL; i++)

@@ -9,6 +9,22 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* The VLANs a node's switch ports may carry (netflow.c applies them). */
+enum net_phase { NET_ISOLATED, NET_PROVISIONING, NET_CLEANING, NET_TENANT };
+
+enum fsm_timeout {
+	FSM_TO_NONE,		/* waits for ever */
+	FSM_TO_CALLBACK,	/* fails after [deploy] callback_timeout of silence */
+};
+
+/* FSM_S_ENROLL, FSM_S_VERIFYING, ...: the states of fsm.def, in order. */
+enum fsm_state_id {
+#define STATE(id, ...) FSM_S_##id,
+#include "fsm.def"
+#undef STATE
+	FSM_NSTATES
+};
+
 enum fsm_kind {
 	FSM_STABLE,	/* nothing happens until someone asks */
 	FSM_ACTIVE,	/* a conductor is working on the node right now */
@@ -16,12 +32,16 @@ enum fsm_kind {
 	FSM_FAILED,	/* an action failed; the user chooses what next */
 };
 
+/* A row of fsm.def (the columns are explained there). */
 struct fsm_state {
+	enum fsm_state_id id;
 	const char	*name;
 	enum fsm_kind	 kind;
 	const char	*target;	/* target_provision_state while in it */
-	bool		 ramdisk;	/* a deploy ramdisk runs: its agent may look
-					 * up and heartbeat, boot files are served */
+	enum net_phase	 phase;		/* the VLANs its switch ports may carry */
+	bool		 ramdisk;	/* a deploy ramdisk runs */
+	enum fsm_timeout timeout;
+	bool		 deletable;
 };
 
 struct fsm_transition {
@@ -37,7 +57,7 @@ struct fsm_verb {
 	int		 min_minor;
 };
 
-extern const struct fsm_state fsm_states[];
+extern const struct fsm_state fsm_states[];	/* FSM_NSTATES + a NULL row */
 extern const struct fsm_transition fsm_transitions[];
 extern const struct fsm_verb fsm_verbs[];
 
@@ -52,6 +72,8 @@ const char *fsm_target(const struct fsm_transition *t, const char *to,
 const struct fsm_verb *fsm_verb(const char *verb);
 bool	fsm_is_stable(const char *state);
 bool	fsm_ramdisk(const char *state);
+/* The phase a state's switch ports must be in (NET_ISOLATED if unknown). */
+enum net_phase fsm_phase(const char *state);
 
 void	fsm_print_dot(FILE *fp);
 void	fsm_print_markdown(FILE *fp);

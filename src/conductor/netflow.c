@@ -183,19 +183,7 @@ netflow_fail_safe(json_t *node, char *err, size_t len)
 enum net_phase
 netflow_expected(json_t *node)
 {
-	const char *ps = jstr(node, "provision_state");
-
-	if (ps == NULL)
-		return NET_ISOLATED;
-	if (strcmp(ps, "active") == 0)
-		return NET_TENANT;
-	if (strcmp(ps, "deploying") == 0 || strcmp(ps, "wait call-back") == 0 ||
-	    strcmp(ps, "inspecting") == 0 || strcmp(ps, "inspect wait") == 0 ||
-	    strcmp(ps, "rescuing") == 0 || strcmp(ps, "rescue wait") == 0)
-		return NET_PROVISIONING;
-	if (strcmp(ps, "cleaning") == 0 || strcmp(ps, "clean wait") == 0)
-		return NET_CLEANING;
-	return NET_ISOLATED;
+	return fsm_phase(jstr(node, "provision_state"));
 }
 
 static bool

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum net_phase { NET_ISOLATED, NET_PROVISIONING, NET_CLEANING, NET_TENANT };
+#include "fsm.h"		/* enum net_phase */
 
 /* True for nodes whose switch ports Ingot moves (network_interface vlan). */
 bool	netflow_managed(json_t *node);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "conductor.h"
+#include "node.h"
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
@@ -112,7 +112,7 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 		return;		/* the common case: nothing to write */
 	if (rc != 0 && fails < sconf.failure_max)
 		return;
-	if (store_node_reserve(s, uuid, conductor_host()) != STORE_OK)
+	if (store_node_reserve(s, uuid, cond_host_name) != STORE_OK)
 		return;		/* someone is working on it; next cycle */
 	node = store_get(s, &model_node, "uuid", uuid);
 	if (node == NULL)
@@ -134,7 +134,7 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 			store_update(s, &model_node, node, msg, sizeof(msg));
 			store_history_add(s, uuid, "ERROR", "monitoring",
 			    "power failure: BMC unreachable, node put in maintenance",
-			    conductor_host(), NULL);
+			    cond_host_name, NULL);
 			log_error("power sync: %d failed reads in a row, node in maintenance: %s",
 			    fails, err);
 		}
@@ -146,7 +146,7 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 		json_object_set_new(node, "fault", json_null());
 		json_object_set_new(node, "maintenance_reason", json_null());
 		store_history_add(s, uuid, "INFO", "monitoring",
-		    "power failure cleared: the BMC answers again", conductor_host(), NULL);
+		    "power failure cleared: the BMC answers again", cond_host_name, NULL);
 		log_info("power sync: BMC answers again, power failure cleared");
 	}
 	recorded = jstr(node, "power_state");
@@ -158,7 +158,7 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 		    "does not match expected state '%s'. Changing hardware state to '%s'.",
 		    uuid, actual, recorded, recorded);
 		log_warn("%s", msg);
-		store_history_add(s, uuid, "WARNING", "monitoring", msg, conductor_host(), NULL);
+		store_history_add(s, uuid, "WARNING", "monitoring", msg, cond_host_name, NULL);
 		if (p != NULL && p->set_state(node, strcmp(recorded, "power on") == 0 ?
 		    HW_ACT_POWER_ON : HW_ACT_POWER_OFF, 0, perr, sizeof(perr)) != 0)
 			log_error("power sync: could not restore %s: %s", recorded, perr);
@@ -169,14 +169,14 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 		log_info("%s", msg);
 		if (recorded != NULL)
 			store_history_add(s, uuid, "INFO", "monitoring", msg,
-			    conductor_host(), NULL);
+			    cond_host_name, NULL);
 		json_object_set_new(node, "power_state", json_string(actual));
 	}
 	json_object_set_new(node, "updated_at", json_string(now));
 	store_update(s, &model_node, node, msg, sizeof(msg));
 out:
 	json_decref(node);
-	store_node_release(s, uuid, conductor_host());
+	store_node_release(s, uuid, cond_host_name);
 	log_set_node(NULL);
 }
 

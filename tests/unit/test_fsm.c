@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,11 +185,76 @@ verbs_and_microversions(void **unused)
 	assert_false(fsm_is_stable("deploying"));
 }
 
+/* fsm.def's columns, read as the worker and the switch code read them. */
+static const struct {
+	const char	*name;
+	enum fsm_kind	 kind;
+	const char	*work;		/* the handler's name, "NULL" for none */
+} rows[] = {
+#define STATE(id, name, kind, target, phase, ramdisk, timeout, deletable, work) \
+	{ name, kind, #work },
+#include "fsm.def"
+#undef STATE
+};
+
+/* Every state that a conductor works on has a handler; no other has one. */
+static void
+every_active_state_has_a_handler(void **unused)
+{
+	(void)unused;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bool has = strcmp(rows[i].work, "NULL") != 0;
+		if (has != (rows[i].kind == FSM_ACTIVE))
+			fail_msg("state %s: kind %d, handler %s", rows[i].name,
+			    rows[i].kind, rows[i].work);
+	}
+	assert_int_equal(sizeof(rows) / sizeof(rows[0]), FSM_NSTATES);
+	for (int i = 0; i < FSM_NSTATES; i++)
+		assert_int_equal(fsm_states[i].id, i);
+}
+
+/*
+ * The network-safety rule, as the VLAN tests (tests/integration/
+ * network_vlan.sh, crash_switch.sh, the lab's isolation probes) assert it:
+ * a node's ports carry its tenant's VLANs only when active; the
+ * provisioning VLAN while a ramdisk deploys, inspects or rescues; the
+ * cleaning VLAN while cleaning; otherwise nothing (isolated).
+ */
+static void
+network_phase_column(void **unused)
+{
+	static const struct { const char *state; enum net_phase phase; } want[] = {
+		{ "active", NET_TENANT },
+		{ "deploying", NET_PROVISIONING }, { "wait call-back", NET_PROVISIONING },
+		{ "inspecting", NET_PROVISIONING }, { "inspect wait", NET_PROVISIONING },
+		{ "rescuing", NET_PROVISIONING }, { "rescue wait", NET_PROVISIONING },
+		{ "cleaning", NET_CLEANING }, { "clean wait", NET_CLEANING },
+	};
+
+	(void)unused;
+	for (const struct fsm_state *st = fsm_states; st->name != NULL; st++) {
+		enum net_phase expect = NET_ISOLATED;
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			if (strcmp(want[i].state, st->name) == 0)
+				expect = want[i].phase;
+		if (st->phase != expect)
+			fail_msg("state %s: phase %d, the VLAN tests expect %d", st->name,
+			    st->phase, expect);
+		/* only a running ramdisk may be on the provisioning or cleaning VLAN */
+		if ((st->phase == NET_PROVISIONING || st->phase == NET_CLEANING) != st->ramdisk)
+			fail_msg("state %s: ramdisk column disagrees with its phase", st->name);
+	}
+	assert_int_equal(fsm_phase("no such state"), NET_ISOLATED);
+	assert_int_equal(fsm_phase(NULL), NET_ISOLATED);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_verb_in_every_state),
+		cmocka_unit_test(every_active_state_has_a_handler),
+		cmocka_unit_test(network_phase_column),
 		cmocka_unit_test(transition_states_exist),
 		cmocka_unit_test(every_state_reachable_from_enroll),
 		cmocka_unit_test(targets),

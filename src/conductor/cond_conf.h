@@ -1,0 +1,31 @@
+/* The conductor's settings ([conductor], [deploy], [dhcp] ...). */
+#ifndef INGOT_COND_CONF_H
+#define INGOT_COND_CONF_H
+
+#include <stdbool.h>
+
+#include "boot_ipxe.h"
+#include "dhcp.h"
+#include "images.h"
+
+struct cond_conf {
+	const char	*host;			/* this conductor's name */
+	const char	*group;			/* conductor_group */
+	int		 workers;		/* worker threads */
+	bool		 automated_clean;	/* default for nodes */
+	int		 power_timeout;		/* seconds to confirm a power change */
+	int		 heartbeat_interval;	/* seconds */
+	int		 sync_power_interval;	/* seconds; 0 disables */
+	int		 sync_power_workers;	/* concurrent BMC reads */
+	int		 power_failure_max;	/* failures before maintenance */
+	bool		 force_power_state;	/* re-apply recorded state (Ironic's default) */
+	int		 callback_timeout;	/* seconds an agent may stay silent */
+	int		 heartbeat_timeout;	/* told to agents */
+	bool		 erase_devices;		/* full disk erase in cleaning */
+	int		 switch_reconcile_interval;	/* seconds; 0: off */
+	struct images_conf images;		/* image cache and downloads */
+	struct dhcp_conf dhcp;
+	struct ipxe_conf ipxe;
+};
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * Deploying (the image written, the node moved to its tenant networks)
+ * and deleting (off the tenant networks, torn down, cleaned).
+ */
+#include <stdio.h>
+
+#include "agent_flow.h"
+#include "flow.h"
+#include "netflow.h"
+
+/* Fails the deploy with "fmt: err", the switch ports isolated. */
+static void
+deploy_failed(json_t *node, const char *fmt, const char *err)
+{
+	char msg[700];
+
+	snprintf(msg, sizeof(msg), fmt, err);
+	flow_fail_isolated(node, msg);
+}
+
+void
+flow_deploy(json_t *node, json_t *args)
+{
+	const struct hw_generic_ops *g = drv_generic(node, HW_IF_DEPLOY);
+	char err[512] = "";
+	enum hw_step r;
+
+	(void)args;
+	if (flow_validate(node, true, err, sizeof(err)) != 0) {
+		deploy_failed(node, "Failed to validate deploy: %s", err);
+		return;
+	}
+	if (netflow_apply(node, NET_PROVISIONING, err, sizeof(err)) != 0) {
+		deploy_failed(node, "Deploy failed: cannot move the node to the "
+		    "provisioning network: %s", err);
+		return;
+	}
+	if (agent_flow_used(node))
+		r = agent_deploy_start(node, err, sizeof(err));
+	else
+		r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
+	if (r == HW_STEP_WAIT) {
+		cond_transition(node, "wait", NULL);
+		return;
+	}
+	if (r != HW_STEP_DONE) {
+		flow_fail_isolated(node, flow_step_result(node, r, err, "Deploy failed: %s"));
+		return;
+	}
+	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
+		deploy_failed(node, "Deploy failed: cannot move the node to its tenant "
+		    "networks: %s", err);
+		return;
+	}
+	cond_transition(node, "done", NULL);
+}
+
+void
+flow_tear_down(json_t *node, json_t *args)
+{
+	const struct hw_generic_ops *g = drv_generic(node, HW_IF_DEPLOY);
+	char err[512] = "";
+	enum hw_step r;
+
+	(void)args;
+	/* Off the tenant networks first: the node must never keep tenant
+	 * access while Ingot works on it. */
+	r = netflow_apply(node, NET_ISOLATED, err, sizeof(err)) == 0 ?
+	    HW_STEP_DONE : HW_STEP_FAIL;
+	if (r == HW_STEP_DONE && g && g->tear_down)
+		r = g->tear_down(node, err, sizeof(err));
+	if (r == HW_STEP_DONE && drv_do_power(node, HW_ACT_POWER_OFF, 0, err,
+	    sizeof(err)) != 0)
+		r = HW_STEP_FAIL;
+	if (r != HW_STEP_DONE) {
+		flow_fail_isolated(node, flow_step_result(node, HW_STEP_FAIL, err,
+		    "Tear down failed: %s"));
+		return;
+	}
+	flow_clear_instance(node);
+	if (flow_automated_clean(node)) {
+		cond_transition(node, "auto_clean", NULL);
+		flow_run_cleaning(node, NULL);
+	} else {
+		cond_transition(node, "done", NULL);
+	}
+}

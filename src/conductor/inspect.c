@@ -1,0 +1,27 @@
+/* Inspecting: the inspect interface reads the hardware. */
+#include "flow.h"
+#include "util.h"
+
+void
+flow_inspect(json_t *node, json_t *args)
+{
+	const struct hw_generic_ops *g = drv_generic(node, HW_IF_INSPECT);
+	char err[512] = "", now[40];
+	enum hw_step r;
+
+	(void)args;
+	util_now_iso(now);
+	node_set(node, "inspection_started_at", now);
+	r = g && g->inspect ? g->inspect(node, err, sizeof(err)) : HW_STEP_DONE;
+	if (r == HW_STEP_WAIT) {
+		cond_transition(node, "wait", NULL);
+		return;
+	}
+	util_now_iso(now);
+	node_set(node, "inspection_finished_at", now);
+	if (r == HW_STEP_DONE)
+		cond_transition(node, "done", NULL);
+	else
+		cond_transition(node, "fail", flow_step_result(node, r, err,
+		    "Inspection failed: %s"));
+}

@@ -1,0 +1,35 @@
+/* Verifying (enroll -> manageable) and adopting (an already deployed node). */
+#include <stdio.h>
+
+#include "flow.h"
+
+void
+flow_verify(json_t *node, json_t *args)
+{
+	const struct hw_power_ops *p = drv_power(node);
+	char err[512] = "", msg[700];
+	enum hw_power ps;
+
+	(void)args;
+	if (flow_validate(node, false, err, sizeof(err)) != 0 ||
+	    p->get_state(node, &ps, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "Failed to verify node: %s", err);
+		cond_transition(node, "fail", msg);
+		return;
+	}
+	node_set(node, "power_state", drv_power_name(ps));
+	cond_transition(node, "done", NULL);
+}
+
+void
+flow_adopt(json_t *node, json_t *args)
+{
+	const struct hw_generic_ops *g = drv_generic(node, HW_IF_DEPLOY);
+	char err[512] = "";
+	enum hw_step r;
+
+	(void)args;
+	r = g && g->adopt ? g->adopt(node, err, sizeof(err)) : HW_STEP_DONE;
+	cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
+	    flow_step_result(node, r, err, "Adoption failed: %s"));
+}

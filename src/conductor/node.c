@@ -1,0 +1,164 @@
+/* Node fields, save, history, transitions and locks (see node.h). */
+#include "node.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fsm.h"
+#include "hw.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+struct cond_conf cconf;
+char cond_host_name[256];
+
+void
+node_set(json_t *node, const char *k, const char *v)
+{
+	json_object_set_new(node, k, v ? json_string(v) : json_null());
+}
+
+const char *
+node_get(json_t *node, const char *k)
+{
+	return json_string_value(json_object_get(node, k));
+}
+
+bool
+node_in_maintenance(json_t *node)
+{
+	return json_is_true(json_object_get(node, "maintenance"));
+}
+
+/* Tenants read last_error and history: neither names the BMC's address. */
+static void
+scrub_last_error(json_t *node)
+{
+	const char *e = node_get(node, "last_error");
+	char clean[1200];
+
+	if (e == NULL)
+		return;
+	hw_scrub_bmc(json_object_get(node, "driver_info"), e, clean, sizeof(clean));
+	if (strcmp(clean, e) != 0)
+		node_set(node, "last_error", clean);
+}
+
+int
+node_save(json_t *node)
+{
+	char now[40], err[256];
+
+	util_now_iso(now);
+	node_set(node, "updated_at", now);
+	scrub_last_error(node);
+	if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK) {
+		log_error("cannot save node: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+node_history(json_t *node, const char *severity, const char *type, const char *event)
+{
+	char clean[1200];
+
+	hw_scrub_bmc(json_object_get(node, "driver_info"), event, clean, sizeof(clean));
+	store_history_add(store_thread(), node_get(node, "uuid"), severity, type,
+	    clean, cond_host_name, NULL);
+}
+
+int
+cond_transition(json_t *node, const char *event, const char *last_error)
+{
+	const char *from = node_get(node, "provision_state");
+	const char *cur_target = node_get(node, "target_provision_state");
+	const struct fsm_transition *t = fsm_find(from, event);
+	char now[40], from_copy[32], msg[900];
+	const char *to, *target;
+
+	if (t == NULL) {
+		log_error("no transition from %s on %s", from, event);
+		return -1;
+	}
+	snprintf(from_copy, sizeof(from_copy), "%s", from);
+	to = fsm_destination(t, cur_target);
+	target = fsm_target(t, to, cur_target);
+	node_set(node, "provision_state", to);
+	node_set(node, "target_provision_state", target);
+	util_now_iso(now);
+	node_set(node, "provision_updated_at", now);
+	if (last_error != NULL)
+		node_set(node, "last_error", last_error);
+	if (node_save(node) != 0)
+		return -1;
+	log_info("provision state %s -> %s (%s)", from_copy, to, event);
+	if (last_error != NULL) {
+		snprintf(msg, sizeof(msg), "%s", last_error);
+		node_history(node, "ERROR", "provisioning", msg);
+	}
+	return 0;
+}
+
+int
+node_lock(const char *uuid, struct ierr *e)
+{
+	int rc = store_node_reserve(store_thread(), uuid, cond_host_name);
+
+	if (rc == STORE_OK)
+		return 0;
+	if (rc == STORE_LOCKED) {
+		json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
+		ierr_set(e, IG_ELOCKED, "Node %s is locked by cond_host_name %s, please retry after "
+		    "the current operation is completed.", uuid,
+		    n && node_get(n, "reservation") ? node_get(n, "reservation") : "?");
+		json_decref(n);
+		return -1;
+	}
+	if (rc == STORE_NOTFOUND)
+		ierr_set(e, IG_ENOTFOUND, "Node %s could not be found.", uuid);
+	else
+		ierr_set(e, IG_EINTERNAL, "database error while locking node %s", uuid);
+	return -1;
+}
+
+void
+node_unlock(const char *uuid)
+{
+	if (store_node_release(store_thread(), uuid, cond_host_name) != STORE_OK)
+		log_warn("node %s was not locked by %s at release", uuid, cond_host_name);
+}
+
+/* Re-reads a node after taking its lock, so nothing changed in between. */
+json_t *
+node_lock_reload(const char *uuid, struct ierr *e)
+{
+	json_t *n;
+
+	if (node_lock(uuid, e) != 0)
+		return NULL;
+	n = store_get(store_thread(), &model_node, "uuid", uuid);
+	if (n == NULL) {
+		ierr_set(e, IG_ENOTFOUND, "Node %s could not be found.", uuid);
+		return NULL;
+	}
+	return n;
+}
+
+int
+cond_save_locked(json_t *node)
+{
+	return node_save(node);
+}
+
+/* Both nodes hold the same string k (absent and empty are the same). */
+bool
+node_same_str(json_t *a, json_t *b, const char *k)
+{
+	const char *x = node_get(a, k), *y = node_get(b, k);
+
+	return (x == NULL || *x == '\0') ? (y == NULL || *y == '\0') :
+	    y != NULL && strcmp(x, y) == 0;
+}

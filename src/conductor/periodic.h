@@ -1,0 +1,12 @@
+/* Recovery at start and the periodic jobs (power sync, timeouts, switch
+ * ports, the conductor's heartbeat). */
+#ifndef INGOT_PERIODIC_H
+#define INGOT_PERIODIC_H
+
+/* Nodes this conductor left mid-operation fail with a clear reason; switch
+ * ports are read back and corrected. */
+void	 periodic_recover(void);
+void	 periodic_start(void);
+void	 periodic_stop(void);
+
+#endif
