@@ -111,7 +111,7 @@ node_lock(const char *uuid, struct ierr *e)
 		return 0;
 	if (rc == STORE_LOCKED) {
 		json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
-		ierr_set(e, IG_ELOCKED, "Node %s is locked by cond_host_name %s, please retry after "
+		ierr_set(e, IG_ELOCKED, "Node %s is locked by host %s, please retry after "
 		    "the current operation is completed.", uuid,
 		    n && node_get(n, "reservation") ? node_get(n, "reservation") : "?");
 		json_decref(n);
