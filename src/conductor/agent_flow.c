@@ -75,9 +75,8 @@ forget_agent(json_t *node)
 bool
 agent_flow_used(json_t *node)
 {
-	const char *d = jstr(node, "deploy_interface");
-
-	return d != NULL && strcmp(d, "direct") == 0;
+	return hw_generic_find(HW_IF_DEPLOY, jstr(node, "deploy_interface")) ==
+	    &deploy_direct_ops;
 }
 
 /* --- hardware helpers ---------------------------------------------------- */
@@ -116,10 +115,6 @@ ramdisk(json_t *node, bool prepare, char *err, size_t len)
 	const struct hw_generic_ops *b = hw_generic_find(HW_IF_BOOT,
 	    jstr(node, "boot_interface"));
 	int (*fn)(json_t *, char *, size_t) = NULL;
-
-	if (jstr(node, "boot_interface") && strcmp(jstr(node, "boot_interface"), "ipxe") == 0)
-		return prepare ? boot_ipxe_prepare(node, err, len) :
-		    boot_ipxe_clean_up(node, err, len);
 
 	if (b != NULL)
 		fn = prepare ? b->prepare_ramdisk : b->clean_up_ramdisk;
@@ -623,3 +618,9 @@ agent_flow_timed_out(json_t *node, time_t now)
 	}
 	return since > 0 && now - since > aconf.callback_timeout;
 }
+
+const struct hw_generic_ops deploy_direct_ops = {
+	.name = "direct",
+	.deploy = agent_deploy_start,
+	.clean = agent_clean_start,
+};

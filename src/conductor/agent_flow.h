@@ -17,6 +17,9 @@ struct agent_conf {
 void	agent_flow_configure(const struct agent_conf *c);
 /* True when the node deploys and cleans through the agent ("direct"). */
 bool	agent_flow_used(json_t *node);
+/* The "direct" deploy interface: the agent writes the image and cleans
+ * (registered with the drivers at start). */
+extern const struct hw_generic_ops deploy_direct_ops;
 enum hw_step agent_deploy_start(json_t *node, char *err, size_t len);
 enum hw_step agent_clean_start(json_t *node, json_t *steps, char *err, size_t len);
 /* A heartbeat resumed the node (worker, lock held). */

@@ -219,3 +219,9 @@ boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 	json_decref(node);
 	return rc;
 }
+
+const struct hw_generic_ops boot_ipxe_ops = {
+	.name = "ipxe",
+	.prepare_ramdisk = boot_ipxe_prepare,
+	.clean_up_ramdisk = boot_ipxe_clean_up,
+};

@@ -2,6 +2,8 @@
 #define INGOT_BOOT_IPXE_H
 
 #include <jansson.h>
+
+#include "hw.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,6 +17,8 @@ struct ipxe_conf {
 };
 
 void	boot_ipxe_configure(const struct ipxe_conf *c);
+/* The "ipxe" boot interface (registered with the drivers at start). */
+extern const struct hw_generic_ops boot_ipxe_ops;
 int	boot_ipxe_prepare(json_t *node, char *err, size_t len);
 int	boot_ipxe_clean_up(json_t *node, char *err, size_t len);
 /* iPXE script for a MAC (NULL: the chain script); malloc'd text. */

@@ -19,9 +19,7 @@ flow_run_cleaning(json_t *node, json_t *steps)
 		flow_fail_isolated(node, msg);
 		return;
 	}
-	if (agent_flow_used(node))
-		r = agent_clean_start(node, steps, err, sizeof(err));
-	else if (d != NULL && d->clean != NULL)
+	if (d != NULL && d->clean != NULL)
 		r = d->clean(node, steps, err, sizeof(err));
 	if (r == HW_STEP_WAIT) {
 		cond_transition(node, "wait", NULL);

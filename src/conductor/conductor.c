@@ -263,6 +263,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 		cconf.workers = 8;
 	if (cconf.power_timeout <= 0)
 		cconf.power_timeout = 30;
+	if (drv_register_all(err, len) != 0)
+		return -1;
 	drivers = driver_names();
 	if (store_conductor_register(store_thread(), cond_host_name, group, drivers) != STORE_OK) {
 		json_decref(drivers);

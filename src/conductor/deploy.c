@@ -35,10 +35,7 @@ flow_deploy(json_t *node, json_t *args)
 		    "provisioning network: %s", err);
 		return;
 	}
-	if (agent_flow_used(node))
-		r = agent_deploy_start(node, err, sizeof(err));
-	else
-		r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
+	r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
 	if (r == HW_STEP_WAIT) {
 		cond_transition(node, "wait", NULL);
 		return;

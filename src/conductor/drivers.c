@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent_flow.h"
+#include "boot_ipxe.h"
 #include "conductor.h"
 #include "log.h"
 #include "node.h"
@@ -101,5 +103,25 @@ drv_do_power(json_t *node, enum hw_power_action act, int timeout, char *err, siz
 		return -1;
 	}
 	node_set(node, "power_state", drv_power_name(got));
+	return 0;
+}
+
+/* Drivers of this layer, added to the registry at start: one row each. */
+static const struct {
+	enum hw_iface			 iface;
+	const struct hw_generic_ops	*ops;
+} conductor_drivers[] = {
+	{ HW_IF_BOOT, &boot_ipxe_ops },
+	{ HW_IF_DEPLOY, &deploy_direct_ops },
+};
+
+int
+drv_register_all(char *err, size_t len)
+{
+	for (size_t i = 0; i < sizeof(conductor_drivers) / sizeof(conductor_drivers[0]); i++)
+		if (hw_register(conductor_drivers[i].iface, conductor_drivers[i].ops) != 0) {
+			snprintf(err, len, "driver registry full");
+			return -1;
+		}
 	return 0;
 }

@@ -16,4 +16,7 @@ const char *drv_power_name(enum hw_power ps);
 int	 drv_do_power(json_t *node, enum hw_power_action act, int timeout,
 	    char *err, size_t len);
 
+/* Adds this layer's drivers (ipxe boot, direct deploy) to the registry. */
+int	 drv_register_all(char *err, size_t len);
+
 #endif

@@ -26,21 +26,67 @@ static const struct hw_type *const types[] = {
 	NULL,
 };
 
-static const struct hw_power_ops *const powers[] = {
-	&hw_power_fake,
-#ifdef INGOT_HAVE_IPMI
-	&hw_power_ipmitool,
-#endif
-	NULL,
-};
+#define MAX_DRIVERS 64
 
-static const struct hw_mgmt_ops *const mgmts[] = {
-	&hw_mgmt_fake,
+/* The built-in rows, then those registered at start. */
+static struct hw_driver drivers[MAX_DRIVERS] = {
+	{ HW_IF_POWER, "fake", &hw_power_fake },
+	{ HW_IF_MANAGEMENT, "fake", &hw_mgmt_fake },
+	{ HW_IF_BOOT, "fake", &hw_generic_fake },
+	{ HW_IF_DEPLOY, "fake", &hw_generic_fake },
+	{ HW_IF_INSPECT, "fake", &hw_generic_fake },
+	{ HW_IF_RESCUE, "fake", &hw_generic_fake },
+	{ HW_IF_CONSOLE, "fake", &hw_generic_fake },
+	{ HW_IF_BIOS, "fake", &hw_generic_fake },
+	{ HW_IF_RAID, "fake", &hw_generic_fake },
+	{ HW_IF_VENDOR, "fake", &hw_generic_fake },
+	{ HW_IF_NETWORK, "fake", &hw_generic_fake },
+	{ HW_IF_STORAGE, "fake", &hw_generic_fake },
+	{ HW_IF_FIRMWARE, "fake", &hw_generic_fake },
 #ifdef INGOT_HAVE_IPMI
-	&hw_mgmt_ipmitool,
+	{ HW_IF_POWER, "ipmitool", &hw_power_ipmitool },
+	{ HW_IF_MANAGEMENT, "ipmitool", &hw_mgmt_ipmitool },
 #endif
-	NULL,
 };
+static int ndrivers = -1;
+
+static int
+count_rows(void)
+{
+	if (ndrivers < 0)
+		for (ndrivers = 0; ndrivers < MAX_DRIVERS && drivers[ndrivers].name; ndrivers++)
+			;
+	return ndrivers;
+}
+
+int
+hw_register(enum hw_iface iface, const void *ops)
+{
+	/* every ops struct starts with its name */
+	const char *name = *(const char *const *)ops;
+	int n = count_rows();
+
+	for (int i = 0; i < n; i++)
+		if (drivers[i].iface == iface && strcmp(drivers[i].name, name) == 0) {
+			drivers[i].ops = ops;
+			return 0;
+		}
+	if (n == MAX_DRIVERS)
+		return -1;
+	drivers[ndrivers++] = (struct hw_driver){ iface, name, ops };
+	return 0;
+}
+
+const struct hw_driver *
+hw_driver_find(enum hw_iface iface, const char *impl)
+{
+	int n = count_rows();
+
+	for (int i = 0; impl != NULL && i < n; i++)
+		if (drivers[i].iface == iface && strcmp(drivers[i].name, impl) == 0)
+			return &drivers[i];
+	return NULL;
+}
 
 const struct hw_type *
 hw_type_find(const char *name)
@@ -60,32 +106,27 @@ hw_types(void)
 const struct hw_power_ops *
 hw_power_find(const char *impl)
 {
-	for (size_t i = 0; impl != NULL && powers[i] != NULL; i++)
-		if (strcmp(powers[i]->name, impl) == 0)
-			return powers[i];
-	return NULL;
+	const struct hw_driver *d = hw_driver_find(HW_IF_POWER, impl);
+
+	return d != NULL ? d->ops : NULL;
 }
 
 const struct hw_mgmt_ops *
 hw_mgmt_find(const char *impl)
 {
-	for (size_t i = 0; impl != NULL && mgmts[i] != NULL; i++)
-		if (strcmp(mgmts[i]->name, impl) == 0)
-			return mgmts[i];
-	return NULL;
+	const struct hw_driver *d = hw_driver_find(HW_IF_MANAGEMENT, impl);
+
+	return d != NULL ? d->ops : NULL;
 }
 
 const struct hw_generic_ops *
 hw_generic_find(enum hw_iface iface, const char *impl)
 {
-	(void)iface;
+	const struct hw_driver *d = hw_driver_find(iface, impl);
+
 	if (impl == NULL)
 		return NULL;
-	if (strcmp(impl, "fake") == 0)
-		return &hw_generic_fake;
-	/* "noop", "no-console", "no-raid", "flat", "agent", ... without an
-	 * implementation of their own behave as no-ops for now. */
-	return &hw_generic_noop;
+	return d != NULL ? d->ops : &hw_generic_noop;
 }
 
 bool

@@ -96,7 +96,22 @@ struct hw_type {
 	const char *const (*properties)[2];	/* {key, description}, NULL-terminated */
 };
 
-/* Registry (hw.c). */
+/*
+ * The driver registry (hw.c): every implementation of every interface is a
+ * row of one table, found by interface and name.  Drivers of this layer
+ * are built in; drivers that live higher up (the ipxe boot and direct
+ * deploy interfaces, which need the conductor's images and agent) add
+ * their row at start with hw_register.  An implementation without a row
+ * ("noop", "flat", "no-console", ...) behaves as a no-op.
+ */
+struct hw_driver {
+	enum hw_iface	 iface;
+	const char	*name;		/* as in <iface>_interface */
+	const void	*ops;		/* hw_power_ops, hw_mgmt_ops or hw_generic_ops */
+};
+/* Adds a row (ops must outlive the process); -1 when the table is full. */
+int	hw_register(enum hw_iface iface, const void *ops);
+const struct hw_driver *hw_driver_find(enum hw_iface iface, const char *impl);
 const struct hw_type *hw_type_find(const char *name);
 const struct hw_type *const *hw_types(void);	/* NULL-terminated */
 const struct hw_power_ops *hw_power_find(const char *impl);
