@@ -5,10 +5,6 @@
 #include "portctl.h"
 #include "switch.h"
 
-/* switch.c refers to the ssh driver weakly (so it links without it); this
- * reference makes ingotd link it in. */
-const struct switch_driver *const portctl_ssh_driver = &switch_driver_ssh;
-
 int
 portctl_set(const char *switch_id, const char *switch_info, const char *port_id,
     int native_vlan, const int *trunks, int ntrunks, char *err, size_t errlen)

@@ -15,6 +15,7 @@
  * (IOS, EOS, Junos, OS10), types each line and waits for the prompt, and
  * fails when the output matches the template's error pattern.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,7 @@ bad:
 	return -1;
 }
 
-int
+static int
 switch_ssh_prepare(struct switch_conf *sw, char *err, size_t len)
 {
 	struct ssh_sw *st = util_calloc(1, sizeof(*st));
@@ -160,7 +161,7 @@ disconnect(struct ssh_sw *st)
 	}
 }
 
-void
+static void
 switch_ssh_release(struct switch_conf *sw)
 {
 	struct ssh_sw *st = sw->priv;
@@ -780,8 +781,69 @@ switch_ssh_vlan(const struct switch_conf *sw, bool add, int vlan, char *err, siz
 	return with_session(sw, err, len, do_vlan, &a);
 }
 
+/* The ssh driver's own [switch:NAME] options (see switch_driver.conf_set). */
+static int
+ssh_conf_set(struct switch_conf *sw, const char *key, const char *value, char *err,
+    size_t len)
+{
+	if (strcmp(key, "device_type") == 0) {
+		snprintf(sw->device_type, sizeof(sw->device_type), "%s", value);
+		for (const char *c = value; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-') {
+				snprintf(err, len, "switch %s: bad device_type '%s'", sw->name, value);
+				return -1;
+			}
+	} else if (strcmp(key, "template") == 0) {
+		snprintf(sw->template_path, sizeof(sw->template_path), "%s", value);
+	} else if (strcmp(key, "templates_dir") == 0) {
+		snprintf(sw->templates_dir, sizeof(sw->templates_dir), "%s", value);
+	} else if (strcmp(key, "username") == 0) {
+		snprintf(sw->username, sizeof(sw->username), "%s", value);
+	} else if (strcmp(key, "password") == 0) {
+		free(sw->password);
+		sw->password = util_strdup(value);
+	} else if (strcmp(key, "key_file") == 0) {
+		snprintf(sw->key_file, sizeof(sw->key_file), "%s", value);
+	} else if (strcmp(key, "known_hosts") == 0) {
+		snprintf(sw->known_hosts, sizeof(sw->known_hosts), "%s", value);
+	} else if (strcmp(key, "save_config") == 0 && (strcmp(value, "true") == 0 ||
+	    strcmp(value, "false") == 0)) {
+		sw->save_config = value[0] == 't';
+	} else if (strncmp(key, "var.", 4) == 0 && key[4] != '\0') {
+		int i;
+		for (i = 0; i < sw->nvars; i++)
+			if (strcmp(sw->var_name[i], key + 4) == 0)
+				break;
+		if (i == (int)(sizeof(sw->var_name) / sizeof(sw->var_name[0]))) {
+			snprintf(err, len, "switch %s: too many var. options", sw->name);
+			return -1;
+		}
+		if (i == sw->nvars) {
+			sw->var_name[sw->nvars++] = util_strdup(key + 4);
+		} else {
+			free(sw->var_value[i]);
+		}
+		sw->var_value[i] = util_strdup(value);
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* GET /v1/switches: which template the switch speaks. */
+static void
+ssh_describe(const struct switch_conf *sw, struct strbuf *b)
+{
+	sb_puts(b, ",\"device_type\":");
+	sb_json_str(b, sw->device_type[0] ? sw->device_type : sw->template_path);
+}
+
 const struct switch_driver switch_driver_ssh = {
 	.name = "ssh",
+	.conf_set = ssh_conf_set,
+	.prepare = switch_ssh_prepare,
+	.release = switch_ssh_release,
+	.describe = ssh_describe,
 	.set = ssh_set,
 	.get = ssh_get,
 };

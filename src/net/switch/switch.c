@@ -13,11 +13,24 @@
 #include "strbuf.h"
 #include "util.h"
 
-/* The ssh driver (ssh.c, template.c, libssh) is optional at link time:
- * programs that build switch.c with ovsdb.c alone (the fuzz targets) link,
- * and refuse driver = ssh. */
-#pragma weak switch_driver_ssh
-#pragma weak switch_ssh_prepare
+/* The switch drivers: one row each.  The ssh driver (ssh.c, template.c,
+ * libssh) is built in with -Dssh_switch (INGOT_HAVE_SSH_SWITCH). */
+const struct switch_driver *const switch_drivers[] = {
+	&switch_driver_ovsdb,
+#ifdef INGOT_HAVE_SSH_SWITCH
+	&switch_driver_ssh,
+#endif
+	NULL,
+};
+
+static const struct switch_driver *
+driver_named(const char *name)
+{
+	for (size_t i = 0; switch_drivers[i] != NULL; i++)
+		if (strcmp(switch_drivers[i]->name, name) == 0)
+			return switch_drivers[i];
+	return NULL;
+}
 
 #define MAX_SWITCHES 64
 
@@ -46,23 +59,48 @@ conf_slot(const char *name, char *err, size_t len)
 	return s;
 }
 
+/* Hands the options read before "driver =" to the driver, now known. */
+static int
+replay_pending(struct switch_conf *s, char *err, size_t len)
+{
+	int rc = 0;
+
+	for (int i = 0; i < s->npending; i++) {
+		if (rc == 0 && (s->drv->conf_set == NULL || (rc = s->drv->conf_set(s,
+		    s->pending_key[i], s->pending_value[i], err, len)) == 1)) {
+			snprintf(err, len, "switch %s: unknown or invalid option %s",
+			    s->name, s->pending_key[i]);
+			rc = -1;
+		}
+		free(s->pending_key[i]);
+		free(s->pending_value[i]);
+	}
+	s->npending = 0;
+	return rc;
+}
+
 int
 switch_conf_set(const char *name, const char *key, const char *value, char *err,
     size_t len)
 {
 	struct switch_conf *s = conf_slot(name, err, len);
 	long v;
+	int rc;
 
 	if (s == NULL)
 		return -1;
 	if (strcmp(key, "driver") == 0) {
-		bool ssh = switch_ssh_prepare != NULL;
-		if (strcmp(value, "ovsdb") != 0 && (!ssh || strcmp(value, "ssh") != 0)) {
+		if ((s->drv = driver_named(value)) == NULL) {
+			char have[128] = "";
+			for (size_t i = 0; switch_drivers[i] != NULL; i++)
+				snprintf(have + strlen(have), sizeof(have) - strlen(have),
+				    "%s%s", i ? ", " : "", switch_drivers[i]->name);
 			snprintf(err, len, "switch %s: unknown driver '%s' (this ingotd "
-			    "has: ovsdb%s)", name, value, ssh ? ", ssh" : "");
+			    "has: %s)", name, value, have);
 			return -1;
 		}
 		snprintf(s->driver, sizeof(s->driver), "%s", value);
+		return replay_pending(s, err, len);
 	} else if (strcmp(key, "address") == 0) {
 		snprintf(s->address, sizeof(s->address), "%s", value);
 	} else if (strcmp(key, "switch_id") == 0) {
@@ -86,44 +124,13 @@ switch_conf_set(const char *name, const char *key, const char *value, char *err,
 		s->retries = (int)v;
 	} else if (strcmp(key, "isolation_vlan") == 0 && util_parse_int(value, 1, 4095, &v)) {
 		s->isolation_vlan = (int)v;
-	} else if (strcmp(key, "device_type") == 0) {
-		snprintf(s->device_type, sizeof(s->device_type), "%s", value);
-		for (const char *c = value; *c; c++)
-			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-') {
-				snprintf(err, len, "switch %s: bad device_type '%s'", name, value);
-				return -1;
-			}
-	} else if (strcmp(key, "template") == 0) {
-		snprintf(s->template_path, sizeof(s->template_path), "%s", value);
-	} else if (strcmp(key, "templates_dir") == 0) {
-		snprintf(s->templates_dir, sizeof(s->templates_dir), "%s", value);
-	} else if (strcmp(key, "username") == 0) {
-		snprintf(s->username, sizeof(s->username), "%s", value);
-	} else if (strcmp(key, "password") == 0) {
-		free(s->password);
-		s->password = util_strdup(value);
-	} else if (strcmp(key, "key_file") == 0) {
-		snprintf(s->key_file, sizeof(s->key_file), "%s", value);
-	} else if (strcmp(key, "known_hosts") == 0) {
-		snprintf(s->known_hosts, sizeof(s->known_hosts), "%s", value);
-	} else if (strcmp(key, "save_config") == 0 && (strcmp(value, "true") == 0 ||
-	    strcmp(value, "false") == 0)) {
-		s->save_config = value[0] == 't';
-	} else if (strncmp(key, "var.", 4) == 0 && key[4] != '\0') {
-		int i;
-		for (i = 0; i < s->nvars; i++)
-			if (strcmp(s->var_name[i], key + 4) == 0)
-				break;
-		if (i == (int)(sizeof(s->var_name) / sizeof(s->var_name[0]))) {
-			snprintf(err, len, "switch %s: too many var. options", name);
-			return -1;
-		}
-		if (i == s->nvars) {
-			s->var_name[s->nvars++] = util_strdup(key + 4);
-		} else {
-			free(s->var_value[i]);
-		}
-		s->var_value[i] = util_strdup(value);
+	} else if (s->drv == NULL && s->npending < SWITCH_MAX_PENDING) {
+		/* the driver's own option before "driver =": kept for it */
+		s->pending_key[s->npending] = util_strdup(key);
+		s->pending_value[s->npending++] = util_strdup(value);
+	} else if (s->drv != NULL && s->drv->conf_set != NULL &&
+	    (rc = s->drv->conf_set(s, key, value, err, len)) != 1) {
+		return rc;
 	} else {
 		snprintf(err, len, "switch %s: unknown or invalid option %s", name, key);
 		return -1;
@@ -141,8 +148,8 @@ switch_conf_finish(char *err, size_t len)
 			    switches[i].name);
 			return -1;
 		}
-		if (strcmp(switches[i].driver, "ssh") == 0 &&
-		    switch_ssh_prepare(&switches[i], err, len) != 0)
+		if (switches[i].drv->prepare != NULL &&
+		    switches[i].drv->prepare(&switches[i], err, len) != 0)
 			return -1;
 	}
 	return 0;
@@ -151,7 +158,7 @@ switch_conf_finish(char *err, size_t len)
 const struct switch_driver *
 switch_driver_of(const struct switch_conf *sw)
 {
-	return strcmp(sw->driver, "ssh") == 0 ? &switch_driver_ssh : &switch_driver_ovsdb;
+	return sw->drv;
 }
 
 int
@@ -188,10 +195,8 @@ switch_list_json(struct strbuf *b)
 		sb_json_str(b, s->switch_id);
 		sb_puts(b, ",\"address\":");
 		sb_json_str(b, s->address);
-		if (strcmp(s->driver, "ssh") == 0) {
-			sb_puts(b, ",\"device_type\":");
-			sb_json_str(b, s->device_type[0] ? s->device_type : s->template_path);
-		}
+		if (s->drv->describe != NULL)
+			s->drv->describe(s, b);
 		sb_puts(b, ",\"managed_ports\":[");
 		for (int p = 0; p < s->nports; p++) {
 			if (p)

@@ -11,10 +11,15 @@
 
 #define SWITCH_MAX_PORTS 256
 #define SWITCH_MAX_VLANS 64
+#define SWITCH_MAX_PENDING 32
+
+struct switch_driver;
+struct strbuf;
 
 struct switch_conf {
 	char	 name[64];
 	char	 driver[16];		/* "ovsdb" or "ssh" */
+	const struct switch_driver *drv;	/* the row of switch_drivers[] */
 	char	 address[256];		/* ovsdb: unix:/path or tcp:host:port;
 					   ssh: host or host:port */
 	char	 switch_id[32];		/* the MAC LLDP reports; matched to ports */
@@ -37,6 +42,10 @@ struct switch_conf {
 	char	*var_value[16];
 	int	 nvars;
 	void	*priv;			/* the driver's state (ssh: session) */
+	/* the driver's options read before "driver =" (replayed to it) */
+	char	*pending_key[SWITCH_MAX_PENDING];
+	char	*pending_value[SWITCH_MAX_PENDING];
+	int	 npending;
 };
 
 struct switch_port_state {
@@ -45,13 +54,30 @@ struct switch_port_state {
 	int	 ntrunks;
 };
 
+/*
+ * A switch driver: one file and one row of switch_drivers[] (switch.c).
+ * Options every switch has (address, switch_id, bridge, ports, timeout_ms,
+ * retries, isolation_vlan) are parsed by switch.c; the driver parses its
+ * own.  Optional members may be NULL.
+ */
 struct switch_driver {
-	const char *name;
+	const char *name;		/* [switch:NAME] driver = name */
+	/* Its own option: 0 taken, 1 not its option, -1 a bad value (err). */
+	int (*conf_set)(struct switch_conf *sw, const char *key, const char *value,
+	    char *err, size_t len);
+	/* At start, once every option is read: checks and loads what it needs. */
+	int (*prepare)(struct switch_conf *sw, char *err, size_t len);
+	void (*release)(struct switch_conf *sw);
+	/* Extra members of GET /v1/switches (",\"key\":value..."), no secrets. */
+	void (*describe)(const struct switch_conf *sw, struct strbuf *b);
 	int (*set)(const struct switch_conf *sw, const char *port,
 	    const struct switch_port_state *want, char *err, size_t len);
 	int (*get)(const struct switch_conf *sw, const char *port,
 	    struct switch_port_state *got, char *err, size_t len);
 };
+
+/* The drivers built in (NULL-terminated). */
+extern const struct switch_driver *const switch_drivers[];
 
 /* Configuration hooks for [switch:NAME] sections. */
 int	switch_conf_set(const char *name, const char *key, const char *value,
@@ -60,7 +86,6 @@ int	switch_conf_finish(char *err, size_t len);
 int	switch_count(void);
 const struct switch_conf *switch_find(const char *name_or_id);
 /* Lists switches (no secrets) as JSON text into buf; for the API. */
-struct strbuf;
 void	switch_list_json(struct strbuf *b);
 
 /* Sets a port (serialised per port, retried, verified by reading back). */
@@ -72,10 +97,6 @@ int	switch_port_get(const char *switch_name_or_id, const char *port,
 extern const struct switch_driver switch_driver_ovsdb;
 extern const struct switch_driver switch_driver_ssh;
 
-/* ssh driver: loads the switch's template and checks its options (at
- * start); frees what it holds. */
-int	switch_ssh_prepare(struct switch_conf *sw, char *err, size_t len);
-void	switch_ssh_release(struct switch_conf *sw);
 /* Number of SSH sessions opened to the switch so far (tests, bench). */
 unsigned long switch_ssh_connects(const struct switch_conf *sw);
 /* VLAN creation/deletion through the template (when it has them). */
