@@ -137,8 +137,21 @@ out:
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+static int print_states(const char *format);
+
+struct override { const char *sec, *key, *val; };
+
+/* What the command line asked for. */
+struct args {
+	const char	*config_path;
+	bool		 check_only;
+	struct override	 over[16];
+	int		 nover;
+};
+
+/* -1: go on; otherwise main's exit status (a --print-* or --help option). */
+static int
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -155,66 +168,73 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct override { const char *sec, *key, *val; } overrides[16];
-	int nover = 0, ch;
-	const char *config_path = NULL;
-	bool check_only = false;
-	char err[768];
-	enum log_level lvl;
-	sigset_t sigs;
-	int sig;
+	static const struct { int ch; const char *sec, *key; } flags[] = {
+		{ 'l', "api", "listen" }, { 'd', "database", "path" },
+		{ 'L', "log", "file" }, { 'v', "log", "level" },
+		{ 'H', "conductor", "host" }, { 'w', "conductor", "workers" },
+	};
+	int ch;
 
-	/* Few malloc arenas: threads are many and short-lived allocations
-	 * would otherwise keep one arena's worth of memory each. */
-	mallopt(M_ARENA_MAX, 2);
-	config_defaults();
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (flags[i].ch == ch && a->nover < 16)
+				a->over[a->nover++] = (struct override){ flags[i].sec,
+				    flags[i].key, optarg };
 		switch (ch) {
-		case 'c': config_path = optarg; break;
-		case 'l': overrides[nover++] = (struct override){ "api", "listen", optarg }; break;
-		case 'd': overrides[nover++] = (struct override){ "database", "path", optarg }; break;
-		case 'L': overrides[nover++] = (struct override){ "log", "file", optarg }; break;
-		case 'v': overrides[nover++] = (struct override){ "log", "level", optarg }; break;
-		case 'H': overrides[nover++] = (struct override){ "conductor", "host", optarg }; break;
-		case 'w': overrides[nover++] = (struct override){ "conductor", "workers", optarg }; break;
-		case 'C': check_only = true; break;
+		case 'l': case 'd': case 'L': case 'v': case 'H': case 'w': break;
+		case 'c': a->config_path = optarg; break;
+		case 'C': a->check_only = true; break;
 		case 'E': config_print_example(stdout); return 0;
-		case 'S':
-			if (strcmp(optarg, "dot") == 0)
-				fsm_print_dot(stdout);
-			else if (strcmp(optarg, "markdown") == 0)
-				fsm_print_markdown(stdout);
-			else
-				return die("--print-states takes dot or markdown, not %s%s", optarg, "");
-			return 0;
+		case 'S': return print_states(optarg);
 		case 'V': printf("ingotd %s (API 1.%d-1.%d)\n", INGOT_VERSION,
 		    API_MIN_MINOR, API_MAX_MINOR); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
-		if (nover == 16)
-			return die("too many options%s%s", "", "");
 	}
 	if (optind < argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (config_path != NULL && (config_load(config_path, switch_conf_set, err,
-	    sizeof(err)) != 0 || switch_conf_finish(err, sizeof(err)) != 0))
-		return die("bad configuration: %s%s", err, "");
-	for (int i = 0; i < nover; i++)
-		if (config_set(overrides[i].sec, overrides[i].key, overrides[i].val, err,
-		    sizeof(err)) != 0)
-			return die("bad option: %s%s", err, "");
-	if (log_parse_level(cfg.log_level, &lvl) != 0)
-		return die("bad configuration: [log] level '%s' is not one of debug, "
-		    "info, warning, error%s", cfg.log_level, "");
-	if (api_check_listen(cfg.listen, err, sizeof(err)) != 0)
-		return die("bad configuration: %s%s", err, "");
-	if (strcmp(cfg.ramdisk_endpoints, "provisioning") != 0 &&
-	    strcmp(cfg.ramdisk_endpoints, "all") != 0)
-		return die("bad configuration: [api] ramdisk_endpoints '%s' is not "
-		    "provisioning or all%s", cfg.ramdisk_endpoints, "");
+	return -1;
+}
+
+static int
+print_states(const char *format)
+{
+	if (strcmp(format, "dot") == 0)
+		fsm_print_dot(stdout);
+	else if (strcmp(format, "markdown") == 0)
+		fsm_print_markdown(stdout);
+	else
+		return die("--print-states takes dot or markdown, not %s%s", format, "");
+	return 0;
+}
+
+/* The configuration file, then the flags over it; 0 or -1 with err. */
+static int
+load_config(const struct args *a, char *err, size_t len)
+{
+	char e[700];
+
+	if (a->config_path != NULL && (config_load(a->config_path, switch_conf_set, e,
+	    sizeof(e)) != 0 || switch_conf_finish(e, sizeof(e)) != 0)) {
+		snprintf(err, len, "bad configuration: %s", e);
+		return -1;
+	}
+	for (int i = 0; i < a->nover; i++)
+		if (config_set(a->over[i].sec, a->over[i].key, a->over[i].val, e,
+		    sizeof(e)) != 0) {
+			snprintf(err, len, "bad option: %s", e);
+			return -1;
+		}
+	return 0;
+}
+
+/* [api] and [auth]: checked before anything starts. */
+static int
+configure_api(char *err, size_t len)
+{
 	struct auth_conf authc = { .strategy = cfg.auth_strategy,
 	    .htpasswd_file = cfg.auth_htpasswd, .roles_file = cfg.auth_roles,
 	    .listen = cfg.listen, .failed_auth_window_ms = cfg.failed_auth_window_ms,
@@ -223,39 +243,39 @@ main(int argc, char **argv)
 		.user_domain = cfg.ks_user_domain, .project_domain = cfg.ks_project_domain,
 		.service_token_file = cfg.ks_token_file,
 		.cache_seconds = cfg.ks_cache_seconds } };
-	if (auth_configure(&authc, err, sizeof(err)) != 0)
-		return die("bad configuration: %s%s", err, "");
-	if (api_networks_configure(cfg.tenant_vlan_ranges, cfg.max_networks_per_project,
-	    err, sizeof(err)) != 0)
-		return die("bad configuration: %s%s", err, "");
-	static char *tls_cert, *tls_key;	/* static: reachable on every exit */
-	if (load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
-		return die("bad configuration: %s%s", err, "");
-	bool tls = tls_cert != NULL;
-	if (check_only) {
-		printf("configuration ok\n");
-		free(tls_cert);
-		free(tls_key);
-		return 0;
+
+	if (api_check_listen(cfg.listen, err, len) != 0)
+		return -1;
+	if (strcmp(cfg.ramdisk_endpoints, "provisioning") != 0 &&
+	    strcmp(cfg.ramdisk_endpoints, "all") != 0) {
+		snprintf(err, len, "[api] ramdisk_endpoints '%s' is not provisioning "
+		    "or all", cfg.ramdisk_endpoints);
+		return -1;
 	}
-	log_init(cfg.log_file, lvl);
+	if (auth_configure(&authc, err, len) != 0)
+		return -1;
+	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
+	return api_networks_configure(cfg.tenant_vlan_ranges, cfg.max_networks_per_project,
+	    err, len);
+}
 
-	/* Signals are taken synchronously by the main thread only. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+/* NAME beside the database file (images, dhcp, sdr-cache), unless set. */
+static void
+beside_db(const char *set, const char *name, char *out, size_t len)
+{
+	const char *slash = strrchr(cfg.db_path, '/');
 
-	if (cfg.secret_key_file != NULL && cfg.secret_key_file[0] != '\0' &&
-	    store_load_secret_key(cfg.secret_key_file, err, sizeof(err)) != 0)
-		return die("bad configuration: %s%s", err, "");
-	if (store_init(cfg.db_path, 0, err, sizeof(err)) != 0)
-		return die("%s%s", err, "");
-	/* Take the port first: a second ingotd on a busy port must not touch
-	 * the nodes (recovery) of the one already running. */
-	struct api_conf ac = {
+	if (set != NULL && set[0] != '\0')
+		snprintf(out, len, "%s", set);
+	else
+		snprintf(out, len, "%.*s%s", slash ? (int)(slash - cfg.db_path + 1) : 0,
+		    cfg.db_path, name);
+}
+
+static struct api_conf
+api_conf_of(const char *tls_cert, const char *tls_key)
+{
+	return (struct api_conf){
 		.listen = cfg.listen, .threads = cfg.api_threads,
 		.max_body = (size_t)cfg.max_body, .conn_limit = (unsigned)cfg.conn_limit,
 		.per_ip_limit = (unsigned)cfg.per_ip_limit, .public_url = cfg.public_url,
@@ -264,28 +284,15 @@ main(int argc, char **argv)
 		.tls_priorities = cfg.tls_priorities,
 		.ramdisk_everywhere = strcmp(cfg.ramdisk_endpoints, "all") == 0,
 	};
-	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
-	if (api_start(&ac, err, sizeof(err)) != 0) {
-		store_shutdown();
-		return die("%s%s", err, "");
-	}
-	char cache[1024];
-	if (cfg.image_cache[0] != '\0') {
-		snprintf(cache, sizeof(cache), "%s", cfg.image_cache);
-	} else {
-		const char *slash = strrchr(cfg.db_path, '/');
-		snprintf(cache, sizeof(cache), "%.*simages", slash ?
-		    (int)(slash - cfg.db_path + 1) : 0, cfg.db_path);
-	}
-	char dhcpdir[1024];
-	const char *dslash = strrchr(cfg.db_path, '/');
-	if (cfg.dhcp_state_dir[0] != '\0')
-		snprintf(dhcpdir, sizeof(dhcpdir), "%s", cfg.dhcp_state_dir);
-	else
-		snprintf(dhcpdir, sizeof(dhcpdir), "%.*sdhcp", dslash ?
-		    (int)(dslash - cfg.db_path + 1) : 0, cfg.db_path);
+}
+
+/* [conductor], [deploy], [dhcp]; the paths point into the caller's buffers. */
+static struct cond_conf
+cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
+{
 	int port = atoi(strrchr(cfg.listen, ':') + 1);
-	struct cond_conf cc = {
+
+	return (struct cond_conf){
 		.host = cfg.host, .group = cfg.group, .workers = cfg.workers,
 		.automated_clean = cfg.automated_clean,
 		.power_timeout = cfg.power_timeout,
@@ -314,38 +321,118 @@ main(int argc, char **argv)
 		    .kernel_append = cfg.kernel_append, .http_url = cfg.image_url,
 		    .http_port = port, .tls = tls },
 	};
+}
+
+static void
+configure_ipmi(void)
+{
 #ifdef INGOT_HAVE_IPMI
+	char sdr[1100];
+
 	ipmi_set_defaults(cfg.ipmi_timeout_ms, cfg.ipmi_retries, cfg.ipmi_backoff_ms);
-	{
-		char sdr[1100];
-		snprintf(sdr, sizeof(sdr), "%.*ssdr-cache", dslash ?
-		    (int)(dslash - cfg.db_path + 1) : 0, cfg.db_path);
-		ipmi_set_sdr_cache(sdr);
-	}
+	beside_db(NULL, "sdr-cache", sdr, sizeof(sdr));
+	ipmi_set_sdr_cache(sdr);
 #endif
+}
+
+/* The database, the API socket (first: a second ingotd on a busy port must
+ * not touch the nodes of the one already running), then the conductor. */
+static int
+start(const char *tls_cert, const char *tls_key, char *err, size_t len)
+{
+	static char cache[1024], dhcpdir[1024];
+	struct api_conf ac = api_conf_of(tls_cert, tls_key);
+	struct cond_conf cc;
+
+	char e[600];
+
+	if (cfg.secret_key_file != NULL && cfg.secret_key_file[0] != '\0' &&
+	    store_load_secret_key(cfg.secret_key_file, e, sizeof(e)) != 0) {
+		snprintf(err, len, "bad configuration: %s", e);
+		return -1;
+	}
+	if (store_init(cfg.db_path, 0, err, len) != 0)
+		return -1;
+	if (api_start(&ac, err, len) != 0) {
+		store_shutdown();
+		return -1;
+	}
+	beside_db(cfg.image_cache, "images", cache, sizeof(cache));
+	beside_db(cfg.dhcp_state_dir, "dhcp", dhcpdir, sizeof(dhcpdir));
+	cc = cond_conf_of(tls_cert != NULL, cache, dhcpdir);
+	configure_ipmi();
 	cond_set_prov_listen_hook(api_listen_netns);
-	if (conductor_start(&cc, err, sizeof(err)) != 0) {
+	if (conductor_start(&cc, err, len) != 0) {
 		api_stop();
 		store_shutdown();
-		return die("%s%s", err, "");
+		return -1;
 	}
 	if (!ac.ramdisk_everywhere && !cfg.dhcp_enabled)
 		log_warn("[api] ramdisk_endpoints = provisioning and [dhcp] is off: no "
 		    "listener serves lookup, heartbeat, images or iPXE, so deploy "
 		    "ramdisks cannot reach ingotd (set ramdisk_endpoints = all when "
 		    "there is no provisioning network)");
+	return 0;
+}
+
+/* Until SIGTERM or SIGINT (SIGHUP is logged and ignored). */
+static int
+wait_for_stop(const sigset_t *sigs)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			return sig;
+		log_info("SIGHUP ignored: restart ingotd to reload its configuration");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static char *tls_cert, *tls_key;	/* static: reachable on every exit */
+	struct args a = { 0 };
+	char err[768];
+	enum log_level lvl;
+	sigset_t sigs;
+	int rc;
+
+	/* Few malloc arenas: threads are many and short-lived allocations
+	 * would otherwise keep one arena's worth of memory each. */
+	mallopt(M_ARENA_MAX, 2);
+	config_defaults();
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	if (load_config(&a, err, sizeof(err)) != 0)
+		return die("%s%s", err, "");
+	if (log_parse_level(cfg.log_level, &lvl) != 0)
+		return die("bad configuration: [log] level '%s' is not one of debug, "
+		    "info, warning, error%s", cfg.log_level, "");
+	if (configure_api(err, sizeof(err)) != 0 ||
+	    load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
+		return die("bad configuration: %s%s", err, "");
+	if (a.check_only) {
+		printf("configuration ok\n");
+		free(tls_cert);
+		free(tls_key);
+		return 0;
+	}
+	log_init(cfg.log_file, lvl);
+	/* Signals are taken synchronously by the main thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (start(tls_cert, tls_key, err, sizeof(err)) != 0)
+		return die("%s%s", err, "");
 	api_set_ready(true);
 	log_info("ingotd %s started (database %s)", INGOT_VERSION, cfg.db_path);
-	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: restart ingotd to reload its configuration");
-			continue;
-		}
-		break;
-	}
-	log_info("signal %d: stopping (finishing requests and tasks)", sig);
+	log_info("signal %d: stopping (finishing requests and tasks)", wait_for_stop(&sigs));
 	api_stop();
 	api_set_ready(false);
 	conductor_stop();
