@@ -127,11 +127,19 @@ boot_ramdisk(json_t *node, char *err, size_t len)
 {
 	forget_agent(node);
 	if (ramdisk(node, true, err, len) != 0 ||
-	    boot_device(node, "pxe", false, err, len) != 0 ||
-	    power(node, HW_ACT_POWER_OFF, err, len) != 0 ||
-	    power(node, HW_ACT_POWER_ON, err, len) != 0)
+	    boot_device(node, "pxe", false, err, len) != 0)
 		return HW_STEP_FAIL;
 	set_phase(node, "booting");
+	/* Stored before the power-on: the node asks for its iPXE script (which
+	 * reads boot_ramdisk from the database) seconds later, possibly before
+	 * this task ends and saves the node. */
+	if (cond_save_locked(node) != 0) {
+		snprintf(err, len, "cannot record the ramdisk boot");
+		return HW_STEP_FAIL;
+	}
+	if (power(node, HW_ACT_POWER_OFF, err, len) != 0 ||
+	    power(node, HW_ACT_POWER_ON, err, len) != 0)
+		return HW_STEP_FAIL;
 	return HW_STEP_WAIT;
 }
 
