@@ -57,7 +57,8 @@ PY
 
 python3 "$T/burst.py" "$INGOT_URL" "$T/acked" &
 BURST=$!
-sleep 2
+# the kill lands mid-burst: once 60 nodes exist, however fast the machine
+wait_until 30 '[ "$(sqlite3 "$T/ingot.db" "select count(*) from nodes")" -ge 60 ]'
 n0=$(sqlite3 "$T/ingot.db" "select count(*) from nodes")
 kill -KILL "$INGOTD_PID"; wait "$INGOTD_PID" 2>/dev/null; INGOTD_PID=
 wait "$BURST"
