@@ -154,9 +154,7 @@ perform(CURL *c, struct call *ctx)
 		    ctx->max);
 	else
 		snprintf(res->err, sizeof(res->err), "%s", curl_easy_strerror(rc));
-	free(res->body);
-	res->body = NULL;
-	res->len = 0;
+	httpc_res_free(res);
 	return -1;
 }
 
