@@ -6,7 +6,6 @@
  */
 #include "keystone.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -14,14 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "auth.h"
+#include "httpc.h"
 #include "log.h"
 
 #define KS_SLOTS	1024
 #define KS_TIMEOUT	10		/* seconds per request to Keystone */
+#define KS_CONNECT_TIMEOUT 5
 #define KS_MAX_BODY	(1 << 20)
 #define SVC_MARGIN	120		/* renew the service token this early */
 
@@ -38,101 +38,38 @@ static struct {
 } cache[KS_SLOTS];
 static pthread_mutex_t cache_mtx = PTHREAD_MUTEX_INITIALIZER;
 
-struct buf {
-	char	*data;
-	size_t	 len;
-	char	 subject[1024];		/* X-Subject-Token of a POST */
-};
-
-static size_t
-on_body(char *p, size_t sz, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	char *d;
-
-	if (b->len + sz * n > KS_MAX_BODY || (d = realloc(b->data, b->len + sz * n + 1)) == NULL)
-		return 0;
-	memcpy(d + b->len, p, sz * n);
-	b->len += sz * n;
-	d[b->len] = '\0';
-	b->data = d;
-	return sz * n;
-}
-
-static size_t
-on_header(char *p, size_t sz, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	size_t len = sz * n;
-
-	if (len > 16 && strncasecmp(p, "X-Subject-Token:", 16) == 0) {
-		size_t i = 16, j;
-		while (i < len && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		j = len;
-		while (j > i && (p[j - 1] == '\r' || p[j - 1] == '\n' || p[j - 1] == ' '))
-			j--;
-		if (j - i < sizeof(b->subject)) {
-			memcpy(b->subject, p + i, j - i);
-			b->subject[j - i] = '\0';
-		}
-	}
-	return len;
-}
-
-/* HTTP status, or -1 when Keystone could not be reached (why in msg). */
+/*
+ * HTTP status, or -1 when Keystone could not be reached (why in msg).
+ * auth and subject are tokens: they go in headers, never in a URL or a log.
+ */
 static long
 request(const char *method, const char *path, const char *auth, const char *subject,
-    const char *body, struct buf *b, char *msg, size_t len)
+    json_t *body, struct httpc_res *res, char *msg, size_t len)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char url[1024], hv[1100];
-	long status = -1;
-	CURLcode rc;
+	char url[1024], ah[1100], sh[1100];
+	const char *hdr[3] = { NULL };
+	struct httpc_req req = { .method = method, .url = url, .json = body,
+	    .headers = hdr, .timeout = KS_TIMEOUT, .connect_timeout = KS_CONNECT_TIMEOUT,
+	    .proxy = true, .max_response = KS_MAX_BODY, .want_header = "X-Subject-Token" };
+	int n = 0, rc;
 
-	if (c == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -1;
-	}
 	snprintf(url, sizeof(url), "%s%s", conf.url, path);
-	h = curl_slist_append(h, "Accept: application/json");
-	if (body != NULL)
-		h = curl_slist_append(h, "Content-Type: application/json");
 	if (auth != NULL) {
-		snprintf(hv, sizeof(hv), "X-Auth-Token: %s", auth);
-		h = curl_slist_append(h, hv);
+		snprintf(ah, sizeof(ah), "X-Auth-Token: %s", auth);
+		hdr[n++] = ah;
 	}
 	if (subject != NULL) {
-		snprintf(hv, sizeof(hv), "X-Subject-Token: %s", subject);
-		h = curl_slist_append(h, hv);
+		snprintf(sh, sizeof(sh), "X-Subject-Token: %s", subject);
+		hdr[n++] = sh;
 	}
-	OPENSSL_cleanse(hv, sizeof(hv));
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)KS_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, b);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(msg, len, "Keystone at %s is unreachable: %s", conf.url,
-		    curl_easy_strerror(rc));
-	/* the header list held tokens */
-	for (struct curl_slist *s = h; s != NULL; s = s->next)
-		OPENSSL_cleanse(s->data, strlen(s->data));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return status;
+	rc = httpc_do(&req, res);
+	OPENSSL_cleanse(ah, sizeof(ah));
+	OPENSSL_cleanse(sh, sizeof(sh));
+	if (rc != 0) {
+		snprintf(msg, len, "Keystone at %s is unreachable: %s", conf.url, res->err);
+		return -1;
+	}
+	return res->status;
 }
 
 /* "2026-11-28T23:14:04.000000Z" -> time_t; 0 if unparsable */
@@ -151,9 +88,8 @@ parse_time(const char *s)
 static int
 service_token(bool renew, char *msg, size_t len)
 {
-	struct buf b = { 0 };
-	json_t *req, *res;
-	char *body;
+	struct httpc_res r;
+	json_t *req;
 	long st;
 
 	if (fixed_token != NULL) {
@@ -167,33 +103,27 @@ service_token(bool renew, char *msg, size_t len)
 	    "name", conf.username, "domain", "name", conf.user_domain,
 	    "password", conf.password, "scope", "project", "name", conf.project,
 	    "domain", "name", conf.project_domain);
-	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (body == NULL) {
+	if (req == NULL) {
 		snprintf(msg, len, "out of memory");
 		return -1;
 	}
-	st = request("POST", "/auth/tokens", NULL, NULL, body, &b, msg, len);
-	OPENSSL_cleanse(body, strlen(body));
-	free(body);
-	if (st != 201 || b.subject[0] == '\0') {
+	st = request("POST", "/auth/tokens", NULL, NULL, req, &r, msg, len);
+	json_decref(req);
+	if (st != 201 || r.header[0] == '\0') {
 		if (st >= 0)
 			snprintf(msg, len, "Keystone at %s refused ingotd's service "
 			    "credentials (user %s, project %s): HTTP %ld", conf.url,
 			    conf.username, conf.project, st);
-		free(b.data);
+		httpc_res_free(&r);
 		svc_token[0] = '\0';
 		return -1;
 	}
-	res = json_loads(b.data ? b.data : "", 0, NULL);
-	svc_expires = parse_time(json_string_value(json_object_get(json_object_get(res,
+	svc_expires = parse_time(json_string_value(json_object_get(json_object_get(r.json,
 	    "token"), "expires_at")));
 	if (svc_expires == 0)
 		svc_expires = time(NULL) + 300;
-	json_decref(res);
-	free(b.data);
-	snprintf(svc_token, sizeof(svc_token), "%s", b.subject);
-	OPENSSL_cleanse(b.subject, sizeof(b.subject));
+	snprintf(svc_token, sizeof(svc_token), "%s", r.header);
+	httpc_res_free(&r);		/* wipes the token in r.header */
 	log_info("keystone: service token obtained for %s (project %s)", conf.username,
 	    conf.project);
 	return 0;
@@ -291,9 +221,8 @@ enum ks_result
 keystone_validate(const char *token, struct ident *out, char *msg, size_t len)
 {
 	unsigned char k[32];
-	struct buf b;
+	struct httpc_res r;
 	time_t expires, now = time(NULL);
-	json_t *res;
 	long st = -1;
 	bool ok;
 
@@ -310,37 +239,33 @@ keystone_validate(const char *token, struct ident *out, char *msg, size_t len)
 			return KS_UNAVAILABLE;
 		}
 		snprintf(svc, sizeof(svc), "%s", svc_token);
-		memset(&b, 0, sizeof(b));
 		/* one request at a time holds svc_mtx only while the token is read */
 		pthread_mutex_unlock(&svc_mtx);
-		st = request("GET", "/auth/tokens", svc, token, NULL, &b, msg, len);
+		st = request("GET", "/auth/tokens", svc, token, NULL, &r, msg, len);
 		OPENSSL_cleanse(svc, sizeof(svc));
 		pthread_mutex_lock(&svc_mtx);
 		if (st != 401 || fixed_token != NULL)
 			break;
-		free(b.data);		/* the service token was refused: renew once */
-		b.data = NULL;
+		httpc_res_free(&r);	/* the service token was refused: renew once */
 	}
 	pthread_mutex_unlock(&svc_mtx);
 	if (st < 0) {
-		free(b.data);
+		httpc_res_free(&r);
 		return KS_UNAVAILABLE;
 	}
 	if (st == 404) {
-		free(b.data);
+		httpc_res_free(&r);
 		return KS_INVALID;	/* unknown, expired or revoked */
 	}
 	if (st != 200) {
-		free(b.data);
+		httpc_res_free(&r);
 		snprintf(msg, len, st == 401 || st == 403 ?
 		    "Keystone at %s refused ingotd's service token: HTTP %ld" :
 		    "Keystone at %s answered HTTP %ld", conf.url, st);
 		return KS_UNAVAILABLE;
 	}
-	res = json_loads(b.data ? b.data : "", 0, NULL);
-	free(b.data);
-	ok = map_token(json_object_get(res, "token"), out, &expires);
-	json_decref(res);
+	ok = map_token(json_object_get(r.json, "token"), out, &expires);
+	httpc_res_free(&r);
 	if (!ok || expires <= now)
 		return KS_INVALID;
 	cache_put(k, out, expires < now + conf.cache_seconds ? expires :
@@ -352,7 +277,7 @@ int
 keystone_configure(const struct keystone_conf *c, char *err, size_t len)
 {
 	conf = *c;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	httpc_init();
 	if (conf.url == NULL || (strncmp(conf.url, "http://", 7) != 0 &&
 	    strncmp(conf.url, "https://", 8) != 0)) {
 		snprintf(err, len, "[auth] keystone_url must be an http(s) URL "

@@ -17,8 +17,7 @@ extern struct cli_state cli;
 
 void	cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Calls the API; on HTTP >= 400 exits with the faultstring (one line). */
-json_t	*cli_call(const char *method, const char *path, json_t *body, long *status);
-json_t	*cli_get_maybe(const char *path);
+json_t	*cli_call(const char *method, const char *path, json_t *body);
 
 /* Output (output.c). */
 void	out_object(json_t *obj);			/* Field | Value */

@@ -146,7 +146,7 @@ put_str(struct opts *o, const char *option, json_t *obj, const char *field)
 static void
 show_path(const char *path)
 {
-	json_t *j = cli_call("GET", path, NULL, NULL);
+	json_t *j = cli_call("GET", path, NULL);
 
 	out_object(j);
 	json_decref(j);
@@ -193,7 +193,7 @@ node_create(struct opts *o)
 	put_kvs(o, "--property", b, "properties");
 	put_kvs(o, "--instance-info", b, "instance_info");
 	put_kvs(o, "--extra", b, "extra");
-	r = cli_call("POST", "/v1/nodes", b, NULL);
+	r = cli_call("POST", "/v1/nodes", b);
 	out_object(r);
 	json_decref(r);
 	json_decref(b);
@@ -225,7 +225,7 @@ node_list(struct opts *o)
 	do {
 		snprintf(path, sizeof(path), "/v1/nodes%s?limit=1000%s%s%s",
 		    lng ? "/detail" : "", q, marker ? "&marker=" : "", marker ? marker : "");
-		page = cli_call("GET", path, NULL, NULL);
+		page = cli_call("GET", path, NULL);
 		json_array_extend(all, json_object_get(page, "nodes"));
 		n = json_array_size(json_object_get(page, "nodes"));
 		marker = n == 1000 ? strdup(json_string_value(json_object_get(
@@ -283,7 +283,7 @@ patch_send(const char *what, const char *ident, json_t *ops)
 	if (json_array_size(ops) == 0)
 		usage_exit();
 	snprintf(path, sizeof(path), "/v1/%s/%s", what, enc(ident));
-	r = cli_call("PATCH", path, ops, NULL);
+	r = cli_call("PATCH", path, ops);
 	if (cli.json)
 		out_object(r);
 	json_decref(r);
@@ -347,7 +347,7 @@ wait_for(const char *ident, const char *want, int timeout)
 	snprintf(path, sizeof(path), "/v1/nodes/%s?fields=provision_state,"
 	    "target_provision_state,last_error", enc(ident));
 	for (int i = 0; timeout <= 0 || i < timeout * 10; i++) {
-		json_t *n = cli_call("GET", path, NULL, NULL);
+		json_t *n = cli_call("GET", path, NULL);
 		const char *ps = json_string_value(json_object_get(n, "provision_state"));
 		const char *err = json_string_value(json_object_get(n, "last_error"));
 
@@ -389,7 +389,7 @@ provision(struct opts *o, const char *target, const char *stable)
 	if (opt(o, "--rescue-password"))
 		json_object_set_new(b, "rescue_password", json_string(opt(o, "--rescue-password")));
 	snprintf(path, sizeof(path), "/v1/nodes/%s/states/provision", enc(o->pos[0]));
-	json_decref(cli_call("PUT", path, b, NULL));
+	json_decref(cli_call("PUT", path, b));
 	json_decref(b);
 	if (w != NULL && stable != NULL)
 		wait_for(o->pos[0], stable, *w ? atoi(w) : 0);
@@ -434,7 +434,7 @@ node_power(struct opts *o)
 	if (opt(o, "--power-timeout"))
 		json_object_set_new(b, "timeout", json_integer(atoi(opt(o, "--power-timeout"))));
 	snprintf(path, sizeof(path), "/v1/nodes/%s/states/power", enc(o->pos[1]));
-	json_decref(cli_call("PUT", path, b, NULL));
+	json_decref(cli_call("PUT", path, b));
 	json_decref(b);
 }
 
@@ -449,9 +449,9 @@ node_maintenance(struct opts *o)
 		b = json_object();
 		if (opt(o, "--reason"))
 			json_object_set_new(b, "reason", json_string(opt(o, "--reason")));
-		json_decref(cli_call("PUT", path, b, NULL));
+		json_decref(cli_call("PUT", path, b));
 	} else if (strcmp(o->pos[0], "unset") == 0) {
-		json_decref(cli_call("DELETE", path, NULL, NULL));
+		json_decref(cli_call("DELETE", path, NULL));
 	} else {
 		usage_exit();
 	}
@@ -467,7 +467,7 @@ node_validate(struct opts *o)
 	const char *k;
 
 	snprintf(path, sizeof(path), "/v1/nodes/%s/validate", enc(o->pos[0]));
-	v = cli_call("GET", path, NULL, NULL);
+	v = cli_call("GET", path, NULL);
 	json_object_foreach(v, k, x)
 		json_array_append_new(rows, json_pack("{s:s, s:O, s:O}", "interface", k,
 		    "result", json_object_get(x, "result"), "reason",
@@ -489,7 +489,7 @@ node_boot_device(struct opts *o)
 	} else if (strcmp(o->pos[0], "set") == 0 && o->npos == 3) {
 		json_t *b = json_pack("{s:s, s:b}", "boot_device", o->pos[2], "persistent",
 		    opt(o, "--persistent") != NULL);
-		json_decref(cli_call("PUT", path, b, NULL));
+		json_decref(cli_call("PUT", path, b));
 		json_decref(b);
 	} else {
 		usage_exit();
@@ -505,7 +505,7 @@ node_history(struct opts *o)
 	json_t *h;
 
 	snprintf(path, sizeof(path), "/v1/nodes/%s/history?detail=true", enc(o->pos[0]));
-	h = cli_call("GET", path, NULL, NULL);
+	h = cli_call("GET", path, NULL);
 	out_list(json_object_get(h, "history"), cols);
 	json_decref(h);
 }
@@ -517,7 +517,7 @@ node_delete(struct opts *o)
 
 	for (int i = 0; i < o->npos; i++) {
 		snprintf(path, sizeof(path), "/v1/nodes/%s", enc(o->pos[i]));
-		json_decref(cli_call("DELETE", path, NULL, NULL));
+		json_decref(cli_call("DELETE", path, NULL));
 		if (!cli.json)
 			printf("Deleted node %s\n", o->pos[i]);
 	}
@@ -531,18 +531,18 @@ node_vif(struct opts *o)
 	if (strcmp(o->pos[0], "list") == 0 && o->npos == 2) {
 		static const char *const cols[] = { "id", NULL };
 		snprintf(path, sizeof(path), "/v1/nodes/%s/vifs", enc(o->pos[1]));
-		json_t *v = cli_call("GET", path, NULL, NULL);
+		json_t *v = cli_call("GET", path, NULL);
 		out_list(json_object_get(v, "vifs"), cols);
 		json_decref(v);
 	} else if (strcmp(o->pos[0], "attach") == 0 && o->npos == 3) {
 		json_t *b = json_pack("{s:s}", "id", o->pos[2]);
 		snprintf(path, sizeof(path), "/v1/nodes/%s/vifs", enc(o->pos[1]));
-		json_decref(cli_call("POST", path, b, NULL));
+		json_decref(cli_call("POST", path, b));
 		json_decref(b);
 	} else if (strcmp(o->pos[0], "detach") == 0 && o->npos == 3) {
 		snprintf(path, sizeof(path), "/v1/nodes/%s/vifs/%s", enc(o->pos[1]),
 		    enc(o->pos[2]));
-		json_decref(cli_call("DELETE", path, NULL, NULL));
+		json_decref(cli_call("DELETE", path, NULL));
 	} else {
 		usage_exit();
 	}
@@ -565,7 +565,7 @@ port_create(struct opts *o)
 	put_kvs(o, "--extra", b, "extra");
 	if (pxe != NULL)
 		json_object_set_new(b, "pxe_enabled", json_boolean(strcmp(pxe, "true") == 0));
-	r = cli_call("POST", "/v1/ports", b, NULL);
+	r = cli_call("POST", "/v1/ports", b);
 	out_object(r);
 	json_decref(r);
 	json_decref(b);
@@ -579,7 +579,7 @@ generic_list(const char *what, const char *key, const char *query,
 	json_t *r;
 
 	snprintf(path, sizeof(path), "/v1/%s%s", what, query ? query : "");
-	r = cli_call("GET", path, NULL, NULL);
+	r = cli_call("GET", path, NULL);
 	out_list(json_object_get(r, key), cols);
 	json_decref(r);
 }
@@ -615,7 +615,7 @@ res_delete(const char *what, struct opts *o)
 
 	for (int i = 0; i < o->npos; i++) {
 		snprintf(path, sizeof(path), "/v1/%s/%s", what, enc(o->pos[i]));
-		json_decref(cli_call("DELETE", path, NULL, NULL));
+		json_decref(cli_call("DELETE", path, NULL));
 	}
 }
 
@@ -664,7 +664,7 @@ portgroup_create(struct opts *o)
 	put_str(o, "--address", b, "address");
 	put_str(o, "--mode", b, "mode");
 	put_kvs(o, "--extra", b, "extra");
-	r = cli_call("POST", "/v1/portgroups", b, NULL);
+	r = cli_call("POST", "/v1/portgroups", b);
 	out_object(r);
 	json_decref(r);
 	json_decref(b);
@@ -697,7 +697,7 @@ network_create(struct opts *o)
 	put_str(o, "--purpose", b, "purpose");
 	if (opt(o, "--shared"))
 		json_object_set_new(b, "shared", json_true());
-	r = cli_call("POST", "/v1/networks", b, NULL);
+	r = cli_call("POST", "/v1/networks", b);
 	out_object(r);
 	json_decref(r);
 	json_decref(b);

@@ -1,6 +1,7 @@
 #include "agent_client.h"
 
-#include <curl/curl.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -8,17 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <unistd.h>
 
+#include "httpc.h"
 #include "log.h"
 
-static long client_timeout = 60;
+#define AGENT_MAX_RESPONSE	(16u << 20)
+#define AGENT_CONNECT_TIMEOUT	10	/* seconds */
 
-struct buf {
-	char	*data;
-	size_t	 len;
-};
+static long client_timeout = 60;
 
 static pthread_mutex_t ns_mtx = PTHREAD_MUTEX_INITIALIZER;
 static char agent_ns[128];
@@ -34,105 +33,65 @@ agent_client_set_netns(const char *netns)
 }
 
 /* Creates the connection's socket inside the agents' namespace. */
-static curl_socket_t
-open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+static int
+open_socket(int family, int type, int protocol)
 {
 	char path[200];
 	int self, nsfd, s;
 
-	(void)arg; (void)purpose;
 	pthread_mutex_lock(&ns_mtx);
 	snprintf(path, sizeof(path), "/run/netns/%s", agent_ns);
 	bool use = agent_ns[0] != '\0';
 	pthread_mutex_unlock(&ns_mtx);
 	if (!use)
-		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+		return socket(family, type | SOCK_CLOEXEC, protocol);
 	if ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-		return CURL_SOCKET_BAD;
+		return -1;
 	if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
 		log_error("cannot enter namespace %s to reach an agent: %s", path,
 		    strerror(errno));
 		if (nsfd >= 0)
 			close(nsfd);
 		close(self);
-		return CURL_SOCKET_BAD;
+		return -1;
 	}
 	close(nsfd);
-	s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	s = socket(family, type | SOCK_CLOEXEC, protocol);
 	/* Back to the host's namespace: this worker thread goes on there. */
 	if (setns(self, CLONE_NEWNET) != 0)
 		fatalx("cannot return to the host network namespace: %s", strerror(errno));
 	close(self);
-	return s < 0 ? CURL_SOCKET_BAD : s;
+	return s;
 }
 
 void
 agent_client_init(int timeout_s)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	httpc_init();
 	if (timeout_s > 0)
 		client_timeout = timeout_s;
 }
 
-static size_t
-on_data(char *p, size_t sz, size_t n, void *u)
-{
-	struct buf *b = u;
-	size_t add = sz * n;
-	char *d;
-
-	if (b->len + add > (16u << 20))
-		return 0;
-	if ((d = realloc(b->data, b->len + add + 1)) == NULL)
-		return 0;
-	b->data = d;
-	memcpy(b->data + b->len, p, add);
-	b->len += add;
-	b->data[b->len] = '\0';
-	return add;
-}
-
+/* The URL holds the agent's token: it is never logged. */
 static json_t *
-call(const char *method, const char *url, const char *body, char *err, size_t len)
+call(const char *method, const char *url, json_t *body, char *err, size_t len)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	struct buf b = { NULL, 0 };
+	struct httpc_req req = { .method = method, .url = url, .json = body,
+	    .timeout = client_timeout, .connect_timeout = AGENT_CONNECT_TIMEOUT,
+	    .max_response = AGENT_MAX_RESPONSE, .open_socket = open_socket };
+	struct httpc_res res;
 	json_t *out = NULL;
-	long code = 0;
-	CURLcode rc;
 
-	if (c == NULL) {
-		snprintf(err, len, "out of memory");
-		return NULL;
-	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Accept: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, client_timeout);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (rc != CURLE_OK) {
-		snprintf(err, len, "agent did not answer: %s", curl_easy_strerror(rc));
-	} else if (code < 200 || code >= 300) {
-		snprintf(err, len, "agent answered HTTP %ld: %.200s", code,
-		    b.data ? b.data : "");
-	} else if ((out = json_loads(b.data ? b.data : "", 0, NULL)) == NULL) {
+	if (httpc_do(&req, &res) != 0)
+		snprintf(err, len, "agent did not answer: %s", res.err);
+	else if (res.status < 200 || res.status >= 300)
+		snprintf(err, len, "agent answered HTTP %ld: %.200s", res.status,
+		    res.body ? res.body : "");
+	else if (!json_is_object(res.json) && !json_is_array(res.json))
 		snprintf(err, len, "agent sent invalid JSON");
-	}
-	free(b.data);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	else
+		out = json_incref(res.json);
+	httpc_res_free(&res);
 	return out;
 }
 
@@ -140,7 +99,7 @@ json_t *
 agent_command(const char *agent_url, const char *token, const char *name,
     json_t *params, bool wait, char *err, size_t len)
 {
-	char url[1024], *body;
+	char url[1024];
 	json_t *req, *out;
 	size_t n = strlen(agent_url);
 
@@ -148,10 +107,8 @@ agent_command(const char *agent_url, const char *token, const char *name,
 	    (int)(n > 0 && agent_url[n - 1] == '/' ? n - 1 : n), agent_url,
 	    wait ? "true" : "false", token ? token : "");
 	req = json_pack("{s:s, s:O}", "name", name, "params", params ? params : json_object());
-	body = json_dumps(req, JSON_COMPACT);
+	out = call("POST", url, req, err, len);
 	json_decref(req);
-	out = call("POST", url, body, err, len);
-	free(body);
 	log_debug("agent command %s: %s", name, out ? "sent" : err);
 	return out;
 }
