@@ -45,7 +45,8 @@
 
 #include "jsonutil.h"
 #include "agent.h"
-#include "hw.h"
+#include "disk.h"
+#include "inventory.h"
 #include "imagewrite.h"
 
 #define AGENT_VERSION	"ingot-agent 0.1.0"
@@ -397,7 +398,7 @@ static int
 root_disk(json_t *node, char *path, size_t plen, char *err, size_t len)
 {
 	struct disk *d = NULL;
-	int n = hw_disks(&d, cfg.disk), i;
+	int n = disk_list(&d, cfg.disk), i;
 	json_t *hints = json_object_get(json_object_get(node, "properties"), "root_device");
 
 	if (n <= 0) {
@@ -408,7 +409,7 @@ root_disk(json_t *node, char *path, size_t plen, char *err, size_t len)
 	if (cfg.disk != NULL && (hints == NULL || json_object_size(hints) == 0))
 		i = 0;		/* the test disk is whatever size the test made it */
 	else
-		i = hw_root_device(d, n, hints, err, len);
+		i = disk_root_device(d, n, hints, err, len);
 	if (i >= 0)
 		snprintf(path, plen, "%s", d[i].name);
 	free(d);
@@ -506,7 +507,7 @@ erase(const char *step, json_t **error)
 {
 	struct disk *d = NULL;
 	char err[512];
-	int n = hw_disks(&d, cfg.disk);
+	int n = disk_list(&d, cfg.disk);
 	json_t *done = json_array();
 
 	if (!destructive_allowed(err, sizeof(err))) {
@@ -516,8 +517,8 @@ erase(const char *step, json_t **error)
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {
-		int rc = strcmp(step, "erase_devices") == 0 ? iw_erase(d[i].name, err, sizeof(err)) :
-		    iw_wipe_metadata(d[i].name, err, sizeof(err));
+		int rc = strcmp(step, "erase_devices") == 0 ? disk_erase(d[i].name, err, sizeof(err)) :
+		    disk_wipe_metadata(d[i].name, err, sizeof(err));
 		if (rc != 0) {
 			char msg[800];
 			snprintf(msg, sizeof(msg), "%s on %s: %s", step, d[i].name, err);
@@ -652,7 +653,7 @@ system_logs(void)
 			tar_add(&t, "dmesg", k, (size_t)kn);
 		free(k);
 	}
-	json_t *inv = hw_inventory(cfg.disk, cfg.macs, cfg.nmacs);
+	json_t *inv = inventory_json(cfg.disk, cfg.macs, cfg.nmacs);
 	char *it = json_dumps(inv, JSON_INDENT(2));
 	json_decref(inv);
 	if (it != NULL)
@@ -737,7 +738,7 @@ static json_t *
 c_hardware(json_t *p, json_t **e)
 {
 	(void)p; (void)e;
-	return json_pack("{s:o}", "inventory", hw_inventory(cfg.disk, cfg.macs, cfg.nmacs));
+	return json_pack("{s:o}", "inventory", inventory_json(cfg.disk, cfg.macs, cfg.nmacs));
 }
 
 static json_t *
@@ -1157,9 +1158,9 @@ cli_root(int argc, char **argv)
 	struct disk *d = NULL;
 	json_t *h = argc > 2 ? json_loads(argv[2], JSON_DECODE_ANY, NULL) : NULL;
 	char err[512];
-	int n = hw_disks(&d, cfg.disk), i;
+	int n = disk_list(&d, cfg.disk), i;
 
-	i = hw_root_device(d, n, h, err, sizeof(err));
+	i = disk_root_device(d, n, h, err, sizeof(err));
 	json_decref(h);
 	if (i < 0) {
 		fprintf(stderr, "ingot-agent: %s\n", err);

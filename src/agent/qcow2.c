@@ -16,13 +16,14 @@
  * entries, unknown incompatible features.
  */
 #include <endian.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
-#include "imagewrite.h"
+#include "qcow2.h"
 
 #define QCOW_MAGIC		0x514649fbu
 #define L1E_OFFSET_MASK		0x00fffffffffffe00ULL
@@ -52,7 +53,7 @@ struct bcl {
 };
 
 struct q2 {
-	struct iw_out	*out;
+	struct sink	 out;		/* where guest clusters go */
 	bool		 header_done;
 	uint32_t	 cbits;
 	uint64_t	 cs;
@@ -235,10 +236,10 @@ parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 		    (unsigned long long)q->l1_off);
 		return -1;
 	}
-	if (q->out->dev_size != 0 && q->vsize > q->out->dev_size) {
+	if (q->out.size != 0 && q->vsize > q->out.size) {
 		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
 		    "(%llu bytes)", (unsigned long long)q->vsize,
-		    (unsigned long long)q->out->dev_size);
+		    (unsigned long long)q->out.size);
 		return -1;
 	}
 	q->nguest = (q->vsize + q->cs - 1) / q->cs;
@@ -264,7 +265,7 @@ write_guest(struct q2 *q, uint64_t g, const uint8_t *p, size_t n, char *err, siz
 
 	if (off + w > q->vsize)
 		w = (size_t)(q->vsize - off);
-	if (iw_out_write(q->out, off, p, w, err, len) != 0)
+	if (q->out.write(q->out.ctx, off, p, w, err, len) != 0)
 		return -1;
 	q->written[g / 8] |= (uint8_t)(1u << (g % 8));
 	return 0;
@@ -668,13 +669,13 @@ cluster(struct q2 *q, uint64_t h, const uint8_t *p, size_t n, char *err, size_t 
 }
 
 struct q2 *
-q2_new(struct iw_out *out, size_t buffer_max)
+q2_new(const struct sink *out, size_t buffer_max)
 {
 	struct q2 *q = calloc(1, sizeof(*q));
 
 	if (q == NULL)
 		return NULL;
-	q->out = out;
+	q->out = *out;
 	q->buf_max = buffer_max ? buffer_max : (256u << 20);
 	return q;
 }
@@ -788,7 +789,7 @@ q2_finish(struct q2 *q, char *err, size_t len)
 		uint64_t off = s * q->cs, end = g * q->cs;
 		if (end > q->vsize)
 			end = q->vsize;
-		if (iw_out_zero(q->out, off, end - off, err, len) != 0)
+		if (q->out.zero(q->out.ctx, off, end - off, err, len) != 0)
 			return -1;
 	}
 	return 0;
