@@ -235,37 +235,38 @@ plain(struct iw *w, const uint8_t *p, size_t n)
 }
 
 static int
-decompressed(struct iw *w, const uint8_t *p, size_t n, bool end)
+gunzip(struct iw *w, const uint8_t *p, size_t n)
 {
-	if (w->comp == C_NONE)
-		return plain(w, p, n);
-	if (w->comp == C_GZIP) {
-		w->z.next_in = (Bytef *)(uintptr_t)p;
-		w->z.avail_in = (uInt)n;
-		do {
-			w->z.next_out = w->dbuf;
-			w->z.avail_out = WBUF;
-			int zr = inflate(&w->z, Z_NO_FLUSH);
-			if (zr == Z_STREAM_END) {
-				/* concatenated gzip members continue the stream */
-				w->z_end = true;
-				if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
-					return -1;
-				if (w->z.avail_in == 0)
-					return 0;
-				inflateReset(&w->z);
-				continue;
-			}
-			w->z_end = false;
-			if (zr != Z_OK && !(zr == Z_BUF_ERROR && w->z.avail_in == 0))
-				return fail(w, "the gzip stream is corrupt%s", "");
+	w->z.next_in = (Bytef *)(uintptr_t)p;
+	w->z.avail_in = (uInt)n;
+	do {
+		w->z.next_out = w->dbuf;
+		w->z.avail_out = WBUF;
+		int zr = inflate(&w->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			/* concatenated gzip members continue the stream */
+			w->z_end = true;
 			if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
 				return -1;
-		} while (w->z.avail_in > 0 || w->z.avail_out == 0);
-		(void)end;
-		return 0;
-	}
+			if (w->z.avail_in == 0)
+				return 0;
+			inflateReset(&w->z);
+			continue;
+		}
+		w->z_end = false;
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && w->z.avail_in == 0))
+			return fail(w, "the gzip stream is corrupt%s", "");
+		if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
+			return -1;
+	} while (w->z.avail_in > 0 || w->z.avail_out == 0);
+	return 0;
+}
+
+static int
+unzstd(struct iw *w, const uint8_t *p, size_t n)
+{
 	ZSTD_inBuffer in = { p, n, 0 };
+
 	while (in.pos < in.size) {
 		ZSTD_outBuffer out = { w->dbuf, WBUF, 0 };
 		size_t zr = ZSTD_decompressStream(w->zs, &out, &in);
@@ -287,6 +288,16 @@ decompressed(struct iw *w, const uint8_t *p, size_t n, bool end)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+decompressed(struct iw *w, const uint8_t *p, size_t n)
+{
+	if (w->comp == C_NONE)
+		return plain(w, p, n);
+	if (w->comp == C_GZIP)
+		return gunzip(w, p, n);
+	return unzstd(w, p, n);
 }
 
 static int
@@ -350,10 +361,10 @@ consume(struct iw *w, const uint8_t *p, size_t n)
 		n -= take;
 		if (w->headlen < 4)
 			return 0;
-		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen, false) != 0)
+		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen) != 0)
 			return -1;
 	}
-	if (n > 0 && decompressed(w, p, n, false) != 0)
+	if (n > 0 && decompressed(w, p, n) != 0)
 		return -1;
 	if (w->o->progress != NULL) {
 		double t = now_s();
@@ -389,7 +400,7 @@ finish_stream(struct iw *w)
 {
 	if (w->comp == C_DETECT) {
 		/* fewer than 4 bytes in all */
-		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen, true) != 0)
+		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen) != 0)
 			return -1;
 	}
 	if ((w->comp == C_GZIP || w->comp == C_ZSTD) && !w->z_end)
@@ -415,17 +426,13 @@ finish_stream(struct iw *w)
 	return 0;
 }
 
-static int
-read_file(struct iw *w, const char *path)
+/* file:///a%20b -> /a b */
+static void
+file_path(const char *path, char *p, size_t len)
 {
-	char p[4096];
 	size_t j = 0;
-	uint8_t *buf;
-	int fd;
-	struct stat st;
 
-	/* file:///a%20b -> /a b */
-	for (size_t i = 0; path[i] != '\0' && j + 1 < sizeof(p); i++) {
+	for (size_t i = 0; path[i] != '\0' && j + 1 < len; i++) {
 		unsigned int c;
 		if (path[i] == '%' && sscanf(path + i + 1, "%2x", &c) == 1 &&
 		    isxdigit((unsigned char)path[i + 1]) && isxdigit((unsigned char)path[i + 2])) {
@@ -436,6 +443,17 @@ read_file(struct iw *w, const char *path)
 		}
 	}
 	p[j] = '\0';
+}
+
+static int
+read_file(struct iw *w, const char *path)
+{
+	char p[4096];
+	uint8_t *buf;
+	int fd;
+	struct stat st;
+
+	file_path(path, p, sizeof(p));
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
 		snprintf(w->err, sizeof(w->err), "cannot read image %.300s: %s", p, strerror(errno));
 		if (fd >= 0)
@@ -513,17 +531,9 @@ digest(const char *algo)
 	return NULL;
 }
 
-int
-iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
+static int
+check_opts(const struct iw_opts *o, const EVP_MD *md, char *err, size_t len)
 {
-	struct iw w = { .o = o };
-	const EVP_MD *md = digest(o->hash_algo);
-	double t0 = now_s();
-	CURLcode cr;
-	int rc = -1;
-	char werr[256];
-
-	memset(r, 0, sizeof(*r));
 	if (o->hash_algo != NULL && md == NULL) {
 		snprintf(err, len, "image hash algorithm %s is not supported (sha256, "
 		    "sha512, md5)", o->hash_algo);
@@ -540,61 +550,86 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 		snprintf(err, len, "image URL must be http://, https:// or file://");
 		return -1;
 	}
-	if (diskout_open(&w.out, o->disk, err, len) != 0)
-		return -1;
+	return 0;
+}
+
+/* Reads the image onto the open output, checks its digest, closes the output. */
+static int
+pump(struct iw *w, const EVP_MD *md, struct iw_result *r)
+{
+	const struct iw_opts *o = w->o;
+	CURLcode cr = CURLE_OK;
+
 	if (md != NULL) {
-		w.hashing = true;
-		if (hasher_start(&w.h, md) != 0) {
-			snprintf(w.err, sizeof(w.err), "cannot start hashing");
-			goto out;
+		w->hashing = true;
+		if (hasher_start(&w->h, md) != 0) {
+			snprintf(w->err, sizeof(w->err), "cannot start hashing");
+			return -1;
 		}
 	}
-	w.last_progress = t0;
+	/* Local files: big reads, no copy between read and write. */
 	if (strncmp(o->url, "file://", 7) == 0) {
-		/* Local files: big reads, no copy between read and write. */
-		if (read_file(&w, o->url + 7) != 0)
-			goto out;
-		cr = CURLE_OK;
-	} else {
-		cr = download(&w);
+		if (read_file(w, o->url + 7) != 0)
+			return -1;
+	} else if ((cr = download(w)) != CURLE_OK) {
+		if (!w->failed)
+			snprintf(w->err, sizeof(w->err), "image download failed after %llu "
+			    "bytes: %s", (unsigned long long)w->bytes_in, curl_easy_strerror(cr));
+		return -1;
 	}
-	if (cr != CURLE_OK) {
-		if (!w.failed)
-			snprintf(w.err, sizeof(w.err), "image download failed after %llu "
-			    "bytes: %s", (unsigned long long)w.bytes_in, curl_easy_strerror(cr));
-		goto out;
-	}
-	if (finish_stream(&w) != 0)
-		goto out;
-	if (w.hashing) {
-		hasher_end(&w.h, r->hash);
-		w.hashing = false;
+	if (finish_stream(w) != 0)
+		return -1;
+	if (w->hashing) {
+		hasher_end(&w->h, r->hash);
+		w->hashing = false;
 		if (strcasecmp(r->hash, o->hash_value) != 0) {
 			/* Not the digest of what was read: the error reaches the
 			 * node's last_error, which tenants read. */
-			snprintf(w.err, sizeof(w.err), "image checksum mismatch (%s)",
+			snprintf(w->err, sizeof(w->err), "image checksum mismatch (%s)",
 			    o->hash_algo);
-			goto out;
+			return -1;
 		}
 	}
-	if (diskout_close(&w.out, true, w.err, sizeof(w.err)) != 0)
-		goto out;
-	rc = 0;
-out:
-	r->bytes_in = w.bytes_in;
-	r->bytes_written = w.out.written;
-	r->image_size = w.fmt == F_QCOW2 ? q2_virtual_size(w.q) : w.raw_off;
-	snprintf(r->format, sizeof(r->format), "%s%s", w.fmt == F_QCOW2 ? "qcow2" : "raw",
-	    w.comp == C_GZIP ? "+gzip" : w.comp == C_ZSTD ? "+zstd" : "");
+	return diskout_close(&w->out, true, w->err, sizeof(w->err));
+}
+
+/* What was done, into r; frees the pipeline. */
+static void
+pump_end(struct iw *w, struct iw_result *r, double t0)
+{
+	r->bytes_in = w->bytes_in;
+	r->bytes_written = w->out.written;
+	r->image_size = w->fmt == F_QCOW2 ? q2_virtual_size(w->q) : w->raw_off;
+	snprintf(r->format, sizeof(r->format), "%s%s", w->fmt == F_QCOW2 ? "qcow2" : "raw",
+	    w->comp == C_GZIP ? "+gzip" : w->comp == C_ZSTD ? "+zstd" : "");
 	r->seconds = now_s() - t0;
-	if (w.hashing)
-		hasher_end(&w.h, NULL);
-	if (w.z_init)
-		inflateEnd(&w.z);
-	if (w.zs != NULL)
-		ZSTD_freeDStream(w.zs);
-	free(w.dbuf);
-	q2_free(w.q);
+	if (w->hashing)
+		hasher_end(&w->h, NULL);
+	if (w->z_init)
+		inflateEnd(&w->z);
+	if (w->zs != NULL)
+		ZSTD_freeDStream(w->zs);
+	free(w->dbuf);
+	q2_free(w->q);
+}
+
+int
+iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
+{
+	struct iw w = { .o = o };
+	const EVP_MD *md = digest(o->hash_algo);
+	double t0 = now_s();
+	int rc;
+	char werr[256];
+
+	memset(r, 0, sizeof(*r));
+	if (check_opts(o, md, err, len) != 0)
+		return -1;
+	if (diskout_open(&w.out, o->disk, err, len) != 0)
+		return -1;
+	w.last_progress = t0;
+	rc = pump(&w, md, r);
+	pump_end(&w, r, t0);
 	if (rc != 0) {
 		snprintf(err, len, "%s", w.err[0] ? w.err : "image write failed");
 		diskout_close(&w.out, false, werr, sizeof(werr));
@@ -602,6 +637,5 @@ out:
 			snprintf(err + strlen(err), len - strlen(err),
 			    "; wiping the disk also failed: %s", werr);
 	}
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
-
