@@ -348,32 +348,40 @@ power(bool off)
 
 /* --- the commands ----------------------------------------------------------- */
 
-/* standby.get_partition_uuids: the root disk's MBR signature or GPT disk GUID. */
+/* The disk's GPT disk GUID or MBR signature ("" if neither). */
+static void
+disk_identifier(const char *disk, char *id, size_t len)
+{
+	uint8_t s[1024];
+	const uint8_t *g = s + 512 + 56;
+	int fd;
+
+	id[0] = '\0';
+	if ((fd = open(disk, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (pread(fd, s, sizeof(s), 0) != (ssize_t)sizeof(s)) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	if (memcmp(s + 512, "EFI PART", 8) == 0)
+		snprintf(id, len, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+		    "%02X%02X%02X%02X%02X%02X", g[3], g[2], g[1], g[0], g[5], g[4],
+		    g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+	else if (s[510] == 0x55 && s[511] == 0xaa)
+		snprintf(id, len, "0x%02x%02x%02x%02x", s[443], s[442], s[441], s[440]);
+}
+
+/* standby.get_partition_uuids: the root disk's identifier. */
 static json_t *
 get_partition_uuids(json_t *p, json_t **e)
 {
-	char disk[256], id[64] = "";
-	uint8_t s[1024];
-	int fd;
+	char disk[256], id[64];
 
 	(void)p;
 	if (target_disk(NULL, disk, sizeof(disk), e) != 0)
 		return NULL;
-	if ((fd = open(disk, O_RDONLY | O_CLOEXEC)) >= 0) {
-		if (pread(fd, s, sizeof(s), 0) == (ssize_t)sizeof(s)) {
-			if (memcmp(s + 512, "EFI PART", 8) == 0) {
-				const uint8_t *g = s + 512 + 56;
-				snprintf(id, sizeof(id), "%02X%02X%02X%02X-%02X%02X-%02X%02X-"
-				    "%02X%02X-%02X%02X%02X%02X%02X%02X", g[3], g[2], g[1], g[0],
-				    g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
-				    g[13], g[14], g[15]);
-			} else if (s[510] == 0x55 && s[511] == 0xaa) {
-				snprintf(id, sizeof(id), "0x%02x%02x%02x%02x", s[443], s[442],
-				    s[441], s[440]);
-			}
-		}
-		close(fd);
-	}
+	disk_identifier(disk, id, sizeof(id));
 	return json_pack("{s:s?, s:n, s:n, s:n, s:s}", "root uuid", id[0] ? id : NULL,
 	    "efi system partition uuid", "PrEP Boot partition uuid", "partitions",
 	    "root_device", disk);
@@ -515,7 +523,8 @@ static void
 finish(struct job *j, json_t *res, json_t *error)
 {
 	pthread_mutex_lock(&cs.mu);
-	json_object_set_new(j->rec, "command_status", json_string(error ? "FAILED" : "SUCCEEDED"));
+	json_object_set_new(j->rec, "command_status",
+	    json_string(error ? "FAILED" : "SUCCEEDED"));
 	json_object_set_new(j->rec, "command_error", error ? error : json_null());
 	json_object_set_new(j->rec, "command_result", res ? res : json_null());
 	if (j->cmd->async)
