@@ -1,7 +1,71 @@
-/* ingot-agent internals shared between its files. */
+/*
+ * ingot-agent's private header: the settings, and what each of its files
+ * offers the others.  main.c parses the flags into conf; client.c talks to
+ * ingotd (lookup, heartbeats); server.c serves the command API;
+ * commands.c runs the IPA commands; logs.c keeps the agent's log.
+ */
 #ifndef INGOT_AGENT_H
 #define INGOT_AGENT_H
 
-void	alog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AGENT_VERSION	"ingot-agent 0.1.0"
+#define AGENT_MAXMACS	16
+
+/* Flags, then the kernel command line; each module checks its own part. */
+struct agent_conf {
+	char		*api_url;
+	char		*listen_addr;
+	int		 listen_port;
+	char		*advertise_host;
+	int		 advertise_port;
+	char		*disk;			/* test disk file */
+	const char	*macs[AGENT_MAXMACS];
+	int		 nmacs;
+	bool		 insecure;
+	char		*ca_file;		/* CA(s) to verify https URLs with */
+	bool		 no_power;		/* never power off / reboot the machine */
+	bool		 ramdisk;		/* booted as a deploy ramdisk */
+	double		 heartbeat_interval;	/* 0: from the lookup's heartbeat_timeout */
+	size_t		 qcow2_buffer_max;
+};
+
+/* main.c */
+extern struct agent_conf conf;
+extern volatile sig_atomic_t agent_quit;	/* SIGTERM, SIGINT */
+
+/* logs.c: stderr and a ring kept for log.collect_system_logs */
+void	 alog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+json_t	*logs_collect(void);
+
+/* client.c: lookup and heartbeats to ingotd */
+int	 client_conf(void);
+int	 client_macs(void);
+void	 client_lookup(void);
+void	 client_start(void);
+void	 client_stop(void);
+void	 client_free(void);
+void	 client_heartbeat_now(void);
+void	 client_status(const char *msg);
+json_t	*client_node(void);
+bool	 client_token_ok(const char *token);
+
+/* server.c: the command API */
+int	 server_listen_opt(char *addr_port);
+int	 server_conf(void);
+int	 server_start(void);
+void	 server_stop(void);
+
+/* commands.c: the IPA commands and their records */
+void	 cmd_init(void);
+void	 cmd_free(void);
+int	 cmd_run(json_t *body, bool wait, json_t **out);
+json_t	*cmd_list(void);
+json_t	*cmd_get(const char *id);
+json_t	*ipa_error(const char *type, int code, const char *message,
+	    const char *details);
 
 #endif

@@ -7,277 +7,24 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/falloc.h>
-#include <linux/fs.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include "disk.h"
+#include "diskout.h"
 #include "imagewrite.h"
+#include "qcow2.h"
 
 #define WBUF		(4u << 20)
-#define WIPE_BYTES	(1u << 20)
 #define DIRECT_MIN	(1u << 20)	/* chunks written without a copy */
-
-/* --- output ------------------------------------------------------------ */
-
-/* Page-aligned buffers: the kernel copies to and from them at full speed. */
-static void *
-abuf(size_t n)
-{
-	void *p = NULL;
-
-	return posix_memalign(&p, 4096, n) == 0 ? p : NULL;
-}
-
-static int
-pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, char *err, size_t len)
-{
-	while (n > 0) {
-		ssize_t w = pwrite(fd, p, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (err != NULL)
-				snprintf(err, len, "write at byte %llu failed: %s",
-				    (unsigned long long)off, w < 0 ? strerror(errno) :
-				    "short write");
-			return w < 0 ? errno : EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
-static void *
-writer(void *arg)
-{
-	struct iw_out *o = arg;
-
-	pthread_mutex_lock(&o->mu);
-	for (;;) {
-		while (!o->job && !o->stop)
-			pthread_cond_wait(&o->cv, &o->mu);
-		if (!o->job)
-			break;
-		const uint8_t *p = o->job_p;
-		size_t n = o->job_len;
-		uint64_t off = o->job_off;
-		pthread_mutex_unlock(&o->mu);
-		int e = o->werr ? 0 : pwrite_all(o->fd, p, n, off, NULL, 0);
-		pthread_mutex_lock(&o->mu);
-		if (e != 0 && o->werr == 0) {
-			o->werr = e;
-			o->werr_off = off;
-		}
-		o->job = false;
-		pthread_cond_broadcast(&o->cv);
-	}
-	pthread_mutex_unlock(&o->mu);
-	return NULL;
-}
-
-/* Waits until the writer is idle; reports a background write error. */
-static int
-drain(struct iw_out *o, char *err, size_t len)
-{
-	int e;
-
-	pthread_mutex_lock(&o->mu);
-	while (o->job)
-		pthread_cond_wait(&o->cv, &o->mu);
-	e = o->werr;
-	pthread_mutex_unlock(&o->mu);
-	if (e != 0) {
-		snprintf(err, len, "write at byte %llu failed: %s",
-		    (unsigned long long)o->werr_off, strerror(e));
-		return -1;
-	}
-	return 0;
-}
-
-int
-iw_out_open(struct iw_out *o, const char *path, char *err, size_t len)
-{
-	struct stat st;
-
-	memset(o, 0, sizeof(*o));
-	if ((o->fd = open(path, O_RDWR | O_CLOEXEC)) < 0 || fstat(o->fd, &st) != 0) {
-		snprintf(err, len, "cannot open disk %s: %s", path, strerror(errno));
-		if (o->fd >= 0)
-			close(o->fd);
-		o->fd = -1;
-		return -1;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		o->blk = true;
-		if (ioctl(o->fd, BLKGETSIZE64, &o->dev_size) != 0)
-			o->dev_size = 0;
-	} else if (!S_ISREG(st.st_mode)) {
-		snprintf(err, len, "disk %s is neither a block device nor a file", path);
-		close(o->fd);
-		o->fd = -1;
-		return -1;
-	}
-	o->cap = WBUF;
-	pthread_mutex_init(&o->mu, NULL);
-	pthread_cond_init(&o->cv, NULL);
-	if ((o->buf[0] = abuf(o->cap)) == NULL || (o->buf[1] = abuf(o->cap)) == NULL ||
-	    pthread_create(&o->th, NULL, writer, o) != 0) {
-		snprintf(err, len, "out of memory");
-		free(o->buf[0]);
-		free(o->buf[1]);
-		close(o->fd);
-		o->fd = -1;
-		return -1;
-	}
-	o->th_up = true;
-	return 0;
-}
-
-/* Hands the filled buffer to the writer and switches to the other one. */
-int
-iw_out_flush(struct iw_out *o, char *err, size_t len)
-{
-	if (o->len == 0)
-		return 0;
-	if (drain(o, err, len) != 0)
-		return -1;
-	pthread_mutex_lock(&o->mu);
-	o->job_p = o->buf[o->cur];
-	o->job_len = o->len;
-	o->job_off = o->off;
-	o->job = true;
-	pthread_cond_broadcast(&o->cv);
-	pthread_mutex_unlock(&o->mu);
-	o->written += o->len;
-	o->off += o->len;
-	o->cur ^= 1;
-	o->len = 0;
-	return 0;
-}
-
-int
-iw_out_write(struct iw_out *o, uint64_t off, const void *p, size_t n, char *err, size_t len)
-{
-	if (o->dev_size != 0 && off + n > o->dev_size) {
-		snprintf(err, len, "the image does not fit on the disk (%llu bytes)",
-		    (unsigned long long)o->dev_size);
-		return -1;
-	}
-	if (off + n > o->end)
-		o->end = off + n;
-	if (o->len > 0 && off != o->off + o->len && iw_out_flush(o, err, len) != 0)
-		return -1;
-	if (o->len == 0 && n >= DIRECT_MIN) {
-		/*
-		 * A big chunk (a raw image's download buffer) is written from
-		 * where it is, without a copy: memory bandwidth, not the disk,
-		 * is what limits a copy more.
-		 */
-		if (drain(o, err, len) != 0 || pwrite_all(o->fd, p, n, off, err, len) != 0)
-			return -1;
-		o->written += n;
-		return 0;
-	}
-	if (o->len == 0)
-		o->off = off;
-	while (n > 0) {
-		size_t take = o->cap - o->len < n ? o->cap - o->len : n;
-		memcpy(o->buf[o->cur] + o->len, p, take);
-		o->len += take;
-		p = (const uint8_t *)p + take;
-		n -= take;
-		if (o->len == o->cap && iw_out_flush(o, err, len) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-iw_out_zero(struct iw_out *o, uint64_t off, uint64_t n, char *err, size_t len)
-{
-	static const uint8_t zeros[65536];
-	struct stat st;
-
-	if (n == 0)
-		return 0;
-	if (iw_out_flush(o, err, len) != 0 || drain(o, err, len) != 0)
-		return -1;
-	if (off + n > o->end)
-		o->end = off + n;
-	if (o->blk) {
-		uint64_t r[2] = { off, n };
-		if (ioctl(o->fd, BLKZEROOUT, r) == 0)
-			return 0;
-	} else if (fstat(o->fd, &st) == 0) {
-		if (off >= (uint64_t)st.st_size) {
-			if (ftruncate(o->fd, (off_t)(off + n)) == 0)
-				return 0;
-			snprintf(err, len, "cannot extend the disk file: %s", strerror(errno));
-			return -1;
-		}
-		if (fallocate(o->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		    (off_t)off, (off_t)n) == 0) {
-			if (off + n > (uint64_t)st.st_size &&
-			    ftruncate(o->fd, (off_t)(off + n)) != 0) {
-				snprintf(err, len, "cannot extend the disk file: %s",
-				    strerror(errno));
-				return -1;
-			}
-			return 0;
-		}
-	}
-	while (n > 0) {
-		size_t w = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-		if (pwrite_all(o->fd, zeros, w, off, err, len) != 0)
-			return -1;
-		off += w;
-		n -= w;
-	}
-	return 0;
-}
-
-int
-iw_out_close(struct iw_out *o, bool sync, char *err, size_t len)
-{
-	int rc = 0;
-
-	if (o->fd < 0)
-		return 0;
-	if (iw_out_flush(o, err, len) != 0 || drain(o, err, len) != 0)
-		rc = -1;
-	if (o->th_up) {
-		pthread_mutex_lock(&o->mu);
-		o->stop = true;
-		pthread_cond_broadcast(&o->cv);
-		pthread_mutex_unlock(&o->mu);
-		pthread_join(o->th, NULL);
-		o->th_up = false;
-	}
-	if (rc == 0 && sync && fsync(o->fd) != 0) {
-		snprintf(err, len, "fsync failed: %s", strerror(errno));
-		rc = -1;
-	}
-	close(o->fd);
-	o->fd = -1;
-	free(o->buf[0]);
-	free(o->buf[1]);
-	o->buf[0] = o->buf[1] = NULL;
-	pthread_mutex_destroy(&o->mu);
-	pthread_cond_destroy(&o->cv);
-	return rc;
-}
 
 /* --- hashing on its own thread ------------------------------------------ */
 
@@ -388,7 +135,7 @@ enum fmt { F_DETECT, F_RAW, F_QCOW2 };
 
 struct iw {
 	const struct iw_opts *o;
-	struct iw_out	 out;
+	struct diskout	 out;
 	struct hasher	 h;
 	bool		 hashing;
 	enum comp	 comp;
@@ -441,8 +188,11 @@ plain_format(struct iw *w, const uint8_t *p, size_t n)
 	if (want != NULL && strcasecmp(want, "raw") != 0 && strcasecmp(want, "qcow2") != 0)
 		return fail(w, "disk_format %s is not supported (raw, qcow2)", want);
 	w->fmt = q ? F_QCOW2 : F_RAW;
-	if (q && (w->q = q2_new(&w->out, w->o->qcow2_buffer_max)) == NULL)
-		return fail(w, "out of memory", NULL);
+	if (q) {
+		struct sink s = diskout_sink(&w->out);
+		if ((w->q = q2_new(&s, w->o->qcow2_buffer_max)) == NULL)
+			return fail(w, "out of memory", NULL);
+	}
 	return 0;
 }
 
@@ -476,7 +226,7 @@ plain(struct iw *w, const uint8_t *p, size_t n)
 		}
 		return 0;
 	}
-	if (iw_out_write(&w->out, w->raw_off, p, n, w->err, sizeof(w->err)) != 0) {
+	if (diskout_write(&w->out, w->raw_off, p, n, w->err, sizeof(w->err)) != 0) {
 		w->failed = true;
 		return -1;
 	}
@@ -485,37 +235,38 @@ plain(struct iw *w, const uint8_t *p, size_t n)
 }
 
 static int
-decompressed(struct iw *w, const uint8_t *p, size_t n, bool end)
+gunzip(struct iw *w, const uint8_t *p, size_t n)
 {
-	if (w->comp == C_NONE)
-		return plain(w, p, n);
-	if (w->comp == C_GZIP) {
-		w->z.next_in = (Bytef *)(uintptr_t)p;
-		w->z.avail_in = (uInt)n;
-		do {
-			w->z.next_out = w->dbuf;
-			w->z.avail_out = WBUF;
-			int zr = inflate(&w->z, Z_NO_FLUSH);
-			if (zr == Z_STREAM_END) {
-				/* concatenated gzip members continue the stream */
-				w->z_end = true;
-				if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
-					return -1;
-				if (w->z.avail_in == 0)
-					return 0;
-				inflateReset(&w->z);
-				continue;
-			}
-			w->z_end = false;
-			if (zr != Z_OK && !(zr == Z_BUF_ERROR && w->z.avail_in == 0))
-				return fail(w, "the gzip stream is corrupt%s", "");
+	w->z.next_in = (Bytef *)(uintptr_t)p;
+	w->z.avail_in = (uInt)n;
+	do {
+		w->z.next_out = w->dbuf;
+		w->z.avail_out = WBUF;
+		int zr = inflate(&w->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			/* concatenated gzip members continue the stream */
+			w->z_end = true;
 			if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
 				return -1;
-		} while (w->z.avail_in > 0 || w->z.avail_out == 0);
-		(void)end;
-		return 0;
-	}
+			if (w->z.avail_in == 0)
+				return 0;
+			inflateReset(&w->z);
+			continue;
+		}
+		w->z_end = false;
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && w->z.avail_in == 0))
+			return fail(w, "the gzip stream is corrupt%s", "");
+		if (plain(w, w->dbuf, WBUF - w->z.avail_out) != 0)
+			return -1;
+	} while (w->z.avail_in > 0 || w->z.avail_out == 0);
+	return 0;
+}
+
+static int
+unzstd(struct iw *w, const uint8_t *p, size_t n)
+{
 	ZSTD_inBuffer in = { p, n, 0 };
+
 	while (in.pos < in.size) {
 		ZSTD_outBuffer out = { w->dbuf, WBUF, 0 };
 		size_t zr = ZSTD_decompressStream(w->zs, &out, &in);
@@ -540,6 +291,16 @@ decompressed(struct iw *w, const uint8_t *p, size_t n, bool end)
 }
 
 static int
+decompressed(struct iw *w, const uint8_t *p, size_t n)
+{
+	if (w->comp == C_NONE)
+		return plain(w, p, n);
+	if (w->comp == C_GZIP)
+		return gunzip(w, p, n);
+	return unzstd(w, p, n);
+}
+
+static int
 setup_comp(struct iw *w)
 {
 	const uint8_t *h = w->head;
@@ -559,7 +320,7 @@ setup_comp(struct iw *w)
 		w->comp = C_NONE;
 		return 0;
 	}
-	if ((w->dbuf = abuf(WBUF)) == NULL)
+	if ((w->dbuf = diskout_alloc(WBUF)) == NULL)
 		return fail(w, "out of memory%s", "");
 	return 0;
 }
@@ -600,10 +361,10 @@ consume(struct iw *w, const uint8_t *p, size_t n)
 		n -= take;
 		if (w->headlen < 4)
 			return 0;
-		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen, false) != 0)
+		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen) != 0)
 			return -1;
 	}
-	if (n > 0 && decompressed(w, p, n, false) != 0)
+	if (n > 0 && decompressed(w, p, n) != 0)
 		return -1;
 	if (w->o->progress != NULL) {
 		double t = now_s();
@@ -639,7 +400,7 @@ finish_stream(struct iw *w)
 {
 	if (w->comp == C_DETECT) {
 		/* fewer than 4 bytes in all */
-		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen, true) != 0)
+		if (setup_comp(w) != 0 || decompressed(w, w->head, w->headlen) != 0)
 			return -1;
 	}
 	if ((w->comp == C_GZIP || w->comp == C_ZSTD) && !w->z_end)
@@ -648,7 +409,7 @@ finish_stream(struct iw *w)
 		if (plain_format(w, w->fhead, w->fheadlen) != 0)
 			return -1;
 		if (w->fmt == F_RAW) {
-			if (iw_out_write(&w->out, 0, w->fhead, w->fheadlen, w->err,
+			if (diskout_write(&w->out, 0, w->fhead, w->fheadlen, w->err,
 			    sizeof(w->err)) != 0)
 				return -1;
 			w->raw_off = w->fheadlen;
@@ -665,17 +426,13 @@ finish_stream(struct iw *w)
 	return 0;
 }
 
-static int
-read_file(struct iw *w, const char *path)
+/* file:///a%20b -> /a b */
+static void
+file_path(const char *path, char *p, size_t len)
 {
-	char p[4096];
 	size_t j = 0;
-	uint8_t *buf;
-	int fd;
-	struct stat st;
 
-	/* file:///a%20b -> /a b */
-	for (size_t i = 0; path[i] != '\0' && j + 1 < sizeof(p); i++) {
+	for (size_t i = 0; path[i] != '\0' && j + 1 < len; i++) {
 		unsigned int c;
 		if (path[i] == '%' && sscanf(path + i + 1, "%2x", &c) == 1 &&
 		    isxdigit((unsigned char)path[i + 1]) && isxdigit((unsigned char)path[i + 2])) {
@@ -686,6 +443,17 @@ read_file(struct iw *w, const char *path)
 		}
 	}
 	p[j] = '\0';
+}
+
+static int
+read_file(struct iw *w, const char *path)
+{
+	char p[4096];
+	uint8_t *buf;
+	int fd;
+	struct stat st;
+
+	file_path(path, p, sizeof(p));
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
 		snprintf(w->err, sizeof(w->err), "cannot read image %.300s: %s", p, strerror(errno));
 		if (fd >= 0)
@@ -693,7 +461,7 @@ read_file(struct iw *w, const char *path)
 		return -1;
 	}
 	w->total = (uint64_t)st.st_size;
-	if ((buf = abuf(WBUF)) == NULL) {
+	if ((buf = diskout_alloc(WBUF)) == NULL) {
 		close(fd);
 		snprintf(w->err, sizeof(w->err), "out of memory");
 		return -1;
@@ -763,17 +531,9 @@ digest(const char *algo)
 	return NULL;
 }
 
-int
-iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
+static int
+check_opts(const struct iw_opts *o, const EVP_MD *md, char *err, size_t len)
 {
-	struct iw w = { .o = o };
-	const EVP_MD *md = digest(o->hash_algo);
-	double t0 = now_s();
-	CURLcode cr;
-	int rc = -1;
-	char werr[256];
-
-	memset(r, 0, sizeof(*r));
 	if (o->hash_algo != NULL && md == NULL) {
 		snprintf(err, len, "image hash algorithm %s is not supported (sha256, "
 		    "sha512, md5)", o->hash_algo);
@@ -790,129 +550,92 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 		snprintf(err, len, "image URL must be http://, https:// or file://");
 		return -1;
 	}
-	if (iw_out_open(&w.out, o->disk, err, len) != 0)
-		return -1;
+	return 0;
+}
+
+/* Reads the image onto the open output, checks its digest, closes the output. */
+static int
+pump(struct iw *w, const EVP_MD *md, struct iw_result *r)
+{
+	const struct iw_opts *o = w->o;
+	CURLcode cr = CURLE_OK;
+
 	if (md != NULL) {
-		w.hashing = true;
-		if (hasher_start(&w.h, md) != 0) {
-			snprintf(w.err, sizeof(w.err), "cannot start hashing");
-			goto out;
+		w->hashing = true;
+		if (hasher_start(&w->h, md) != 0) {
+			snprintf(w->err, sizeof(w->err), "cannot start hashing");
+			return -1;
 		}
 	}
-	w.last_progress = t0;
+	/* Local files: big reads, no copy between read and write. */
 	if (strncmp(o->url, "file://", 7) == 0) {
-		/* Local files: big reads, no copy between read and write. */
-		if (read_file(&w, o->url + 7) != 0)
-			goto out;
-		cr = CURLE_OK;
-	} else {
-		cr = download(&w);
+		if (read_file(w, o->url + 7) != 0)
+			return -1;
+	} else if ((cr = download(w)) != CURLE_OK) {
+		if (!w->failed)
+			snprintf(w->err, sizeof(w->err), "image download failed after %llu "
+			    "bytes: %s", (unsigned long long)w->bytes_in, curl_easy_strerror(cr));
+		return -1;
 	}
-	if (cr != CURLE_OK) {
-		if (!w.failed)
-			snprintf(w.err, sizeof(w.err), "image download failed after %llu "
-			    "bytes: %s", (unsigned long long)w.bytes_in, curl_easy_strerror(cr));
-		goto out;
-	}
-	if (finish_stream(&w) != 0)
-		goto out;
-	if (w.hashing) {
-		hasher_end(&w.h, r->hash);
-		w.hashing = false;
+	if (finish_stream(w) != 0)
+		return -1;
+	if (w->hashing) {
+		hasher_end(&w->h, r->hash);
+		w->hashing = false;
 		if (strcasecmp(r->hash, o->hash_value) != 0) {
 			/* Not the digest of what was read: the error reaches the
 			 * node's last_error, which tenants read. */
-			snprintf(w.err, sizeof(w.err), "image checksum mismatch (%s)",
+			snprintf(w->err, sizeof(w->err), "image checksum mismatch (%s)",
 			    o->hash_algo);
-			goto out;
+			return -1;
 		}
 	}
-	if (iw_out_close(&w.out, true, w.err, sizeof(w.err)) != 0)
-		goto out;
-	rc = 0;
-out:
-	r->bytes_in = w.bytes_in;
-	r->bytes_written = w.out.written;
-	r->image_size = w.fmt == F_QCOW2 ? q2_virtual_size(w.q) : w.raw_off;
-	snprintf(r->format, sizeof(r->format), "%s%s", w.fmt == F_QCOW2 ? "qcow2" : "raw",
-	    w.comp == C_GZIP ? "+gzip" : w.comp == C_ZSTD ? "+zstd" : "");
+	return diskout_close(&w->out, true, w->err, sizeof(w->err));
+}
+
+/* What was done, into r; frees the pipeline. */
+static void
+pump_end(struct iw *w, struct iw_result *r, double t0)
+{
+	r->bytes_in = w->bytes_in;
+	r->bytes_written = w->out.written;
+	r->image_size = w->fmt == F_QCOW2 ? q2_virtual_size(w->q) : w->raw_off;
+	snprintf(r->format, sizeof(r->format), "%s%s", w->fmt == F_QCOW2 ? "qcow2" : "raw",
+	    w->comp == C_GZIP ? "+gzip" : w->comp == C_ZSTD ? "+zstd" : "");
 	r->seconds = now_s() - t0;
-	if (w.hashing)
-		hasher_end(&w.h, NULL);
-	if (w.z_init)
-		inflateEnd(&w.z);
-	if (w.zs != NULL)
-		ZSTD_freeDStream(w.zs);
-	free(w.dbuf);
-	q2_free(w.q);
+	if (w->hashing)
+		hasher_end(&w->h, NULL);
+	if (w->z_init)
+		inflateEnd(&w->z);
+	if (w->zs != NULL)
+		ZSTD_freeDStream(w->zs);
+	free(w->dbuf);
+	q2_free(w->q);
+}
+
+int
+iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
+{
+	struct iw w = { .o = o };
+	const EVP_MD *md = digest(o->hash_algo);
+	double t0 = now_s();
+	int rc;
+	char werr[256];
+
+	memset(r, 0, sizeof(*r));
+	if (check_opts(o, md, err, len) != 0)
+		return -1;
+	if (diskout_open(&w.out, o->disk, err, len) != 0)
+		return -1;
+	w.last_progress = t0;
+	rc = pump(&w, md, r);
+	pump_end(&w, r, t0);
 	if (rc != 0) {
 		snprintf(err, len, "%s", w.err[0] ? w.err : "image write failed");
-		iw_out_close(&w.out, false, werr, sizeof(werr));
-		if (iw_wipe_metadata(o->disk, werr, sizeof(werr)) != 0)
+		diskout_close(&w.out, false, werr, sizeof(werr));
+		if (disk_wipe_metadata(o->disk, werr, sizeof(werr)) != 0)
 			snprintf(err + strlen(err), len - strlen(err),
 			    "; wiping the disk also failed: %s", werr);
 	}
-	return rc;
-}
-
-/* --- wiping ------------------------------------------------------------ */
-
-int
-iw_wipe_metadata(const char *disk, char *err, size_t len)
-{
-	struct iw_out o;
-	struct stat st;
-	uint64_t size;
-	int rc = 0;
-
-	if (iw_out_open(&o, disk, err, len) != 0)
-		return -1;
-	size = o.dev_size;
-	if (!o.blk && fstat(o.fd, &st) == 0)
-		size = (uint64_t)st.st_size;
-	uint64_t head = size < WIPE_BYTES ? size : WIPE_BYTES;
-	uint8_t *z = calloc(1, WIPE_BYTES);
-	if (z == NULL) {
-		iw_out_close(&o, false, err, len);
-		snprintf(err, len, "out of memory");
-		return -1;
-	}
-	/* Explicit zero writes: the partition table, then the GPT backup. */
-	if (pwrite_all(o.fd, z, (size_t)head, 0, err, len) != 0)
-		rc = -1;
-	if (rc == 0 && size > 2 * WIPE_BYTES &&
-	    pwrite_all(o.fd, z, WIPE_BYTES, size - WIPE_BYTES, err, len) != 0)
-		rc = -1;
-	free(z);
-	if (iw_out_close(&o, true, err, len) != 0)
-		rc = -1;
-	if (rc == 0 && o.blk) {
-		int fd = open(disk, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			ioctl(fd, BLKRRPART);	/* the kernel forgets the old partitions */
-			close(fd);
-		}
-	}
-	return rc;
-}
-
-int
-iw_erase(const char *disk, char *err, size_t len)
-{
-	struct iw_out o;
-	struct stat st;
-	uint64_t size;
-	int rc;
-
-	if (iw_out_open(&o, disk, err, len) != 0)
-		return -1;
-	size = o.dev_size;
-	if (!o.blk && fstat(o.fd, &st) == 0)
-		size = (uint64_t)st.st_size;
-	/* iw_out_zero punches holes in a file, BLKZEROOUT on a device. */
-	o.dev_size = 0;
-	rc = iw_out_zero(&o, 0, size, err, len);
-	if (iw_out_close(&o, true, err, len) != 0)
-		rc = -1;
-	return rc;
+	return rc == 0 ? 0 : -1;
 }

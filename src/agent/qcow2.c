@@ -16,13 +16,14 @@
  * entries, unknown incompatible features.
  */
 #include <endian.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
-#include "imagewrite.h"
+#include "qcow2.h"
 
 #define QCOW_MAGIC		0x514649fbu
 #define L1E_OFFSET_MASK		0x00fffffffffffe00ULL
@@ -52,7 +53,7 @@ struct bcl {
 };
 
 struct q2 {
-	struct iw_out	*out;
+	struct sink	 out;		/* where guest clusters go */
 	bool		 header_done;
 	uint32_t	 cbits;
 	uint64_t	 cs;
@@ -159,6 +160,86 @@ be64(const uint8_t *p)
 	return be64toh(v);
 }
 
+/* Version 3: the incompatible features and the header length. */
+static int
+header_v3(const uint8_t *h, size_t n, uint64_t cs, uint64_t *incompat,
+    uint32_t *hdr_len, char *err, size_t len)
+{
+	if (n < 104) {
+		snprintf(err, len, "truncated qcow2 header");
+		return -1;
+	}
+	*incompat = be64(h + 72);
+	*hdr_len = be32(h + 100);
+	if (*hdr_len < 104 || *hdr_len > cs || *hdr_len > n) {
+		snprintf(err, len, "qcow2 header length %u is invalid", *hdr_len);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuses what the reader cannot do; sets the compression type. */
+static int
+header_features(struct q2 *q, const uint8_t *h, uint64_t incompat, uint32_t hdr_len,
+    char *err, size_t len)
+{
+	if (incompat & 2) {
+		snprintf(err, len, "the qcow2 image is marked corrupt");
+		return -1;
+	}
+	if (incompat & 4) {
+		snprintf(err, len, "qcow2 images with an external data file are refused");
+		return -1;
+	}
+	if (incompat & 16) {
+		snprintf(err, len, "qcow2 extended L2 entries are not supported");
+		return -1;
+	}
+	if (incompat & ~(uint64_t)(1 | 8)) {
+		snprintf(err, len, "qcow2 image uses unknown incompatible features %#llx",
+		    (unsigned long long)incompat);
+		return -1;
+	}
+	q->ctype = (incompat & 8) && hdr_len > 104 ? h[104] : 0;
+	if (q->ctype > 1) {
+		snprintf(err, len, "qcow2 compression type %d is not supported", q->ctype);
+		return -1;
+	}
+	return 0;
+}
+
+/* The sizes agree with each other and with the disk; the tables allocated. */
+static int
+header_geometry(struct q2 *q, char *err, size_t len)
+{
+	uint64_t per_l2 = q->cs / 8;
+
+	if (q->vsize == 0 || q->l1_size == 0 || (uint64_t)q->l1_size * 8 > (32u << 20) ||
+	    (q->vsize + q->cs - 1) / q->cs > (uint64_t)q->l1_size * per_l2 ||
+	    q->l1_off == 0 || (q->l1_off & (q->cs - 1)) != 0) {
+		snprintf(err, len, "qcow2 header is inconsistent (size %llu, L1 %u entries "
+		    "at %llu)", (unsigned long long)q->vsize, q->l1_size,
+		    (unsigned long long)q->l1_off);
+		return -1;
+	}
+	if (q->out.size != 0 && q->vsize > q->out.size) {
+		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
+		    "(%llu bytes)", (unsigned long long)q->vsize,
+		    (unsigned long long)q->out.size);
+		return -1;
+	}
+	q->nguest = (q->vsize + q->cs - 1) / q->cs;
+	if ((q->written = calloc((q->nguest + 7) / 8, 1)) == NULL ||
+	    (q->l1raw = malloc((size_t)q->l1_size * 8)) == NULL ||
+	    (q->zbuf = malloc(q->cs)) == NULL ||
+	    (q->cl = malloc(q->cs)) == NULL) {
+		snprintf(err, len, "out of memory for a qcow2 image of %llu bytes",
+		    (unsigned long long)q->vsize);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 {
@@ -192,64 +273,10 @@ parse_header(struct q2 *q, const uint8_t *h, size_t n, char *err, size_t len)
 		return -1;
 	}
 	q->cs = 1ULL << q->cbits;
-	if (version == 3) {
-		if (n < 104) {
-			snprintf(err, len, "truncated qcow2 header");
-			return -1;
-		}
-		incompat = be64(h + 72);
-		hdr_len = be32(h + 100);
-		if (hdr_len < 104 || hdr_len > q->cs || hdr_len > n) {
-			snprintf(err, len, "qcow2 header length %u is invalid", hdr_len);
-			return -1;
-		}
-	}
-	if (incompat & 2) {
-		snprintf(err, len, "the qcow2 image is marked corrupt");
+	if ((version == 3 && header_v3(h, n, q->cs, &incompat, &hdr_len, err, len) != 0) ||
+	    header_features(q, h, incompat, hdr_len, err, len) != 0 ||
+	    header_geometry(q, err, len) != 0)
 		return -1;
-	}
-	if (incompat & 4) {
-		snprintf(err, len, "qcow2 images with an external data file are refused");
-		return -1;
-	}
-	if (incompat & 16) {
-		snprintf(err, len, "qcow2 extended L2 entries are not supported");
-		return -1;
-	}
-	if (incompat & ~(uint64_t)(1 | 8)) {
-		snprintf(err, len, "qcow2 image uses unknown incompatible features %#llx",
-		    (unsigned long long)incompat);
-		return -1;
-	}
-	q->ctype = (incompat & 8) && hdr_len > 104 ? h[104] : 0;
-	if (q->ctype > 1) {
-		snprintf(err, len, "qcow2 compression type %d is not supported", q->ctype);
-		return -1;
-	}
-	uint64_t per_l2 = q->cs / 8;
-	if (q->vsize == 0 || q->l1_size == 0 || (uint64_t)q->l1_size * 8 > (32u << 20) ||
-	    (q->vsize + q->cs - 1) / q->cs > (uint64_t)q->l1_size * per_l2 ||
-	    q->l1_off == 0 || (q->l1_off & (q->cs - 1)) != 0) {
-		snprintf(err, len, "qcow2 header is inconsistent (size %llu, L1 %u entries "
-		    "at %llu)", (unsigned long long)q->vsize, q->l1_size,
-		    (unsigned long long)q->l1_off);
-		return -1;
-	}
-	if (q->out->dev_size != 0 && q->vsize > q->out->dev_size) {
-		snprintf(err, len, "the image (%llu bytes) does not fit on the disk "
-		    "(%llu bytes)", (unsigned long long)q->vsize,
-		    (unsigned long long)q->out->dev_size);
-		return -1;
-	}
-	q->nguest = (q->vsize + q->cs - 1) / q->cs;
-	if ((q->written = calloc((q->nguest + 7) / 8, 1)) == NULL ||
-	    (q->l1raw = malloc((size_t)q->l1_size * 8)) == NULL ||
-	    (q->zbuf = malloc(q->cs)) == NULL ||
-	    (q->cl = malloc(q->cs)) == NULL) {
-		snprintf(err, len, "out of memory for a qcow2 image of %llu bytes",
-		    (unsigned long long)q->vsize);
-		return -1;
-	}
 	q->header_done = true;
 	return 0;
 }
@@ -264,56 +291,70 @@ write_guest(struct q2 *q, uint64_t g, const uint8_t *p, size_t n, char *err, siz
 
 	if (off + w > q->vsize)
 		w = (size_t)(q->vsize - off);
-	if (iw_out_write(q->out, off, p, w, err, len) != 0)
+	if (q->out.write(q->out.ctx, off, p, w, err, len) != 0)
 		return -1;
 	q->written[g / 8] |= (uint8_t)(1u << (g % 8));
 	return 0;
 }
 
+/* A zlib (raw deflate) cluster into q->zbuf; bytes out, or -1. */
+static long
+inflate_cluster(struct q2 *q, struct crange *c)
+{
+	z_stream z = { 0 };
+	size_t got;
+	int zr;
+
+	if (inflateInit2(&z, -12) != Z_OK)
+		return -2;
+	z.next_in = c->buf;
+	z.avail_in = (uInt)c->have;
+	z.next_out = q->zbuf;
+	z.avail_out = (uInt)q->cs;
+	zr = inflate(&z, Z_FINISH);
+	got = q->cs - z.avail_out;
+	inflateEnd(&z);
+	if (zr != Z_STREAM_END && !(zr == Z_BUF_ERROR && got == q->cs))
+		return -1;
+	return (long)got;
+}
+
+/* A zstd cluster into q->zbuf: all of it, or -1. */
+static long
+unzstd_cluster(struct q2 *q, struct crange *c)
+{
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { c->buf, c->have, 0 };
+	ZSTD_outBuffer out = { q->zbuf, q->cs, 0 };
+	size_t zr = 0;
+
+	while (out.pos < out.size && in.pos < in.size) {
+		zr = ZSTD_decompressStream(d, &out, &in);
+		if (ZSTD_isError(zr) || zr == 0)
+			break;
+	}
+	ZSTD_freeDCtx(d);
+	if (ZSTD_isError(zr) || out.pos != q->cs)
+		return -1;
+	return (long)out.pos;
+}
+
 static int
 decompress(struct q2 *q, struct crange *c, char *err, size_t len)
 {
-	size_t got = 0;
+	long got = q->ctype == 0 ? inflate_cluster(q, c) : unzstd_cluster(q, c);
 
-	if (q->ctype == 0) {
-		z_stream z = { 0 };
-		int zr;
-		if (inflateInit2(&z, -12) != Z_OK) {
-			snprintf(err, len, "zlib init failed");
-			return -1;
-		}
-		z.next_in = c->buf;
-		z.avail_in = (uInt)c->have;
-		z.next_out = q->zbuf;
-		z.avail_out = (uInt)q->cs;
-		zr = inflate(&z, Z_FINISH);
-		got = q->cs - z.avail_out;
-		inflateEnd(&z);
-		if (zr != Z_STREAM_END && !(zr == Z_BUF_ERROR && got == q->cs)) {
-			snprintf(err, len, "compressed qcow2 cluster at %llu is corrupt",
-			    (unsigned long long)c->start);
-			return -1;
-		}
-	} else {
-		ZSTD_DCtx *d = ZSTD_createDCtx();
-		ZSTD_inBuffer in = { c->buf, c->have, 0 };
-		ZSTD_outBuffer out = { q->zbuf, q->cs, 0 };
-		size_t zr = 0;
-		while (out.pos < out.size && in.pos < in.size) {
-			zr = ZSTD_decompressStream(d, &out, &in);
-			if (ZSTD_isError(zr) || zr == 0)
-				break;
-		}
-		ZSTD_freeDCtx(d);
-		got = out.pos;
-		if (ZSTD_isError(zr) || got != q->cs) {
-			snprintf(err, len, "compressed qcow2 cluster at %llu is corrupt",
-			    (unsigned long long)c->start);
-			return -1;
-		}
+	if (got == -2) {
+		snprintf(err, len, "zlib init failed");
+		return -1;
 	}
-	if (got < q->cs)
-		memset(q->zbuf + got, 0, q->cs - got);
+	if (got < 0) {
+		snprintf(err, len, "compressed qcow2 cluster at %llu is corrupt",
+		    (unsigned long long)c->start);
+		return -1;
+	}
+	if ((uint64_t)got < q->cs)
+		memset(q->zbuf + got, 0, q->cs - (uint64_t)got);
 	return write_guest(q, c->guest, q->zbuf, q->cs, err, len);
 }
 
@@ -516,6 +557,46 @@ take_l2(struct q2 *q, uint64_t hc, uint64_t *l1i)
 	return false;
 }
 
+/* A cluster holding (part of) the unread L1 table: copied; parsed when whole. */
+static int
+l1_part(struct q2 *q, struct disp *d)
+{
+	uint64_t a = d->h > q->l1_off ? d->h : q->l1_off;
+	uint64_t b = d->h + d->n < q->l1_off + q->l1_size * 8ULL ?
+	    d->h + d->n : q->l1_off + q->l1_size * 8ULL;
+
+	memcpy(q->l1raw + (a - q->l1_off), d->p + (a - d->h), (size_t)(b - a));
+	if (b - a > 0 && a - q->l1_off == q->l1_have)
+		q->l1_have += (size_t)(b - a);
+	if (q->l1_have == q->l1_size * 8ULL) {
+		if (parse_l1(q, d->err, d->len) != 0)
+			return -1;
+		d->parsed = true;
+	}
+	return 0;
+}
+
+/*
+ * The L2 tables at host cluster hc, parsed the first time they are seen
+ * (then retagged); *known: hc holds an L2 table, new or already read.
+ * parse_l2 may grow the map, so look the entry up afresh each time.
+ */
+static int
+l2_tables(struct q2 *q, struct disp *d, uint64_t hc, bool *known)
+{
+	uint64_t l1i;
+	int rc = 0;
+
+	while (take_l2(q, hc, &l1i)) {
+		*known = true;
+		if (parse_l2(q, l1i, d) != 0)
+			return -1;
+	}
+	if (!*known && map_each(q, hc, TAG_SEEN_L2, NULL, NULL, &rc) > 0)
+		*known = true;
+	return 0;
+}
+
 /* What a cluster is, acted upon; *known: fully accounted for. */
 static int
 dispatch(struct q2 *q, struct disp *d, bool *known)
@@ -528,40 +609,13 @@ dispatch(struct q2 *q, struct disp *d, bool *known)
 		*known = true;
 		return q->header_done ? 0 : parse_header(q, d->p, d->n, d->err, d->len);
 	}
-	if (!q->l1_done && d->h + d->n > q->l1_off && d->h < q->l1_off + q->l1_size * 8ULL) {
-		uint64_t a = d->h > q->l1_off ? d->h : q->l1_off;
-		uint64_t b = d->h + d->n < q->l1_off + q->l1_size * 8ULL ?
-		    d->h + d->n : q->l1_off + q->l1_size * 8ULL;
-		memcpy(q->l1raw + (a - q->l1_off), d->p + (a - d->h), (size_t)(b - a));
-		if (b - a > 0 && a - q->l1_off == q->l1_have)
-			q->l1_have += (size_t)(b - a);
-		*known = true;
-		if (q->l1_have == q->l1_size * 8ULL) {
-			if (parse_l1(q, d->err, d->len) != 0)
-				return -1;
-			d->parsed = true;
-		}
-		return 0;
-	}
 	if (d->h + d->n > q->l1_off && d->h < q->l1_off + q->l1_size * 8ULL) {
-		*known = true;		/* the L1 table, already read */
-		return 0;
+		*known = true;		/* the L1 table (or a part of it) */
+		return q->l1_done ? 0 : l1_part(q, d);
 	}
 	if (q->l1_done) {
-		/*
-		 * An L2 table, parsed the first time it is seen (then retagged).
-		 * parse_l2 may grow the map, so look the entry up afresh each time.
-		 */
-		uint64_t l1i;
-		while (take_l2(q, hc, &l1i)) {
-			*known = true;
-			if (parse_l2(q, l1i, d) != 0)
-				return -1;
-		}
-		if (*known || map_each(q, hc, TAG_SEEN_L2, NULL, NULL, &rc) > 0) {
-			*known = true;
-			return 0;
-		}
+		if ((rc = l2_tables(q, d, hc, known)) != 0 || *known)
+			return rc;
 	}
 	if (map_each(q, hc, TAG_DATA, write_data, d, &rc) > 0) {
 		*known = true;
@@ -668,13 +722,13 @@ cluster(struct q2 *q, uint64_t h, const uint8_t *p, size_t n, char *err, size_t 
 }
 
 struct q2 *
-q2_new(struct iw_out *out, size_t buffer_max)
+q2_new(const struct sink *out, size_t buffer_max)
 {
 	struct q2 *q = calloc(1, sizeof(*q));
 
 	if (q == NULL)
 		return NULL;
-	q->out = out;
+	q->out = *out;
 	q->buf_max = buffer_max ? buffer_max : (256u << 20);
 	return q;
 }
@@ -741,6 +795,46 @@ q2_feed(struct q2 *q, const uint8_t *p, size_t n, char *err, size_t len)
 	return feed_clusters(q, p, n, err, len);
 }
 
+/* A last compressed cluster may claim sectors past the end of file. */
+static int
+finish_compressed(struct q2 *q, char *err, size_t len)
+{
+	for (size_t i = 0; i < q->ncr; i++) {
+		struct crange *c = &q->cr[i];
+		if (c->done)
+			continue;
+		if (c->start + c->have < q->pos || c->have == 0) {
+			snprintf(err, len, "truncated qcow2 image: compressed data missing");
+			return -1;
+		}
+		c->done = true;
+		if (decompress(q, c, err, len) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Guest clusters nothing wrote read as zeros. */
+static int
+zero_unwritten(struct q2 *q, char *err, size_t len)
+{
+	for (uint64_t g = 0; g < q->nguest;) {
+		if (q->written[g / 8] & (1u << (g % 8))) {
+			g++;
+			continue;
+		}
+		uint64_t s = g;
+		while (g < q->nguest && !(q->written[g / 8] & (1u << (g % 8))))
+			g++;
+		uint64_t off = s * q->cs, end = g * q->cs;
+		if (end > q->vsize)
+			end = q->vsize;
+		if (q->out.zero(q->out.ctx, off, end - off, err, len) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 q2_finish(struct q2 *q, char *err, size_t len)
 {
@@ -757,41 +851,15 @@ q2_finish(struct q2 *q, char *err, size_t len)
 		    "an L2 table is missing" : "the L1 table is missing");
 		return -1;
 	}
-	/* A last compressed cluster may claim sectors past the end of file. */
-	for (size_t i = 0; i < q->ncr; i++) {
-		struct crange *c = &q->cr[i];
-		if (c->done)
-			continue;
-		if (c->start + c->have < q->pos || c->have == 0) {
-			snprintf(err, len, "truncated qcow2 image: compressed data missing");
-			return -1;
-		}
-		c->done = true;
-		if (decompress(q, c, err, len) != 0)
-			return -1;
-	}
+	if (finish_compressed(q, err, len) != 0)
+		return -1;
 	if (q->data_seen < q->data_mapped) {
 		snprintf(err, len, "truncated qcow2 image: %llu of %llu data clusters "
 		    "missing", (unsigned long long)(q->data_mapped - q->data_seen),
 		    (unsigned long long)q->data_mapped);
 		return -1;
 	}
-	/* Guest clusters nothing wrote read as zeros. */
-	for (uint64_t g = 0; g < q->nguest;) {
-		if (q->written[g / 8] & (1u << (g % 8))) {
-			g++;
-			continue;
-		}
-		uint64_t s = g;
-		while (g < q->nguest && !(q->written[g / 8] & (1u << (g % 8))))
-			g++;
-		uint64_t off = s * q->cs, end = g * q->cs;
-		if (end > q->vsize)
-			end = q->vsize;
-		if (iw_out_zero(q->out, off, end - off, err, len) != 0)
-			return -1;
-	}
-	return 0;
+	return zero_unwritten(q, err, len);
 }
 
 uint64_t

@@ -1,7 +1,8 @@
 /*
  * The agent's streaming qcow2 reader (src/agent/qcow2.c): an image as it
- * arrives from the network, converted to raw onto a disk.  The disk is a
- * 64 MiB memfd standing in for a block device of that size.
+ * arrives from the network, converted to raw onto a disk through the
+ * disk output's sink (src/agent/diskout.c).  The disk is a 64 MiB memfd
+ * standing in for a block device of that size.
  *
  * Input: the qcow2 file.  It is fed in pieces whose sizes come from the
  * input's length, so the piece boundaries move around between inputs.
@@ -15,7 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "imagewrite.h"
+#include "diskout.h"
+#include "qcow2.h"
 
 #define DISK_SIZE (64ULL << 20)
 
@@ -23,7 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int disk = -1;
-static struct iw_out out;
+static struct diskout out;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -33,7 +35,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((disk = memfd_create("fuzz-disk", 0)) < 0)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", disk);
-	if (iw_out_open(&out, path, err, sizeof(err)) != 0)
+	if (diskout_open(&out, path, err, sizeof(err)) != 0)
 		abort();
 	out.dev_size = DISK_SIZE;	/* as a block device would report */
 	return 0;
@@ -42,12 +44,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct sink sink = diskout_sink(&out);
 	struct q2 *q;
 	char err[512];
 	size_t piece = 1 + (size * 2654435761u) % 8191, off;
 	int rc = 0;
 
-	if ((q = q2_new(&out, 1u << 20)) == NULL)
+	if ((q = q2_new(&sink, 1u << 20)) == NULL)
 		abort();
 	err[0] = '\0';
 	for (off = 0; off < size && rc == 0; off += piece) {
@@ -63,8 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q2_free(q);
 	/* Empty the disk: hand over what is buffered, wait for the writer
 	 * (zeroing a byte does both), then start again at offset 0. */
-	if (iw_out_flush(&out, err, sizeof(err)) != 0 ||
-	    iw_out_zero(&out, 0, 1, err, sizeof(err)) != 0 || ftruncate(disk, 0) != 0)
+	if (diskout_flush(&out, err, sizeof(err)) != 0 ||
+	    diskout_zero(&out, 0, 1, err, sizeof(err)) != 0 || ftruncate(disk, 0) != 0)
 		abort();
 	out.off = out.len = 0;
 	out.written = out.end = 0;

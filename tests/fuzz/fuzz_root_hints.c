@@ -1,5 +1,5 @@
 /*
- * The agent's root-device hints (hw_root_device in src/agent/hw.c): the
+ * The agent's root-device hints (disk_root_device in src/agent/disk.c): the
  * root_device property of a node, as the agent receives it from ingotd.
  * The disks are a fixed set like a real machine's.
  *
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/agent/hw.h"	/* not src/hw/hw.h */
+#include "disk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,11 +41,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hints == NULL)
 		return -1;
 	err[0] = '\0';
-	i = hw_root_device(disks, NDISKS, hints, err, sizeof(err));
+	i = disk_root_device(disks, NDISKS, hints, err, sizeof(err));
 	if (i < -1 || i >= NDISKS || (i == -1 && err[0] == '\0'))
 		abort();
 	/* No disk at all: never a choice. */
-	if (hw_root_device(disks, 0, hints, err, sizeof(err)) != -1)
+	if (disk_root_device(disks, 0, hints, err, sizeof(err)) != -1)
 		abort();
 	json_decref(hints);
 	return 0;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hw.h"
+#include "disk.h"
 
 #define GiB (1ULL << 30)
 
@@ -31,7 +31,7 @@ pick(const char *hints)
 
 	if (hints != NULL)
 		assert_non_null(h);
-	i = hw_root_device(disks, N, h, err, sizeof(err));
+	i = disk_root_device(disks, N, h, err, sizeof(err));
 	json_decref(h);
 	return i;
 }
@@ -85,11 +85,11 @@ no_match_and_bad_hints(void **s)
 
 	char err[256];
 	json_t *arr = json_array();
-	assert_int_equal(hw_root_device(disks, N, arr, err, sizeof(err)), -1);
+	assert_int_equal(disk_root_device(disks, N, arr, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "object"));
 	json_decref(arr);
-	assert_int_equal(hw_root_device(disks, 1, NULL, err, sizeof(err)), 0);
-	assert_int_equal(hw_root_device(disks + 3, 1, NULL, err, sizeof(err)), -1);
+	assert_int_equal(disk_root_device(disks, 1, NULL, err, sizeof(err)), 0);
+	assert_int_equal(disk_root_device(disks + 3, 1, NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "4 GiB"));
 }
 
