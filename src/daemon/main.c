@@ -30,7 +30,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: ingotd [--config FILE] [--listen HOST:PORT] [--db PATH]\n"
 	    "              [--log-file FILE] [--log-level LEVEL] [--host NAME] [--workers N]\n"
 	    "       ingotd --check-config [--config FILE]\n"
-	    "       ingotd --print-example-config | --print-states dot|markdown | --version\n");
+	    "       ingotd --print-example-config | --print-states dot|markdown |\n"
+	    "              --print-routes markdown | --version\n");
 }
 
 static int
@@ -151,6 +152,7 @@ main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "print-example-config", no_argument, NULL, 'E' },
 		{ "print-states", required_argument, NULL, 'S' },
+		{ "print-routes", required_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -186,6 +188,11 @@ main(int argc, char **argv)
 				fsm_print_markdown(stdout);
 			else
 				return die("--print-states takes dot or markdown, not %s%s", optarg, "");
+			return 0;
+		case 'R':
+			if (strcmp(optarg, "markdown") != 0)
+				return die("--print-routes takes markdown, not %s%s", optarg, "");
+			api_print_routes(stdout);
 			return 0;
 		case 'V': printf("ingotd %s (API 1.%d-1.%d)\n", INGOT_VERSION,
 		    API_MIN_MINOR, API_MAX_MINOR); return 0;
