@@ -21,5 +21,9 @@ docs: all
 	./build/src/daemon/ingotd --print-states markdown > docs/states.md
 	./build/src/daemon/ingotd --print-states dot > docs/states.dot
 	./build/src/daemon/ingotd --print-example-config > etc/ingotd.conf.example
+	./build/src/daemon/ingotd --print-routes markdown > build/routes.md
+	awk 'FNR == NR { t = t $$0 "\n"; next } /<!-- routes:end -->/ { printf "%s", t; skip = 0 } \
+	    !skip { print } /<!-- routes:begin -->/ { skip = 1 }' build/routes.md docs/api.md > build/api.md
+	mv build/api.md docs/api.md
 clean:
 	rm -rf build build-asan build-fuzz

@@ -32,18 +32,12 @@ h_lookup(struct req *q, struct resp *r)
 void
 h_heartbeat(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false), *node = NULL;
 	struct ierr e = { 0 };
 
-	if (body == NULL || (node = api_find_node(q, r, q->args[0])) == NULL)
-		goto done;
-	if (cond_agent_heartbeat(node, body, &e) != 0)
+	if (cond_agent_heartbeat(q->obj, q->json, &e) != 0)
 		api_ierr(r, &e);
 	else
 		api_json(r, 202, NULL);
-done:
-	json_decref(body);
-	json_decref(node);
 }
 
 /* Answers with a file's bytes, or 404 with what is missing. */

@@ -1,7 +1,10 @@
 /*
  * The REST API: Ironic's v1 API over libmicrohttpd.  http.c owns the
- * server, routing and microversions; one file per resource holds its
- * handlers.  Handlers fill a struct resp; nothing here touches SQL.
+ * server and microversion negotiation; router.c routes each request by
+ * the table in routes.def (microversion, policy, the object it loads);
+ * one file per resource holds its handlers.  Handlers get the loaded
+ * object and the parsed body in struct req and fill a struct resp;
+ * nothing here touches SQL.
  */
 #ifndef INGOT_API_H
 #define INGOT_API_H
@@ -31,6 +34,9 @@ struct req {
 	const char		*args[API_MAX_ARGS];	/* '*' segments of the route */
 	char			 base[300];	/* http://host:port, for links */
 	bool			 prov_only;	/* came in on a provisioning network */
+	bool			 ramdisk_here;	/* this listener serves the ramdisk routes */
+	json_t			*obj;		/* the object the route loaded; router-owned */
+	json_t			*json;		/* the parsed body (router-owned, mutable) */
 };
 
 struct resp {
@@ -83,7 +89,6 @@ const char *api_query(struct req *q, const char *key);
 /* Parses the body as a JSON object (or array when want_array); 400 on error. */
 json_t	*api_body(struct req *q, struct resp *r, bool want_array);
 bool	api_query_bool(struct req *q, struct resp *r, const char *key, int *out);
-bool	api_version_ok(struct req *q, struct resp *r, int min_minor);
 
 /* Rendering of stored objects (render.c). */
 struct fieldset {
@@ -185,8 +190,5 @@ void	h_network_delete(struct req *, struct resp *);
 void	h_node_vifs_list(struct req *, struct resp *);
 void	h_node_vif_attach(struct req *, struct resp *);
 void	h_node_vif_detach(struct req *, struct resp *);
-
-/* Finds a node by UUID or (from 1.5) name; 404 answer when absent. */
-json_t	*api_find_node(struct req *q, struct resp *r, const char *ident);
 
 #endif

@@ -1,8 +1,12 @@
 /*
  * Who is calling, and may they.  The policy follows Ironic's secure RBAC
  * in spirit: system-scoped admin / member / reader, and project-scoped
- * users who see and act on the nodes their project owns or leases.
- * Routes not listed for project scope are the system's only (default deny).
+ * users who see and act on the nodes their project owns or leases.  Each
+ * route carries its policy (routes.def: the least system role, the
+ * project rule and role); this file authenticates the caller and turns a
+ * route's policy and the object the router loaded into a verdict (an
+ * ierr: 401, 403, 404, 503), which the router answers.  The JSON Patch
+ * field policy (auth_patch_field) lives here too.
  */
 #include "auth.h"
 
@@ -20,9 +24,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "jsonutil.h"
 #include "log.h"
 #include "model.h"
-#include "store.h"
 #include "util.h"
 
 #define MAX_USERS	1024
@@ -439,36 +443,24 @@ authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 
 /* --- authorisation ------------------------------------------------------- */
 
-static bool
-deny(struct resp *r, const char *what)
+int
+auth_identify(struct req *q, const struct route *rt, struct ierr *e)
 {
-	api_error(r, 403, "Access was denied to the following resource: %s", what);
-	return false;
-}
+	bool unavailable = false;
+	char msg[512] = "";
 
-/* Routes everyone may call without credentials: discovery and the agents'. */
-bool
-auth_public_route(const char *pattern)
-{
-	static const char *const open[] = { "", "v1", "v1/lookup", "v1/heartbeat/*",
-	    "images/*", "boot.ipxe", "ipxe/*", "boot/*/*", NULL };
-	for (int i = 0; open[i] != NULL; i++)
-		if (strcmp(open[i], pattern) == 0)
-			return true;
-	return false;
-}
-
-static bool
-system_allows(const char *method, const char *pattern, struct resp *r)
-{
-	if (cur.role == ROLE_ADMIN)
-		return true;
-	if (strcmp(method, "GET") == 0)
-		return true;
-	if (cur.role == ROLE_MEMBER && strcmp(method, "DELETE") != 0 &&
-	    !(strcmp(method, "POST") == 0 && strncmp(pattern, "v1/nodes/*", 10) != 0))
-		return true;
-	return deny(r, pattern);
+	if (!basic || rt->access.system <= SYS_RAMDISK) {
+		cur = system_admin;
+		return 0;
+	}
+	if (authenticate(q, &unavailable, msg, sizeof(msg)))
+		return 0;
+	memset(&cur, 0, sizeof(cur));
+	if (unavailable)
+		ierr_set(e, IG_EUNAVAIL, "Authentication is unavailable: %s", msg);
+	else
+		ierr_set(e, IG_EAUTH, "The request you have made requires authentication.");
+	return -1;
 }
 
 /* A pointer at or below one of the roots ("/extra" covers "/extra/a"). */
@@ -530,14 +522,21 @@ auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool 
 	return false;
 }
 
+/* The body as the policy reads it: leniently, before the handler's checks. */
+static json_t *
+body_peek(const struct req *q)
+{
+	return q->body != NULL ? json_loadb(q->body, q->body_len, 0, NULL) : NULL;
+}
+
 /* Ironic: a lessee needs its admin role for what changes the node's
  * preparation (manage, provide, clean, inspect, adopt, service). */
 static bool
-lessee_verb_allowed(struct req *q)
+lessee_verb_allowed(const struct req *q)
 {
 	static const char *const admin_verbs[] = { "manage", "provide", "clean",
 	    "inspect", "adopt", "service", "unhold", NULL };
-	json_t *b = q->body ? json_loadb(q->body, q->body_len, 0, NULL) : NULL;
+	json_t *b = body_peek(q);
 	const char *t = json_string_value(json_object_get(b, "target"));
 	bool ok = true;
 
@@ -548,113 +547,95 @@ lessee_verb_allowed(struct req *q)
 	return ok;
 }
 
+/* A project creates unshared tenant networks of its own only. */
 static bool
-project_node(struct req *q, struct resp *r, const char *method, const char *pattern)
+own_tenant_network(const struct req *q)
 {
-	const char *id = q->args[0];
-	json_t *node = util_is_uuid(id) ? store_get(store_thread(), &model_node, "uuid", id) :
-	    store_get(store_thread(), &model_node, "name", id);
-	const char *owner = node ? json_string_value(json_object_get(node, "owner")) : NULL;
-	const char *lessee = node ? json_string_value(json_object_get(node, "lessee")) : NULL;
-	bool is_owner = auth_is_my_project(owner);
-	bool is_lessee = auth_is_my_project(lessee);
-	bool get = strcmp(method, "GET") == 0;
-	bool member = cur.role >= ROLE_MEMBER;
-	const char *sub = pattern + strlen("v1/nodes/*");
+	json_t *b = body_peek(q);
+	const char *bp = json_string_value(json_object_get(b, "project"));
+	const char *purpose = json_string_value(json_object_get(b, "purpose"));
+	bool ok = (bp == NULL || auth_is_my_project(bp)) &&
+	    (purpose == NULL || strcmp(purpose, "tenant") == 0) &&
+	    !json_is_true(json_object_get(b, "shared"));
+
+	json_decref(b);
+	return ok;
+}
+
+enum tie { TIE_NONE, TIE_USER, TIE_OWNER };
+
+/*
+ * How the caller's project is tied to the loaded object: a node it owns
+ * (owner) or leases (user); a network of its project (owner) or shared
+ * (user).  Other objects tie no project.
+ */
+static enum tie
+tie_of(const struct route *rt, json_t *obj)
+{
+	if (rt->load == LOAD_NODE) {
+		if (auth_is_my_project(jstr(obj, "owner")))
+			return TIE_OWNER;
+		return auth_is_my_project(jstr(obj, "lessee")) ? TIE_USER : TIE_NONE;
+	}
+	if (rt->load == LOAD_NETWORK) {
+		if (auth_is_my_project(jstr(obj, "project")))
+			return TIE_OWNER;
+		return json_is_true(json_object_get(obj, "shared")) ? TIE_USER : TIE_NONE;
+	}
+	return TIE_NONE;
+}
+
+static int
+deny(struct ierr *e, const char *what)
+{
+	ierr_set(e, IG_EFORBIDDEN, "Access was denied to the following resource: %s", what);
+	return -1;
+}
+
+/* Project scope: default deny; what it does not see does not exist. */
+static int
+project_allows(const struct route *rt, struct req *q, struct ierr *e)
+{
+	enum tie tie = tie_of(rt, q->obj);
 	bool ok = false;
 
-	json_decref(node);
-	if (!is_owner && !is_lessee) {
-		/* Objects a caller may not know of do not exist for it. */
-		api_error(r, 404, "Node %s could not be found.", id);
-		return false;
+	if ((rt->load == LOAD_NODE || rt->load == LOAD_NETWORK) && tie == TIE_NONE) {
+		route_not_found(rt, q, e);
+		return -1;
 	}
-	if (get && (strcmp(sub, "") == 0 || strcmp(sub, "/states") == 0 ||
-	    strncmp(sub, "/history", 8) == 0 || strcmp(sub, "/vifs") == 0 ||
-	    strcmp(sub, "/validate") == 0 || strncmp(sub, "/management/boot_device", 23) == 0 ||
-	    strcmp(sub, "/traits") == 0))
+	if (cur.role < rt->access.project_role)
+		return deny(e, rt->pattern);
+	switch (rt->access.project) {
+	case PRJ_NONE:
+		break;
+	case PRJ_ANY:
+	case PRJ_USER:
 		ok = true;
-	else if (get && is_owner && (strcmp(sub, "/management/sensors") == 0 ||
-	    strcmp(sub, "/ports") == 0 || strcmp(sub, "/portgroups") == 0))
+		break;
+	case PRJ_OWNER:
+		ok = tie == TIE_OWNER;
+		break;
+	case PRJ_PROVISION:
+		ok = tie == TIE_OWNER || lessee_verb_allowed(q);
+		break;
+	case PRJ_NET_CREATE:
+		if (!own_tenant_network(q))
+			return deny(e, "tenant networks of another project");
 		ok = true;
-	else if (member && strcmp(sub, "/states/provision") == 0)
-		ok = is_owner || lessee_verb_allowed(q);
-	else if (member && (strcmp(sub, "/states/power") == 0 ||
-	    strncmp(sub, "/vifs", 5) == 0))
-		ok = true;
-	else if (member && is_owner && (strcmp(sub, "/maintenance") == 0 ||
-	    (strcmp(sub, "/management/boot_device") == 0 && !get)))
-		ok = true;
-	else if (member && strcmp(method, "PATCH") == 0 && strcmp(sub, "") == 0)
-		ok = true;		/* field by field: auth_patch_field */
-	return ok ? true : deny(r, pattern);
+		break;
+	}
+	return ok ? 0 : deny(e, rt->pattern);
 }
 
-static bool
-project_network(struct req *q, struct resp *r, const char *method, const char *pattern)
+int
+auth_allow(const struct route *rt, struct req *q, struct ierr *e)
 {
-	json_t *net;
-	const char *p;
-	bool shared, mine;
+	static const enum auth_role need[] = { [SYS_READER] = ROLE_READER,
+	    [SYS_MEMBER] = ROLE_MEMBER, [SYS_ADMIN] = ROLE_ADMIN };
 
-	if (strcmp(pattern, "v1/networks") == 0) {
-		if (strcmp(method, "GET") == 0)
-			return true;		/* filtered by the handler */
-		if (cur.role < ROLE_MEMBER)
-			return deny(r, pattern);
-		json_t *b = q->body ? json_loadb(q->body, q->body_len, 0, NULL) : NULL;
-		const char *bp = json_string_value(json_object_get(b, "project"));
-		const char *purpose = json_string_value(json_object_get(b, "purpose"));
-		bool ok = (bp == NULL || auth_is_my_project(bp)) &&
-		    (purpose == NULL || strcmp(purpose, "tenant") == 0) &&
-		    !json_is_true(json_object_get(b, "shared"));
-		json_decref(b);
-		return ok ? true : deny(r, "tenant networks of another project");
-	}
-	net = util_is_uuid(q->args[0]) ?
-	    store_get(store_thread(), &model_network, "uuid", q->args[0]) :
-	    store_get(store_thread(), &model_network, "name", q->args[0]);
-	p = net ? json_string_value(json_object_get(net, "project")) : NULL;
-	shared = net && json_is_true(json_object_get(net, "shared"));
-	mine = auth_is_my_project(p);
-	json_decref(net);
-	if (!mine && !shared) {
-		api_error(r, 404, "Network %s could not be found.", q->args[0]);
-		return false;
-	}
-	if (strcmp(method, "GET") == 0)
-		return true;
-	return mine && cur.role >= ROLE_MEMBER ? true : deny(r, pattern);
-}
-
-bool
-auth_check(struct req *q, struct resp *r, const char *method, const char *pattern)
-{
-	if (!basic || auth_public_route(pattern)) {
-		cur = system_admin;
-		return true;
-	}
-	bool unavailable = false;
-	char msg[512] = "";
-	if (!authenticate(q, &unavailable, msg, sizeof(msg))) {
-		memset(&cur, 0, sizeof(cur));
-		if (unavailable) {
-			log_error("auth: %s", msg);
-			api_error(r, 503, "Authentication is unavailable: %s", msg);
-		} else {
-			api_error(r, 401, "The request you have made requires authentication.");
-		}
-		return false;
-	}
+	if (!basic || rt->access.system <= SYS_RAMDISK)
+		return 0;
 	if (cur.system)
-		return system_allows(method, pattern, r);
-	/* project scope: default deny */
-	if (strcmp(method, "GET") == 0 && (strcmp(pattern, "v1/nodes") == 0 ||
-	    strcmp(pattern, "v1/nodes/detail") == 0 || strncmp(pattern, "v1/drivers", 10) == 0))
-		return true;
-	if (strncmp(pattern, "v1/nodes/*", 10) == 0 && strcmp(pattern, "v1/nodes/detail") != 0)
-		return project_node(q, r, method, pattern);
-	if (strncmp(pattern, "v1/networks", 11) == 0)
-		return project_network(q, r, method, pattern);
-	return deny(r, pattern);
+		return cur.role >= need[rt->access.system] ? 0 : deny(e, rt->pattern);
+	return project_allows(rt, q, e);
 }

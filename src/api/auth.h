@@ -15,8 +15,8 @@
 
 #include "api.h"
 #include "keystone.h"
-
-enum auth_role { ROLE_NONE, ROLE_READER, ROLE_MEMBER, ROLE_ADMIN };
+#include "ierr.h"
+#include "route.h"
 
 struct ident {
 	char		 user[64];
@@ -38,13 +38,18 @@ struct auth_conf {
 int	auth_configure(const struct auth_conf *c, char *err, size_t len);
 
 /*
- * Authenticates the request and checks the route's policy; false: r holds
- * the error (401, 403 or 404).  Sets the thread's current identity.
+ * auth_identify - who calls rt: sets the thread's identity (the system
+ * admin for public routes and noauth).  0, or -1 with e: IG_EAUTH (401)
+ * or IG_EUNAVAIL (503, Keystone unreachable).
  */
-bool	auth_check(struct req *q, struct resp *r, const char *method,
-	    const char *pattern);
-/* Discovery and the agents' endpoints (lookup, heartbeat, images, boot). */
-bool	auth_public_route(const char *pattern);
+int	auth_identify(struct req *q, const struct route *rt, struct ierr *e);
+/*
+ * auth_allow - rt's policy for the identified caller on q->obj, the
+ * object the route loaded (NULL: none, or it does not exist).  0, or -1
+ * with e: IG_EFORBIDDEN (403), or IG_ENOTFOUND (404, the body of a
+ * missing object) for a node or network a project may not see.
+ */
+int	auth_allow(const struct route *rt, struct req *q, struct ierr *e);
 /* The identity of the request this thread serves. */
 const struct ident *auth_current(void);
 /* Project-scoped caller (sees only its projects' objects). */

@@ -168,7 +168,7 @@ h_conductors_list(struct req *q, struct resp *r)
 	int detail;
 	size_t i;
 
-	if (!api_version_ok(q, r, 49) || !api_query_bool(q, r, "detail", &detail))
+	if (!api_query_bool(q, r, "detail", &detail))
 		return;
 	list = store_conductor_list(store_thread());
 	out = json_array();
@@ -184,8 +184,6 @@ h_conductor_show(struct req *q, struct resp *r)
 	json_t *list, *c;
 	size_t i;
 
-	if (!api_version_ok(q, r, 49))
-		return;
 	list = store_conductor_list(store_thread());
 	json_array_foreach(list, i, c) {
 		const char *h = json_string_value(json_object_get(c, "hostname"));

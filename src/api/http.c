@@ -1,7 +1,9 @@
 /*
  * HTTP server: libmicrohttpd with an internal thread pool.  Each request
- * is read whole (bounded), routed by method and path segments, answered
- * with JSON and Ironic's headers.
+ * is read whole (bounded), its framing checked, its microversion
+ * negotiated, handed to the router (router.c) and answered with JSON and
+ * Ironic's headers.  Listeners: the API's, and one per provisioning
+ * network inside its namespace.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -18,75 +20,10 @@
 
 #include "api.h"
 #include "auth.h"
+#include "route.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
-
-struct route {
-	const char	*method;
-	const char	*pattern;	/* segments, '*' matches one */
-	void		(*fn)(struct req *, struct resp *);
-};
-
-static const struct route routes[] = {
-	{ "GET", "", h_root },
-	{ "GET", "v1", h_v1 },
-	{ "GET", "v1/nodes", h_nodes_list },
-	{ "POST", "v1/nodes", h_node_create },
-	{ "GET", "v1/nodes/detail", h_nodes_detail },
-	{ "GET", "v1/nodes/*", h_node_show },
-	{ "PATCH", "v1/nodes/*", h_node_patch },
-	{ "DELETE", "v1/nodes/*", h_node_delete },
-	{ "GET", "v1/nodes/*/states", h_node_states },
-	{ "PUT", "v1/nodes/*/states/power", h_node_power },
-	{ "PUT", "v1/nodes/*/states/provision", h_node_provision },
-	{ "PUT", "v1/nodes/*/maintenance", h_node_maint_set },
-	{ "DELETE", "v1/nodes/*/maintenance", h_node_maint_unset },
-	{ "GET", "v1/nodes/*/management/boot_device", h_node_bootdev_get },
-	{ "PUT", "v1/nodes/*/management/boot_device", h_node_bootdev_set },
-	{ "GET", "v1/nodes/*/management/boot_device/supported", h_node_bootdev_supported },
-	{ "GET", "v1/nodes/*/validate", h_node_validate },
-	{ "GET", "v1/nodes/*/management/sensors", h_node_sensors },
-	{ "GET", "v1/nodes/*/history", h_node_history },
-	{ "GET", "v1/nodes/*/history/*", h_node_history_event },
-	{ "GET", "v1/nodes/*/ports", h_node_ports },
-	{ "GET", "v1/nodes/*/portgroups", h_node_portgroups },
-	{ "GET", "v1/nodes/*/traits", h_node_traits },
-	{ "GET", "v1/ports", h_ports_list },
-	{ "POST", "v1/ports", h_port_create },
-	{ "GET", "v1/ports/detail", h_ports_detail },
-	{ "GET", "v1/ports/*", h_port_show },
-	{ "PATCH", "v1/ports/*", h_port_patch },
-	{ "DELETE", "v1/ports/*", h_port_delete },
-	{ "GET", "v1/portgroups", h_portgroups_list },
-	{ "POST", "v1/portgroups", h_portgroup_create },
-	{ "GET", "v1/portgroups/detail", h_portgroups_detail },
-	{ "GET", "v1/portgroups/*", h_portgroup_show },
-	{ "PATCH", "v1/portgroups/*", h_portgroup_patch },
-	{ "DELETE", "v1/portgroups/*", h_portgroup_delete },
-	{ "GET", "v1/portgroups/*/ports", h_portgroup_ports },
-	{ "GET", "v1/drivers", h_drivers_list },
-	{ "GET", "v1/drivers/*", h_driver_show },
-	{ "GET", "v1/drivers/*/properties", h_driver_properties },
-	{ "GET", "v1/nodes/*/vifs", h_node_vifs_list },
-	{ "POST", "v1/nodes/*/vifs", h_node_vif_attach },
-	{ "DELETE", "v1/nodes/*/vifs/*", h_node_vif_detach },
-	{ "GET", "v1/lookup", h_lookup },
-	{ "POST", "v1/heartbeat/*", h_heartbeat },
-	{ "GET", "images/*", h_image },
-	{ "GET", "boot.ipxe", h_boot_script },
-	{ "GET", "ipxe/*", h_node_script },
-	{ "GET", "boot/*/*", h_boot_file },
-	{ "GET", "v1/networks", h_networks_list },
-	{ "GET", "v1/switches", h_switches_list },
-	{ "POST", "v1/networks", h_network_create },
-	{ "GET", "v1/networks/*", h_network_show },
-	{ "PATCH", "v1/networks/*", h_network_patch },
-	{ "DELETE", "v1/networks/*", h_network_delete },
-	{ "GET", "v1/conductors", h_conductors_list },
-	{ "GET", "v1/conductors/*", h_conductor_show },
-	{ NULL, NULL, NULL },
-};
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err,
     size_t len);
@@ -255,16 +192,6 @@ api_query_bool(struct req *q, struct resp *r, const char *key, int *out)
 	return true;
 }
 
-bool
-api_version_ok(struct req *q, struct resp *r, int min_minor)
-{
-	if (q->minor >= min_minor)
-		return true;
-	api_error(r, 404, "The resource could not be found at API version 1.%d; "
-	    "it needs 1.%d or later.", q->minor, min_minor);
-	return false;
-}
-
 /* --- microversions ---------------------------------------------------- */
 
 /* Returns 0 and sets minor, or an HTTP status with r filled. */
@@ -300,97 +227,6 @@ negotiate(struct req *q, struct resp *r)
 	}
 	q->minor = (int)minor;
 	return 0;
-}
-
-/* --- routing ---------------------------------------------------------- */
-
-#define MAX_SEGS 12
-
-static int
-split(char *path, char **segs)
-{
-	int n = 0;
-	char *save = NULL;
-
-	for (char *t = strtok_r(path, "/", &save); t != NULL;
-	    t = strtok_r(NULL, "/", &save)) {
-		if (n == MAX_SEGS)
-			return -1;
-		segs[n++] = t;
-	}
-	return n;
-}
-
-static bool
-match(const char *pattern, char **segs, int nsegs, struct req *q)
-{
-	char pat[256], *psegs[MAX_SEGS];
-	int np, nargs = 0;
-
-	snprintf(pat, sizeof(pat), "%s", pattern);
-	np = split(pat, psegs);
-	if (np != nsegs)
-		return false;
-	for (int i = 0; i < np; i++) {
-		if (strcmp(psegs[i], "*") == 0) {
-			if (nargs < API_MAX_ARGS)
-				q->args[nargs++] = segs[i];
-		} else if (strcmp(psegs[i], segs[i]) != 0) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
- * The deploy ramdisks' routes: public, and by default served only on the
- * provisioning networks' listeners (an agent token or a boot file must not
- * be one anonymous request away from anyone who reaches the API port).
- */
-static bool
-ramdisk_route(const char *pattern)
-{
-	return auth_public_route(pattern) && strcmp(pattern, "") != 0 &&
-	    strcmp(pattern, "v1") != 0;
-}
-
-static bool
-route_here(const struct req *q, const char *pattern)
-{
-	if (q->prov_only)	/* the provisioning listener serves ramdisks only */
-		return auth_public_route(pattern);
-	return conf.ramdisk_everywhere || !ramdisk_route(pattern);
-}
-
-static void
-dispatch(struct req *q, struct resp *r)
-{
-	char path[2048], *segs[MAX_SEGS];
-	bool path_known = false;
-	int n;
-
-	snprintf(path, sizeof(path), "%s", q->path);
-	n = split(path, segs);
-	if (n < 0) {
-		api_error(r, 404, "The resource could not be found.");
-		return;
-	}
-	for (const struct route *rt = routes; rt->method != NULL; rt++) {
-		memset(q->args, 0, sizeof(q->args));
-		if (!match(rt->pattern, segs, n, q) || !route_here(q, rt->pattern))
-			continue;
-		path_known = true;
-		if (strcmp(rt->method, q->method) == 0) {
-			if (auth_check(q, r, rt->method, rt->pattern))
-				rt->fn(q, r);
-			return;
-		}
-	}
-	if (path_known)
-		api_error(r, 405, "The method %s is not allowed for this resource.",
-		    q->method);
-	else
-		api_error(r, 404, "The resource could not be found.");
 }
 
 /* --- libmicrohttpd glue ----------------------------------------------- */
@@ -627,6 +463,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	q.path = url;
 	q.conn = c;
 	q.prov_only = cls != NULL;
+	q.ramdisk_here = conf.ramdisk_everywhere;
 	q.body = cs->body;
 	q.body_len = cs->len;
 	set_base(&q);
@@ -639,7 +476,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		api_error(&r, 413, "Request body is larger than the limit of %zu bytes.",
 		    conf.max_body);
 	else if (negotiate(&q, &r) == 0)
-		dispatch(&q, &r);
+		api_dispatch(&q, &r);
 	if (q.minor == 0)
 		q.minor = API_MIN_MINOR;
 	ret = respond(c, &q, &r, rid);

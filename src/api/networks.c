@@ -346,19 +346,19 @@ project_may_create(struct resp *r, json_t *body)
 void
 h_network_create(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false);
+	json_t *body = q->json;
 	char uuid[UUID_STR_LEN], now[40], err[256];
 	bool locked = false;
 	int rc;
 
-	if (body == NULL || !api_check_create(q, r, &model_network, body))
-		goto done;
+	if (!api_check_create(q, r, &model_network, body))
+		return;
 	if (jstr(body, "uuid") == NULL) {
 		util_uuid_new(uuid);
 		json_object_set_new(body, "uuid", json_string(uuid));
 	} else if (!util_is_uuid(jstr(body, "uuid"))) {
 		api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
-		goto done;
+		return;
 	}
 	util_now_iso(now);
 	json_object_set_new(body, "created_at", json_string(now));
@@ -400,7 +400,6 @@ h_network_create(struct req *q, struct resp *r)
 done:
 	if (locked)
 		pthread_mutex_unlock(&create_mtx);
-	json_decref(body);
 }
 
 void
@@ -460,11 +459,7 @@ h_networks_list(struct req *q, struct resp *r)
 void
 h_network_show(struct req *q, struct resp *r)
 {
-	json_t *n = find_network(q, r, q->args[0], 404);
-
-	if (n != NULL)
-		api_json(r, 200, api_render(q, &model_network, n, NULL, true));
-	json_decref(n);
+	api_json(r, 200, api_render(q, &model_network, q->obj, NULL, true));
 }
 
 static long
@@ -500,15 +495,13 @@ placement_changed(json_t *a, json_t *b)
 void
 h_network_patch(struct req *q, struct resp *r)
 {
-	json_t *p = api_body(q, r, true), *n = NULL, *upd = NULL;
+	json_t *n = q->obj, *upd;
 	char err[512], now[40];
 	int rc;
 
-	if (p == NULL || (n = find_network(q, r, q->args[0], 404)) == NULL)
-		goto done;
 	/* what a project may change: auth_patch_field, operation by operation */
-	if ((upd = api_patch(q, r, &model_network, n, p)) == NULL)
-		goto done;
+	if ((upd = api_patch(q, r, &model_network, n, q->json)) == NULL)
+		return;
 	if (!validate_network(r, upd) || !purpose_free(r, upd))
 		goto done;
 	/* Nodes on the network would land on another VLAN or project. */
@@ -531,19 +524,15 @@ h_network_patch(struct req *q, struct resp *r)
 	cond_network_changed(upd, false);
 	api_json(r, 200, api_render(q, &model_network, upd, NULL, true));
 done:
-	json_decref(p);
-	json_decref(n);
 	json_decref(upd);
 }
 
 void
 h_network_delete(struct req *q, struct resp *r)
 {
-	json_t *n = find_network(q, r, q->args[0], 404);
+	json_t *n = q->obj;
 	long c;
 
-	if (n == NULL)
-		return;
 	if ((c = attachments(jstr(n, "uuid"))) > 0) {
 		api_error(r, 409, "Network %s has %ld node attachment(s); detach them "
 		    "first.", jstr(n, "name"), c);
@@ -554,7 +543,6 @@ h_network_delete(struct req *q, struct resp *r)
 		cond_network_changed(n, true);
 		api_json(r, 204, NULL);
 	}
-	json_decref(n);
 }
 
 /* --- VIFs ------------------------------------------------------------- */
@@ -562,16 +550,14 @@ h_network_delete(struct req *q, struct resp *r)
 void
 h_node_vifs_list(struct req *q, struct resp *r)
 {
-	json_t *node, *list, *out, *v;
 	struct store_query sq = { .nfilters = 1 };
+	json_t *list, *out, *v;
 	char err[128];
 	size_t i;
 
-	if (!api_version_ok(q, r, 28) || (node = api_find_node(q, r, q->args[0])) == NULL)
-		return;
 	sq.filters[0].field = "node_uuid";
 	sq.filters[0].op = SO_EQ;
-	sq.filters[0].value = json_object_get(node, "uuid");
+	sq.filters[0].value = json_object_get(q->obj, "uuid");
 	list = store_list(store_thread(), &model_vif, &sq, err, sizeof(err));
 	out = json_array();
 	json_array_foreach(list, i, v)
@@ -579,21 +565,17 @@ h_node_vifs_list(struct req *q, struct resp *r)
 		    json_object_get(v, "network_uuid")));
 	json_decref(list);
 	api_json(r, 200, json_pack("{s:o}", "vifs", out));
-	json_decref(node);
 }
 
 void
 h_node_vif_attach(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false), *node = NULL, *net = NULL;
+	json_t *body = q->json, *node = q->obj, *net = NULL;
 	struct ierr e = { 0 };
 
-	if (body == NULL || !api_version_ok(q, r, 28) ||
-	    (node = api_find_node(q, r, q->args[0])) == NULL)
-		goto done;
 	if (jstr(body, "id") == NULL) {
 		api_error(r, 400, "Invalid request: \"id\" (a network UUID or name) is required");
-		goto done;
+		return;
 	}
 	/*
 	 * The caller must see the network (its project's, or shared; a network
@@ -626,20 +608,15 @@ h_node_vif_attach(struct req *q, struct resp *r)
 	else
 		api_json(r, 204, NULL);
 done:
-	json_decref(body);
-	json_decref(node);
 	json_decref(net);
 }
 
 void
 h_node_vif_detach(struct req *q, struct resp *r)
 {
-	json_t *node, *net;
+	json_t *node = q->obj, *net = find_network(q, r, q->args[1], 404);
 	struct ierr e = { 0 };
 
-	if (!api_version_ok(q, r, 28) || (node = api_find_node(q, r, q->args[0])) == NULL)
-		return;
-	net = find_network(q, r, q->args[1], 404);
 	if (net != NULL) {
 		json_decref(r->body);
 		r->body = NULL;
@@ -656,6 +633,5 @@ h_node_vif_detach(struct req *q, struct resp *r)
 		api_error(r, 404, "Unable to detach VIF %s from node %s: it is not "
 		    "attached.", q->args[1], jstr(node, "uuid"));
 	}
-	json_decref(node);
 	json_decref(net);
 }

@@ -1,4 +1,7 @@
-/* /v1/nodes and everything below it. */
+/*
+ * /v1/nodes and everything below it.  The router hands each handler the
+ * node it names (q->obj, by UUID or name) and the parsed body (q->json).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,23 +16,6 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
-
-json_t *
-api_find_node(struct req *q, struct resp *r, const char *ident)
-{
-	json_t *n = NULL;
-
-	if (util_is_uuid(ident))
-		n = store_get(store_thread(), &model_node, "uuid", ident);
-	else if (q->minor >= 5 && util_is_valid_name(ident))
-		n = store_get(store_thread(), &model_node, "name", ident);
-	if (n == NULL) {
-		api_error(r, 404, "Node %s could not be found.", ident);
-		return NULL;
-	}
-	log_set_node(jstr(n, "uuid"));
-	return n;
-}
 
 /* Name rules: Ironic's logical names, and never UUID-shaped. */
 static bool
@@ -103,24 +89,24 @@ check_owner_fields(struct resp *r, json_t *node)
 void
 h_node_create(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false), *out;
+	json_t *body = q->json, *out;
 	char uuid[UUID_STR_LEN], now[40], err[256];
 	struct ierr e = { 0 };
 	int rc;
 
-	if (body == NULL || !api_check_create(q, r, &model_node, body))
-		goto done;
+	if (!api_check_create(q, r, &model_node, body))
+		return;
 	if (jstr(body, "driver") == NULL) {
 		api_error(r, 400, "Mandatory field missing: driver");
-		goto done;
+		return;
 	}
 	if (!check_name(r, json_object_get(body, "name")) || !check_owner_fields(r, body) ||
 	    !check_sources(r, NULL, body))
-		goto done;
+		return;
 	if (jstr(body, "uuid") != NULL) {
 		if (!util_is_uuid(jstr(body, "uuid"))) {
 			api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
-			goto done;
+			return;
 		}
 		json_object_set_new(body, "uuid", json_string(jstr(body, "uuid")));
 	} else {
@@ -129,7 +115,7 @@ h_node_create(struct req *q, struct resp *r)
 	}
 	if (cond_resolve_interfaces(body, false, &e) != 0) {
 		api_ierr(r, &e);
-		goto done;
+		return;
 	}
 	util_now_iso(now);
 	json_object_set_new(body, "created_at", json_string(now));
@@ -143,11 +129,11 @@ h_node_create(struct req *q, struct resp *r)
 			api_error(r, 409, "A node with UUID %s already exists.", v ? v : "");
 		else
 			api_error(r, 409, "A node with %s %s already exists.", err, v ? v : "");
-		goto done;
+		return;
 	}
 	if (rc != STORE_OK) {
 		api_error(r, 500, "Could not create the node: %s", err);
-		goto done;
+		return;
 	}
 	log_set_node(jstr(body, "uuid"));
 	log_info("node created with driver %s", jstr(body, "driver"));
@@ -155,8 +141,6 @@ h_node_create(struct req *q, struct resp *r)
 	snprintf(r->location, sizeof(r->location), "%s/v1/nodes/%s", q->base,
 	    jstr(body, "uuid"));
 	api_json(r, 201, out);
-done:
-	json_decref(body);
 }
 
 struct filter_def {
@@ -273,27 +257,21 @@ h_node_show(struct req *q, struct resp *r)
 {
 	struct fieldset fs;
 	bool given;
-	json_t *n;
 
 	if (!api_fields(q, r, &model_node, &fs, &given))
 		return;
-	if ((n = api_find_node(q, r, q->args[0])) == NULL)
-		return;
-	api_json(r, 200, api_render(q, &model_node, n, given ? &fs : NULL, true));
-	json_decref(n);
+	api_json(r, 200, api_render(q, &model_node, q->obj, given ? &fs : NULL, true));
 }
 
 void
 h_node_patch(struct req *q, struct resp *r)
 {
-	json_t *patch = api_body(q, r, true), *n = NULL, *upd = NULL;
+	json_t *n = q->obj, *upd, *saved = NULL;
 	struct ierr e = { 0 };
 	const char *olddrv;
 
-	if (patch == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
-		goto done;
-	if ((upd = api_patch(q, r, &model_node, n, patch)) == NULL)
-		goto done;
+	if ((upd = api_patch(q, r, &model_node, n, q->json)) == NULL)
+		return;
 	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd) ||
 	    !check_sources(r, n, upd))
 		goto done;
@@ -303,13 +281,11 @@ h_node_patch(struct req *q, struct resp *r)
 		api_ierr(r, &e);
 		goto done;
 	}
-	json_decref(n);
-	n = store_get(store_thread(), &model_node, "uuid", jstr(upd, "uuid"));
+	saved = store_get(store_thread(), &model_node, "uuid", jstr(upd, "uuid"));
 	log_info("node updated");
-	api_json(r, 200, api_render(q, &model_node, n ? n : upd, NULL, true));
+	api_json(r, 200, api_render(q, &model_node, saved ? saved : upd, NULL, true));
 done:
-	json_decref(patch);
-	json_decref(n);
+	json_decref(saved);
 	json_decref(upd);
 }
 
@@ -317,15 +293,11 @@ void
 h_node_delete(struct req *q, struct resp *r)
 {
 	struct ierr e = { 0 };
-	json_t *n = api_find_node(q, r, q->args[0]);
 
-	if (n == NULL)
-		return;
-	if (cond_delete_node(n, &e) != 0)
+	if (cond_delete_node(q->obj, &e) != 0)
 		api_ierr(r, &e);
 	else
 		api_json(r, 204, NULL);
-	json_decref(n);
 }
 
 void
@@ -338,16 +310,12 @@ h_node_states(struct req *q, struct resp *r)
 		{ "raid_config", 12 }, { "target_raid_config", 12 },
 		{ "boot_mode", 75 }, { "secure_boot", 75 }, { NULL, 0 },
 	};
-	json_t *n = api_find_node(q, r, q->args[0]), *out;
+	json_t *out = json_object();
 
-	if (n == NULL)
-		return;
-	out = json_object();
 	for (size_t i = 0; keys[i].k != NULL; i++)
 		if (q->minor >= keys[i].v)
-			json_object_set(out, keys[i].k, json_object_get(n, keys[i].k));
+			json_object_set(out, keys[i].k, json_object_get(q->obj, keys[i].k));
 	api_json(r, 200, out);
-	json_decref(n);
 }
 
 static void
@@ -361,63 +329,53 @@ accepted(struct req *q, struct resp *r, json_t *n)
 void
 h_node_power(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false), *n = NULL, *to;
+	json_t *to = json_object_get(q->json, "timeout");
+	const char *target = jstr(q->json, "target");
 	struct ierr e = { 0 };
-	const char *target;
 	int timeout = 0;
 
-	if (body == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
-		goto done;
-	target = jstr(body, "target");
 	if (target == NULL) {
 		api_error(r, 400, "Invalid request: \"target\" is required");
-		goto done;
+		return;
 	}
-	to = json_object_get(body, "timeout");
 	if (to != NULL && !json_is_null(to)) {
 		if (q->minor < 27 || !json_is_integer(to) || json_integer_value(to) < 1) {
 			api_error(r, 400, "Invalid timeout value: it must be a positive "
 			    "integer (API 1.27 or later).");
-			goto done;
+			return;
 		}
 		timeout = (int)json_integer_value(to);
 	}
 	if ((strncmp(target, "soft", 4) == 0) && q->minor < 27) {
 		api_error(r, 406, "Soft power actions need API version 1.27 or later.");
-		goto done;
+		return;
 	}
-	if (cond_power(n, target, timeout, &e) != 0)
+	if (cond_power(q->obj, target, timeout, &e) != 0)
 		api_ierr(r, &e);
 	else
-		accepted(q, r, n);
-done:
-	json_decref(body);
-	json_decref(n);
+		accepted(q, r, q->obj);
 }
 
 void
 h_node_provision(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false), *n = NULL;
+	json_t *body = q->json, *n = q->obj;
+	const char *target = jstr(body, "target");
 	struct ierr e = { 0 };
-	const char *target;
 
-	if (body == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
-		goto done;
-	target = jstr(body, "target");
 	if (target == NULL) {
 		api_error(r, 400, "Invalid request: \"target\" is required");
-		goto done;
+		return;
 	}
 	if (json_object_get(body, "clean_steps") && strcmp(target, "clean") != 0) {
 		api_error(r, 400, "\"clean_steps\" is only valid when setting target "
 		    "provision state to clean");
-		goto done;
+		return;
 	}
 	if (strcmp(target, "rescue") == 0 && jstr(body, "rescue_password") == NULL) {
 		api_error(r, 400, "A non-empty \"rescue_password\" is required when "
 		    "setting target provision state to rescue");
-		goto done;
+		return;
 	}
 	/* The image is checked against the caller who deploys it; only a
 	 * system-scoped caller's deploy may read a file:// image. */
@@ -427,7 +385,7 @@ h_node_provision(struct req *q, struct resp *r)
 		char err[512];
 		if (images_check_source(src, auth_project_scoped(), err, sizeof(err)) != 0) {
 			api_error(r, 400, "%s", err);
-			goto done;
+			return;
 		}
 		if (!auth_project_scoped())
 			json_object_set_new(body, COND_FILE_IMAGES, json_true());
@@ -436,29 +394,18 @@ h_node_provision(struct req *q, struct resp *r)
 		api_ierr(r, &e);
 	else
 		accepted(q, r, n);
-done:
-	json_decref(body);
-	json_decref(n);
 }
 
 static void
 maintenance(struct req *q, struct resp *r, bool on)
 {
-	json_t *body = NULL, *n;
 	struct ierr e = { 0 };
 
-	if (on && q->body_len > 0 && (body = api_body(q, r, false)) == NULL)
-		return;
-	if ((n = api_find_node(q, r, q->args[0])) == NULL) {
-		json_decref(body);
-		return;
-	}
-	if (cond_maintenance(n, on, body ? jstr(body, "reason") : NULL, &e) != 0)
+	/* PUT may give a reason (the router parses an optional body) */
+	if (cond_maintenance(q->obj, on, on ? jstr(q->json, "reason") : NULL, &e) != 0)
 		api_ierr(r, &e);
 	else
-		accepted(q, r, n);
-	json_decref(body);
-	json_decref(n);
+		accepted(q, r, q->obj);
 }
 
 void
@@ -476,82 +423,61 @@ h_node_maint_unset(struct req *q, struct resp *r)
 void
 h_node_bootdev_get(struct req *q, struct resp *r)
 {
-	json_t *n = api_find_node(q, r, q->args[0]), *out;
 	struct ierr e = { 0 };
+	json_t *out;
 
-	if (n == NULL)
-		return;
-	if ((out = cond_boot_device_get(n, &e)) == NULL)
+	if ((out = cond_boot_device_get(q->obj, &e)) == NULL)
 		api_ierr(r, &e);
 	else
 		api_json(r, 200, out);
-	json_decref(n);
 }
 
 void
 h_node_bootdev_set(struct req *q, struct resp *r)
 {
-	json_t *body = api_body(q, r, false), *n = NULL, *p;
+	const char *dev = jstr(q->json, "boot_device");
+	json_t *p = json_object_get(q->json, "persistent");
 	struct ierr e = { 0 };
-	const char *dev;
 
-	if (body == NULL || (n = api_find_node(q, r, q->args[0])) == NULL)
-		goto done;
-	dev = jstr(body, "boot_device");
-	p = json_object_get(body, "persistent");
 	if (dev == NULL || (p != NULL && !json_is_boolean(p))) {
 		api_error(r, 400, "Invalid request: \"boot_device\" (a string) is "
 		    "required and \"persistent\" must be a boolean");
-		goto done;
+		return;
 	}
-	if (cond_boot_device_set(n, dev, json_is_true(p), &e) != 0)
+	if (cond_boot_device_set(q->obj, dev, json_is_true(p), &e) != 0)
 		api_ierr(r, &e);
 	else
 		api_json(r, 204, NULL);
-done:
-	json_decref(body);
-	json_decref(n);
 }
 
 void
 h_node_bootdev_supported(struct req *q, struct resp *r)
 {
-	json_t *n = api_find_node(q, r, q->args[0]), *out;
 	struct ierr e = { 0 };
+	json_t *out;
 
-	if (n == NULL)
-		return;
-	if ((out = cond_boot_devices_supported(n, &e)) == NULL)
+	if ((out = cond_boot_devices_supported(q->obj, &e)) == NULL)
 		api_ierr(r, &e);
 	else
 		api_json(r, 200, out);
-	json_decref(n);
 }
 
 void
 h_node_sensors(struct req *q, struct resp *r)
 {
-	json_t *n = api_find_node(q, r, q->args[0]), *out;
 	struct ierr e = { 0 };
+	json_t *out;
 
-	if (n == NULL)
-		return;
-	if ((out = cond_sensors(n, &e)) == NULL)
+	if ((out = cond_sensors(q->obj, &e)) == NULL)
 		api_ierr(r, &e);
 	else
 		api_json(r, 200, out);
-	json_decref(n);
 }
 
 void
 h_node_validate(struct req *q, struct resp *r)
 {
-	json_t *n = api_find_node(q, r, q->args[0]);
-
-	if (n == NULL)
-		return;
-	api_json(r, 200, cond_validate(n));
-	json_decref(n);
+	api_json(r, 200, cond_validate(q->obj));
 }
 
 static json_t *
@@ -580,50 +506,41 @@ render_event(struct req *q, json_t *ev, const char *node_uuid, bool detail)
 void
 h_node_history(struct req *q, struct resp *r)
 {
-	json_t *n, *list, *out, *ev;
+	const char *uuid = jstr(q->obj, "uuid");
+	json_t *list, *out, *ev;
 	int detail;
 	size_t i;
 
-	if (!api_version_ok(q, r, 78) || !api_query_bool(q, r, "detail", &detail) ||
-	    (n = api_find_node(q, r, q->args[0])) == NULL)
+	if (!api_query_bool(q, r, "detail", &detail))
 		return;
-	list = store_history_list(store_thread(), jstr(n, "uuid"));
+	list = store_history_list(store_thread(), uuid);
 	out = json_array();
 	json_array_foreach(list, i, ev)
-		json_array_append_new(out, render_event(q, ev, jstr(n, "uuid"), detail == 1));
+		json_array_append_new(out, render_event(q, ev, uuid, detail == 1));
 	api_json(r, 200, json_pack("{s:o}", "history", out));
 	json_decref(list);
-	json_decref(n);
 }
 
 void
 h_node_history_event(struct req *q, struct resp *r)
 {
-	json_t *n, *list, *ev;
+	const char *uuid = jstr(q->obj, "uuid");
+	json_t *list = store_history_list(store_thread(), uuid), *ev;
 	size_t i;
 
-	if (!api_version_ok(q, r, 78) || (n = api_find_node(q, r, q->args[0])) == NULL)
-		return;
-	list = store_history_list(store_thread(), jstr(n, "uuid"));
 	json_array_foreach(list, i, ev) {
 		if (jstr(ev, "uuid") && strcmp(jstr(ev, "uuid"), q->args[1]) == 0) {
-			api_json(r, 200, render_event(q, ev, jstr(n, "uuid"), true));
+			api_json(r, 200, render_event(q, ev, uuid, true));
 			break;
 		}
 	}
 	if (r->body == NULL)
 		api_error(r, 404, "Node history record %s could not be found.", q->args[1]);
 	json_decref(list);
-	json_decref(n);
 }
 
 void
 h_node_traits(struct req *q, struct resp *r)
 {
-	json_t *n;
-
-	if (!api_version_ok(q, r, 37) || (n = api_find_node(q, r, q->args[0])) == NULL)
-		return;
-	api_json(r, 200, json_pack("{s:O}", "traits", json_object_get(n, "traits")));
-	json_decref(n);
+	api_json(r, 200, json_pack("{s:O}", "traits", json_object_get(q->obj, "traits")));
 }

@@ -162,16 +162,15 @@ dup_error(struct resp *r, const struct resource *res, const char *field, json_t 
 static void
 create(struct req *q, struct resp *r, const struct resource *res)
 {
-	json_t *body = api_body(q, r, false);
+	json_t *body = q->json;
 	char uuid[UUID_STR_LEN], now[40], err[256];
 	int rc;
 
-	if (body == NULL || !api_check_create(q, r, res, body) ||
-	    !check_refs(q, r, res, body))
-		goto done;
+	if (!api_check_create(q, r, res, body) || !check_refs(q, r, res, body))
+		return;
 	if (jstr(body, "uuid") != NULL && !util_is_uuid(jstr(body, "uuid"))) {
 		api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
-		goto done;
+		return;
 	}
 	if (jstr(body, "uuid") == NULL) {
 		util_uuid_new(uuid);
@@ -183,72 +182,91 @@ create(struct req *q, struct resp *r, const struct resource *res)
 	rc = store_create(store_thread(), res, body, err, sizeof(err));
 	if (rc == STORE_DUP) {
 		dup_error(r, res, err, body);
-		goto done;
+		return;
 	}
 	if (rc != STORE_OK) {
 		api_error(r, 500, "Could not create the %s: %s", res->kind, err);
-		goto done;
+		return;
 	}
 	log_set_node(jstr(body, "node_uuid"));
 	log_info("%s %s created", res->kind, jstr(body, "uuid"));
 	snprintf(r->location, sizeof(r->location), "%.300s/v1/%s/%s", q->base,
 	    res->plural, jstr(body, "uuid"));
 	api_json(r, 201, api_render(q, res, body, NULL, true));
-done:
-	json_decref(body);
 }
 
 static void
+filter_eq(struct store_query *sq, const char *field, json_t *value)
+{
+	sq->filters[sq->nfilters].field = field;
+	sq->filters[sq->nfilters].op = SO_EQ;
+	sq->filters[sq->nfilters++].value = value;
+}
+
+/*
+ * The UUID of the node (field node_uuid) or portgroup named by the
+ * route's object (owner) or else by the query (?node= or ?node_uuid=,
+ * ?portgroup=); NULL with nothing to filter or *bad with r filled.
+ */
+static json_t *
+owner_uuid(struct req *q, struct resp *r, const struct resource *res, json_t *owner,
+    bool *bad)
+{
+	const char *id = api_query(q, res == &model_node ? "node" : "portgroup");
+	json_t *o, *uuid;
+
+	if (owner != NULL)
+		return json_incref(json_object_get(owner, "uuid"));
+	if (id == NULL && res == &model_node)
+		id = api_query(q, "node_uuid");
+	if (id == NULL)
+		return NULL;
+	if (res == &model_node) {
+		o = util_is_uuid(id) ? store_get(store_thread(), res, "uuid", id) :
+		    store_get(store_thread(), res, "name", id);
+		if (o == NULL)
+			api_error(r, 400, "Node %s could not be found.", id);
+	} else {
+		o = find(q, r, res, id);
+	}
+	*bad = o == NULL;
+	uuid = json_incref(json_object_get(o, "uuid"));
+	json_decref(o);
+	return uuid;
+}
+
+/* A list of ports or portgroups, those of node or pg when given (the
+ * route's object). */
+static void
 list(struct req *q, struct resp *r, const struct resource *res, bool detail,
-    const char *node_ident, const char *pg_ident)
+    json_t *node, json_t *pg)
 {
 	struct store_query sq = { 0 };
 	struct fieldset fs;
-	bool given;
+	bool given, bad = false;
 	json_t *vals[4] = { NULL };
-	const char *node = node_ident ? node_ident : api_query(q, "node");
 	const char *addr = api_query(q, "address");
-	const char *pg = pg_ident ? pg_ident : api_query(q, "portgroup");
 	char mac[18], path[300];
 	int dq, nv = 0;
 
-	if (node == NULL)
-		node = api_query(q, "node_uuid");
 	if (!api_paging(q, r, &sq) || !api_fields(q, r, res, &fs, &given) ||
 	    !api_query_bool(q, r, "detail", &dq))
 		return;
 	if (dq == 1)
 		detail = true;
-	if (node != NULL) {
-		json_t *n = util_is_uuid(node) ?
-		    store_get(store_thread(), &model_node, "uuid", node) :
-		    store_get(store_thread(), &model_node, "name", node);
-		if (n == NULL) {
-			api_error(r, node_ident ? 404 : 400, "Node %s could not be found.", node);
-			return;
-		}
-		vals[nv] = json_incref(json_object_get(n, "uuid"));
-		json_decref(n);
-		sq.filters[sq.nfilters].field = "node_uuid";
-		sq.filters[sq.nfilters].op = SO_EQ;
-		sq.filters[sq.nfilters++].value = vals[nv++];
-	}
+	if ((vals[nv] = owner_uuid(q, r, &model_node, node, &bad)) != NULL)
+		filter_eq(&sq, "node_uuid", vals[nv++]);
+	if (bad)
+		goto out;
 	if (addr != NULL) {
 		vals[nv] = json_string(util_normalize_mac(addr, mac) ? mac : addr);
-		sq.filters[sq.nfilters].field = "address";
-		sq.filters[sq.nfilters].op = SO_EQ;
-		sq.filters[sq.nfilters++].value = vals[nv++];
+		filter_eq(&sq, "address", vals[nv++]);
 	}
-	if (pg != NULL && res == &model_port) {
-		json_t *g = find(q, r, &model_portgroup, pg);
-		if (g == NULL)
-			goto out;
-		vals[nv] = json_incref(json_object_get(g, "uuid"));
-		json_decref(g);
-		sq.filters[sq.nfilters].field = "portgroup_uuid";
-		sq.filters[sq.nfilters].op = SO_EQ;
-		sq.filters[sq.nfilters++].value = vals[nv++];
-	}
+	if (res == &model_port &&
+	    (vals[nv] = owner_uuid(q, r, &model_portgroup, pg, &bad)) != NULL)
+		filter_eq(&sq, "portgroup_uuid", vals[nv++]);
+	if (bad)
+		goto out;
 	snprintf(path, sizeof(path), "v1/%s%s", res->plural, detail ? "/detail" : "");
 	api_list_text(q, r, res, &sq, given ? &fs : NULL, detail, path);
 out:
@@ -261,25 +279,20 @@ show(struct req *q, struct resp *r, const struct resource *res)
 {
 	struct fieldset fs;
 	bool given;
-	json_t *o;
 
-	if (!api_fields(q, r, res, &fs, &given) || (o = find(q, r, res, q->args[0])) == NULL)
-		return;
-	api_json(r, 200, api_render(q, res, o, given ? &fs : NULL, true));
-	json_decref(o);
+	if (api_fields(q, r, res, &fs, &given))
+		api_json(r, 200, api_render(q, res, q->obj, given ? &fs : NULL, true));
 }
 
 static void
 patch(struct req *q, struct resp *r, const struct resource *res)
 {
-	json_t *p = api_body(q, r, true), *o = NULL, *upd = NULL;
+	json_t *upd;
 	char err[512], now[40];
 	int rc;
 
-	if (p == NULL || (o = find(q, r, res, q->args[0])) == NULL)
-		goto done;
-	if ((upd = api_patch(q, r, res, o, p)) == NULL)
-		goto done;
+	if ((upd = api_patch(q, r, res, q->obj, q->json)) == NULL)
+		return;
 	if (!check_refs(q, r, res, upd))
 		goto done;
 	util_now_iso(now);
@@ -295,18 +308,14 @@ patch(struct req *q, struct resp *r, const struct resource *res)
 	}
 	api_json(r, 200, api_render(q, res, upd, NULL, true));
 done:
-	json_decref(p);
-	json_decref(o);
 	json_decref(upd);
 }
 
 static void
 destroy(struct req *q, struct resp *r, const struct resource *res)
 {
-	json_t *o = find(q, r, res, q->args[0]);
+	json_t *o = q->obj;
 
-	if (o == NULL)
-		return;
 	if (res == &model_portgroup) {
 		struct store_query sq = { .nfilters = 1 };
 		sq.filters[0].field = "portgroup_uuid";
@@ -315,7 +324,6 @@ destroy(struct req *q, struct resp *r, const struct resource *res)
 		if (store_count(store_thread(), &model_port, &sq) > 0) {
 			api_error(r, 409, "Portgroup %s still has ports; remove them "
 			    "first.", jstr(o, "uuid"));
-			json_decref(o);
 			return;
 		}
 	}
@@ -323,80 +331,21 @@ destroy(struct req *q, struct resp *r, const struct resource *res)
 		api_error(r, 500, "Could not delete %s %s", res->kind, jstr(o, "uuid"));
 	else
 		api_json(r, 204, NULL);
-	json_decref(o);
 }
 
+/* The router checks each route's microversion (portgroups: 1.23). */
 void h_ports_list(struct req *q, struct resp *r) { list(q, r, &model_port, false, NULL, NULL); }
 void h_ports_detail(struct req *q, struct resp *r) { list(q, r, &model_port, true, NULL, NULL); }
 void h_port_create(struct req *q, struct resp *r) { create(q, r, &model_port); }
 void h_port_show(struct req *q, struct resp *r) { show(q, r, &model_port); }
 void h_port_patch(struct req *q, struct resp *r) { patch(q, r, &model_port); }
 void h_port_delete(struct req *q, struct resp *r) { destroy(q, r, &model_port); }
-
-static bool
-pg_version(struct req *q, struct resp *r)
-{
-	return api_version_ok(q, r, 23);
-}
-
-void
-h_portgroups_list(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		list(q, r, &model_portgroup, false, NULL, NULL);
-}
-
-void
-h_portgroups_detail(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		list(q, r, &model_portgroup, true, NULL, NULL);
-}
-
-void
-h_portgroup_create(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		create(q, r, &model_portgroup);
-}
-
-void
-h_portgroup_show(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		show(q, r, &model_portgroup);
-}
-
-void
-h_portgroup_patch(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		patch(q, r, &model_portgroup);
-}
-
-void
-h_portgroup_delete(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		destroy(q, r, &model_portgroup);
-}
-
-void
-h_portgroup_ports(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		list(q, r, &model_port, false, NULL, q->args[0]);
-}
-
-void
-h_node_ports(struct req *q, struct resp *r)
-{
-	list(q, r, &model_port, false, q->args[0], NULL);
-}
-
-void
-h_node_portgroups(struct req *q, struct resp *r)
-{
-	if (pg_version(q, r))
-		list(q, r, &model_portgroup, false, q->args[0], NULL);
-}
+void h_portgroups_list(struct req *q, struct resp *r) { list(q, r, &model_portgroup, false, NULL, NULL); }
+void h_portgroups_detail(struct req *q, struct resp *r) { list(q, r, &model_portgroup, true, NULL, NULL); }
+void h_portgroup_create(struct req *q, struct resp *r) { create(q, r, &model_portgroup); }
+void h_portgroup_show(struct req *q, struct resp *r) { show(q, r, &model_portgroup); }
+void h_portgroup_patch(struct req *q, struct resp *r) { patch(q, r, &model_portgroup); }
+void h_portgroup_delete(struct req *q, struct resp *r) { destroy(q, r, &model_portgroup); }
+void h_portgroup_ports(struct req *q, struct resp *r) { list(q, r, &model_port, false, NULL, q->obj); }
+void h_node_ports(struct req *q, struct resp *r) { list(q, r, &model_port, false, q->obj, NULL); }
+void h_node_portgroups(struct req *q, struct resp *r) { list(q, r, &model_portgroup, false, q->obj, NULL); }

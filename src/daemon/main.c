@@ -30,7 +30,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: ingotd [--config FILE] [--listen HOST:PORT] [--db PATH]\n"
 	    "              [--log-file FILE] [--log-level LEVEL] [--host NAME] [--workers N]\n"
 	    "       ingotd --check-config [--config FILE]\n"
-	    "       ingotd --print-example-config | --print-states dot|markdown | --version\n");
+	    "       ingotd --print-example-config | --print-states dot|markdown |\n"
+	    "              --print-routes markdown | --version\n");
 }
 
 static int
@@ -164,6 +165,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "print-example-config", no_argument, NULL, 'E' },
 		{ "print-states", required_argument, NULL, 'S' },
+		{ "print-routes", required_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -186,6 +188,11 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'C': a->check_only = true; break;
 		case 'E': config_print_example(stdout); return 0;
 		case 'S': return print_states(optarg);
+		case 'R':
+			if (strcmp(optarg, "markdown") != 0)
+				return die("--print-routes takes markdown, not %s%s", optarg, "");
+			api_print_routes(stdout);
+			return 0;
 		case 'V': printf("ingotd %s (API 1.%d-1.%d)\n", INGOT_VERSION,
 		    API_MIN_MINOR, API_MAX_MINOR); return 0;
 		case 'h': usage(stdout); return 0;

@@ -99,6 +99,13 @@ expect_eq "old microversion: 200" 200 "$code"
 expect_eq "old microversion hides newer fields" "null" "$(jq -c .owner "$T/old.json")"
 API_VERSION=1.4 api GET /v1/nodes/n1 >/dev/null
 expect_eq "names need 1.5: 404" 404 "$STATUS"
+API_VERSION=1.36 api GET /v1/nodes/n1/traits >/dev/null
+expect_eq "a route below its microversion: 404" 404 "$STATUS"
+ok "and says which version it needs" grep -q "needs 1.37 or later" "$T/api.body"
+API_VERSION=1.22 api PATCH /v1/portgroups/nope '[' >/dev/null
+expect_eq "the microversion is checked before the body" 404 "$STATUS"
+api PATCH /v1/nodes/nope '[' >/dev/null
+expect_eq "the body is checked before the node's existence" 400 "$STATUS"
 
 # Listing: fields, limit/marker, sort
 for i in 2 3 4; do api POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"n$i\"}" >/dev/null; done

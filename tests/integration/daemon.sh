@@ -63,4 +63,6 @@ ok "states as dot" bash -c "'$INGOTD' --print-states dot | grep -q 'digraph'"
 ok "states as markdown" bash -c "'$INGOTD' --print-states markdown | grep -q '| deploying |'"
 ok "docs/states.md is generated from the table" bash -c "'$INGOTD' --print-states markdown | diff -u '$INGOT_SRC/docs/states.md' -"
 ok "docs/states.dot is generated from the table" bash -c "'$INGOTD' --print-states dot | diff -u '$INGOT_SRC/docs/states.dot' -"
+ok "docs/api.md's routes are generated from the table" bash -c "sed -n '/<!-- routes:begin -->/,/<!-- routes:end -->/p' '$INGOT_SRC/docs/api.md' | sed '1d;\$d' | diff -u - <('$INGOTD' --print-routes markdown)"
+ok "--print-routes names each route's policy" bash -c "'$INGOTD' --print-routes markdown | grep -qF '| DELETE | \`/v1/nodes/{node}\` | 1.1 | system admin |'"
 finish
