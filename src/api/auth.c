@@ -488,6 +488,18 @@ auth_may_read_secrets(void)
  * networks, what does not decide who is on which VLAN; they read (from,
  * test) what they are shown.
  */
+/* The pointer is into a field shown to system callers only (F_SYSTEM). */
+static bool
+system_only(const struct resource *res, const char *ptr)
+{
+	char root[128];
+	const struct field *f;
+
+	snprintf(root, sizeof(root), "%.*s", (int)strcspn(ptr + 1, "/"), ptr + 1);
+	f = model_field(res, root);
+	return f != NULL && (f->flags & F_SYSTEM);
+}
+
 bool
 auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool write,
     char *why, size_t len)
@@ -495,7 +507,6 @@ auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool 
 	static const char *const owner_w[] = { "/instance_info", "/extra",
 	    "/description", "/lessee", "/automated_clean", NULL };
 	static const char *const lessee_w[] = { "/instance_info", "/extra", NULL };
-	static const char *const node_hidden[] = { "/driver_info", NULL };
 	/* nothing that moves a network to another VLAN, purpose or project,
 	 * or shares it */
 	static const char *const network_w[] = { "/name", "/gateway",
@@ -506,7 +517,7 @@ auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool 
 	if (!basic || cur.system)
 		return true;
 	if (res == &model_node) {
-		if (!write && !under(ptr, node_hidden))
+		if (!write && !system_only(res, ptr))
 			return true;
 		ok = auth_is_my_project(json_string_value(json_object_get(obj, "owner"))) ?
 		    owner_w : lessee_w;

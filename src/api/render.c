@@ -64,22 +64,21 @@ api_links(struct req *q, const char *plural, const char *id)
 	    "href", book, "rel", "bookmark");
 }
 
+/* A field as the caller may see it (the model's F_SYSTEM and F_SECRET). */
 static json_t *
-masked(const char *name, json_t *v)
+masked(const struct field *f, json_t *v)
 {
+	json_t *c;
+
 	/* Projects never see how their nodes' BMCs are reached. */
-	if (strcmp(name, "driver_info") == 0 && auth_project_scoped())
+	if ((f->flags & F_SYSTEM) && auth_project_scoped())
 		return json_object();
-	if (strcmp(name, "driver_info") == 0)
-		return hw_mask_secrets(v);
-	if ((strcmp(name, "instance_info") == 0 ||
-	    strcmp(name, "driver_internal_info") == 0) && json_is_object(v)) {
-		json_t *c = util_mask_secrets(v);
-		if (json_object_get(c, "configdrive") != NULL)
-			json_object_set_new(c, "configdrive", json_string("******"));
-		return c;
-	}
-	return json_incref(v);
+	if (!(f->flags & F_SECRET) || !json_is_object(v))
+		return json_incref(v);
+	c = util_mask_secrets(v);
+	if (json_object_get(c, "configdrive") != NULL)
+		json_object_set_new(c, "configdrive", json_string("******"));
+	return c;
 }
 
 json_t *
@@ -102,7 +101,7 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 		if (is_node && strcmp(f->name, "conductor") == 0 && json_is_null(v))
 			v = json_string(conductor_host()), json_object_set_new(out, f->name, v);
 		else
-			json_object_set_new(out, f->name, masked(f->name, v ? v : json_null()));
+			json_object_set_new(out, f->name, masked(f, v ? v : json_null()));
 	}
 	if (fs == NULL || wanted(fs, "links") || fs->n == 0)
 		json_object_set_new(out, "links", api_links(q, res->plural, uuid ? uuid : ""));
@@ -180,16 +179,14 @@ api_paging(struct req *q, struct resp *r, struct store_query *sq)
 
 /* --- the fast path: rows straight to JSON text -------------------------- */
 
+/* The fast path must take the slow one (masked) for this field's text. */
 static bool
-has_secret_text(const char *name, const char *t)
+has_secret_text(const struct field *f, const char *t)
 {
-	if (strcmp(name, "driver_info") == 0 && auth_project_scoped())
+	if ((f->flags & F_SYSTEM) && auth_project_scoped())
 		return true;
-	if (strcmp(name, "driver_info") == 0)
-		return util_is_secret_key(t);
-	if (strcmp(name, "instance_info") == 0 || strcmp(name, "driver_internal_info") == 0)
-		return strstr(t, "configdrive") || util_is_secret_key(t);
-	return false;
+	return (f->flags & F_SECRET) && (strstr(t, "configdrive") ||
+	    util_is_secret_key(t));
 }
 
 static void
@@ -247,9 +244,9 @@ api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
 			break;
 		case FT_OBJECT:
 		case FT_LIST:
-			if (v[i].text != NULL && has_secret_text(f->name, v[i].text)) {
+			if (v[i].text != NULL && has_secret_text(f, v[i].text)) {
 				json_t *j = json_loads(v[i].text, JSON_DECODE_ANY, NULL);
-				json_t *m = masked(f->name, j ? j : json_null());
+				json_t *m = masked(f, j ? j : json_null());
 				char *t = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 				sb_puts(b, t ? t : "null");
 				free(t);

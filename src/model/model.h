@@ -28,6 +28,11 @@ enum field_flag {
 	F_SORT = 1 << 5,	/* accepted as sort_key */
 	F_UNIQUE = 1 << 6,
 	F_HIDDEN = 1 << 7,	/* stored, never returned (internal) */
+	F_SECRET = 1 << 8,	/* may hold secrets: secret-named members (any case,
+				 * any depth) are masked in answers; reading them
+				 * through JSON Patch is the system admin's alone */
+	F_SEALED = 1 << 9,	/* its secret-named strings are encrypted at rest */
+	F_SYSTEM = 1 << 10,	/* shown to system-scoped callers only ({} to projects) */
 };
 
 struct field {

@@ -455,7 +455,7 @@ sealed_copy(const struct field *f, json_t *v)
 {
 	json_t *c;
 
-	if (!have_key || strcmp(f->name, "driver_info") != 0 || !json_is_object(v))
+	if (!have_key || !(f->flags & F_SEALED) || !json_is_object(v))
 		return json_incref(v);
 	c = json_deep_copy(v);
 	seal_tree(c, 0);
@@ -504,7 +504,7 @@ unseal_tree(json_t *v, int depth)
 static void
 unseal_in_place(const struct field *f, json_t *v)
 {
-	if (strcmp(f->name, "driver_info") == 0 && json_is_object(v))
+	if ((f->flags & F_SEALED) && json_is_object(v))
 		unseal_tree(v, 0);
 }
 
