@@ -172,6 +172,8 @@ priv_init(const struct priv_conf *c)
 	snprintf(pc.bridge, sizeof(pc.bridge), "%s", c->bridge ? c->bridge : "");
 	snprintf(pc.dnsmasq, sizeof(pc.dnsmasq), "%s", c->dnsmasq ? c->dnsmasq : "");
 	snprintf(pc.state_dir, sizeof(pc.state_dir), "%s", c->state_dir ? c->state_dir : "");
+	for (size_t n = strlen(pc.state_dir); n > 1 && pc.state_dir[n - 1] == '/'; n--)
+		pc.state_dir[n - 1] = '\0';
 	if (!name_ok(pc.bridge, 15) || pc.dnsmasq[0] == '\0' || pc.dnsmasq[0] == '-' ||
 	    pc.state_dir[0] == '\0') {
 		errno = EINVAL;
