@@ -288,7 +288,7 @@ free_ip(json_t *n, char *ip, size_t iplen)
 {
 	/* Not static: attachments of different nodes run at once. */
 	enum { MAXRANGE = 65536 };
-	char dir[700];
+	char dir[600], hosts[700];
 	unsigned char *used;
 	uint32_t lo, hi, a;
 	bool found;
@@ -299,9 +299,9 @@ free_ip(json_t *n, char *ip, size_t iplen)
 		hi = lo + MAXRANGE - 1;
 	if ((used = calloc(1, hi - lo + 1)) == NULL)
 		return -1;
-	net_dir(n, dir, sizeof(dir) - 8);
-	strcat(dir, "/hosts");
-	mark_used(dir, lo, hi, used);
+	net_dir(n, dir, sizeof(dir));
+	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
+	mark_used(hosts, lo, hi, used);
 	found = dhcp_conf_first_free(lo, hi, used, &a);
 	free(used);
 	if (!found)
