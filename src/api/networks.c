@@ -3,7 +3,6 @@
  * (/v1/networks) and node attachments through Ironic's VIF API
  * (/v1/nodes/{node}/vifs), where a VIF id names an Ingot network.
  */
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "jsonutil.h"
 #include "api.h"
 #include "auth.h"
+#include "cidr.h"
 #include "conductor.h"
 #include "log.h"
 #include "store.h"
@@ -135,37 +135,13 @@ visible(json_t *net)
 	    auth_is_my_project(jstr(net, "project"));
 }
 
-/* Parses a.b.c.d/n; network and mask in host order. */
+/* A host address of the network (neither its network nor broadcast). */
 static bool
-parse_cidr(const char *s, uint32_t *net, uint32_t *mask)
+addr_in(const char *ip, const struct cidr *c, uint32_t *out)
 {
-	char buf[64], *slash;
-	struct in_addr a;
-	long bits;
-
-	if (s == NULL || strlen(s) >= sizeof(buf))
-		return false;
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) == NULL)
-		return false;
-	*slash = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1 || !util_parse_int(slash + 1, 8, 30, &bits))
-		return false;
-	*mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-	*net = ntohl(a.s_addr);
-	return (*net & ~*mask) == 0;	/* host bits must be zero */
-}
-
-static bool
-addr_in(const char *ip, uint32_t net, uint32_t mask, uint32_t *out)
-{
-	struct in_addr a;
 	uint32_t h;
 
-	if (ip == NULL || inet_pton(AF_INET, ip, &a) != 1)
-		return false;
-	h = ntohl(a.s_addr);
-	if ((h & mask) != net || h == net || h == (net | ~mask))
+	if (!ip4_parse(ip, &h) || !cidr_is_host(c, h))
 		return false;
 	if (out != NULL)
 		*out = h;
@@ -178,7 +154,8 @@ validate_network(struct resp *r, json_t *n)
 	static const char *const purposes[] = { "provisioning", "cleaning", "tenant", NULL };
 	const char *name = jstr(n, "name"), *purpose = jstr(n, "purpose");
 	json_t *vlan = json_object_get(n, "vlan_id"), *dns;
-	uint32_t net = 0, mask = 0, lo, hi;
+	struct cidr net = { 0, 32 };
+	uint32_t lo, hi;
 	bool ok = false;
 	size_t i;
 
@@ -198,7 +175,8 @@ validate_network(struct resp *r, json_t *n)
 		api_error(r, 400, "purpose must be provisioning, cleaning or tenant.");
 		return false;
 	}
-	if (jstr(n, "cidr") != NULL && !parse_cidr(jstr(n, "cidr"), &net, &mask)) {
+	if (jstr(n, "cidr") != NULL && (!cidr_parse(jstr(n, "cidr"), 8, 30, &net) ||
+	    !cidr_is_network(&net))) {
 		api_error(r, 400, "Invalid cidr '%s': expected an IPv4 network such as "
 		    "10.200.0.0/24 (prefix 8 to 30, no host bits).", jstr(n, "cidr"));
 		return false;
@@ -207,19 +185,14 @@ validate_network(struct resp *r, json_t *n)
 		api_error(r, 400, "gateway and dhcp_range need a cidr.");
 		return false;
 	}
-	if (jstr(n, "gateway") != NULL && !addr_in(jstr(n, "gateway"), net, mask, NULL)) {
+	if (jstr(n, "gateway") != NULL && !addr_in(jstr(n, "gateway"), &net, NULL)) {
 		api_error(r, 400, "gateway %s is not a host address in %s.",
 		    jstr(n, "gateway"), jstr(n, "cidr"));
 		return false;
 	}
 	if (jstr(n, "dhcp_range") != NULL) {
-		char buf[64], *comma;
-		snprintf(buf, sizeof(buf), "%s", jstr(n, "dhcp_range"));
-		comma = strchr(buf, ',');
-		if (comma != NULL)
-			*comma = '\0';
-		if (comma == NULL || !addr_in(buf, net, mask, &lo) ||
-		    !addr_in(comma + 1, net, mask, &hi) || lo > hi) {
+		if (!ip4_range_parse(jstr(n, "dhcp_range"), &lo, &hi) ||
+		    !cidr_is_host(&net, lo) || !cidr_is_host(&net, hi)) {
 			api_error(r, 400, "dhcp_range must be \"FIRST,LAST\", two host "
 			    "addresses of %s in order.", jstr(n, "cidr"));
 			return false;
@@ -229,7 +202,7 @@ validate_network(struct resp *r, json_t *n)
 	 * a host address of the network, or nothing. */
 	json_t *sip = json_object_get(json_object_get(n, "extra"), "dhcp_server_ip");
 	if (sip != NULL && (jstr(n, "cidr") == NULL ||
-	    !addr_in(json_string_value(sip), net, mask, NULL))) {
+	    !addr_in(json_string_value(sip), &net, NULL))) {
 		api_error(r, 400, "extra.dhcp_server_ip must be a host address of the "
 		    "network's cidr.");
 		return false;
@@ -237,8 +210,8 @@ validate_network(struct resp *r, json_t *n)
 	dns = json_object_get(n, "dns_servers");
 	json_t *d;
 	json_array_foreach(dns, i, d) {
-		struct in_addr a;
-		if (!json_is_string(d) || inet_pton(AF_INET, json_string_value(d), &a) != 1) {
+		uint32_t a;
+		if (!json_is_string(d) || !ip4_parse(json_string_value(d), &a)) {
 			api_error(r, 400, "dns_servers must be a list of IPv4 addresses.");
 			return false;
 		}
