@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "httpc.h"
 
 #define CLI_TIMEOUT	120		/* seconds per request */
+#define CLI_RETRIES	5		/* of a 409 "node locked", as ironicclient */
+#define CLI_RETRY_WAIT	2		/* seconds between them */
 #define CLI_MAX_RESPONSE (64u << 20)
 
 void
@@ -55,8 +58,17 @@ cli_call(const char *method, const char *path, json_t *body)
 
 	snprintf(url, sizeof(url), "%s%s", cli.url, path);
 	req.url = url;
-	if (httpc_do(&req, &res) != 0)
-		cli_die("cannot reach %s: %s", cli.url, res.err);
+	for (int try = 0;; try++) {
+		if (httpc_do(&req, &res) != 0)
+			cli_die("cannot reach %s: %s", cli.url, res.err);
+		/* A task holds the node (a deploy, a periodic read-back): try
+		 * again shortly, as python-ironicclient does. */
+		if (res.status != 409 || try == CLI_RETRIES || res.body == NULL ||
+		    strstr(res.body, "is locked by") == NULL)
+			break;
+		httpc_res_free(&res);
+		sleep(CLI_RETRY_WAIT);
+	}
 	if (res.status >= 400) {
 		error_text(res.body, msg, sizeof(msg));
 		httpc_res_free(&res);

@@ -71,7 +71,9 @@ ok "validate: authentication reason" bash -c "'$INGOT' -f json node validate n1 
 ok "power on with a wrong password is accepted" i node power on n1
 wait_until 10 bash -c "'$INGOT' -f json node show n1 | jq -e '.last_error != null and .target_power_state == null'"
 ok "last_error names authentication" bash -c "'$INGOT' -f json node show n1 | jq -r .last_error | grep -q 'authentication failed'"
-expect_eq "recorded state unchanged" "power off" "$(field n1 power_state)"
+# (never "power on"; a power sync failing meanwhile may record it unknown)
+expect_eq "recorded state not changed to on" true \
+	"$([ "$(field n1 power_state)" != "power on" ] && echo true || echo false)"
 expect_eq "BMC state unchanged" off "$(status b1)"
 ok "no password in the log" bash -c "! grep -q -e 'password\"' -e wrong '$T/ingotd.log'"
 ok "restore the password" i node set n1 --driver-info ipmi_password=password
