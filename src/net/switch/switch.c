@@ -90,7 +90,8 @@ switch_conf_set(const char *name, const char *key, const char *value, char *err,
 	if (s == NULL)
 		return -1;
 	if (strcmp(key, "driver") == 0) {
-		if ((s->drv = driver_named(value)) == NULL) {
+		const struct switch_driver *d = driver_named(value);
+		if (d == NULL) {
 			char have[128] = "";
 			for (size_t i = 0; switch_drivers[i] != NULL; i++)
 				snprintf(have + strlen(have), sizeof(have) - strlen(have),
@@ -99,6 +100,7 @@ switch_conf_set(const char *name, const char *key, const char *value, char *err,
 			    "has: %s)", name, value, have);
 			return -1;
 		}
+		s->drv = d;
 		snprintf(s->driver, sizeof(s->driver), "%s", value);
 		return replay_pending(s, err, len);
 	} else if (strcmp(key, "address") == 0) {
@@ -142,7 +144,7 @@ int
 switch_conf_finish(char *err, size_t len)
 {
 	for (int i = 0; i < nswitches; i++) {
-		if (switches[i].driver[0] == '\0' || switches[i].address[0] == '\0' ||
+		if (switches[i].drv == NULL || switches[i].address[0] == '\0' ||
 		    switches[i].switch_id[0] == '\0') {
 			snprintf(err, len, "switch %s needs driver, address and switch_id",
 			    switches[i].name);
