@@ -132,18 +132,15 @@ make_dummy_hash(char *err, size_t len)
 {
 	struct crypt_data cd;
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
-	unsigned char rnd[16];
 	unsigned long cost = 4;
 	const char *h;
 
 	for (int i = 0; i < nusers; i++)
 		if (strtoul(users[i].hash + 4, NULL, 10) > cost)
 			cost = strtoul(users[i].hash + 4, NULL, 10);
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	if (!util_random_hex(pw, 16) ||
 	    crypt_gensalt_rn("$2b$", cost, NULL, 0, setting, sizeof(setting)) == NULL)
 		goto fail;
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
 	memset(&cd, 0, sizeof(cd));
 	if ((h = crypt_rn(pw, setting, &cd, (int)sizeof(cd))) == NULL || h[0] == '*')
 		goto fail;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
@@ -174,4 +175,26 @@ util_mask_secrets(json_t *v)
 
 	mask_in_place(out, 0);
 	return out;
+}
+
+bool
+util_random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[64];
+	size_t got = 0;
+
+	if (nbytes > sizeof(b))
+		return false;
+	while (got < nbytes) {
+		ssize_t n = getrandom(b + got, nbytes - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	explicit_bzero(b, sizeof(b));
+	return true;
 }

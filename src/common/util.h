@@ -27,6 +27,9 @@ bool	util_is_secret_key(const char *s);
 /* A deep copy with every secret-named member, at any depth, "******". */
 json_t	*util_mask_secrets(json_t *v);
 void	*util_calloc(size_t n, size_t sz);
+/* nbytes from the kernel's CSPRNG as 2*nbytes hex digits and a NUL in out
+ * (tokens, ids); false when no randomness could be had. */
+bool	util_random_hex(char *out, size_t nbytes);
 bool	util_parse_int(const char *s, long min, long max, long *out);
 
 #endif

@@ -459,12 +459,8 @@ agent_flow_token_issued(json_t *node)
 static void
 new_token(char out[65])
 {
-	unsigned char b[32];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
+	if (!util_random_hex(out, 32))
 		fatalx("no randomness for an agent token");
-	for (int i = 0; i < 32; i++)
-		snprintf(out + i * 2, 3, "%02x", b[i]);
 }
 
 json_t *

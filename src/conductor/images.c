@@ -693,12 +693,8 @@ detach(struct job **pp)
 static void
 random_id(char id[33])
 {
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
+	if (!util_random_hex(id, 16))
 		fatalx("no randomness for an image id");
-	for (int i = 0; i < 16; i++)
-		snprintf(id + i * 2, 3, "%02x", b[i]);
 }
 
 static json_t *
