@@ -64,7 +64,10 @@ struct api_conf {
 	bool		 ramdisk_everywhere; /* ramdisk routes on listen too */
 };
 
+/* Takes conf (defaults filled in) and starts the listener. */
 int	api_start(const struct api_conf *conf, char *err, size_t len);
+/* Takes conf without listening (api_start does both). */
+void	api_configure(const struct api_conf *conf);
 int	api_check_listen(const char *listen, char *err, size_t len);
 /* Until ready, every request gets 503 (the conductor is not up yet). */
 void	api_set_ready(bool ready);

@@ -151,13 +151,100 @@ fail:
 	return -1;
 }
 
+/* The htpasswd file: "user:bcrypt-hash" lines. */
+static int
+load_htpasswd(const char *path, char *err, size_t len)
+{
+	char line[512];
+	FILE *f;
+	int ln = 0;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL) {
+		snprintf(err, len, "[auth] htpasswd_file %s cannot be read",
+		    path ? path : "(unset)");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *colon, *nl;
+		ln++;
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if ((colon = strchr(line, ':')) == NULL || colon == line ||
+		    (strncmp(colon + 1, "$2y$", 4) != 0 && strncmp(colon + 1, "$2b$", 4) != 0 &&
+		    strncmp(colon + 1, "$2a$", 4) != 0) || nusers == MAX_USERS ||
+		    colon - line >= 64 || strlen(colon + 1) >= 128) {
+			fclose(f);
+			snprintf(err, len, "%s:%d: not 'user:bcrypt-hash'", path, ln);
+			return -1;
+		}
+		*colon = '\0';
+		struct user *u = &users[nusers++];
+		memset(u, 0, sizeof(*u));
+		snprintf(u->name, sizeof(u->name), "%.63s", line);
+		snprintf(u->hash, sizeof(u->hash), "%s", colon + 1);
+		/* crypt(3) knows $2b$; htpasswd -B writes $2y$, the same algorithm. */
+		if (u->hash[2] == 'y')
+			u->hash[2] = 'b';
+	}
+	fclose(f);
+	return 0;
+}
+
+/* One line of the roles file: "user project|system role[,role]". */
+static int
+roles_line(const char *line, const char *path, int ln, char *err, size_t len)
+{
+	char name[64], project[64], roles[256];
+	struct user *u;
+
+	if (sscanf(line, "%63s %63s %255s", name, project, roles) != 3 ||
+	    role_of(roles) == ROLE_NONE) {
+		snprintf(err, len, "%s:%d: not 'user project|system admin|member|reader'",
+		    path, ln);
+		return -1;
+	}
+	if ((u = find_user(name)) == NULL) {
+		snprintf(err, len, "%s:%d: user %s is not in the htpasswd file",
+		    path, ln, name);
+		return -1;
+	}
+	u->system = strcmp(project, "system") == 0;
+	snprintf(u->project, sizeof(u->project), "%s", u->system ? "" : project);
+	u->role = role_of(roles);
+	return 0;
+}
+
+static int
+load_roles(const char *path, char *err, size_t len)
+{
+	char line[512];
+	FILE *f;
+	int ln = 0;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL) {
+		snprintf(err, len, "[auth] roles_file %s cannot be read",
+		    path ? path : "(unset)");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		ln++;
+		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		if (roles_line(line, path, ln, err, len) != 0) {
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
 int
 auth_configure(const struct auth_conf *c, char *err, size_t len)
 {
 	const char *s = c->strategy && *c->strategy ? c->strategy : "noauth";
-	char line[512];
-	FILE *f;
-	int ln = 0;
 
 	cur = system_admin;
 	if (c->failed_auth_window_ms > 0)
@@ -184,69 +271,25 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 		return -1;
 	}
 	basic = true;
-	if (c->htpasswd_file == NULL || (f = fopen(c->htpasswd_file, "r")) == NULL) {
-		snprintf(err, len, "[auth] htpasswd_file %s cannot be read",
-		    c->htpasswd_file ? c->htpasswd_file : "(unset)");
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *colon, *nl;
-		ln++;
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if ((colon = strchr(line, ':')) == NULL || colon == line ||
-		    (strncmp(colon + 1, "$2y$", 4) != 0 && strncmp(colon + 1, "$2b$", 4) != 0 &&
-		    strncmp(colon + 1, "$2a$", 4) != 0) || nusers == MAX_USERS ||
-		    colon - line >= 64 || strlen(colon + 1) >= 128) {
-			fclose(f);
-			snprintf(err, len, "%s:%d: not 'user:bcrypt-hash'", c->htpasswd_file, ln);
-			return -1;
-		}
-		*colon = '\0';
-		struct user *u = &users[nusers++];
-		memset(u, 0, sizeof(*u));
-		snprintf(u->name, sizeof(u->name), "%.63s", line);
-		snprintf(u->hash, sizeof(u->hash), "%s", colon + 1);
-		/* crypt(3) knows $2b$; htpasswd -B writes $2y$, the same algorithm. */
-		if (u->hash[2] == 'y')
-			u->hash[2] = 'b';
-	}
-	fclose(f);
-	if (c->roles_file == NULL || (f = fopen(c->roles_file, "r")) == NULL) {
-		snprintf(err, len, "[auth] roles_file %s cannot be read",
-		    c->roles_file ? c->roles_file : "(unset)");
-		return -1;
-	}
-	ln = 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char name[64], project[64], roles[256];
-		struct user *u;
-		ln++;
-		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		if (sscanf(line, "%63s %63s %255s", name, project, roles) != 3 ||
-		    role_of(roles) == ROLE_NONE) {
-			fclose(f);
-			snprintf(err, len, "%s:%d: not 'user project|system admin|member|reader'",
-			    c->roles_file, ln);
-			return -1;
-		}
-		if ((u = find_user(name)) == NULL) {
-			fclose(f);
-			snprintf(err, len, "%s:%d: user %s is not in the htpasswd file",
-			    c->roles_file, ln, name);
-			return -1;
-		}
-		u->system = strcmp(project, "system") == 0;
-		snprintf(u->project, sizeof(u->project), "%s", u->system ? "" : project);
-		u->role = role_of(roles);
-	}
-	fclose(f);
-	if (make_dummy_hash(err, len) != 0)
+	if (load_htpasswd(c->htpasswd_file, err, len) != 0 ||
+	    load_roles(c->roles_file, err, len) != 0 || make_dummy_hash(err, len) != 0)
 		return -1;
 	log_info("auth: http_basic with %d users", nusers);
+	return 0;
+}
+
+int
+auth_act_as(const char *name)
+{
+	struct user *u = find_user(name);
+
+	if (u == NULL || u->role == ROLE_NONE)
+		return -1;
+	memset(&cur, 0, sizeof(cur));
+	snprintf(cur.user, sizeof(cur.user), "%s", u->name);
+	snprintf(cur.project, sizeof(cur.project), "%s", u->project);
+	cur.system = u->system;
+	cur.role = u->role;
 	return 0;
 }
 
@@ -430,12 +473,7 @@ authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 	source_of(q, src, sizeof(src));
 	if (!verify(u, (char *)dec, colon + 1, src) || u == NULL)
 		return false;
-	memset(&cur, 0, sizeof(cur));
-	snprintf(cur.user, sizeof(cur.user), "%s", u->name);
-	snprintf(cur.project, sizeof(cur.project), "%s", u->project);
-	cur.system = u->system;
-	cur.role = u->role;
-	return true;
+	return auth_act_as(u->name) == 0;
 }
 
 /* --- authorisation ------------------------------------------------------- */

@@ -36,6 +36,12 @@ struct auth_conf {
 };
 
 int	auth_configure(const struct auth_conf *c, char *err, size_t len);
+/*
+ * auth_act_as - this thread acts as the http_basic user name, without its
+ * password: for callers in the process that have no request (the fuzzers).
+ * 0, or -1 when there is no such user with a role.
+ */
+int	auth_act_as(const char *name);
 
 /*
  * auth_identify - who calls rt: sets the thread's identity (the system

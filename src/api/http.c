@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "http_mhd.h"
 #include "route.h"
 #include "log.h"
 #include "store.h"
@@ -411,8 +412,8 @@ framing_error(struct MHD_Connection *c)
 	return NULL;
 }
 
-static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *c, const char *url,
+enum MHD_Result
+api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
@@ -489,8 +490,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return ret;
 }
 
-static void
-on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+void
+api_mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct conn_state *cs = *con_cls;
@@ -545,12 +546,9 @@ parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t len)
 	return 0;
 }
 
-int
-api_start(const struct api_conf *c, char *err, size_t len)
+void
+api_configure(const struct api_conf *c)
 {
-	struct sockaddr_in sa;
-	struct MHD_OptionItem to[8];
-
 	conf = *c;
 	if (conf.max_body == 0)
 		conf.max_body = 1 << 20;
@@ -560,14 +558,23 @@ api_start(const struct api_conf *c, char *err, size_t len)
 		conf.conn_timeout = API_TIMEOUT_DEFAULT;
 	if (conf.threads <= 0)
 		conf.threads = 4;
+}
+
+int
+api_start(const struct api_conf *c, char *err, size_t len)
+{
+	struct sockaddr_in sa;
+	struct MHD_OptionItem to[8];
+
+	api_configure(c);
 	if (parse_listen(conf.listen, &sa, err, len) != 0)
 		return -1;
 	daemon_h = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_TURBO | tls_flags(), ntohs(sa.sin_port), NULL, NULL, on_request, NULL,
+	    MHD_USE_TURBO | tls_flags(), ntohs(sa.sin_port), NULL, NULL, api_mhd_request, NULL,
 	    MHD_OPTION_ARRAY, listener_options(to),
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf.threads,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_mhd_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_thread_end, NULL,
 	    MHD_OPTION_END);
 	if (daemon_h == NULL) {
@@ -662,11 +669,11 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 		return -1;
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_TURBO | tls_flags(), 0, NULL, NULL, on_request, (void *)"prov",
+	    MHD_USE_EPOLL | MHD_USE_TURBO | tls_flags(), 0, NULL, NULL, api_mhd_request, (void *)"prov",
 	    MHD_OPTION_ARRAY, listener_options(to),
 	    MHD_OPTION_LISTEN_SOCKET, ns.fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2u,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_mhd_completed, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		close(ns.fd);

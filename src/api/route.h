@@ -75,6 +75,13 @@ struct route {
 	struct route_access	 access;
 };
 
+/*
+ * Serve table (ended by a row with a NULL method) and load route objects
+ * with load instead of routes.def and the store; NULL: those.  For the
+ * HTTP fuzzer, before any request.
+ */
+void	api_router_use(const struct route *table,
+	    json_t *(*load)(const struct resource *, const char *field, const char *value));
 /* Routes the request (404, 405), then serves it (router.c). */
 void	api_dispatch(struct req *q, struct resp *r);
 /* The 404 of rt's object when it does not exist (or is not seen). */

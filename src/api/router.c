@@ -26,7 +26,7 @@
 #include "store.h"
 #include "util.h"
 
-static const struct route routes[] = {
+static const struct route default_routes[] = {
 #define ROUTE(m, p, fn, since, load, body, sys, prj, role)			\
 	{ #m, p, fn, since, LOAD_##load, BODY_##body,				\
 	    { SYS_##sys, PRJ_##prj, ROLE_##role } },
@@ -34,6 +34,24 @@ static const struct route routes[] = {
 #undef ROUTE
 	{ .method = NULL },
 };
+
+static json_t *
+store_load(const struct resource *res, const char *field, const char *value)
+{
+	return store_get(store_thread(), res, field, value);
+}
+
+/* The table served and how its objects are loaded (api_router_use). */
+static const struct route *routes = default_routes;
+static json_t *(*loader)(const struct resource *, const char *, const char *) = store_load;
+
+void
+api_router_use(const struct route *table,
+    json_t *(*load)(const struct resource *, const char *field, const char *value))
+{
+	routes = table != NULL ? table : default_routes;
+	loader = load != NULL ? load : store_load;
+}
 
 /* --- matching ----------------------------------------------------------- */
 
@@ -144,22 +162,22 @@ load(const struct route *rt, const struct req *q)
 	if (rt->load == LOAD_NONE || id == NULL)
 		return NULL;
 	if (util_is_uuid(id))
-		return store_get(store_thread(), res, "uuid", id);
+		return loader(res, "uuid", id);
 	switch (rt->load) {
 	case LOAD_NODE:
 		if (q->minor < 5 || !util_is_valid_name(id))
 			return NULL;
-		return store_get(store_thread(), res, "name", id);
+		return loader(res, "name", id);
 	case LOAD_PORTGROUP:
 		if (!util_is_valid_name(id))
 			return NULL;
 		/* FALLTHROUGH */
 	case LOAD_NETWORK:
-		return store_get(store_thread(), res, "name", id);
+		return loader(res, "name", id);
 	case LOAD_PORT:
 		if (!util_normalize_mac(id, mac))
 			return NULL;
-		return store_get(store_thread(), res, "address", mac);
+		return loader(res, "address", mac);
 	default:
 		return NULL;
 	}

@@ -1,25 +1,35 @@
 /*
  * The REST API's request path without a socket: libmicrohttpd's access
- * handler (on_request in src/api/http.c) is driven directly, as
+ * handler (api_mhd_request in src/api/http.c) is driven directly, as
  * libmicrohttpd would call it, with a stand-in for the few MHD functions
- * http.c uses.  That covers body accumulation, microversion negotiation,
+ * the API uses (defined here, they take the place of the library's).  The
+ * real core library is linked, with noauth.  That covers body accumulation, microversion negotiation,
  * routing (src/api/router.c: path splitting, pattern matching, 404/405,
  * each route's microversion, loading its object, parsing its body), JSON
  * bodies (api_body), POST field rules (api_check_create), PATCH
  * (api_patch: field rules, RFC 6902 JSON Patch, the model's type checks)
- * and the response serialisation.  The resource handlers are stand-ins
- * that do the body work of their real counterparts; the store is a
- * stand-in that finds every object, the conductor is not used.
+ * and the response serialisation.  The router serves routes.def with one
+ * stand-in handler that does the body work of the real ones by method, and
+ * loads objects with a stand-in that finds every object (api_router_use);
+ * the store and the conductor are not used.
  *
  * Input:  METHOD SP PATH[?QUERY] LF
  *         (Header: value LF)*
  *         LF
  *         body
  */
-#include "../../src/api/http.c"
-#include "../../src/api/router.c"
-
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "auth.h"
+#include "http_mhd.h"
+#include "log.h"
+#include "model.h"
+#include "route.h"
+#include "util.h"
 
 /* --- a stand-in for libmicrohttpd ---------------------------------------- */
 
@@ -42,39 +52,11 @@ struct MHD_Response {
 	int	 nheaders;
 };
 
-/* src/api/auth.c is not linked: noauth, which lets every request through. */
-int
-auth_identify(struct req *q, const struct route *rt, struct ierr *e)
+const union MHD_ConnectionInfo *
+MHD_get_connection_info(struct MHD_Connection *c, enum MHD_ConnectionInfoType t, ...)
 {
-	(void)q; (void)rt; (void)e;
-	return 0;
-}
-
-int
-auth_allow(const struct route *rt, struct req *q, struct ierr *e)
-{
-	(void)q; (void)rt; (void)e;
-	return 0;
-}
-
-const char *
-auth_www_authenticate(void)
-{
-	return "Basic realm=\"ingot\"";
-}
-
-bool
-auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool write,
-    char *why, size_t len)
-{
-	(void)res; (void)obj; (void)ptr; (void)write; (void)why; (void)len;
-	return true;
-}
-
-bool
-auth_may_read_secrets(void)
-{
-	return true;
+	(void)c; (void)t;
+	return NULL;
 }
 
 int
@@ -183,21 +165,13 @@ MHD_stop_daemon(struct MHD_Daemon *d)
 
 /* --- a stand-in for the store ------------------------------------------------ */
 
-struct store *
-store_thread(void)
-{
-	return NULL;
-}
-
 /* Every object exists, as the store would hand it over: defaults plus
  * the identity it was looked up by (uuid, name or address). */
-json_t *
-store_get(struct store *s, const struct resource *res, const char *field,
-    const char *value)
+static json_t *
+fz_load(const struct resource *res, const char *field, const char *value)
 {
 	json_t *o = json_object();
 
-	(void)s;
 	model_apply_defaults(res, o);
 	json_object_set_new(o, "uuid", json_string("1be26c0b-03f2-4d2d-ae87-c02d7f33c123"));
 	if (model_field(res, "extra") != NULL)
@@ -253,63 +227,64 @@ stub(struct req *q, struct resp *r, enum kind k, const struct resource *res)
 	}
 }
 
-#define H(fn, k, res) void fn(struct req *q, struct resp *r) { stub(q, r, k, res); }
-H(h_root, K_GET, NULL)
-H(h_v1, K_GET, NULL)
-H(h_nodes_list, K_GET, NULL)
-H(h_nodes_detail, K_GET, NULL)
-H(h_node_create, K_CREATE, &model_node)
-H(h_node_show, K_GET, &model_node)
-H(h_node_patch, K_PATCH, &model_node)
-H(h_node_delete, K_DELETE, &model_node)
-H(h_node_states, K_GET, &model_node)
-H(h_node_power, K_PUT, &model_node)
-H(h_node_provision, K_PUT, &model_node)
-H(h_node_maint_set, K_PUT, &model_node)
-H(h_node_maint_unset, K_DELETE, &model_node)
-H(h_node_bootdev_get, K_GET, &model_node)
-H(h_node_bootdev_set, K_PUT, &model_node)
-H(h_node_bootdev_supported, K_GET, &model_node)
-H(h_node_validate, K_GET, &model_node)
-H(h_node_sensors, K_GET, &model_node)
-H(h_node_history, K_GET, &model_node)
-H(h_node_history_event, K_GET, &model_node)
-H(h_node_ports, K_GET, &model_node)
-H(h_node_portgroups, K_GET, &model_node)
-H(h_node_traits, K_GET, &model_node)
-H(h_ports_list, K_GET, NULL)
-H(h_ports_detail, K_GET, NULL)
-H(h_port_create, K_CREATE, &model_port)
-H(h_port_show, K_GET, &model_port)
-H(h_port_patch, K_PATCH, &model_port)
-H(h_port_delete, K_DELETE, &model_port)
-H(h_portgroups_list, K_GET, NULL)
-H(h_portgroups_detail, K_GET, NULL)
-H(h_portgroup_create, K_CREATE, &model_portgroup)
-H(h_portgroup_show, K_GET, &model_portgroup)
-H(h_portgroup_patch, K_PATCH, &model_portgroup)
-H(h_portgroup_delete, K_DELETE, &model_portgroup)
-H(h_portgroup_ports, K_GET, &model_portgroup)
-H(h_drivers_list, K_GET, NULL)
-H(h_driver_show, K_GET, NULL)
-H(h_driver_properties, K_GET, NULL)
-H(h_conductors_list, K_GET, NULL)
-H(h_conductor_show, K_GET, NULL)
-H(h_lookup, K_GET, NULL)
-H(h_heartbeat, K_PUT, &model_node)
-H(h_image, K_GET, NULL)
-H(h_boot_script, K_GET, NULL)
-H(h_node_script, K_GET, NULL)
-H(h_boot_file, K_GET, NULL)
-H(h_networks_list, K_GET, NULL)
-H(h_switches_list, K_GET, NULL)
-H(h_network_create, K_CREATE, &model_network)
-H(h_network_show, K_GET, &model_network)
-H(h_network_patch, K_PATCH, &model_network)
-H(h_network_delete, K_DELETE, &model_network)
-H(h_node_vifs_list, K_GET, &model_node)
-H(h_node_vif_attach, K_CREATE, &model_vif)
-H(h_node_vif_detach, K_DELETE, &model_node)
+/* The resource a path segment names ("nodes"), or NULL. */
+static const struct resource *
+resource_named(const char *seg, size_t n)
+{
+	static const struct resource *const all[] = { &model_node, &model_port,
+	    &model_portgroup, &model_network, &model_vif };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strlen(all[i]->plural) == n && strncmp(all[i]->plural, seg, n) == 0)
+			return all[i];
+	return NULL;
+}
+
+/* The resource of segment i of the path (-1: the last one). */
+static const struct resource *
+resource_at(const char *path, int i)
+{
+	const char *seg = path, *end;
+	int n = 0;
+
+	while (*seg == '/')
+		seg++;
+	for (;;) {
+		end = seg + strcspn(seg, "/");
+		if (n == i || (i < 0 && *end == '\0'))
+			return resource_named(seg, (size_t)(end - seg));
+		if (*end == '\0')
+			return NULL;
+		seg = end + 1;
+		n++;
+	}
+}
+
+/* Every route's handler: the body work of its real counterpart, by method. */
+static void
+fz_handler(struct req *q, struct resp *r)
+{
+	if (strcmp(q->method, "GET") == 0 || strcmp(q->method, "HEAD") == 0)
+		stub(q, r, K_GET, NULL);
+	else if (strcmp(q->method, "DELETE") == 0)
+		stub(q, r, K_DELETE, NULL);
+	else if (strcmp(q->method, "POST") == 0)
+		stub(q, r, K_CREATE, resource_at(q->path, -1));
+	else if (strcmp(q->method, "PATCH") == 0)
+		stub(q, r, K_PATCH, resource_at(q->path, 1));
+	else
+		stub(q, r, K_PUT, NULL);
+}
+
+/* routes.def with the stand-in handler. */
+static const struct route fz_routes[] = {
+#define ROUTE(m, p, fn, since, load, body, sys, prj, role)			\
+	{ #m, p, fz_handler, since, LOAD_##load, BODY_##body,			\
+	    { SYS_##sys, PRJ_##prj, ROLE_##role } },
+#include "routes.def"
+#undef ROUTE
+	{ .method = NULL },
+};
 
 /* --- the target ------------------------------------------------------------ */
 
@@ -335,9 +310,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	struct api_conf ac = { .listen = "127.0.0.1:6385",
+	    .max_body = 4096 };			/* small, so 413 is reachable */
+	struct auth_conf au = { .strategy = "noauth", .listen = ac.listen };
+	char err[256];
+
 	log_init("/dev/null", LOG_LVL_DEBUG);	/* format every log line, show none */
-	conf.max_body = 4096;			/* small, so 413 is reachable */
-	conf.listen = "127.0.0.1:6385";
+	api_configure(&ac);
+	if (auth_configure(&au, err, sizeof(err)) != 0)
+		abort();
+	api_router_use(fz_routes, fz_load);
 	api_set_ready(true);
 	return 0;
 }
@@ -398,18 +380,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* As libmicrohttpd calls it: first contact, body in pieces, then the end. */
 	n = 0;
-	on_request(NULL, &c, url, method, "HTTP/1.1", NULL, &n, &con_cls);
+	api_mhd_request(NULL, &c, url, method, "HTTP/1.1", NULL, &n, &con_cls);
 	for (off = 0; off < body_len;) {
 		size_t piece = body_len - off < 1000 ? body_len - off : 1000;
 		n = piece;
-		on_request(NULL, &c, url, method, "HTTP/1.1", body + off, &n, &con_cls);
+		api_mhd_request(NULL, &c, url, method, "HTTP/1.1", body + off, &n, &con_cls);
 		if (n != 0)
 			abort();	/* the handler must take all it is given */
 		off += piece;
 	}
 	n = 0;
-	on_request(NULL, &c, url, method, "HTTP/1.1", NULL, &n, &con_cls);
-	on_completed(NULL, &c, &con_cls, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	api_mhd_request(NULL, &c, url, method, "HTTP/1.1", NULL, &n, &con_cls);
+	api_mhd_completed(NULL, &c, &con_cls, MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (c.queued != 1)
 		abort();	/* exactly one response per request */
 	free(text);

@@ -9,43 +9,18 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
+#include "auth.h"
 #include "log.h"
 #include "model.h"
 #include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* patch.c answers through http.c's api_error: the status is enough here. */
-void
-api_error(struct resp *r, int status, const char *fmt, ...)
-{
-	(void)fmt;
-	r->status = status;
-}
-
-/* auth.c's policy: a caller who may read no secrets (a system member);
- * every field is otherwise open, so the fuzzer reaches every path. */
-bool	auth_patch_field(const struct resource *, json_t *, const char *, bool,
-	    char *, size_t);
-bool	auth_may_read_secrets(void);
-
-bool
-auth_patch_field(const struct resource *res, json_t *obj, const char *ptr, bool write,
-    char *why, size_t len)
-{
-	(void)res; (void)obj; (void)ptr; (void)write; (void)why; (void)len;
-	return true;
-}
-
-bool
-auth_may_read_secrets(void)
-{
-	return false;
-}
 
 /* No secret string of stored's driver_info turns up outside driver_info
  * in out unless the patch itself carries it. */
@@ -83,7 +58,26 @@ check_no_leak(json_t *stored, json_t *out, json_t *patch)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	/* http_basic with one system member: a caller who may read no
+	 * secrets, for whom the model's rules alone decide every field. */
+	char pw[] = "/tmp/fuzz-jsonpatch-XXXXXX", roles[] = "/tmp/fuzz-jsonpatch-XXXXXX";
+	struct auth_conf ac = { .strategy = "http_basic", .htpasswd_file = pw,
+	    .roles_file = roles };
+	char err[256];
+	int a = mkstemp(pw), b = mkstemp(roles);
+
 	log_init("/dev/null", LOG_LVL_DEBUG);
+	if (a < 0 || b < 0 || dprintf(a, "fz:$2b$04$%053d\n", 0) < 0 ||
+	    dprintf(b, "fz system member\n") < 0)
+		abort();
+	close(a);
+	close(b);
+	if (auth_configure(&ac, err, sizeof(err)) != 0 || auth_act_as("fz") != 0) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	unlink(pw);
+	unlink(roles);
 	return 0;
 }
 
@@ -147,7 +141,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					check_out(out);
 					check_no_leak(stored, out, patch);
 					json_decref(out);
+				} else if (r.status < 400 || r.body == NULL) {
+					abort();	/* a refusal has a status and a body */
 				}
+				json_decref(r.body);
 				json_decref(stored);
 			}
 		}

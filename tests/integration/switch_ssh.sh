@@ -10,7 +10,7 @@
 # timeouts, host key refusal, password login, bad templates, no secrets.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/ovs.sh"
-SWITCHCTL=${SWITCHCTL:-$INGOT_BUILD/src/net/switch/ingot-switchctl}
+SWITCHCTL=${SWITCHCTL:-$INGOT_BUILD/src/cli/ingot-switchctl}
 BR=iss$$
 SNS=isshd$$			# the switch host's namespace
 SD=$T/sshd
