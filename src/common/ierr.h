@@ -28,6 +28,9 @@ struct ierr {
 	char		msg[768];
 };
 
+/* A result the caller must look at. */
+#define IG_MUST_CHECK __attribute__((warn_unused_result))
+
 #define ierr_set(e, c, ...) do {					\
 	(e)->code = (c);						\
 	snprintf((e)->msg, sizeof((e)->msg), __VA_ARGS__);		\

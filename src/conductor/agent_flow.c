@@ -133,8 +133,9 @@ boot_ramdisk(json_t *node, char *err, size_t len)
 	/* Stored before the power-on: the node asks for its iPXE script (which
 	 * reads boot_ramdisk from the database) seconds later, possibly before
 	 * this task ends and saves the node. */
-	if (cond_save_locked(node) != 0) {
-		snprintf(err, len, "cannot record the ramdisk boot");
+	struct ierr e = { 0 };
+	if (node_save(node, &e) != 0) {
+		snprintf(err, len, "cannot record the ramdisk boot: %s", e.msg);
 		return HW_STEP_FAIL;
 	}
 	if (power(node, HW_ACT_POWER_OFF, err, len) != 0 ||
@@ -191,8 +192,8 @@ agent_clean_start(json_t *node, json_t *steps, char *err, size_t len)
 
 /* --- finishing and failing -------------------------------------------- */
 
-static void
-fail(json_t *node, const char *what, const char *why)
+static int
+fail(json_t *node, const char *what, const char *why, struct ierr *e)
 {
 	char msg[1200], err[512] = "";
 
@@ -208,51 +209,48 @@ fail(json_t *node, const char *what, const char *why)
 		snprintf(msg + n, sizeof(msg) - n, "; isolating its switch ports also "
 		    "failed: %s", err);
 	}
-	cond_transition(node, "fail", msg);
+	return cond_transition(node, "fail", msg, e);
 }
 
-static void
-finish_deploy(json_t *node)
+static int
+finish_deploy(json_t *node, struct ierr *e)
 {
 	char err[512] = "";
 
 	/* Ramdisk off, switch ports to the tenant, then boot the instance. */
-	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0) {
-		fail(node, "Deploy failed", err);
-		return;
-	}
-	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
-		fail(node, "Deploy failed: cannot move the node to its tenant networks", err);
-		return;
-	}
+	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
+		return fail(node, "Deploy failed", err, e);
+	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0)
+		return fail(node, "Deploy failed: cannot move the node to its tenant "
+		    "networks", err, e);
 	if (ramdisk(node, false, err, sizeof(err)) != 0 ||
 	    boot_device(node, "disk", true, err, sizeof(err)) != 0 ||
-	    power(node, HW_ACT_POWER_ON, err, sizeof(err)) != 0) {
-		fail(node, "Deploy failed while booting the instance", err);
-		return;
-	}
+	    power(node, HW_ACT_POWER_ON, err, sizeof(err)) != 0)
+		return fail(node, "Deploy failed while booting the instance", err, e);
 	forget_agent(node);
 	images_release(jstr(node, "uuid"));
 	json_object_set_new(node, "deploy_step", json_object());
-	cond_transition(node, "done", NULL);
+	if (cond_transition(node, "done", NULL, e) != 0)
+		return -1;
 	log_info("deploy finished: the node boots its instance");
+	return 0;
 }
 
-static void
-finish_clean(json_t *node)
+static int
+finish_clean(json_t *node, struct ierr *e)
 {
 	char err[512] = "";
 
 	forget_agent(node);
 	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0 ||
 	    ramdisk(node, false, err, sizeof(err)) != 0 ||
-	    netflow_apply(node, NET_ISOLATED, err, sizeof(err)) != 0) {
-		fail(node, "Cleaning failed", err);
-		return;
-	}
+	    netflow_apply(node, NET_ISOLATED, err, sizeof(err)) != 0)
+		return fail(node, "Cleaning failed", err, e);
 	json_object_set_new(node, "clean_step", json_object());
-	cond_transition(node, "done", NULL);
+	if (cond_transition(node, "done", NULL, e) != 0)
+		return -1;
 	log_info("cleaning finished");
+	return 0;
 }
 
 /* --- heartbeats --------------------------------------------------------- */
@@ -269,19 +267,17 @@ ports_of(json_t *node)
 	return store_list(store_thread(), &model_port, &q, err, sizeof(err));
 }
 
-static void
-send_clean_step(json_t *node)
+static int
+send_clean_step(json_t *node, struct ierr *e)
 {
 	json_t *steps = json_object_get(dii(node), "agent_clean_steps");
 	size_t idx = (size_t)json_integer_value(json_object_get(dii(node), "agent_clean_index"));
 	json_t *step = json_array_get(steps, idx), *params, *cmd;
 	char err[512];
 
-	if (step == NULL) {
-		cond_transition(node, "resume", NULL);
-		finish_clean(node);
-		return;
-	}
+	if (step == NULL)
+		return cond_transition(node, "resume", NULL, e) != 0 ? -1 :
+		    finish_clean(node, e);
 	params = json_pack("{s:O, s:o, s:o, s:{}}", "step", step, "node",
 	    json_pack("{s:O, s:O}", "uuid", json_object_get(node, "uuid"),
 	    "properties", json_object_get(node, "properties")),
@@ -290,16 +286,17 @@ send_clean_step(json_t *node)
 	    jstr(dii(node), "agent_secret_token"), "clean.execute_clean_step",
 	    params, false, err, sizeof(err));
 	json_decref(params);
-	cond_transition(node, "resume", NULL);
-	if (cmd == NULL) {
-		fail(node, "Cleaning failed", err);
-		return;
+	if (cond_transition(node, "resume", NULL, e) != 0) {
+		json_decref(cmd);
+		return -1;
 	}
+	if (cmd == NULL)
+		return fail(node, "Cleaning failed", err, e);
 	json_decref(cmd);
 	json_object_set(node, "clean_step", step);
 	set_phase(node, "cleaning");
 	log_info("clean step %s sent to the agent", jstr(step, "step"));
-	cond_transition(node, "wait", NULL);
+	return cond_transition(node, "wait", NULL, e);
 }
 
 /* Polls the agent's last command; returns 1 done, 0 running, -1 failed. */
@@ -330,103 +327,99 @@ command_state(json_t *node, const char *name, char *err, size_t len)
 	return rc;
 }
 
-static void
-deploy_heartbeat(json_t *node)
+/* Sends the image to the agent once it is downloaded (phase booting or
+ * fetching); the download runs on its own thread, without this node's
+ * lock, and a later heartbeat finds the image ready. */
+static int
+start_writing(json_t *node, const char *phase, struct ierr *e)
+{
+	json_t *ii = json_object_get(node, "instance_info"), *info, *params, *cmd;
+	char err[700] = "";
+
+	switch (images_request(jstr(node, "uuid"), ii, file_images_ok(node), &info,
+	    err, sizeof(err))) {
+	case IMAGES_PENDING:
+		if (phase != NULL && strcmp(phase, "fetching") == 0)
+			return 0;
+		set_phase(node, "fetching");
+		return node_save(node, e);
+	case IMAGES_FAILED:
+		if (cond_transition(node, "resume", NULL, e) != 0)
+			return -1;
+		return fail(node, "Deploy failed: image", err, e);
+	case IMAGES_READY:
+		break;
+	}
+	if (cond_transition(node, "resume", NULL, e) != 0) {
+		json_decref(info);
+		return -1;
+	}
+	params = json_pack("{s:o}", "image_info", info);
+	if (jstr(ii, "configdrive"))
+		json_object_set(params, "configdrive", json_object_get(ii, "configdrive"));
+	cmd = agent_command(jstr(dii(node), "agent_url"),
+	    jstr(dii(node), "agent_secret_token"), "standby.prepare_image",
+	    params, false, err, sizeof(err));
+	json_decref(params);
+	if (cmd == NULL)
+		return fail(node, "Deploy failed: cannot start writing the image", err, e);
+	json_decref(cmd);
+	set_phase(node, "writing");
+	json_object_set_new(node, "deploy_step", json_pack("{s:s, s:s, s:i}",
+	    "interface", "deploy", "step", "write_image", "priority", 80));
+	log_info("the agent is writing the image");
+	return cond_transition(node, "wait", NULL, e);
+}
+
+static int
+deploy_heartbeat(json_t *node, struct ierr *e)
 {
 	const char *phase = phase_of(node);
 	char err[700] = "";
-	json_t *info, *params, *cmd;
 	int st;
 
 	if (phase == NULL || strcmp(phase, "booting") == 0 ||
-	    strcmp(phase, "fetching") == 0) {
-		/* The download runs on its own thread, without this node's lock;
-		 * a later heartbeat finds the image ready. */
-		switch (images_request(jstr(node, "uuid"), json_object_get(node,
-		    "instance_info"), file_images_ok(node), &info, err, sizeof(err))) {
-		case IMAGES_PENDING:
-			if (phase == NULL || strcmp(phase, "fetching") != 0) {
-				set_phase(node, "fetching");
-				cond_save_locked(node);
-			}
-			return;
-		case IMAGES_FAILED:
-			cond_transition(node, "resume", NULL);
-			fail(node, "Deploy failed: image", err);
-			return;
-		case IMAGES_READY:
-			break;
-		}
-		cond_transition(node, "resume", NULL);
-		params = json_pack("{s:o}", "image_info", info);
-		if (jstr(json_object_get(node, "instance_info"), "configdrive"))
-			json_object_set(params, "configdrive", json_object_get(
-			    json_object_get(node, "instance_info"), "configdrive"));
-		cmd = agent_command(jstr(dii(node), "agent_url"),
-		    jstr(dii(node), "agent_secret_token"), "standby.prepare_image",
-		    params, false, err, sizeof(err));
-		json_decref(params);
-		if (cmd == NULL) {
-			fail(node, "Deploy failed: cannot start writing the image", err);
-			return;
-		}
-		json_decref(cmd);
-		set_phase(node, "writing");
-		json_object_set_new(node, "deploy_step", json_pack("{s:s, s:s, s:i}",
-		    "interface", "deploy", "step", "write_image", "priority", 80));
-		log_info("the agent is writing the image");
-		cond_transition(node, "wait", NULL);
-		return;
-	}
+	    strcmp(phase, "fetching") == 0)
+		return start_writing(node, phase, e);
 	st = command_state(node, "standby.prepare_image", err, sizeof(err));
 	if (st == 0)
-		return;		/* still writing */
-	cond_transition(node, "resume", NULL);
-	if (st < 0)
-		fail(node, "Deploy failed", err);
-	else
-		finish_deploy(node);
+		return 0;	/* still writing */
+	if (cond_transition(node, "resume", NULL, e) != 0)
+		return -1;
+	return st < 0 ? fail(node, "Deploy failed", err, e) : finish_deploy(node, e);
 }
 
-static void
-clean_heartbeat(json_t *node)
+static int
+clean_heartbeat(json_t *node, struct ierr *e)
 {
 	const char *phase = phase_of(node);
 	char err[700] = "";
 	int st;
 
-	if (phase == NULL || strcmp(phase, "booting") == 0) {
-		send_clean_step(node);
-		return;
-	}
+	if (phase == NULL || strcmp(phase, "booting") == 0)
+		return send_clean_step(node, e);
 	st = command_state(node, "clean.execute_clean_step", err, sizeof(err));
 	if (st == 0)
-		return;
-	if (st < 0) {
-		cond_transition(node, "resume", NULL);
-		fail(node, "Cleaning failed", err);
-		return;
-	}
+		return 0;
+	if (st < 0)
+		return cond_transition(node, "resume", NULL, e) != 0 ? -1 :
+		    fail(node, "Cleaning failed", err, e);
 	json_object_set_new(dii(node), "agent_clean_index", json_integer(
 	    json_integer_value(json_object_get(dii(node), "agent_clean_index")) + 1));
-	send_clean_step(node);
+	return send_clean_step(node, e);
 }
 
-void
-agent_flow_heartbeat(json_t *node)
+int
+agent_flow_heartbeat(json_t *node, struct ierr *e)
 {
 	const char *ps = jstr(node, "provision_state");
-	char err[256];
 
-	if (strcmp(ps, "wait call-back") == 0) {
-		deploy_heartbeat(node);
-	} else if (strcmp(ps, "clean wait") == 0) {
-		clean_heartbeat(node);
-	} else {
-		/* Inspection and rescue by agent come later: record only. */
-		if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK)
-			log_error("cannot record heartbeat: %s", err);
-	}
+	if (strcmp(ps, "wait call-back") == 0)
+		return deploy_heartbeat(node, e);
+	if (strcmp(ps, "clean wait") == 0)
+		return clean_heartbeat(node, e);
+	/* Inspection and rescue by agent come later: record only. */
+	return node_save(node, e);
 }
 
 void
@@ -476,10 +469,8 @@ agent_lookup(json_t *node, struct ierr *e)
 	if (jstr(dii(node), "agent_secret_token") == NULL) {
 		new_token(token);
 		json_object_set_new(dii(node), "agent_secret_token", json_string(token));
-		if (cond_save_locked(node) != 0) {
-			ierr_set(e, IG_EINTERNAL, "could not record the agent token");
+		if (node_save(node, e) != 0)
 			return NULL;
-		}
 		log_info("agent looked up: token issued");
 	}
 	view = json_pack("{s:O, s:O, s:O, s:O, s:O}", "uuid", json_object_get(node, "uuid"),

@@ -86,18 +86,15 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		 * and the switch ports isolated. */
 		if (agent_flow_used(node))
 			agent_flow_abort(node);
-		int rc = cond_transition(node, "abort", "Operation aborted by a user request.");
+		int rc = cond_transition(node, "abort", "Operation aborted by a user request.",
+		    e);
 		node_unlock(uuid);
 		json_decref(node);
-		if (rc != 0)
-			ierr_set(e, IG_EINTERNAL, "could not record the abort");
 		return rc;
 	}
 	node_set(node, "last_error", NULL);
-	if (cond_transition(node, v->event, NULL) != 0) {
-		ierr_set(e, IG_EINTERNAL, "could not record the provision state change");
+	if (cond_transition(node, v->event, NULL, e) != 0)
 		goto fail;
-	}
 	args = json_object();
 	if (json_object_get(body, "clean_steps"))
 		json_object_set(args, "clean_steps", json_object_get(body, "clean_steps"));

@@ -9,51 +9,42 @@
 #include "netflow.h"
 
 /* Fails the deploy with "fmt: err", the switch ports isolated. */
-static void
-deploy_failed(json_t *node, const char *fmt, const char *err)
+static int
+deploy_failed(json_t *node, const char *fmt, const char *err, struct ierr *e)
 {
 	char msg[700];
 
 	snprintf(msg, sizeof(msg), fmt, err);
-	flow_fail_isolated(node, msg);
+	return flow_fail_isolated(node, msg, e);
 }
 
-void
-flow_deploy(json_t *node, json_t *args)
+int
+flow_deploy(json_t *node, json_t *args, struct ierr *e)
 {
 	const struct hw_generic_ops *g = drv_generic(node, HW_IF_DEPLOY);
 	char err[512] = "";
 	enum hw_step r;
 
 	(void)args;
-	if (flow_validate(node, true, err, sizeof(err)) != 0) {
-		deploy_failed(node, "Failed to validate deploy: %s", err);
-		return;
-	}
-	if (netflow_apply(node, NET_PROVISIONING, err, sizeof(err)) != 0) {
-		deploy_failed(node, "Deploy failed: cannot move the node to the "
-		    "provisioning network: %s", err);
-		return;
-	}
+	if (flow_validate(node, true, err, sizeof(err)) != 0)
+		return deploy_failed(node, "Failed to validate deploy: %s", err, e);
+	if (netflow_apply(node, NET_PROVISIONING, err, sizeof(err)) != 0)
+		return deploy_failed(node, "Deploy failed: cannot move the node to the "
+		    "provisioning network: %s", err, e);
 	r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
-	if (r == HW_STEP_WAIT) {
-		cond_transition(node, "wait", NULL);
-		return;
-	}
-	if (r != HW_STEP_DONE) {
-		flow_fail_isolated(node, flow_step_result(node, r, err, "Deploy failed: %s"));
-		return;
-	}
-	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
-		deploy_failed(node, "Deploy failed: cannot move the node to its tenant "
-		    "networks: %s", err);
-		return;
-	}
-	cond_transition(node, "done", NULL);
+	if (r == HW_STEP_WAIT)
+		return cond_transition(node, "wait", NULL, e);
+	if (r != HW_STEP_DONE)
+		return flow_fail_isolated(node, flow_step_result(node, r, err,
+		    "Deploy failed: %s"), e);
+	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0)
+		return deploy_failed(node, "Deploy failed: cannot move the node to its "
+		    "tenant networks: %s", err, e);
+	return cond_transition(node, "done", NULL, e);
 }
 
-void
-flow_tear_down(json_t *node, json_t *args)
+int
+flow_tear_down(json_t *node, json_t *args, struct ierr *e)
 {
 	const struct hw_generic_ops *g = drv_generic(node, HW_IF_DEPLOY);
 	char err[512] = "";
@@ -69,16 +60,13 @@ flow_tear_down(json_t *node, json_t *args)
 	if (r == HW_STEP_DONE && drv_do_power(node, HW_ACT_POWER_OFF, 0, err,
 	    sizeof(err)) != 0)
 		r = HW_STEP_FAIL;
-	if (r != HW_STEP_DONE) {
-		flow_fail_isolated(node, flow_step_result(node, HW_STEP_FAIL, err,
-		    "Tear down failed: %s"));
-		return;
-	}
+	if (r != HW_STEP_DONE)
+		return flow_fail_isolated(node, flow_step_result(node, HW_STEP_FAIL, err,
+		    "Tear down failed: %s"), e);
 	flow_clear_instance(node);
-	if (flow_automated_clean(node)) {
-		cond_transition(node, "auto_clean", NULL);
-		flow_run_cleaning(node, NULL);
-	} else {
-		cond_transition(node, "done", NULL);
-	}
+	if (!flow_automated_clean(node))
+		return cond_transition(node, "done", NULL, e);
+	if (cond_transition(node, "auto_clean", NULL, e) != 0)
+		return -1;
+	return flow_run_cleaning(node, NULL, e);
 }

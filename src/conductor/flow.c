@@ -42,18 +42,17 @@ flow_step_result(json_t *node, enum hw_step r, const char *err, const char *fail
 }
 
 /* Leaves the node's switch ports isolated after a failure, noting why. */
-void
-flow_fail_isolated(json_t *node, const char *msg)
+int
+flow_fail_isolated(json_t *node, const char *msg, struct ierr *e)
 {
 	char err[512], full[1200];
 
 	if (netflow_fail_safe(node, err, sizeof(err)) != 0) {
 		snprintf(full, sizeof(full), "%s; isolating its switch ports also "
 		    "failed: %s", msg, err);
-		cond_transition(node, "fail", full);
-		return;
+		return cond_transition(node, "fail", full, e);
 	}
-	cond_transition(node, "fail", msg);
+	return cond_transition(node, "fail", msg, e);
 }
 
 bool

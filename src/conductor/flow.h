@@ -13,15 +13,15 @@
 #include "hw.h"
 #include "node.h"
 
-/* The worker handlers (args: the request's extra members, e.g. clean_steps). */
-void	 flow_verify(json_t *node, json_t *args);
-void	 flow_adopt(json_t *node, json_t *args);
-void	 flow_clean(json_t *node, json_t *args);
-void	 flow_deploy(json_t *node, json_t *args);
-void	 flow_tear_down(json_t *node, json_t *args);
-void	 flow_inspect(json_t *node, json_t *args);
-void	 flow_rescue(json_t *node, json_t *args);
-void	 flow_unrescue(json_t *node, json_t *args);
+/*
+ * The worker handlers (args: the request's extra members, e.g.
+ * clean_steps).  Each moves the node on (done, wait or fail, the failure
+ * recorded in last_error) and returns 0; -1 with e only when it could not
+ * record that (cond_transition failed), which the worker logs.
+ */
+typedef int flow_fn(json_t *node, json_t *args, struct ierr *e);
+flow_fn	 flow_verify, flow_adopt, flow_clean, flow_deploy, flow_tear_down,
+	 flow_inspect, flow_rescue, flow_unrescue;
 
 /* Shared by the flows. */
 int	 flow_validate(json_t *node, bool deploy, char *err, size_t len);
@@ -29,9 +29,10 @@ void	 flow_clear_instance(json_t *node);
 /* NULL for HW_STEP_DONE, else fail_fmt with err (thread-local buffer). */
 const char *flow_step_result(json_t *node, enum hw_step r, const char *err,
 	    const char *fail_fmt);
-void	 flow_fail_isolated(json_t *node, const char *msg);
+/* Fails the node with msg, its switch ports isolated (as cond_transition). */
+IG_MUST_CHECK int flow_fail_isolated(json_t *node, const char *msg, struct ierr *e);
 bool	 flow_automated_clean(json_t *node);
 /* Runs cleaning for a node in state "cleaning"; fires done/wait/fail. */
-void	 flow_run_cleaning(json_t *node, json_t *steps);
+IG_MUST_CHECK int flow_run_cleaning(json_t *node, json_t *steps, struct ierr *e);
 
 #endif

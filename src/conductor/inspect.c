@@ -2,8 +2,8 @@
 #include "flow.h"
 #include "util.h"
 
-void
-flow_inspect(json_t *node, json_t *args)
+int
+flow_inspect(json_t *node, json_t *args, struct ierr *e)
 {
 	const struct hw_generic_ops *g = drv_generic(node, HW_IF_INSPECT);
 	char err[512] = "", now[40];
@@ -13,15 +13,12 @@ flow_inspect(json_t *node, json_t *args)
 	util_now_iso(now);
 	node_set(node, "inspection_started_at", now);
 	r = g && g->inspect ? g->inspect(node, err, sizeof(err)) : HW_STEP_DONE;
-	if (r == HW_STEP_WAIT) {
-		cond_transition(node, "wait", NULL);
-		return;
-	}
+	if (r == HW_STEP_WAIT)
+		return cond_transition(node, "wait", NULL, e);
 	util_now_iso(now);
 	node_set(node, "inspection_finished_at", now);
 	if (r == HW_STEP_DONE)
-		cond_transition(node, "done", NULL);
-	else
-		cond_transition(node, "fail", flow_step_result(node, r, err,
-		    "Inspection failed: %s"));
+		return cond_transition(node, "done", NULL, e);
+	return cond_transition(node, "fail", flow_step_result(node, r, err,
+	    "Inspection failed: %s"), e);
 }

@@ -99,9 +99,7 @@ cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 		return -1;
 	if ((node = node_lock_reload(uuid, e)) == NULL)
 		return -1;
-	if (agent_heartbeat_record(node, body, e) != 0 || node_save(node) != 0) {
-		if (e->code == IG_OK)
-			ierr_set(e, IG_EINTERNAL, "could not record the heartbeat");
+	if (agent_heartbeat_record(node, body, e) != 0 || node_save(node, e) != 0) {
 		node_unlock(uuid);
 		json_decref(node);
 		return -1;

@@ -3,8 +3,8 @@
 
 #include "flow.h"
 
-void
-flow_verify(json_t *node, json_t *args)
+int
+flow_verify(json_t *node, json_t *args, struct ierr *e)
 {
 	const struct hw_power_ops *p = drv_power(node);
 	char err[512] = "", msg[700];
@@ -14,15 +14,14 @@ flow_verify(json_t *node, json_t *args)
 	if (flow_validate(node, false, err, sizeof(err)) != 0 ||
 	    p->get_state(node, &ps, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "Failed to verify node: %s", err);
-		cond_transition(node, "fail", msg);
-		return;
+		return cond_transition(node, "fail", msg, e);
 	}
 	node_set(node, "power_state", drv_power_name(ps));
-	cond_transition(node, "done", NULL);
+	return cond_transition(node, "done", NULL, e);
 }
 
-void
-flow_adopt(json_t *node, json_t *args)
+int
+flow_adopt(json_t *node, json_t *args, struct ierr *e)
 {
 	const struct hw_generic_ops *g = drv_generic(node, HW_IF_DEPLOY);
 	char err[512] = "";
@@ -30,6 +29,6 @@ flow_adopt(json_t *node, json_t *args)
 
 	(void)args;
 	r = g && g->adopt ? g->adopt(node, err, sizeof(err)) : HW_STEP_DONE;
-	cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
-	    flow_step_result(node, r, err, "Adoption failed: %s"));
+	return cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
+	    flow_step_result(node, r, err, "Adoption failed: %s"), e);
 }

@@ -46,7 +46,7 @@ scrub_last_error(json_t *node)
 }
 
 int
-node_save(json_t *node)
+node_save(json_t *node, struct ierr *e)
 {
 	char now[40], err[256];
 
@@ -54,7 +54,8 @@ node_save(json_t *node)
 	node_set(node, "updated_at", now);
 	scrub_last_error(node);
 	if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK) {
-		log_error("cannot save node: %s", err);
+		ierr_set(e, IG_EINTERNAL, "cannot save node %s: %s", node_get(node, "uuid"),
+		    err);
 		return -1;
 	}
 	return 0;
@@ -71,7 +72,7 @@ node_history(json_t *node, const char *severity, const char *type, const char *e
 }
 
 int
-cond_transition(json_t *node, const char *event, const char *last_error)
+cond_transition(json_t *node, const char *event, const char *last_error, struct ierr *e)
 {
 	const char *from = node_get(node, "provision_state");
 	const char *cur_target = node_get(node, "target_provision_state");
@@ -80,7 +81,8 @@ cond_transition(json_t *node, const char *event, const char *last_error)
 	const char *to, *target;
 
 	if (t == NULL) {
-		log_error("no transition from %s on %s", from, event);
+		ierr_set(e, IG_ECONFLICT, "node %s: no transition from %s on %s",
+		    node_get(node, "uuid"), from ? from : "(none)", event);
 		return -1;
 	}
 	snprintf(from_copy, sizeof(from_copy), "%s", from);
@@ -92,7 +94,7 @@ cond_transition(json_t *node, const char *event, const char *last_error)
 	node_set(node, "provision_updated_at", now);
 	if (last_error != NULL)
 		node_set(node, "last_error", last_error);
-	if (node_save(node) != 0)
+	if (node_save(node, e) != 0)
 		return -1;
 	log_info("provision state %s -> %s (%s)", from_copy, to, event);
 	if (last_error != NULL) {
@@ -145,12 +147,6 @@ node_lock_reload(const char *uuid, struct ierr *e)
 		return NULL;
 	}
 	return n;
-}
-
-int
-cond_save_locked(json_t *node)
-{
-	return node_save(node);
 }
 
 /* Both nodes hold the same string k (absent and empty are the same). */

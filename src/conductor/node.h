@@ -19,8 +19,9 @@ void	 node_set(json_t *node, const char *k, const char *v);
 const char *node_get(json_t *node, const char *k);
 bool	 node_in_maintenance(json_t *node);
 bool	 node_same_str(json_t *a, json_t *b, const char *k);
-/* Stores the node (last_error scrubbed of BMC addresses); 0 or -1. */
-int	 node_save(json_t *node);
+/* Stores the node (last_error scrubbed of BMC addresses); 0, or -1 with
+ * e (IG_EINTERNAL). */
+IG_MUST_CHECK int node_save(json_t *node, struct ierr *e);
 /* Adds a history event (scrubbed likewise). */
 void	 node_history(json_t *node, const char *severity, const char *type,
 	    const char *event);
@@ -29,9 +30,13 @@ int	 node_lock(const char *uuid, struct ierr *e);
 void	 node_unlock(const char *uuid);
 /* Locks the node and reads it afresh; NULL with e set. */
 json_t	*node_lock_reload(const char *uuid, struct ierr *e);
-/* Moves a node through the state machine and records it (lock held). */
-int	 cond_transition(json_t *node, const char *event, const char *last_error);
-/* Saves a node whose lock the caller holds; 0 or -1. */
-int	 cond_save_locked(json_t *node);
+/*
+ * Moves a node through the state machine and records it (lock held); 0,
+ * or -1 with e: IG_ECONFLICT (no such transition from its state),
+ * IG_EINTERNAL (not saved).  A flow that cannot record its outcome stops
+ * and returns the error to the worker, which logs it.
+ */
+IG_MUST_CHECK int cond_transition(json_t *node, const char *event,
+	    const char *last_error, struct ierr *e);
 
 #endif

@@ -44,6 +44,7 @@ periodic_recover(void)
 	json_array_foreach(nodes, i, node) {
 		const char *ps = node_get(node, "provision_state");
 		const struct fsm_state *st = fsm_state(ps);
+		struct ierr e = { 0 };
 		char msg[400];
 
 		log_set_node(node_get(node, "uuid"));
@@ -52,14 +53,16 @@ periodic_recover(void)
 			    "a conductor restart", node_get(node, "target_power_state"));
 			node_set(node, "target_power_state", NULL);
 			node_set(node, "last_error", msg);
-			node_save(node);
+			if (node_save(node, &e) != 0)
+				log_error("%s", e.msg);
 			node_history(node, "ERROR", "power", msg);
 		}
 		if (st != NULL && st->kind == FSM_ACTIVE) {
 			snprintf(msg, sizeof(msg), "Conductor %s restarted while the node "
 			    "was in state \"%s\"; the operation was aborted", cond_host_name, ps);
 			log_warn("%s", msg);
-			flow_fail_isolated(node, msg);
+			if (flow_fail_isolated(node, msg, &e) != 0)
+				log_error("%s", e.msg);
 		}
 		if (netflow_managed(node)) {
 			int fixed = netflow_reconcile(node);
@@ -175,6 +178,7 @@ silent_too_long(json_t *node, void *ctx)
 static void
 fail_timed_out(json_t *node, void *ctx)
 {
+	struct ierr e = { 0 };
 	char msg[300];
 
 	if (!silent_too_long(node, ctx))
@@ -182,8 +186,10 @@ fail_timed_out(json_t *node, void *ctx)
 	snprintf(msg, sizeof(msg), "Timeout reached while waiting for callback for "
 	    "node %s", node_get(node, "uuid"));
 	agent_flow_abort(node);
-	cond_transition(node, "fail", msg);
-	log_error("%s", msg);
+	if (cond_transition(node, "fail", msg, &e) != 0)
+		log_error("%s (%s)", msg, e.msg);
+	else
+		log_error("%s", msg);
 }
 
 /* Nodes in states that time out (fsm.def) whose agent stayed silent. */

@@ -9,8 +9,8 @@
 #include "node.h"
 #include "worker.h"
 
-void
-power_work(json_t *node, json_t *args)
+int
+power_work(json_t *node, json_t *args, struct ierr *e)
 {
 	const char *target = json_string_value(json_object_get(args, "target"));
 	int timeout = (int)json_integer_value(json_object_get(args, "timeout"));
@@ -39,7 +39,7 @@ power_work(json_t *node, json_t *args)
 		log_info("power state is now %s", node_get(node, "power_state"));
 	}
 	node_set(node, "target_power_state", NULL);
-	node_save(node);
+	return node_save(node, e);
 }
 
 int
@@ -64,10 +64,9 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 	    strcmp(target, "rebooting") == 0 || strcmp(target, "soft rebooting") == 0 ?
 	    "power on" : strcmp(target, "soft power off") == 0 ? "power off" : target);
 	node_set(node, "last_error", NULL);
-	if (node_save(node) != 0) {
+	if (node_save(node, e) != 0) {
 		node_unlock(uuid);
 		json_decref(node);
-		ierr_set(e, IG_EINTERNAL, "could not record the power state change");
 		return -1;
 	}
 	args = json_pack("{s:s, s:i}", "target", target, "timeout", timeout);
@@ -89,14 +88,12 @@ cond_maintenance(json_t *in, bool on, const char *reason, struct ierr *e)
 	node_set(node, "maintenance_reason", on ? reason : NULL);
 	if (!on)
 		node_set(node, "fault", NULL);
-	rc = node_save(node);
+	rc = node_save(node, e);
 	if (rc == 0)
 		node_history(node, "INFO", "maintenance", on ? "maintenance set" :
 		    "maintenance unset");
 	node_unlock(uuid);
 	json_decref(node);
-	if (rc != 0)
-		ierr_set(e, IG_EINTERNAL, "could not save the node");
 	return rc;
 }
 
@@ -119,9 +116,7 @@ cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *
 		ierr_set(e, strstr(err, "not supported") ? IG_EUNSUPPORTED : IG_EBMC,
 		    "Failed to set boot device to %s: %s", dev, err);
 	} else {
-		rc = node_save(node);
-		if (rc != 0)
-			ierr_set(e, IG_EINTERNAL, "could not save the node");
+		rc = node_save(node, e);
 	}
 	node_unlock(uuid);
 	json_decref(node);

@@ -4,7 +4,11 @@
 
 #include <jansson.h>
 
+#include "ierr.h"
+
 /* The worker's half of PUT /states/power (lock held). */
-void	 power_work(json_t *node, json_t *args);
+/* The power task (args: target, timeout); 0, or -1 with e when the
+ * outcome could not be recorded. */
+int	 power_work(json_t *node, json_t *args, struct ierr *e);
 
 #endif

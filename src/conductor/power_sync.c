@@ -94,16 +94,91 @@ eligible(json_t *node)
 	return true;
 }
 
+/* The BMC stopped answering: the node goes into maintenance (fault
+ * "power failure") with its power state unknown.  false: it already is in
+ * maintenance, nothing changed. */
+static bool
+record_unreachable(struct store *s, json_t *node, int fails, const char *err)
+{
+	const char *uuid = jstr(node, "uuid");
+	char msg[900];
+
+	if (json_is_true(json_object_get(node, "maintenance")))
+		return false;
+	snprintf(msg, sizeof(msg), "During sync_power_state, max retries "
+	    "exceeded for node %s, node state None does not match expected "
+	    "state '%s'. Updating DB state to 'None' Switching node to "
+	    "maintenance mode. Error: %s", uuid,
+	    jstr(node, "power_state") ? jstr(node, "power_state") : "None", err);
+	json_object_set_new(node, "maintenance", json_true());
+	json_object_set_new(node, "fault", json_string(FAULT_POWER));
+	json_object_set_new(node, "maintenance_reason", json_string(msg));
+	json_object_set_new(node, "power_state", json_null());
+	store_history_add(s, uuid, "ERROR", "monitoring",
+	    "power failure: BMC unreachable, node put in maintenance", cond_host_name, NULL);
+	log_error("power sync: %d failed reads in a row, node in maintenance: %s",
+	    fails, err);
+	return true;
+}
+
+/* The BMC answers again: the power failure it caused is cleared. */
+static void
+clear_power_fault(struct store *s, json_t *node)
+{
+	if (!json_is_true(json_object_get(node, "maintenance")) || !jstr(node, "fault") ||
+	    strcmp(jstr(node, "fault"), FAULT_POWER) != 0)
+		return;
+	json_object_set_new(node, "maintenance", json_false());
+	json_object_set_new(node, "fault", json_null());
+	json_object_set_new(node, "maintenance_reason", json_null());
+	store_history_add(s, jstr(node, "uuid"), "INFO", "monitoring",
+	    "power failure cleared: the BMC answers again", cond_host_name, NULL);
+	log_info("power sync: BMC answers again, power failure cleared");
+}
+
+/* The power state read differs from the record: restore the recorded one
+ * ([conductor] force_power_state_during_sync), else record what was read. */
+static void
+apply_power(struct store *s, json_t *node, enum hw_power st)
+{
+	const char *uuid = jstr(node, "uuid"), *recorded = jstr(node, "power_state");
+	const char *actual = st == HW_POWER_ON ? "power on" : "power off";
+	const struct hw_power_ops *p;
+	char msg[900], perr[512] = "";
+
+	if (recorded != NULL && strcmp(recorded, actual) == 0)
+		return;
+	if (recorded != NULL && sconf.force) {
+		p = hw_power_find(jstr(node, "power_interface"));
+		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state '%s' "
+		    "does not match expected state '%s'. Changing hardware state to '%s'.",
+		    uuid, actual, recorded, recorded);
+		log_warn("%s", msg);
+		store_history_add(s, uuid, "WARNING", "monitoring", msg, cond_host_name, NULL);
+		if (p != NULL && p->set_state(node, strcmp(recorded, "power on") == 0 ?
+		    HW_ACT_POWER_ON : HW_ACT_POWER_OFF, 0, perr, sizeof(perr)) != 0)
+			log_error("power sync: could not restore %s: %s", recorded, perr);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "During sync_power_state, node %s state "
+	    "changed from '%s' to '%s'; updating the record.", uuid,
+	    recorded ? recorded : "None", actual);
+	log_info("%s", msg);
+	if (recorded != NULL)
+		store_history_add(s, uuid, "INFO", "monitoring", msg, cond_host_name, NULL);
+	json_object_set_new(node, "power_state", json_string(actual));
+}
+
 /* Applies a result to the node under its lock; skips a busy node. */
 static void
 reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 {
 	const char *uuid = jstr(seen, "uuid");
 	struct store *s = store_thread();
-	char msg[900], now[40];
-	const char *recorded;
+	char msg[512], now[40];
 	json_t *node;
 	int fails = note_result(uuid, rc == 0);
+	bool changed = true;
 
 	if (rc == 0 && !json_is_true(json_object_get(seen, "maintenance")) &&
 	    jstr(seen, "power_state") != NULL &&
@@ -114,67 +189,21 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 		return;
 	if (store_node_reserve(s, uuid, cond_host_name) != STORE_OK)
 		return;		/* someone is working on it; next cycle */
-	node = store_get(s, &model_node, "uuid", uuid);
-	if (node == NULL)
-		goto out;
-	log_set_node(uuid);
-	util_now_iso(now);
-	if (rc != 0) {
-		if (!json_is_true(json_object_get(node, "maintenance"))) {
-			snprintf(msg, sizeof(msg), "During sync_power_state, max retries "
-			    "exceeded for node %s, node state None does not match expected "
-			    "state '%s'. Updating DB state to 'None' Switching node to "
-			    "maintenance mode. Error: %s", uuid,
-			    jstr(node, "power_state") ? jstr(node, "power_state") : "None", err);
-			json_object_set_new(node, "maintenance", json_true());
-			json_object_set_new(node, "fault", json_string(FAULT_POWER));
-			json_object_set_new(node, "maintenance_reason", json_string(msg));
-			json_object_set_new(node, "power_state", json_null());
-			json_object_set_new(node, "updated_at", json_string(now));
-			store_update(s, &model_node, node, msg, sizeof(msg));
-			store_history_add(s, uuid, "ERROR", "monitoring",
-			    "power failure: BMC unreachable, node put in maintenance",
-			    cond_host_name, NULL);
-			log_error("power sync: %d failed reads in a row, node in maintenance: %s",
-			    fails, err);
+	if ((node = store_get(s, &model_node, "uuid", uuid)) != NULL) {
+		log_set_node(uuid);
+		if (rc != 0) {
+			changed = record_unreachable(s, node, fails, err);
+		} else {
+			clear_power_fault(s, node);
+			apply_power(s, node, st);
 		}
-		goto out;
 	}
-	if (json_is_true(json_object_get(node, "maintenance")) && jstr(node, "fault") &&
-	    strcmp(jstr(node, "fault"), FAULT_POWER) == 0) {
-		json_object_set_new(node, "maintenance", json_false());
-		json_object_set_new(node, "fault", json_null());
-		json_object_set_new(node, "maintenance_reason", json_null());
-		store_history_add(s, uuid, "INFO", "monitoring",
-		    "power failure cleared: the BMC answers again", cond_host_name, NULL);
-		log_info("power sync: BMC answers again, power failure cleared");
+	if (node != NULL && changed) {
+		util_now_iso(now);
+		json_object_set_new(node, "updated_at", json_string(now));
+		if (store_update(s, &model_node, node, msg, sizeof(msg)) != STORE_OK)
+			log_error("power sync: cannot save node %s: %s", uuid, msg);
 	}
-	recorded = jstr(node, "power_state");
-	const char *actual = st == HW_POWER_ON ? "power on" : "power off";
-	if (recorded != NULL && strcmp(recorded, actual) != 0 && sconf.force) {
-		const struct hw_power_ops *p = hw_power_find(jstr(node, "power_interface"));
-		char perr[512] = "";
-		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state '%s' "
-		    "does not match expected state '%s'. Changing hardware state to '%s'.",
-		    uuid, actual, recorded, recorded);
-		log_warn("%s", msg);
-		store_history_add(s, uuid, "WARNING", "monitoring", msg, cond_host_name, NULL);
-		if (p != NULL && p->set_state(node, strcmp(recorded, "power on") == 0 ?
-		    HW_ACT_POWER_ON : HW_ACT_POWER_OFF, 0, perr, sizeof(perr)) != 0)
-			log_error("power sync: could not restore %s: %s", recorded, perr);
-	} else if (recorded == NULL || strcmp(recorded, actual) != 0) {
-		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state "
-		    "changed from '%s' to '%s'; updating the record.", uuid,
-		    recorded ? recorded : "None", actual);
-		log_info("%s", msg);
-		if (recorded != NULL)
-			store_history_add(s, uuid, "INFO", "monitoring", msg,
-			    cond_host_name, NULL);
-		json_object_set_new(node, "power_state", json_string(actual));
-	}
-	json_object_set_new(node, "updated_at", json_string(now));
-	store_update(s, &model_node, node, msg, sizeof(msg));
-out:
 	json_decref(node);
 	store_node_release(s, uuid, cond_host_name);
 	log_set_node(NULL);

@@ -1,8 +1,8 @@
 /* Rescuing and unrescuing through the rescue interface. */
 #include "flow.h"
 
-static void
-run_rescue(json_t *node, bool rescue)
+static int
+run_rescue(json_t *node, bool rescue, struct ierr *e)
 {
 	const struct hw_generic_ops *g = drv_generic(node, HW_IF_RESCUE);
 	enum hw_step (*fn)(json_t *, char *, size_t) = NULL;
@@ -14,23 +14,22 @@ run_rescue(json_t *node, bool rescue)
 	if (fn != NULL)
 		r = fn(node, err, sizeof(err));
 	if (r == HW_STEP_WAIT)
-		cond_transition(node, "wait", NULL);
-	else
-		cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
-		    flow_step_result(node, r, err, rescue ? "Rescue failed: %s" :
-		    "Unrescue failed: %s"));
+		return cond_transition(node, "wait", NULL, e);
+	return cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
+	    flow_step_result(node, r, err, rescue ? "Rescue failed: %s" :
+	    "Unrescue failed: %s"), e);
 }
 
-void
-flow_rescue(json_t *node, json_t *args)
+int
+flow_rescue(json_t *node, json_t *args, struct ierr *e)
 {
 	(void)args;
-	run_rescue(node, true);
+	return run_rescue(node, true, e);
 }
 
-void
-flow_unrescue(json_t *node, json_t *args)
+int
+flow_unrescue(json_t *node, json_t *args, struct ierr *e)
 {
 	(void)args;
-	run_rescue(node, false);
+	return run_rescue(node, false, e);
 }

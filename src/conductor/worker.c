@@ -24,7 +24,7 @@ struct task {
 };
 
 /* Each state's worker handler, from fsm.def. */
-static void (*const handlers[FSM_NSTATES])(json_t *, json_t *) = {
+static flow_fn *const handlers[FSM_NSTATES] = {
 #define STATE(id, name, kind, target, phase, ramdisk, timeout, deletable, work) \
 	[FSM_S_##id] = work,
 #include "fsm.def"
@@ -41,23 +41,23 @@ static pthread_t *workers;
 static int nworkers;
 
 /* The handler of the node's state, or NULL (nothing to do there). */
-static void (*handler_of(json_t *node))(json_t *, json_t *)
+static flow_fn *
+handler_of(json_t *node)
 {
 	const struct fsm_state *st = fsm_state(node_get(node, "provision_state"));
 
 	return st != NULL ? handlers[st->id] : NULL;
 }
 
-static void
-work_provision(json_t *node, json_t *args)
+static int
+work_provision(json_t *node, json_t *args, struct ierr *e)
 {
-	void (*fn)(json_t *, json_t *) = handler_of(node);
+	flow_fn *fn = handler_of(node);
 
 	if (fn != NULL)
-		fn(node, args);
-	else
-		log_warn("worker: nothing to do in state %s",
-		    node_get(node, "provision_state"));
+		return fn(node, args, e);
+	log_warn("worker: nothing to do in state %s", node_get(node, "provision_state"));
+	return 0;
 }
 
 static void
@@ -69,12 +69,18 @@ run_task(struct task *t)
 	log_set_node(t->uuid);
 	node = store_get(store_thread(), &model_node, "uuid", t->uuid);
 	if (node != NULL) {
+		struct ierr e = { 0 };
+		int rc;
+
 		if (t->kind == TASK_PROVISION)
-			work_provision(node, t->args);
+			rc = work_provision(node, t->args, &e);
 		else if (t->kind == TASK_AGENT)
-			agent_flow_heartbeat(node);
+			rc = agent_flow_heartbeat(node, &e);
 		else
-			power_work(node, t->args);
+			rc = power_work(node, t->args, &e);
+		/* The one place a task's unrecorded outcome is logged. */
+		if (rc != 0)
+			log_error("task on node %s stopped: %s", t->uuid, e.msg);
 		json_decref(node);
 	}
 	node_unlock(t->uuid);
