@@ -97,6 +97,18 @@ cond_maintenance(json_t *in, bool on, const char *reason, struct ierr *e)
 	return rc;
 }
 
+/* dev is in the interface's list (none listed: it decides itself). */
+static bool
+boot_device_supported(const struct hw_mgmt_ops *m, const char *dev)
+{
+	if (m->supported_boot_devices == NULL)
+		return true;
+	for (size_t i = 0; m->supported_boot_devices[i] != NULL; i++)
+		if (strcmp(m->supported_boot_devices[i], dev) == 0)
+			return true;
+	return false;
+}
+
 int
 cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *e)
 {
@@ -111,10 +123,12 @@ cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *
 	m = drv_mgmt(node);
 	if (m == NULL) {
 		ierr_set(e, IG_EINVAL, "Node %s has no management interface.", uuid);
+	} else if (!boot_device_supported(m, dev)) {
+		ierr_set(e, IG_EUNSUPPORTED, "Failed to set boot device to %s: boot device "
+		    "%s is not supported by %s management", dev, dev, m->name);
 	} else if ((m->validate && m->validate(node, err, sizeof(err)) != 0) ||
 	    m->set_boot_device(node, dev, persistent, err, sizeof(err)) != 0) {
-		ierr_set(e, strstr(err, "not supported") ? IG_EUNSUPPORTED : IG_EBMC,
-		    "Failed to set boot device to %s: %s", dev, err);
+		ierr_set(e, IG_EBMC, "Failed to set boot device to %s: %s", dev, err);
 	} else {
 		rc = node_save(node, e);
 	}
