@@ -41,7 +41,7 @@ agent_flow_configure(const struct agent_conf *c)
 static json_t *
 dii(json_t *node)
 {
-	json_t *d = json_object_get(node, "driver_internal_info");
+	json_t *d = node_driver_internal_info(node);
 
 	if (!json_is_object(d)) {
 		d = json_object();
@@ -75,7 +75,7 @@ forget_agent(json_t *node)
 bool
 agent_flow_used(json_t *node)
 {
-	return hw_generic_find(HW_IF_DEPLOY, jstr(node, "deploy_interface")) ==
+	return hw_generic_find(HW_IF_DEPLOY, node_deploy_interface(node)) ==
 	    &deploy_direct_ops;
 }
 
@@ -84,7 +84,7 @@ agent_flow_used(json_t *node)
 static int
 power(json_t *node, enum hw_power_action act, char *err, size_t len)
 {
-	const struct hw_power_ops *p = hw_power_find(jstr(node, "power_interface"));
+	const struct hw_power_ops *p = hw_power_find(node_power_interface(node));
 	enum hw_power want = act == HW_ACT_POWER_OFF || act == HW_ACT_SOFT_POWER_OFF ?
 	    HW_POWER_OFF : HW_POWER_ON;
 
@@ -102,7 +102,7 @@ power(json_t *node, enum hw_power_action act, char *err, size_t len)
 static int
 boot_device(json_t *node, const char *dev, bool persistent, char *err, size_t len)
 {
-	const struct hw_mgmt_ops *m = hw_mgmt_find(jstr(node, "management_interface"));
+	const struct hw_mgmt_ops *m = hw_mgmt_find(node_management_interface(node));
 
 	if (m == NULL || m->set_boot_device == NULL)
 		return 0;
@@ -113,7 +113,7 @@ static int
 ramdisk(json_t *node, bool prepare, char *err, size_t len)
 {
 	const struct hw_generic_ops *b = hw_generic_find(HW_IF_BOOT,
-	    jstr(node, "boot_interface"));
+	    node_boot_interface(node));
 	int (*fn)(json_t *, char *, size_t) = NULL;
 
 	if (b != NULL)
@@ -155,9 +155,9 @@ file_images_ok(json_t *node)
 enum hw_step
 agent_deploy_start(json_t *node, char *err, size_t len)
 {
-	json_t *ii = json_object_get(node, "instance_info");
+	json_t *ii = node_instance_info(node);
 
-	images_release(jstr(node, "uuid"));	/* nothing from an earlier deploy */
+	images_release(node_uuid(node));	/* nothing from an earlier deploy */
 	if (jstr(ii, "image_source") == NULL) {
 		snprintf(err, len, "instance_info.image_source is required for the "
 		    "direct deploy interface");
@@ -200,7 +200,7 @@ fail(json_t *node, const char *what, const char *why, struct ierr *e)
 	snprintf(msg, sizeof(msg), "%s: %s", what, why);
 	log_error("%s", msg);
 	forget_agent(node);
-	images_release(jstr(node, "uuid"));
+	images_release(node_uuid(node));
 	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
 		log_error("could not power off the ramdisk: %s", err);
 	ramdisk(node, false, err, sizeof(err));
@@ -228,7 +228,7 @@ finish_deploy(json_t *node, struct ierr *e)
 	    power(node, HW_ACT_POWER_ON, err, sizeof(err)) != 0)
 		return fail(node, "Deploy failed while booting the instance", err, e);
 	forget_agent(node);
-	images_release(jstr(node, "uuid"));
+	images_release(node_uuid(node));
 	json_object_set_new(node, "deploy_step", json_object());
 	if (cond_transition(node, "done", NULL, e) != 0)
 		return -1;
@@ -280,7 +280,7 @@ send_clean_step(json_t *node, struct ierr *e)
 		    finish_clean(node, e);
 	params = json_pack("{s:O, s:o, s:o, s:{}}", "step", step, "node",
 	    json_pack("{s:O, s:O}", "uuid", json_object_get(node, "uuid"),
-	    "properties", json_object_get(node, "properties")),
+	    "properties", node_properties(node)),
 	    "ports", ports_of(node), "clean_version");
 	cmd = agent_command(jstr(dii(node), "agent_url"),
 	    jstr(dii(node), "agent_secret_token"), "clean.execute_clean_step",
@@ -333,10 +333,10 @@ command_state(json_t *node, const char *name, char *err, size_t len)
 static int
 start_writing(json_t *node, const char *phase, struct ierr *e)
 {
-	json_t *ii = json_object_get(node, "instance_info"), *info, *params, *cmd;
+	json_t *ii = node_instance_info(node), *info, *params, *cmd;
 	char err[700] = "";
 
-	switch (images_request(jstr(node, "uuid"), ii, file_images_ok(node), &info,
+	switch (images_request(node_uuid(node), ii, file_images_ok(node), &info,
 	    err, sizeof(err))) {
 	case IMAGES_PENDING:
 		if (phase != NULL && strcmp(phase, "fetching") == 0)
@@ -412,7 +412,7 @@ clean_heartbeat(json_t *node, struct ierr *e)
 int
 agent_flow_heartbeat(json_t *node, struct ierr *e)
 {
-	const char *ps = jstr(node, "provision_state");
+	const char *ps = node_provision_state(node);
 
 	if (strcmp(ps, "wait call-back") == 0)
 		return deploy_heartbeat(node, e);
@@ -428,7 +428,7 @@ agent_flow_abort(json_t *node)
 	char err[512] = "";
 
 	forget_agent(node);
-	images_release(jstr(node, "uuid"));
+	images_release(node_uuid(node));
 	if (power(node, HW_ACT_POWER_OFF, err, sizeof(err)) != 0)
 		log_warn("abort: could not power off: %s", err);
 	ramdisk(node, false, err, sizeof(err));
@@ -440,7 +440,7 @@ agent_flow_abort(json_t *node)
 bool
 agent_flow_awaits_agent(json_t *node)
 {
-	return fsm_ramdisk(jstr(node, "provision_state"));
+	return fsm_ramdisk(node_provision_state(node));
 }
 
 bool
@@ -462,7 +462,7 @@ agent_lookup(json_t *node, struct ierr *e)
 	char token[65] = "******";
 	json_t *out, *view;
 
-	if (!fsm_ramdisk(jstr(node, "provision_state"))) {
+	if (!fsm_ramdisk(node_provision_state(node))) {
 		ierr_set(e, IG_ENOTFOUND, AGENT_LOOKUP_NOT_FOUND);
 		return NULL;
 	}
@@ -475,9 +475,9 @@ agent_lookup(json_t *node, struct ierr *e)
 	}
 	view = json_pack("{s:O, s:O, s:O, s:O, s:O}", "uuid", json_object_get(node, "uuid"),
 	    "name", json_object_get(node, "name"),
-	    "properties", json_object_get(node, "properties"),
+	    "properties", node_properties(node),
 	    "provision_state", json_object_get(node, "provision_state"),
-	    "instance_info", json_object_get(node, "instance_info"));
+	    "instance_info", node_instance_info(node));
 	json_t *vi = json_deep_copy(json_object_get(view, "instance_info"));
 	if (json_object_get(vi, "configdrive"))
 		json_object_set_new(vi, "configdrive", json_string("******"));
@@ -555,12 +555,12 @@ agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e)
 
 	if (want == NULL || !token_equal(want, jstr(body, "agent_token"))) {
 		ierr_set(e, IG_EAUTH, "Invalid or missing agent token received for node %s.",
-		    jstr(node, "uuid"));
+		    node_uuid(node));
 		return -1;
 	}
-	if (!fsm_ramdisk(jstr(node, "provision_state"))) {
+	if (!fsm_ramdisk(node_provision_state(node))) {
 		ierr_set(e, IG_ECONFLICT, "Node %s is not waiting for its agent (state %s).",
-		    jstr(node, "uuid"), jstr(node, "provision_state"));
+		    node_uuid(node), node_provision_state(node));
 		return -1;
 	}
 	if (!callback_url_ok(url)) {
@@ -601,7 +601,7 @@ bool
 agent_flow_timed_out(json_t *node, time_t now)
 {
 	json_t *hb = json_object_get(dii(node), "agent_last_heartbeat");
-	const char *pu = jstr(node, "provision_updated_at");
+	const char *pu = node_provision_updated_at(node);
 	time_t since = 0;
 
 	if (json_is_integer(hb)) {

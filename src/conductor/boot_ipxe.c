@@ -16,6 +16,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "model_access.h"
 
 static struct ipxe_conf iconf;
 
@@ -78,7 +79,7 @@ boot_ipxe_prepare(json_t *node, char *err, size_t len)
 	json_decref(ports);
 	json_decref(net);
 	if (rc == 0)
-		json_object_set_new(json_object_get(node, "driver_internal_info"),
+		json_object_set_new(node_driver_internal_info(node),
 		    "boot_ramdisk", json_true());
 	return rc;
 }
@@ -90,7 +91,7 @@ boot_ipxe_clean_up(json_t *node, char *err, size_t len)
 	size_t i;
 
 	(void)err; (void)len;
-	json_object_del(json_object_get(node, "driver_internal_info"), "boot_ramdisk");
+	json_object_del(node_driver_internal_info(node), "boot_ramdisk");
 	if (net == NULL)
 		return 0;
 	ports = pxe_ports(node);
@@ -158,12 +159,12 @@ boot_ipxe_script(const char *mac_in)
 		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
 		    "kernel %s/boot/%s/kernel ipa-api-url=%s%s "
 		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
-		    "initrd %s/boot/%s/ramdisk\nboot\n", jstr(node, "uuid"), url,
-		    jstr(node, "uuid"), url,
+		    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
+		    node_uuid(node), url,
 		    /* with TLS the agent verifies ingotd (CA in the ramdisk or ipa-ca-file=) */
 		    iconf.tls ? "" : " ipa-insecure=1",
 		    iconf.kernel_append ? iconf.kernel_append : "",
-		    url, jstr(node, "uuid"));
+		    url, node_uuid(node));
 	}
 	json_decref(node);
 	fclose(fp);
@@ -197,7 +198,7 @@ int
 boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 {
 	json_t *node = store_get(store_thread(), &model_node, "uuid", node_uuid);
-	json_t *di = json_object_get(node, "driver_info");
+	json_t *di = node_driver_info(node);
 	const char *p = NULL;
 	int rc = -1;
 
@@ -210,7 +211,7 @@ boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 	/* Only while the node boots its ramdisk, and only the configured
 	 * files or ones in the allowed directories (checked again here: a
 	 * path stored before the rule, or a symlink changed since). */
-	if (fsm_ramdisk(jstr(node, "provision_state")) && boot_ipxe_file_ok(p)) {
+	if (fsm_ramdisk(node_provision_state(node)) && boot_ipxe_file_ok(p)) {
 		if (strncmp(p, "file://", 7) == 0)
 			p += 7;
 		snprintf(path, len, "%s", p);

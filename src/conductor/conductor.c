@@ -35,7 +35,7 @@ conductor_host(void)
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	const struct fsm_verb *v = fsm_verb(verb);
 	const struct fsm_transition *t;
 	json_t *node, *args;
@@ -48,7 +48,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	}
 	if ((node = node_lock_reload(uuid, e)) == NULL)
 		return -1;
-	state = node_get(node, "provision_state");
+	state = node_provision_state(node);
 	t = fsm_find(state, v->event);
 	if (t == NULL) {
 		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
@@ -69,15 +69,15 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	}
 	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
 		json_t *cd = json_object_get(body, "configdrive");
-		json_t *ii = json_object_get(node, "instance_info");
+		json_t *ii = node_instance_info(node);
 		if (cd != NULL && !json_is_null(cd))
 			json_object_set(ii, "configdrive", cd);
 		if (json_object_get(body, "deploy_steps"))
-			json_object_set(json_object_get(node, "driver_internal_info"),
+			json_object_set(node_driver_internal_info(node),
 			    "user_deploy_steps", json_object_get(body, "deploy_steps"));
 		/* Whether this deploy may use a file:// image (the API sets
 		 * COND_FILE_IMAGES for system-scoped callers only). */
-		json_object_set_new(json_object_get(node, "driver_internal_info"),
+		json_object_set_new(node_driver_internal_info(node),
 		    "deploy_file_images", json_boolean(json_is_true(
 		    json_object_get(body, COND_FILE_IMAGES))));
 	}
@@ -92,7 +92,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		json_decref(node);
 		return rc;
 	}
-	node_set(node, "last_error", NULL);
+	node_set_last_error(node, NULL);
 	if (cond_transition(node, v->event, NULL, e) != 0)
 		goto fail;
 	args = json_object();
@@ -155,7 +155,7 @@ cond_validate(json_t *node)
 int
 cond_update_node(json_t *updated, struct ierr *e)
 {
-	const char *uuid = node_get(updated, "uuid");
+	const char *uuid = node_uuid(updated);
 	json_t *cur;
 	char err[256];
 	int rc;
@@ -202,16 +202,16 @@ cond_update_node(json_t *updated, struct ierr *e)
 int
 cond_delete_node(json_t *in, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	json_t *node;
 	const char *state;
 	const struct fsm_state *st;
 
 	if ((node = node_lock_reload(uuid, e)) == NULL)
 		return -1;
-	state = node_get(node, "provision_state");
+	state = node_provision_state(node);
 	st = fsm_state(state);
-	if (json_is_true(json_object_get(node, "protected"))) {
+	if (node_protected(node)) {
 		ierr_set(e, IG_EFORBIDDEN, "Node %s is protected and cannot be undeployed, "
 		    "rebuilt or deleted", uuid);
 	} else if ((st == NULL || !st->deletable) && !node_in_maintenance(node)) {
@@ -219,9 +219,9 @@ cond_delete_node(json_t *in, struct ierr *e)
 		    "state \"%s\". Valid provision states to start deletion are: "
 		    "enroll, manageable, available, adopt failed, inspect failed, "
 		    "clean failed", uuid, state);
-	} else if (node_get(node, "instance_uuid") != NULL) {
+	} else if (node_instance_uuid(node) != NULL) {
 		ierr_set(e, IG_ECONFLICT, "Node %s is associated with instance %s.", uuid,
-		    node_get(node, "instance_uuid"));
+		    node_instance_uuid(node));
 	} else if (store_delete_node(store_thread(), uuid) != STORE_OK) {
 		ierr_set(e, IG_EINTERNAL, "could not delete node %s", uuid);
 	} else {

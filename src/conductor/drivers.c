@@ -23,7 +23,7 @@ drv_iface(json_t *node, enum hw_iface i)
 int
 cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e)
 {
-	const char *drv = node_get(node, "driver");
+	const char *drv = node_driver(node);
 	const struct hw_type *t = hw_type_find(drv);
 	char key[64];
 
@@ -102,7 +102,7 @@ drv_do_power(json_t *node, enum hw_power_action act, int timeout, char *err, siz
 		    "an unknown state");
 		return -1;
 	}
-	node_set(node, "power_state", drv_power_name(got));
+	node_set_power_state(node, drv_power_name(got));
 	return 0;
 }
 

@@ -25,7 +25,7 @@ void
 flow_clear_instance(json_t *node)
 {
 	json_object_set_new(node, "instance_info", json_object());
-	node_set(node, "instance_uuid", NULL);
+	node_set_instance_uuid(node, NULL);
 	json_object_set_new(node, "deploy_step", json_object());
 }
 

@@ -11,12 +11,12 @@ flow_inspect(json_t *node, json_t *args, struct ierr *e)
 
 	(void)args;
 	util_now_iso(now);
-	node_set(node, "inspection_started_at", now);
+	node_set_inspection_started_at(node, now);
 	r = g && g->inspect ? g->inspect(node, err, sizeof(err)) : HW_STEP_DONE;
 	if (r == HW_STEP_WAIT)
 		return cond_transition(node, "wait", NULL, e);
 	util_now_iso(now);
-	node_set(node, "inspection_finished_at", now);
+	node_set_inspection_finished_at(node, now);
 	if (r == HW_STEP_DONE)
 		return cond_transition(node, "done", NULL, e);
 	return cond_transition(node, "fail", flow_step_result(node, r, err,

@@ -38,7 +38,7 @@ lookup_node(const char *addresses, const char *node_uuid)
 			continue;
 		if ((port = store_get(store_thread(), &model_port, "address", mac)) == NULL)
 			continue;
-		owner = node_get(port, "node_uuid");
+		owner = port_node_uuid(port);
 		if (owner == NULL || (uuid[0] != '\0' && strcmp(uuid, owner) != 0) ||
 		    (node_uuid != NULL && strcmp(node_uuid, owner) != 0)) {
 			json_decref(port);
@@ -57,18 +57,18 @@ lookup_node(const char *addresses, const char *node_uuid)
  * taken only to issue a node's first token.
  */
 json_t *
-cond_agent_lookup(const char *addresses, const char *node_uuid, struct ierr *e)
+cond_agent_lookup(const char *addresses, const char *want_uuid, struct ierr *e)
 {
 	json_t *found, *node, *out;
 	const char *uuid;
 
-	found = lookup_node(addresses, node_uuid);
+	found = lookup_node(addresses, want_uuid);
 	if (found == NULL || !agent_flow_awaits_agent(found)) {
 		json_decref(found);
 		ierr_set(e, IG_ENOTFOUND, AGENT_LOOKUP_NOT_FOUND);
 		return NULL;
 	}
-	uuid = node_get(found, "uuid");
+	uuid = node_uuid(found);
 	log_set_node(uuid);
 	if (agent_flow_token_issued(found)) {
 		log_warn("agent lookup refused a token: one was issued already");
@@ -81,7 +81,7 @@ cond_agent_lookup(const char *addresses, const char *node_uuid, struct ierr *e)
 	if (node == NULL)
 		return NULL;
 	out = agent_lookup(node, e);
-	node_unlock(node_get(node, "uuid"));
+	node_unlock(node_uuid(node));
 	json_decref(node);
 	return out;
 }
@@ -91,7 +91,7 @@ cond_agent_lookup(const char *addresses, const char *node_uuid, struct ierr *e)
 int
 cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	const struct fsm_state *st;
 	json_t *node;
 
@@ -104,7 +104,7 @@ cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 		json_decref(node);
 		return -1;
 	}
-	st = fsm_state(node_get(node, "provision_state"));
+	st = fsm_state(node_provision_state(node));
 	if (st != NULL && st->kind == FSM_WAIT) {
 		worker_submit(TASK_AGENT, uuid, NULL);	/* the worker releases the lock */
 	} else {

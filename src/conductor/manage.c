@@ -16,7 +16,7 @@ flow_verify(json_t *node, json_t *args, struct ierr *e)
 		snprintf(msg, sizeof(msg), "Failed to verify node: %s", err);
 		return cond_transition(node, "fail", msg, e);
 	}
-	node_set(node, "power_state", drv_power_name(ps));
+	node_set_power_state(node, drv_power_name(ps));
 	return cond_transition(node, "done", NULL, e);
 }
 

@@ -23,6 +23,7 @@
 #include "portctl.h"
 #include "store.h"
 #include "util.h"
+#include "model_access.h"
 
 static const char *const phase_names[] = { "isolated", "provisioning",
     "cleaning", "tenant" };
@@ -30,7 +31,7 @@ static const char *const phase_names[] = { "isolated", "provisioning",
 bool
 netflow_managed(json_t *node)
 {
-	const char *ni = jstr(node, "network_interface");
+	const char *ni = node_network_interface(node);
 
 	return ni != NULL && strcmp(ni, "vlan") == 0;
 }
@@ -183,7 +184,7 @@ netflow_fail_safe(json_t *node, char *err, size_t len)
 enum net_phase
 netflow_expected(json_t *node)
 {
-	return fsm_phase(jstr(node, "provision_state"));
+	return fsm_phase(node_provision_state(node));
 }
 
 static bool
@@ -233,7 +234,7 @@ netflow_reconcile(json_t *node)
 			continue;
 		log_warn("reconcile: switch %s port %s carries native VLAN %d (%d trunks) "
 		    "but the node is %s: setting %s", jstr(llc, "switch_id"),
-		    jstr(llc, "port_id"), gn, gc, jstr(node, "provision_state"),
+		    jstr(llc, "port_id"), gn, gc, node_provision_state(node),
 		    phase_names[want]);
 		if (apply_port(port, want, native, trunks, ntrunks, err, sizeof(err)) != 0)
 			log_error("reconcile: %s", err);

@@ -27,7 +27,7 @@ network_sync_all(void)
 	all = store_list(store_thread(), &model_network, &q, err, sizeof(err));
 	json_array_foreach(all, i, n) {
 		if (dhcp_network_sync(n, false, err, sizeof(err)) != 0)
-			log_error("dhcp: network %s: %s", node_get(n, "name"), err);
+			log_error("dhcp: network %s: %s", node_name(n), err);
 		else
 			prov_listen(n, false);
 	}
@@ -46,15 +46,15 @@ prov_listen(json_t *net, bool deleted)
 	char ns[64], ip[64], err[256];
 
 	if (deleted || listen_hook == NULL || !dhcp_enabled() ||
-	    strcmp(node_get(net, "purpose"), "tenant") == 0 ||
-	    node_get(net, "dhcp_range") == NULL || dhcp_server_ip(net, ip, sizeof(ip)) == NULL)
+	    strcmp(network_purpose(net), "tenant") == 0 ||
+	    network_dhcp_range(net) == NULL || dhcp_server_ip(net, ip, sizeof(ip)) == NULL)
 		return;
 	dhcp_netns_name(net, ns, sizeof(ns));
-	if (strcmp(node_get(net, "purpose"), "provisioning") == 0)
+	if (strcmp(network_purpose(net), "provisioning") == 0)
 		agent_client_set_netns(ns);
 	if (listen_hook(ns, ip, cconf.ipxe.http_port, err, sizeof(err)) != 0)
 		log_error("cannot serve the API on the %s network: %s",
-		    node_get(net, "name"), err);
+		    network_name(net), err);
 }
 
 void
@@ -63,7 +63,7 @@ cond_network_changed(json_t *net, bool deleted)
 	char err[512];
 
 	if (dhcp_network_sync(net, deleted, err, sizeof(err)) != 0)
-		log_error("dhcp: network %s: %s", node_get(net, "name"), err);
+		log_error("dhcp: network %s: %s", network_name(net), err);
 	else
 		prov_listen(net, deleted);
 }

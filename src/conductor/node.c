@@ -28,21 +28,21 @@ node_get(json_t *node, const char *k)
 bool
 node_in_maintenance(json_t *node)
 {
-	return json_is_true(json_object_get(node, "maintenance"));
+	return node_maintenance(node);
 }
 
 /* Tenants read last_error and history: neither names the BMC's address. */
 static void
 scrub_last_error(json_t *node)
 {
-	const char *e = node_get(node, "last_error");
+	const char *e = node_last_error(node);
 	char clean[1200];
 
 	if (e == NULL)
 		return;
-	hw_scrub_bmc(json_object_get(node, "driver_info"), e, clean, sizeof(clean));
+	hw_scrub_bmc(node_driver_info(node), e, clean, sizeof(clean));
 	if (strcmp(clean, e) != 0)
-		node_set(node, "last_error", clean);
+		node_set_last_error(node, clean);
 }
 
 int
@@ -51,10 +51,10 @@ node_save(json_t *node, struct ierr *e)
 	char now[40], err[256];
 
 	util_now_iso(now);
-	node_set(node, "updated_at", now);
+	node_set_updated_at(node, now);
 	scrub_last_error(node);
 	if (store_update(store_thread(), &model_node, node, err, sizeof(err)) != STORE_OK) {
-		ierr_set(e, IG_EINTERNAL, "cannot save node %s: %s", node_get(node, "uuid"),
+		ierr_set(e, IG_EINTERNAL, "cannot save node %s: %s", node_uuid(node),
 		    err);
 		return -1;
 	}
@@ -66,34 +66,34 @@ node_history(json_t *node, const char *severity, const char *type, const char *e
 {
 	char clean[1200];
 
-	hw_scrub_bmc(json_object_get(node, "driver_info"), event, clean, sizeof(clean));
-	store_history_add(store_thread(), node_get(node, "uuid"), severity, type,
+	hw_scrub_bmc(node_driver_info(node), event, clean, sizeof(clean));
+	store_history_add(store_thread(), node_uuid(node), severity, type,
 	    clean, cond_host_name, NULL);
 }
 
 int
 cond_transition(json_t *node, const char *event, const char *last_error, struct ierr *e)
 {
-	const char *from = node_get(node, "provision_state");
-	const char *cur_target = node_get(node, "target_provision_state");
+	const char *from = node_provision_state(node);
+	const char *cur_target = node_target_provision_state(node);
 	const struct fsm_transition *t = fsm_find(from, event);
 	char now[40], from_copy[32], msg[900];
 	const char *to, *target;
 
 	if (t == NULL) {
 		ierr_set(e, IG_ECONFLICT, "node %s: no transition from %s on %s",
-		    node_get(node, "uuid"), from ? from : "(none)", event);
+		    node_uuid(node), from ? from : "(none)", event);
 		return -1;
 	}
 	snprintf(from_copy, sizeof(from_copy), "%s", from);
 	to = fsm_destination(t, cur_target);
 	target = fsm_target(t, to, cur_target);
-	node_set(node, "provision_state", to);
-	node_set(node, "target_provision_state", target);
+	node_set_provision_state(node, to);
+	node_set_target_provision_state(node, target);
 	util_now_iso(now);
-	node_set(node, "provision_updated_at", now);
+	node_set_provision_updated_at(node, now);
 	if (last_error != NULL)
-		node_set(node, "last_error", last_error);
+		node_set_last_error(node, last_error);
 	if (node_save(node, e) != 0)
 		return -1;
 	log_info("provision state %s -> %s (%s)", from_copy, to, event);
@@ -115,7 +115,7 @@ node_lock(const char *uuid, struct ierr *e)
 		json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
 		ierr_set(e, IG_ELOCKED, "Node %s is locked by host %s, please retry after "
 		    "the current operation is completed.", uuid,
-		    n && node_get(n, "reservation") ? node_get(n, "reservation") : "?");
+		    n && node_reservation(n) ? node_reservation(n) : "?");
 		json_decref(n);
 		return -1;
 	}

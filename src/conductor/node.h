@@ -11,6 +11,7 @@
 
 #include "cond_conf.h"
 #include "ierr.h"
+#include "model_access.h"
 
 extern struct cond_conf cconf;		/* this conductor's settings */
 extern char cond_host_name[256];	/* this conductor's name (locks) */

@@ -42,17 +42,17 @@ periodic_recover(void)
 		log_warn("released %d node lock(s) left by a previous run of %s", n, cond_host_name);
 	nodes = store_list(s, &model_node, &q, err, sizeof(err));
 	json_array_foreach(nodes, i, node) {
-		const char *ps = node_get(node, "provision_state");
+		const char *ps = node_provision_state(node);
 		const struct fsm_state *st = fsm_state(ps);
 		struct ierr e = { 0 };
 		char msg[400];
 
-		log_set_node(node_get(node, "uuid"));
-		if (node_get(node, "target_power_state") != NULL) {
+		log_set_node(node_uuid(node));
+		if (node_target_power_state(node) != NULL) {
 			snprintf(msg, sizeof(msg), "Power action to %s was interrupted by "
-			    "a conductor restart", node_get(node, "target_power_state"));
-			node_set(node, "target_power_state", NULL);
-			node_set(node, "last_error", msg);
+			    "a conductor restart", node_target_power_state(node));
+			node_set_target_power_state(node, NULL);
+			node_set_last_error(node, msg);
 			if (node_save(node, &e) != 0)
 				log_error("%s", e.msg);
 			node_history(node, "ERROR", "power", msg);
@@ -147,13 +147,13 @@ each_locked(const char *field, const char *value, bool (*want)(json_t *, void *)
 	json_array_foreach(all, i, n) {
 		struct ierr e;
 
-		if (node_get(n, "reservation") != NULL || (want && !want(n, ctx)))
+		if (node_reservation(n) != NULL || (want && !want(n, ctx)))
 			continue;
-		if ((node = node_lock_reload(node_get(n, "uuid"), &e)) == NULL)
+		if ((node = node_lock_reload(node_uuid(n), &e)) == NULL)
 			continue;
-		log_set_node(node_get(node, "uuid"));
+		log_set_node(node_uuid(node));
 		fn(node, ctx);
-		node_unlock(node_get(node, "uuid"));
+		node_unlock(node_uuid(node));
 		json_decref(node);
 		log_set_node(NULL);
 	}
@@ -172,7 +172,7 @@ silent_too_long(json_t *node, void *ctx)
 	const struct timeout_pass *t = ctx;
 
 	return agent_flow_used(node) && agent_flow_timed_out(node, t->now) &&
-	    strcmp(node_get(node, "provision_state"), t->state) == 0;
+	    strcmp(node_provision_state(node), t->state) == 0;
 }
 
 static void
@@ -184,7 +184,7 @@ fail_timed_out(json_t *node, void *ctx)
 	if (!silent_too_long(node, ctx))
 		return;		/* it spoke, or moved on, meanwhile */
 	snprintf(msg, sizeof(msg), "Timeout reached while waiting for callback for "
-	    "node %s", node_get(node, "uuid"));
+	    "node %s", node_uuid(node));
 	agent_flow_abort(node);
 	if (cond_transition(node, "fail", msg, &e) != 0)
 		log_error("%s (%s)", msg, e.msg);

@@ -31,14 +31,14 @@ power_work(json_t *node, json_t *args, struct ierr *e)
 		snprintf(msg, sizeof(msg), "Failed to change power state to '%s' "
 		    "by '%s'. Error: %s", act == HW_ACT_POWER_ON || act == HW_ACT_REBOOT ||
 		    act == HW_ACT_SOFT_REBOOT ? "power on" : "power off", target, err);
-		node_set(node, "last_error", msg);
+		node_set_last_error(node, msg);
 		node_history(node, "ERROR", "power", msg);
 		log_error("%s", msg);
 	} else {
-		node_set(node, "last_error", NULL);
-		log_info("power state is now %s", node_get(node, "power_state"));
+		node_set_last_error(node, NULL);
+		log_info("power state is now %s", node_power_state(node));
 	}
-	node_set(node, "target_power_state", NULL);
+	node_set_target_power_state(node, NULL);
 	return node_save(node, e);
 }
 
@@ -47,7 +47,7 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 {
 	static const char *const valid[] = { "power on", "power off", "rebooting",
 	    "soft power off", "soft rebooting", NULL };
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	json_t *node, *args;
 	bool ok = false;
 
@@ -60,10 +60,10 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 	}
 	if ((node = node_lock_reload(uuid, e)) == NULL)
 		return -1;
-	node_set(node, "target_power_state",
+	node_set_target_power_state(node,
 	    strcmp(target, "rebooting") == 0 || strcmp(target, "soft rebooting") == 0 ?
 	    "power on" : strcmp(target, "soft power off") == 0 ? "power off" : target);
-	node_set(node, "last_error", NULL);
+	node_set_last_error(node, NULL);
 	if (node_save(node, e) != 0) {
 		node_unlock(uuid);
 		json_decref(node);
@@ -78,16 +78,16 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 int
 cond_maintenance(json_t *in, bool on, const char *reason, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	json_t *node;
 	int rc;
 
 	if ((node = node_lock_reload(uuid, e)) == NULL)
 		return -1;
 	json_object_set_new(node, "maintenance", json_boolean(on));
-	node_set(node, "maintenance_reason", on ? reason : NULL);
+	node_set_maintenance_reason(node, on ? reason : NULL);
 	if (!on)
-		node_set(node, "fault", NULL);
+		node_set_fault(node, NULL);
 	rc = node_save(node, e);
 	if (rc == 0)
 		node_history(node, "INFO", "maintenance", on ? "maintenance set" :
@@ -112,7 +112,7 @@ boot_device_supported(const struct hw_mgmt_ops *m, const char *dev)
 int
 cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	const struct hw_mgmt_ops *m;
 	char err[512] = "";
 	json_t *node;
@@ -140,7 +140,7 @@ cond_boot_device_set(json_t *in, const char *dev, bool persistent, struct ierr *
 json_t *
 cond_boot_device_get(json_t *in, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	const struct hw_mgmt_ops *m;
 	char err[512] = "", dev[32] = "";
 	int persistent = -1;
@@ -172,7 +172,7 @@ cond_sensors(json_t *node, struct ierr *e)
 
 	if (m == NULL || m->get_sensors == NULL) {
 		ierr_set(e, IG_EINVAL, "The management interface of node %s does not read "
-		    "sensors.", node_get(node, "uuid"));
+		    "sensors.", node_uuid(node));
 		return NULL;
 	}
 	if ((s = m->get_sensors(node, err, sizeof(err))) == NULL) {
@@ -190,7 +190,7 @@ cond_boot_devices_supported(json_t *node, struct ierr *e)
 
 	if (m == NULL) {
 		json_decref(list);
-		ierr_set(e, IG_EINVAL, "Node %s has no management interface.", node_get(node, "uuid"));
+		ierr_set(e, IG_EINVAL, "Node %s has no management interface.", node_uuid(node));
 		return NULL;
 	}
 	for (size_t i = 0; m->supported_boot_devices && m->supported_boot_devices[i]; i++)

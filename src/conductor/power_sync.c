@@ -80,16 +80,16 @@ note_result(const char *uuid, bool ok)
 static bool
 eligible(json_t *node)
 {
-	const char *ps = jstr(node, "provision_state");
+	const char *ps = node_provision_state(node);
 	const struct fsm_state *st = fsm_state(ps);
-	const char *fault = jstr(node, "fault");
+	const char *fault = node_fault(node);
 
-	if (jstr(node, "reservation") != NULL || jstr(node, "target_power_state") != NULL)
+	if (node_reservation(node) != NULL || node_target_power_state(node) != NULL)
 		return false;
 	if (ps == NULL || strcmp(ps, "enroll") == 0 || st == NULL || st->kind == FSM_ACTIVE)
 		return false;
 	/* Nodes in maintenance are left alone, except to notice recovery. */
-	if (json_is_true(json_object_get(node, "maintenance")))
+	if (node_maintenance(node))
 		return fault != NULL && strcmp(fault, FAULT_POWER) == 0;
 	return true;
 }
@@ -100,16 +100,16 @@ eligible(json_t *node)
 static bool
 record_unreachable(struct store *s, json_t *node, int fails, const char *err)
 {
-	const char *uuid = jstr(node, "uuid");
+	const char *uuid = node_uuid(node);
 	char msg[900];
 
-	if (json_is_true(json_object_get(node, "maintenance")))
+	if (node_maintenance(node))
 		return false;
 	snprintf(msg, sizeof(msg), "During sync_power_state, max retries "
 	    "exceeded for node %s, node state None does not match expected "
 	    "state '%s'. Updating DB state to 'None' Switching node to "
 	    "maintenance mode. Error: %s", uuid,
-	    jstr(node, "power_state") ? jstr(node, "power_state") : "None", err);
+	    node_power_state(node) ? node_power_state(node) : "None", err);
 	json_object_set_new(node, "maintenance", json_true());
 	json_object_set_new(node, "fault", json_string(FAULT_POWER));
 	json_object_set_new(node, "maintenance_reason", json_string(msg));
@@ -125,13 +125,13 @@ record_unreachable(struct store *s, json_t *node, int fails, const char *err)
 static void
 clear_power_fault(struct store *s, json_t *node)
 {
-	if (!json_is_true(json_object_get(node, "maintenance")) || !jstr(node, "fault") ||
-	    strcmp(jstr(node, "fault"), FAULT_POWER) != 0)
+	if (!node_maintenance(node) || !node_fault(node) ||
+	    strcmp(node_fault(node), FAULT_POWER) != 0)
 		return;
 	json_object_set_new(node, "maintenance", json_false());
 	json_object_set_new(node, "fault", json_null());
 	json_object_set_new(node, "maintenance_reason", json_null());
-	store_history_add(s, jstr(node, "uuid"), "INFO", "monitoring",
+	store_history_add(s, node_uuid(node), "INFO", "monitoring",
 	    "power failure cleared: the BMC answers again", cond_host_name, NULL);
 	log_info("power sync: BMC answers again, power failure cleared");
 }
@@ -141,7 +141,7 @@ clear_power_fault(struct store *s, json_t *node)
 static void
 apply_power(struct store *s, json_t *node, enum hw_power st)
 {
-	const char *uuid = jstr(node, "uuid"), *recorded = jstr(node, "power_state");
+	const char *uuid = node_uuid(node), *recorded = node_power_state(node);
 	const char *actual = st == HW_POWER_ON ? "power on" : "power off";
 	const struct hw_power_ops *p;
 	char msg[900], perr[512] = "";
@@ -149,7 +149,7 @@ apply_power(struct store *s, json_t *node, enum hw_power st)
 	if (recorded != NULL && strcmp(recorded, actual) == 0)
 		return;
 	if (recorded != NULL && sconf.force) {
-		p = hw_power_find(jstr(node, "power_interface"));
+		p = hw_power_find(node_power_interface(node));
 		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state '%s' "
 		    "does not match expected state '%s'. Changing hardware state to '%s'.",
 		    uuid, actual, recorded, recorded);
@@ -173,16 +173,16 @@ apply_power(struct store *s, json_t *node, enum hw_power st)
 static void
 reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 {
-	const char *uuid = jstr(seen, "uuid");
+	const char *uuid = node_uuid(seen);
 	struct store *s = store_thread();
 	char msg[512], now[40];
 	json_t *node;
 	int fails = note_result(uuid, rc == 0);
 	bool changed = true;
 
-	if (rc == 0 && !json_is_true(json_object_get(seen, "maintenance")) &&
-	    jstr(seen, "power_state") != NULL &&
-	    strcmp(jstr(seen, "power_state"), st == HW_POWER_ON ? "power on" :
+	if (rc == 0 && !node_maintenance(seen) &&
+	    node_power_state(seen) != NULL &&
+	    strcmp(node_power_state(seen), st == HW_POWER_ON ? "power on" :
 	    "power off") == 0)
 		return;		/* the common case: nothing to write */
 	if (rc != 0 && fails < sconf.failure_max)
@@ -235,7 +235,7 @@ sweep_worker(void *arg)
 		}
 		node = json_array_get(sw->nodes, sw->next++);
 		pthread_mutex_unlock(&sw->mtx);
-		p = hw_power_find(jstr(node, "power_interface"));
+		p = hw_power_find(node_power_interface(node));
 		if (p == NULL)
 			continue;
 		rc = p->get_state(node, &st, err, sizeof(err));

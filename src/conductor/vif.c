@@ -16,11 +16,11 @@
 bool
 cond_vif_allowed(json_t *node, json_t *net)
 {
-	const char *np = node_get(net, "project");
-	const char *user = node_get(node, "lessee");
+	const char *np = network_project(net);
+	const char *user = node_lessee(node);
 
 	if (user == NULL || *user == '\0')
-		user = node_get(node, "owner");
+		user = node_owner(node);
 	return json_is_true(json_object_get(net, "shared")) || np == NULL || *np == '\0' ||
 	    user == NULL || *user == '\0' || strcmp(np, user) == 0;
 }
@@ -43,7 +43,7 @@ vifs_allowed(json_t *node)
 		return false;
 	json_array_foreach(list, i, v) {
 		net = store_get(store_thread(), &model_network, "uuid",
-		    node_get(v, "network_uuid"));
+		    vif_network_uuid(v));
 		if (net != NULL && !cond_vif_allowed(node, net))
 			ok = false;
 		json_decref(net);
@@ -80,13 +80,13 @@ first_wired_port(const char *node_uuid)
 static bool
 tenant_live(json_t *node)
 {
-	return fsm_phase(node_get(node, "provision_state")) == NET_TENANT;
+	return fsm_phase(node_provision_state(node)) == NET_TENANT;
 }
 
 int
 cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	char vuuid[UUID_STR_LEN], now[40], err[512];
 	json_t *node, *vif, *port;
 	int rc;
@@ -112,7 +112,7 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 	json_decref(vif);
 	if (rc == STORE_DUP) {
 		ierr_set(e, IG_ECONFLICT, "Network %s is already attached to node %s.",
-		    node_get(net, "name"), uuid);
+		    network_name(net), uuid);
 		goto fail;
 	}
 	if (rc != STORE_OK) {
@@ -121,18 +121,18 @@ cond_vif_attach(json_t *in, json_t *net, struct ierr *e)
 	}
 	if (port != NULL) {
 		char ip[64] = "";
-		if (dhcp_host_add(net, node_get(port, "address"), ip, sizeof(ip), err,
+		if (dhcp_host_add(net, port_address(port), ip, sizeof(ip), err,
 		    sizeof(err)) != 0)
 			log_error("dhcp: %s", err);
 	}
-	log_info("attached to network %s (VLAN %lld)", node_get(net, "name"),
+	log_info("attached to network %s (VLAN %lld)", network_name(net),
 	    (long long)json_integer_value(json_object_get(net, "vlan_id")));
 	if (tenant_live(node) && netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
 		/* Undo: the record must match the switch. */
 		store_delete(store_thread(), &model_vif, vuuid);
 		netflow_apply(node, NET_TENANT, err, sizeof(err));
 		ierr_set(e, IG_EINTERNAL, "Could not add network %s to the node's switch ports: %s",
-		    node_get(net, "name"), err);
+		    network_name(net), err);
 		goto fail;
 	}
 	json_decref(port);
@@ -149,7 +149,7 @@ fail:
 int
 cond_vif_detach(json_t *in, json_t *net, struct ierr *e)
 {
-	const char *uuid = node_get(in, "uuid");
+	const char *uuid = node_uuid(in);
 	struct store_query q = { .nfilters = 2 };
 	json_t *node, *list;
 	char err[512];
@@ -166,23 +166,23 @@ cond_vif_detach(json_t *in, json_t *net, struct ierr *e)
 	list = store_list(store_thread(), &model_vif, &q, err, sizeof(err));
 	if (list == NULL || json_array_size(list) == 0) {
 		ierr_set(e, IG_ENOTFOUND, "Unable to detach VIF %s from node %s: it is not attached.",
-		    node_get(net, "uuid"), uuid);
+		    network_uuid(net), uuid);
 	} else if (store_delete(store_thread(), &model_vif,
-	    node_get(json_array_get(list, 0), "uuid")) != STORE_OK) {
+	    vif_uuid(json_array_get(list, 0))) != STORE_OK) {
 		ierr_set(e, IG_EINTERNAL, "could not remove the attachment");
 	} else if (tenant_live(node) &&
 	    netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0) {
 		/* The record says detached: make sure the port is not left open. */
 		netflow_fail_safe(node, err, sizeof(err));
 		ierr_set(e, IG_EINTERNAL, "Could not remove network %s from the node's switch "
-		    "ports (ports isolated): %s", node_get(net, "name"), err);
+		    "ports (ports isolated): %s", network_name(net), err);
 	} else {
 		json_t *port = store_get(store_thread(), &model_port, "uuid",
-		    node_get(json_array_get(list, 0), "port_uuid"));
+		    vif_port_uuid(json_array_get(list, 0)));
 		if (port != NULL)
-			dhcp_host_remove(net, node_get(port, "address"));
+			dhcp_host_remove(net, port_address(port));
 		json_decref(port);
-		log_info("detached from network %s", node_get(net, "name"));
+		log_info("detached from network %s", network_name(net));
 		rc = 0;
 	}
 	json_decref(list);

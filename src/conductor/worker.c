@@ -44,7 +44,7 @@ static int nworkers;
 static flow_fn *
 handler_of(json_t *node)
 {
-	const struct fsm_state *st = fsm_state(node_get(node, "provision_state"));
+	const struct fsm_state *st = fsm_state(node_provision_state(node));
 
 	return st != NULL ? handlers[st->id] : NULL;
 }
@@ -56,7 +56,7 @@ work_provision(json_t *node, json_t *args, struct ierr *e)
 
 	if (fn != NULL)
 		return fn(node, args, e);
-	log_warn("worker: nothing to do in state %s", node_get(node, "provision_state"));
+	log_warn("worker: nothing to do in state %s", node_provision_state(node));
 	return 0;
 }
 
