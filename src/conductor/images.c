@@ -43,19 +43,24 @@ struct job {
 	struct job	*next;
 };
 
-static struct images_conf ic;
-static char cache_dir[512];
-static char dirs[MAX_DIRS][PATH_MAX];
-static int ndirs;
-static char hosts[MAX_HOSTS][256];
-static int nhosts;
-
-static pthread_mutex_t jmtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jcv = PTHREAD_COND_INITIALIZER;
-static struct job *jobs;		/* one per node with a deploy */
-static bool stopping;
-static pthread_t *threads;
-static int nthreads;
+/* The module's state: its settings, and the download jobs and their threads. */
+static struct {
+	struct images_conf	 ic;
+	char			 cache_dir[512];
+	char			 dirs[MAX_DIRS][PATH_MAX];	/* file_url_allowed_paths */
+	int			 ndirs;
+	char			 hosts[MAX_HOSTS][256];	/* the host allow-list */
+	int			 nhosts;
+	pthread_mutex_t		 jmtx;
+	pthread_cond_t		 jcv;
+	struct job		*jobs;		/* one per node with a deploy */
+	bool			 stopping;
+	pthread_t		*threads;
+	int			 nthreads;
+} img = {
+	.jmtx = PTHREAD_MUTEX_INITIALIZER,
+	.jcv = PTHREAD_COND_INITIALIZER,
+};
 
 /* --- configuration ------------------------------------------------------ */
 
@@ -81,23 +86,23 @@ parse_dirs(const char *list, char *err, size_t len)
 		trim(t);
 		if (*t == '\0')
 			continue;
-		if (*t != '/' || ndirs == MAX_DIRS) {
+		if (*t != '/' || img.ndirs == MAX_DIRS) {
 			snprintf(err, len, "[deploy] file_url_allowed_paths: '%s' is not an "
 			    "absolute directory (or more than %d are listed)", t, MAX_DIRS);
 			return -1;
 		}
 		/* The real path: a symlinked directory is allowed as what it is. */
-		if (realpath(t, dirs[ndirs]) == NULL) {
+		if (realpath(t, img.dirs[img.ndirs]) == NULL) {
 			log_warn("[deploy] file_url_allowed_paths: %s: %s (ignored)", t,
 			    strerror(errno));
 			continue;
 		}
-		if (strcmp(dirs[ndirs], "/") == 0) {
+		if (strcmp(img.dirs[img.ndirs], "/") == 0) {
 			snprintf(err, len, "[deploy] file_url_allowed_paths: / would allow "
 			    "every file");
 			return -1;
 		}
-		ndirs++;
+		img.ndirs++;
 	}
 	return 0;
 }
@@ -108,11 +113,11 @@ parse_hosts(const char *list)
 	char buf[4096], *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", list ? list : "");
-	for (char *t = strtok_r(buf, ",", &save); t != NULL && nhosts < MAX_HOSTS;
+	for (char *t = strtok_r(buf, ",", &save); t != NULL && img.nhosts < MAX_HOSTS;
 	    t = strtok_r(NULL, ",", &save)) {
 		trim(t);
 		if (*t != '\0')
-			snprintf(hosts[nhosts++], sizeof(hosts[0]), "%s", t);
+			snprintf(img.hosts[img.nhosts++], sizeof(img.hosts[0]), "%s", t);
 	}
 }
 
@@ -128,7 +133,7 @@ is_id(const char *s)
 static void
 clear_cache(void)
 {
-	DIR *d = opendir(cache_dir);
+	DIR *d = opendir(img.cache_dir);
 	struct dirent *e;
 	char p[PATH_MAX + 600];
 
@@ -137,7 +142,7 @@ clear_cache(void)
 	while ((e = readdir(d)) != NULL) {
 		if (!is_id(e->d_name))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", cache_dir, e->d_name);
+		snprintf(p, sizeof(p), "%s/%s", img.cache_dir, e->d_name);
 		unlink(p);
 	}
 	closedir(d);
@@ -148,32 +153,32 @@ static void *download_main(void *arg);
 int
 images_init(const struct images_conf *c, char *err, size_t len)
 {
-	ic = *c;
-	ndirs = nhosts = 0;
-	snprintf(cache_dir, sizeof(cache_dir), "%s", c->cache_dir);
-	if (mkdir(cache_dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, len, "cannot create image cache %s: %s", cache_dir,
+	img.ic = *c;
+	img.ndirs = img.nhosts = 0;
+	snprintf(img.cache_dir, sizeof(img.cache_dir), "%s", c->cache_dir);
+	if (mkdir(img.cache_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, len, "cannot create image cache %s: %s", img.cache_dir,
 		    strerror(errno));
 		return -1;
 	}
 	if (parse_dirs(c->file_allowed, err, len) != 0)
 		return -1;
 	parse_hosts(c->allowed_hosts);
-	ic.file_allowed = ic.allowed_hosts = NULL;
-	if (ic.timeout <= 0)
-		ic.timeout = 3600;
-	if (ic.stall_timeout <= 0)
-		ic.stall_timeout = 60;
-	if (ic.max_size <= 0)
-		ic.max_size = 20480LL << 20;
-	if (ic.workers <= 0)
-		ic.workers = 4;
+	img.ic.file_allowed = img.ic.allowed_hosts = NULL;
+	if (img.ic.timeout <= 0)
+		img.ic.timeout = 3600;
+	if (img.ic.stall_timeout <= 0)
+		img.ic.stall_timeout = 60;
+	if (img.ic.max_size <= 0)
+		img.ic.max_size = 20480LL << 20;
+	if (img.ic.workers <= 0)
+		img.ic.workers = 4;
 	clear_cache();
-	stopping = false;
-	nthreads = ic.workers;
-	threads = util_calloc((size_t)nthreads, sizeof(*threads));
-	for (int i = 0; i < nthreads; i++)
-		pthread_create(&threads[i], NULL, download_main, NULL);
+	img.stopping = false;
+	img.nthreads = img.ic.workers;
+	img.threads = util_calloc((size_t)img.nthreads, sizeof(*img.threads));
+	for (int i = 0; i < img.nthreads; i++)
+		pthread_create(&img.threads[i], NULL, download_main, NULL);
 	return 0;
 }
 
@@ -188,9 +193,9 @@ images_file_allowed(const char *path)
 	if (path == NULL || *path != '/' || realpath(path, real) == NULL ||
 	    stat(real, &st) != 0 || !S_ISREG(st.st_mode))
 		return false;
-	for (int i = 0; i < ndirs; i++) {
-		size_t n = strlen(dirs[i]);
-		if (strncmp(real, dirs[i], n) == 0 && real[n] == '/')
+	for (int i = 0; i < img.ndirs; i++) {
+		size_t n = strlen(img.dirs[i]);
+		if (strncmp(real, img.dirs[i], n) == 0 && real[n] == '/')
 			return true;
 	}
 	return false;
@@ -214,9 +219,9 @@ check_url(const char *url, char *err, size_t len)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 	    (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0)) {
-		ok = nhosts == 0;
-		for (int i = 0; i < nhosts && !ok; i++) {
-			const char *h = hosts[i];
+		ok = img.nhosts == 0;
+		for (int i = 0; i < img.nhosts && !ok; i++) {
+			const char *h = img.hosts[i];
 			size_t hl = strlen(host);
 			/* [::1] in URLs, ::1 in the list */
 			if (host[0] == '[' && hl > 2 && strlen(h) == hl - 2 &&
@@ -249,7 +254,7 @@ images_check_source(const char *src, bool project_scoped, char *err, size_t len)
 			    "system scope");
 			return -1;
 		}
-		if (ndirs == 0) {
+		if (img.ndirs == 0) {
 			snprintf(err, len, "file:// image sources are disabled "
 			    "([deploy] file_url_allowed_paths is empty)");
 			return -1;
@@ -367,7 +372,7 @@ sink_put(struct sink *s, const void *p, size_t n)
 	const char *c = p;
 	size_t done = 0;
 
-	if (s->bytes + (long long)n > ic.max_size) {
+	if (s->bytes + (long long)n > img.ic.max_size) {
 		s->too_big = true;
 		return -1;
 	}
@@ -409,7 +414,7 @@ static int
 fetch_http(struct sink *s, const char *first, char *err, size_t len)
 {
 	char url[2048], ebuf[CURL_ERROR_SIZE];
-	time_t deadline = time(NULL) + ic.timeout;
+	time_t deadline = time(NULL) + img.ic.timeout;
 
 	snprintf(url, sizeof(url), "%s", first);
 	for (int hop = 0; hop <= MAX_HOPS; hop++) {
@@ -422,7 +427,7 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 			return -1;
 		if (left <= 0 || sink_reset(s) != 0) {
 			snprintf(err, len, "image download took longer than [deploy] "
-			    "image_download_timeout (%d s)", ic.timeout);
+			    "image_download_timeout (%d s)", img.ic.timeout);
 			return -1;
 		}
 		ebuf[0] = '\0';
@@ -440,8 +445,8 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, left);
 		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)ic.stall_timeout);
-		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ic.max_size);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)img.ic.stall_timeout);
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)img.ic.max_size);
 		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 		rc = curl_easy_perform(c);
@@ -459,7 +464,7 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 		}
 		if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 			snprintf(err, len, "the image is larger than [deploy] image_max_size "
-			    "(%lld MiB)", ic.max_size >> 20);
+			    "(%lld MiB)", img.ic.max_size >> 20);
 			return -1;
 		}
 		if (s->write_failed) {
@@ -470,12 +475,12 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 		if (rc == CURLE_OPERATION_TIMEDOUT && time(NULL) < deadline) {
 			snprintf(err, len, "image download stalled (less than %ld bytes/s "
 			    "for [deploy] image_download_stall_timeout, %d s)", STALL_BYTES,
-			    ic.stall_timeout);
+			    img.ic.stall_timeout);
 			return -1;
 		}
 		if (rc == CURLE_OPERATION_TIMEDOUT) {
 			snprintf(err, len, "image download took longer than [deploy] "
-			    "image_download_timeout (%d s)", ic.timeout);
+			    "image_download_timeout (%d s)", img.ic.timeout);
 			return -1;
 		}
 		if (rc != CURLE_OK) {
@@ -484,7 +489,7 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 			return -1;
 		}
 		if (loc != NULL) {
-			if (!ic.follow_redirects) {
+			if (!img.ic.follow_redirects) {
 				snprintf(err, len, "the image server answered with a redirect "
 				    "(HTTP %ld), and [deploy] image_follow_redirects is off", code);
 				return -1;
@@ -507,7 +512,7 @@ static int
 fetch_file(struct sink *s, const char *path, char *err, size_t len)
 {
 	char real[PATH_MAX], buf[1 << 16];
-	time_t deadline = time(NULL) + ic.timeout;
+	time_t deadline = time(NULL) + img.ic.timeout;
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -543,7 +548,7 @@ fetch_file(struct sink *s, const char *path, char *err, size_t len)
 	close(fd);
 	if (s->too_big) {
 		snprintf(err, len, "the image is larger than [deploy] image_max_size "
-		    "(%lld MiB)", ic.max_size >> 20);
+		    "(%lld MiB)", img.ic.max_size >> 20);
 		return -1;
 	}
 	if (n != 0) {
@@ -556,8 +561,8 @@ fetch_file(struct sink *s, const char *path, char *err, size_t len)
 static void
 job_paths(const struct job *j, char *final, char *part, size_t len)
 {
-	snprintf(final, len, "%s/%s", cache_dir, j->id);
-	snprintf(part, len, "%s/%s.part", cache_dir, j->id);
+	snprintf(final, len, "%s/%s", img.cache_dir, j->id);
+	snprintf(part, len, "%s/%s.part", img.cache_dir, j->id);
 }
 
 /* Fetches and verifies; the image appears under its id only once verified. */
@@ -629,26 +634,26 @@ static void *
 download_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&jmtx);
-	while (!stopping) {
+	pthread_mutex_lock(&img.jmtx);
+	while (!img.stopping) {
 		struct job *j;
 		char err[512] = "";
 		int rc;
 
-		for (j = jobs; j != NULL && j->st != J_QUEUED; j = j->next)
+		for (j = img.jobs; j != NULL && j->st != J_QUEUED; j = j->next)
 			;
 		if (j == NULL) {
-			pthread_cond_wait(&jcv, &jmtx);
+			pthread_cond_wait(&img.jcv, &img.jmtx);
 			continue;
 		}
 		j->st = J_RUNNING;
-		pthread_mutex_unlock(&jmtx);
+		pthread_mutex_unlock(&img.jmtx);
 		log_set_node(j->node);
 		rc = run_job(j, err, sizeof(err));
 		if (rc != 0)
 			log_error("image for node %s: %s", j->node, err);
 		log_set_node(NULL);
-		pthread_mutex_lock(&jmtx);
+		pthread_mutex_lock(&img.jmtx);
 		if (j->orphan) {
 			job_free(j, true);
 			continue;
@@ -656,7 +661,7 @@ download_main(void *arg)
 		j->st = rc == 0 ? J_READY : J_FAILED;
 		snprintf(j->err, sizeof(j->err), "%s", err);
 	}
-	pthread_mutex_unlock(&jmtx);
+	pthread_mutex_unlock(&img.jmtx);
 	return NULL;
 }
 
@@ -667,7 +672,7 @@ find(const char *node)
 {
 	struct job **pp;
 
-	for (pp = &jobs; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &img.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (strcmp((*pp)->node, node) == 0)
 			break;
 	return pp;
@@ -728,7 +733,7 @@ images_request(const char *node, json_t *ii, bool file_ok, json_t **info,
 	}
 	if (expected_hash(ii, algo, sizeof(algo), value, sizeof(value), err, len) != 0)
 		return IMAGES_FAILED;
-	pthread_mutex_lock(&jmtx);
+	pthread_mutex_lock(&img.jmtx);
 	pp = find(node);
 	j = *pp;
 	/* instance_info changed while the node waited: start afresh. */
@@ -748,12 +753,12 @@ images_request(const char *node, json_t *ii, bool file_ok, json_t **info,
 			snprintf(err, len, "%s", j->err);
 			rc = IMAGES_FAILED;
 		}
-		pthread_mutex_unlock(&jmtx);
+		pthread_mutex_unlock(&img.jmtx);
 		if (rc == IMAGES_READY)
 			*info = image_info(&copy);
 		return rc;
 	}
-	pthread_mutex_unlock(&jmtx);
+	pthread_mutex_unlock(&img.jmtx);
 	if (images_check_source(src, !file_ok, err, len) != 0)
 		return IMAGES_FAILED;
 	j = util_calloc(1, sizeof(*j));
@@ -764,14 +769,14 @@ images_request(const char *node, json_t *ii, bool file_ok, json_t **info,
 	snprintf(j->value, sizeof(j->value), "%s", value);
 	snprintf(j->fmt, sizeof(j->fmt), "%s", fmt ? fmt : "raw");
 	j->file_ok = file_ok;
-	pthread_mutex_lock(&jmtx);
+	pthread_mutex_lock(&img.jmtx);
 	pp = find(node);
 	if (*pp != NULL)
 		detach(pp);
-	j->next = jobs;
-	jobs = j;
-	pthread_cond_signal(&jcv);
-	pthread_mutex_unlock(&jmtx);
+	j->next = img.jobs;
+	img.jobs = j;
+	pthread_cond_signal(&img.jcv);
+	pthread_mutex_unlock(&img.jmtx);
 	log_info("image download queued");
 	return IMAGES_PENDING;
 }
@@ -781,11 +786,11 @@ images_release(const char *node)
 {
 	struct job **pp;
 
-	pthread_mutex_lock(&jmtx);
+	pthread_mutex_lock(&img.jmtx);
 	pp = find(node);
 	if (*pp != NULL)
 		detach(pp);
-	pthread_mutex_unlock(&jmtx);
+	pthread_mutex_unlock(&img.jmtx);
 }
 
 int
@@ -796,30 +801,30 @@ images_path(const char *id, char *path, size_t len)
 
 	if (id == NULL || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32)
 		return -1;
-	pthread_mutex_lock(&jmtx);
-	for (j = jobs; j != NULL; j = j->next)
+	pthread_mutex_lock(&img.jmtx);
+	for (j = img.jobs; j != NULL; j = j->next)
 		if (j->st == J_READY && strcmp(j->id, id) == 0) {
-			snprintf(path, len, "%s/%s", cache_dir, j->id);
+			snprintf(path, len, "%s/%s", img.cache_dir, j->id);
 			rc = 0;
 		}
-	pthread_mutex_unlock(&jmtx);
+	pthread_mutex_unlock(&img.jmtx);
 	return rc;
 }
 
 void
 images_shutdown(void)
 {
-	pthread_mutex_lock(&jmtx);
-	stopping = true;
-	for (struct job *j = jobs; j != NULL; j = j->next)
+	pthread_mutex_lock(&img.jmtx);
+	img.stopping = true;
+	for (struct job *j = img.jobs; j != NULL; j = j->next)
 		j->cancel = true;
-	pthread_cond_broadcast(&jcv);
-	pthread_mutex_unlock(&jmtx);
-	for (int i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
-	threads = NULL;
-	nthreads = 0;
-	while (jobs != NULL)
-		detach(&jobs);
+	pthread_cond_broadcast(&img.jcv);
+	pthread_mutex_unlock(&img.jmtx);
+	for (int i = 0; i < img.nthreads; i++)
+		pthread_join(img.threads[i], NULL);
+	free(img.threads);
+	img.threads = NULL;
+	img.nthreads = 0;
+	while (img.jobs != NULL)
+		detach(&img.jobs);
 }

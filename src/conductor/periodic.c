@@ -18,11 +18,17 @@
 #include "store.h"
 #include "util.h"
 
-static pthread_mutex_t per_mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t per_cv = PTHREAD_COND_INITIALIZER;
-static pthread_t periodic_thr;
-static bool periodic_started;
-static _Atomic bool stopping;
+/* The periodic thread. */
+static struct {
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cv;
+	pthread_t		 thr;
+	bool			 started;
+	_Atomic bool		 stopping;
+} per = {
+	.mtx = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+};
 
 static void check_agent_timeouts(void);
 static void reconcile_switch_ports(void);
@@ -84,11 +90,11 @@ periodic_main(void *arg)
 	next_sync = util_mono_now() + (cconf.sync_power_interval > 0 ?
 	    cconf.sync_power_interval : 0);
 	next_switch = util_mono_now() + cconf.switch_reconcile_interval;
-	pthread_mutex_lock(&per_mtx);
-	while (!stopping) {
+	pthread_mutex_lock(&per.mtx);
+	while (!per.stopping) {
 		double now = util_mono_now();
 
-		pthread_mutex_unlock(&per_mtx);
+		pthread_mutex_unlock(&per.mtx);
 		if (now >= next_beat) {
 			store_conductor_heartbeat(store_thread(), cond_host_name);
 			next_beat = now + (cconf.heartbeat_interval > 0 ?
@@ -109,8 +115,8 @@ periodic_main(void *arg)
 			power_sync_run(NULL);
 			next_sync = util_mono_now() + cconf.sync_power_interval;
 		}
-		pthread_mutex_lock(&per_mtx);
-		if (stopping)
+		pthread_mutex_lock(&per.mtx);
+		if (per.stopping)
 			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 200 * 1000000L;
@@ -118,9 +124,9 @@ periodic_main(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&per_cv, &per_mtx, &ts);
+		pthread_cond_timedwait(&per.cv, &per.mtx, &ts);
 	}
-	pthread_mutex_unlock(&per_mtx);
+	pthread_mutex_unlock(&per.mtx);
 	store_thread_release();
 	return NULL;
 }
@@ -228,18 +234,18 @@ reconcile_switch_ports(void)
 void
 periodic_start(void)
 {
-	stopping = false;
-	periodic_started = pthread_create(&periodic_thr, NULL, periodic_main, NULL) == 0;
+	per.stopping = false;
+	per.started = pthread_create(&per.thr, NULL, periodic_main, NULL) == 0;
 }
 
 void
 periodic_stop(void)
 {
-	pthread_mutex_lock(&per_mtx);
-	stopping = true;
-	pthread_cond_broadcast(&per_cv);
-	pthread_mutex_unlock(&per_mtx);
-	if (periodic_started)
-		pthread_join(periodic_thr, NULL);
-	periodic_started = false;
+	pthread_mutex_lock(&per.mtx);
+	per.stopping = true;
+	pthread_cond_broadcast(&per.cv);
+	pthread_mutex_unlock(&per.mtx);
+	if (per.started)
+		pthread_join(per.thr, NULL);
+	per.started = false;
 }

@@ -30,22 +30,27 @@ struct failure {
 	int	count;
 };
 
-static pthread_mutex_t fail_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct failure *failures;
-static size_t nfailures;
-
-static struct power_sync_conf sconf;
-static pthread_mutex_t stats_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct power_sync_stats last_stats;
+/* The module's state: settings, consecutive BMC failures, the last pass's figures. */
+static struct {
+	pthread_mutex_t		 fail_mtx;
+	struct failure		*failures;
+	size_t			 nfailures;
+	struct power_sync_conf	 sconf;
+	pthread_mutex_t		 stats_mtx;
+	struct power_sync_stats	 last_stats;
+} ps = {
+	.fail_mtx = PTHREAD_MUTEX_INITIALIZER,
+	.stats_mtx = PTHREAD_MUTEX_INITIALIZER,
+};
 
 void
 power_sync_configure(const struct power_sync_conf *c)
 {
-	sconf = *c;
-	if (sconf.workers <= 0)
-		sconf.workers = 32;
-	if (sconf.failure_max <= 0)
-		sconf.failure_max = 3;
+	ps.sconf = *c;
+	if (ps.sconf.workers <= 0)
+		ps.sconf.workers = 32;
+	if (ps.sconf.failure_max <= 0)
+		ps.sconf.failure_max = 3;
 }
 
 /* Returns the new consecutive-failure count (0 after a success). */
@@ -55,25 +60,25 @@ note_result(const char *uuid, bool ok)
 	size_t i;
 	int n = 0;
 
-	pthread_mutex_lock(&fail_mtx);
-	for (i = 0; i < nfailures; i++)
-		if (strcmp(failures[i].uuid, uuid) == 0)
+	pthread_mutex_lock(&ps.fail_mtx);
+	for (i = 0; i < ps.nfailures; i++)
+		if (strcmp(ps.failures[i].uuid, uuid) == 0)
 			break;
 	if (ok) {
-		if (i < nfailures)
-			failures[i] = failures[--nfailures];
+		if (i < ps.nfailures)
+			ps.failures[i] = ps.failures[--ps.nfailures];
 	} else {
-		if (i == nfailures) {
-			failures = realloc(failures, (nfailures + 1) * sizeof(*failures));
-			if (failures == NULL)
+		if (i == ps.nfailures) {
+			ps.failures = realloc(ps.failures, (ps.nfailures + 1) * sizeof(*ps.failures));
+			if (ps.failures == NULL)
 				fatalx("out of memory");
-			snprintf(failures[i].uuid, sizeof(failures[i].uuid), "%s", uuid);
-			failures[i].count = 0;
-			nfailures++;
+			snprintf(ps.failures[i].uuid, sizeof(ps.failures[i].uuid), "%s", uuid);
+			ps.failures[i].count = 0;
+			ps.nfailures++;
 		}
-		n = ++failures[i].count;
+		n = ++ps.failures[i].count;
 	}
-	pthread_mutex_unlock(&fail_mtx);
+	pthread_mutex_unlock(&ps.fail_mtx);
 	return n;
 }
 
@@ -148,7 +153,7 @@ apply_power(struct store *s, json_t *node, enum hw_power st)
 
 	if (recorded != NULL && strcmp(recorded, actual) == 0)
 		return;
-	if (recorded != NULL && sconf.force) {
+	if (recorded != NULL && ps.sconf.force) {
 		p = hw_power_find(node_power_interface(node));
 		snprintf(msg, sizeof(msg), "During sync_power_state, node %s state '%s' "
 		    "does not match expected state '%s'. Changing hardware state to '%s'.",
@@ -185,7 +190,7 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 	    strcmp(node_power_state(seen), st == HW_POWER_ON ? "power on" :
 	    "power off") == 0)
 		return;		/* the common case: nothing to write */
-	if (rc != 0 && fails < sconf.failure_max)
+	if (rc != 0 && fails < ps.sconf.failure_max)
 		return;
 	if (store_node_reserve(s, uuid, cond_host_name) != STORE_OK)
 		return;		/* someone is working on it; next cycle */
@@ -275,25 +280,25 @@ power_sync_run(struct power_sync_stats *out)
 			json_array_append(sw.nodes, node);
 	json_decref(all);
 	n = (int)json_array_size(sw.nodes);
-	if (n > sconf.workers)
-		n = sconf.workers;
+	if (n > ps.sconf.workers)
+		n = ps.sconf.workers;
 	thr = util_calloc((size_t)(n > 0 ? n : 1), sizeof(*thr));
 	for (int k = 0; k < n; k++)
 		pthread_create(&thr[k], NULL, sweep_worker, &sw);
 	for (int k = 0; k < n; k++)
 		pthread_join(thr[k], NULL);
 	free(thr);
-	pthread_mutex_lock(&stats_mtx);
-	last_stats.nodes = (int)json_array_size(sw.nodes);
-	last_stats.failed = sw.failed;
-	last_stats.seconds = util_mono_now() - t0;
-	last_stats.cycles++;
+	pthread_mutex_lock(&ps.stats_mtx);
+	ps.last_stats.nodes = (int)json_array_size(sw.nodes);
+	ps.last_stats.failed = sw.failed;
+	ps.last_stats.seconds = util_mono_now() - t0;
+	ps.last_stats.cycles++;
 	if (out != NULL)
-		*out = last_stats;
-	pthread_mutex_unlock(&stats_mtx);
-	if (last_stats.nodes > 0)
+		*out = ps.last_stats;
+	pthread_mutex_unlock(&ps.stats_mtx);
+	if (ps.last_stats.nodes > 0)
 		log_info("power sync: %d nodes in %.3f s, %d BMC reads failed",
-		    last_stats.nodes, last_stats.seconds, last_stats.failed);
+		    ps.last_stats.nodes, ps.last_stats.seconds, ps.last_stats.failed);
 	json_decref(sw.nodes);
 	return 0;
 }
@@ -301,7 +306,7 @@ power_sync_run(struct power_sync_stats *out)
 void
 power_sync_stats(struct power_sync_stats *out)
 {
-	pthread_mutex_lock(&stats_mtx);
-	*out = last_stats;
-	pthread_mutex_unlock(&stats_mtx);
+	pthread_mutex_lock(&ps.stats_mtx);
+	*out = ps.last_stats;
+	pthread_mutex_unlock(&ps.stats_mtx);
 }

@@ -31,14 +31,22 @@ static flow_fn *const handlers[FSM_NSTATES] = {
 #undef STATE
 };
 
-static pthread_mutex_t q_mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
-static struct task *q_head, *q_tail;
-static int q_running;
-static _Atomic bool q_stopping;
-static pthread_t *workers;
-static int nworkers;
+/* The task queue and the worker threads. */
+static struct {
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cv;
+	pthread_cond_t		 idle_cv;
+	struct task		*head;
+	struct task		*tail;
+	int			 running;
+	_Atomic bool		 stopping;
+	pthread_t		*workers;
+	int			 nworkers;
+} wq = {
+	.mtx = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+	.idle_cv = PTHREAD_COND_INITIALIZER,
+};
 
 /* The handler of the node's state, or NULL (nothing to do there). */
 static flow_fn *
@@ -95,29 +103,29 @@ worker_main(void *arg)
 	for (;;) {
 		struct task *t;
 
-		pthread_mutex_lock(&q_mtx);
-		while (q_head == NULL && !q_stopping)
-			pthread_cond_wait(&q_cv, &q_mtx);
-		if (q_head == NULL) {
-			pthread_mutex_unlock(&q_mtx);
+		pthread_mutex_lock(&wq.mtx);
+		while (wq.head == NULL && !wq.stopping)
+			pthread_cond_wait(&wq.cv, &wq.mtx);
+		if (wq.head == NULL) {
+			pthread_mutex_unlock(&wq.mtx);
 			break;
 		}
-		t = q_head;
-		q_head = t->next;
-		if (q_head == NULL)
-			q_tail = NULL;
-		q_running++;
-		pthread_mutex_unlock(&q_mtx);
+		t = wq.head;
+		wq.head = t->next;
+		if (wq.head == NULL)
+			wq.tail = NULL;
+		wq.running++;
+		pthread_mutex_unlock(&wq.mtx);
 
 		run_task(t);
 		json_decref(t->args);
 		free(t);
 
-		pthread_mutex_lock(&q_mtx);
-		q_running--;
-		if (q_running == 0 && q_head == NULL)
-			pthread_cond_broadcast(&idle_cv);
-		pthread_mutex_unlock(&q_mtx);
+		pthread_mutex_lock(&wq.mtx);
+		wq.running--;
+		if (wq.running == 0 && wq.head == NULL)
+			pthread_cond_broadcast(&wq.idle_cv);
+		pthread_mutex_unlock(&wq.mtx);
 	}
 	store_thread_release();
 	return NULL;
@@ -133,14 +141,14 @@ worker_submit(enum task_kind kind, const char *uuid, json_t *args)
 	snprintf(t->uuid, sizeof(t->uuid), "%s", uuid);
 	snprintf(t->request_id, sizeof(t->request_id), "%s", log_get_request());
 	t->args = args ? args : json_object();
-	pthread_mutex_lock(&q_mtx);
-	if (q_tail)
-		q_tail->next = t;
+	pthread_mutex_lock(&wq.mtx);
+	if (wq.tail)
+		wq.tail->next = t;
 	else
-		q_head = t;
-	q_tail = t;
-	pthread_cond_signal(&q_cv);
-	pthread_mutex_unlock(&q_mtx);
+		wq.head = t;
+	wq.tail = t;
+	pthread_cond_signal(&wq.cv);
+	pthread_mutex_unlock(&wq.mtx);
 }
 
 bool
@@ -148,9 +156,9 @@ conductor_idle(void)
 {
 	bool idle;
 
-	pthread_mutex_lock(&q_mtx);
-	idle = q_head == NULL && q_running == 0;
-	pthread_mutex_unlock(&q_mtx);
+	pthread_mutex_lock(&wq.mtx);
+	idle = wq.head == NULL && wq.running == 0;
+	pthread_mutex_unlock(&wq.mtx);
 	return idle;
 }
 
@@ -158,22 +166,22 @@ conductor_idle(void)
 void
 worker_start(int n)
 {
-	q_stopping = false;
-	nworkers = n;
-	workers = util_calloc((size_t)n, sizeof(*workers));
+	wq.stopping = false;
+	wq.nworkers = n;
+	wq.workers = util_calloc((size_t)n, sizeof(*wq.workers));
 	for (int i = 0; i < n; i++)
-		pthread_create(&workers[i], NULL, worker_main, NULL);
+		pthread_create(&wq.workers[i], NULL, worker_main, NULL);
 }
 
 void
 worker_stop(void)
 {
-	pthread_mutex_lock(&q_mtx);
-	q_stopping = true;
-	pthread_cond_broadcast(&q_cv);
-	pthread_mutex_unlock(&q_mtx);
-	for (int i = 0; workers != NULL && i < nworkers; i++)
-		pthread_join(workers[i], NULL);
-	free(workers);
-	workers = NULL;
+	pthread_mutex_lock(&wq.mtx);
+	wq.stopping = true;
+	pthread_cond_broadcast(&wq.cv);
+	pthread_mutex_unlock(&wq.mtx);
+	for (int i = 0; wq.workers != NULL && i < wq.nworkers; i++)
+		pthread_join(wq.workers[i], NULL);
+	free(wq.workers);
+	wq.workers = NULL;
 }

@@ -102,8 +102,13 @@ expect_eq "interrupted deploys failed with a reason" 7 \
 	"$(count "provision_state='deploy failed' and name glob '[fd]*' and last_error like '%restarted%'")"
 expect_eq "interrupted cleanings failed with a reason" 3 \
 	"$(count "provision_state='clean failed' and name like 'c%' and last_error like '%restarted%'")"
-expect_eq "nodes waiting for an agent keep waiting" 8 \
-	"$(count "(name like 'w%' and provision_state='wait call-back') or (name like 'k%' and provision_state='clean wait')")"
+# A slow machine may take longer than callback_timeout from the waits to
+# here: a waiting node may have timed out meanwhile, but never be failed by
+# the restart.
+expect_eq "nodes waiting for an agent keep waiting (or time out)" 8 \
+	"$(count "(name like 'w%' and provision_state='wait call-back') or (name like 'k%' and provision_state='clean wait') or (name glob '[wk]*' and last_error like 'Timeout reached%')")"
+expect_eq "no waiting node failed by the restart" 0 \
+	"$(count "name glob '[wk]*' and last_error like '%restarted%'")"
 expect_eq "no stale lock on the nodes nothing runs for" 0 \
 	"$(count "reservation is not null and name not like 'a%'")"
 ok "no lock survives the restart" wait_until 5 db_is "select count(*) from nodes where reservation is not null" 0
@@ -124,7 +129,7 @@ done
 stop_agents
 
 # Waiting nodes time out with callback_timeout (15 s).
-ok "waiting nodes time out" wait_until 35 \
+ok "waiting nodes time out" wait_until 120 \
 	db_is "select count(*) from nodes where provision_state in ('wait call-back','clean wait')" 0
 echo "# wait states timed out $(( $(date +%s) - t_kill )) s after the kill"
 expect_eq "timed-out deploys failed with the timeout as reason" 4 \
