@@ -48,6 +48,7 @@ struct resp {
 	bool		 text_json;	/* text is JSON, not text/plain */
 	uint64_t	 fd_size;
 	bool		 close;		/* Connection: close (framing errors) */
+	const char	*www_authenticate; /* with a 401: how to authenticate */
 };
 
 struct api_conf {

@@ -646,7 +646,7 @@ project_allows(const struct route *rt, struct req *q, struct ierr *e)
 	bool ok = false;
 
 	if ((rt->load == LOAD_NODE || rt->load == LOAD_NETWORK) && tie == TIE_NONE) {
-		route_not_found(rt, q, e);
+		ierr_set(e, IG_ENOTFOUND, "not seen");	/* the router says what */
 		return -1;
 	}
 	if (cur.role < rt->access.project_role)

@@ -52,8 +52,8 @@ int	auth_identify(struct req *q, const struct route *rt, struct ierr *e);
 /*
  * auth_allow - rt's policy for the identified caller on q->obj, the
  * object the route loaded (NULL: none, or it does not exist).  0, or -1
- * with e: IG_EFORBIDDEN (403), or IG_ENOTFOUND (404, the body of a
- * missing object) for a node or network a project may not see.
+ * with e: IG_EFORBIDDEN (403), or IG_ENOTFOUND (404: the router answers
+ * as for a missing object) for a node or network a project may not see.
  */
 int	auth_allow(const struct route *rt, struct req *q, struct ierr *e);
 /* The identity of the request this thread serves. */

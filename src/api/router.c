@@ -225,8 +225,12 @@ serve(const struct route *rt, struct req *q, struct resp *r)
 		goto refuse;
 	}
 	q->obj = load(rt, q);
-	if (auth_allow(rt, q, &e) != 0)
+	if (auth_allow(rt, q, &e) != 0) {
+		/* What a project may not see gets the body of what is not there. */
+		if (e.code == IG_ENOTFOUND)
+			route_not_found(rt, q, &e);
 		goto refuse;
+	}
 	if (!take_body(rt, q, r))
 		return;
 	if (rt->load != LOAD_NONE && q->obj == NULL) {
@@ -239,6 +243,8 @@ serve(const struct route *rt, struct req *q, struct resp *r)
 	return;
 refuse:
 	api_ierr(r, &e);
+	if (e.code == IG_EAUTH)
+		r->www_authenticate = auth_www_authenticate();
 }
 
 void

@@ -334,9 +334,10 @@ static int
 start_writing(json_t *node, const char *phase, struct ierr *e)
 {
 	json_t *ii = node_instance_info(node), *info, *params, *cmd;
-	char err[700] = "";
+	char err[700] = "", base[400];
 
-	switch (images_request(node_uuid(node), ii, file_images_ok(node), &info,
+	boot_ipxe_base_url(base, sizeof(base));
+	switch (images_request(node_uuid(node), ii, file_images_ok(node), base, &info,
 	    err, sizeof(err))) {
 	case IMAGES_PENDING:
 		if (phase != NULL && strcmp(phase, "fetching") == 0)
@@ -410,7 +411,7 @@ clean_heartbeat(json_t *node, struct ierr *e)
 }
 
 int
-agent_flow_heartbeat(json_t *node, struct ierr *e)
+agent_flow_heartbeat(json_t *node, json_t *args, struct ierr *e)
 {
 	const char *ps = node_provision_state(node);
 

@@ -12,6 +12,7 @@
 #include "agent_client.h"
 #include "agent_flow.h"
 #include "drivers.h"
+#include "flow.h"
 #include "fsm.h"
 #include "log.h"
 #include "netflow.h"
@@ -30,6 +31,27 @@ const char *
 conductor_host(void)
 {
 	return cond_host_name;
+}
+
+/* Each state's worker handler, from fsm.def. */
+static flow_fn *const handlers[FSM_NSTATES] = {
+#define STATE(id, name, kind, target, phase, ramdisk, timeout, deletable, work) \
+	[FSM_S_##id] = work,
+#include "fsm.def"
+#undef STATE
+};
+
+/* The task of a provision verb: the handler of the state it led to. */
+static int
+run_state(json_t *node, json_t *args, struct ierr *e)
+{
+	const struct fsm_state *st = fsm_state(node_provision_state(node));
+	flow_fn *fn = st != NULL ? handlers[st->id] : NULL;
+
+	if (fn != NULL)
+		return fn(node, args, e);
+	log_warn("worker: nothing to do in state %s", node_provision_state(node));
+	return 0;
 }
 
 int
@@ -99,7 +121,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	if (json_object_get(body, "clean_steps"))
 		json_object_set(args, "clean_steps", json_object_get(body, "clean_steps"));
 	log_info("provision action %s accepted", verb);
-	worker_submit(TASK_PROVISION, uuid, args);
+	worker_submit(run_state, uuid, args);
 	json_decref(node);
 	return 0;
 fail:

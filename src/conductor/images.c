@@ -1,4 +1,3 @@
-#include "boot_ipxe.h"
 #include "images.h"
 
 #include <curl/curl.h>
@@ -703,11 +702,10 @@ random_id(char id[33])
 }
 
 static json_t *
-image_info(const struct job *j)
+image_info(const struct job *j, const char *base)
 {
-	char base[400], url[500];
+	char url[500];
 
-	boot_ipxe_base_url(base, sizeof(base));
 	snprintf(url, sizeof(url), "%s/images/%s", base, j->id);
 	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:s, s:b, s:s?}", "id", j->id,
 	    "urls", url, "os_hash_algo", j->algo, "os_hash_value", j->value,
@@ -717,8 +715,8 @@ image_info(const struct job *j)
 }
 
 enum images_state
-images_request(const char *node, json_t *ii, bool file_ok, json_t **info,
-    char *err, size_t len)
+images_request(const char *node, json_t *ii, bool file_ok, const char *base,
+    json_t **info, char *err, size_t len)
 {
 	const char *src = json_string_value(json_object_get(ii, "image_source"));
 	const char *fmt = json_string_value(json_object_get(ii, "image_disk_format"));
@@ -755,7 +753,7 @@ images_request(const char *node, json_t *ii, bool file_ok, json_t **info,
 		}
 		pthread_mutex_unlock(&img.jmtx);
 		if (rc == IMAGES_READY)
-			*info = image_info(&copy);
+			*info = image_info(&copy, base);
 		return rc;
 	}
 	pthread_mutex_unlock(&img.jmtx);

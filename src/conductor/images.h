@@ -44,10 +44,11 @@ enum images_state { IMAGES_PENDING, IMAGES_READY, IMAGES_FAILED };
  * (IMAGES_PENDING), or answers READY with IPA's image_info in *info, or
  * FAILED with the reason in err.  Returns at once; the caller holds the
  * node's lock only for the call.  file_ok: file:// may be used (the deploy
- * was requested by a system-scoped user).
+ * was requested by a system-scoped user).  base: the URL nodes reach
+ * ingotd's image service at (image_info's urls).
  */
 enum images_state images_request(const char *node_uuid, json_t *instance_info,
-	    bool file_ok, json_t **info, char *err, size_t len);
+	    bool file_ok, const char *base, json_t **info, char *err, size_t len);
 /* The node's deploy ended: cancels its download, deletes its image. */
 void	images_release(const char *node_uuid);
 /* Path of a verified image of a running deploy by its id, or -1. */

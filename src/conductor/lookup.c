@@ -106,7 +106,7 @@ cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 	}
 	st = fsm_state(node_provision_state(node));
 	if (st != NULL && st->kind == FSM_WAIT) {
-		worker_submit(TASK_AGENT, uuid, NULL);	/* the worker releases the lock */
+		worker_submit(agent_flow_heartbeat, uuid, NULL);	/* the worker releases the lock */
 	} else {
 		node_unlock(uuid);
 	}

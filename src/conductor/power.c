@@ -70,7 +70,7 @@ cond_power(json_t *in, const char *target, int timeout, struct ierr *e)
 		return -1;
 	}
 	args = json_pack("{s:s, s:i}", "target", target, "timeout", timeout);
-	worker_submit(TASK_POWER, uuid, args);
+	worker_submit(power_work, uuid, args);
 	json_decref(node);
 	return 0;
 }

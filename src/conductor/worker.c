@@ -6,29 +6,17 @@
 #include <stdlib.h>
 #include <stdio.h>
 
-#include "agent_flow.h"
-#include "flow.h"
-#include "fsm.h"
 #include "log.h"
 #include "node.h"
-#include "power.h"
 #include "store.h"
 #include "util.h"
 
 struct task {
-	enum task_kind	 kind;
+	task_fn		*fn;
 	char		 uuid[UUID_STR_LEN];
 	char		 request_id[64];
 	json_t		*args;		/* owned */
 	struct task	*next;
-};
-
-/* Each state's worker handler, from fsm.def. */
-static flow_fn *const handlers[FSM_NSTATES] = {
-#define STATE(id, name, kind, target, phase, ramdisk, timeout, deletable, work) \
-	[FSM_S_##id] = work,
-#include "fsm.def"
-#undef STATE
 };
 
 /* The task queue and the worker threads. */
@@ -48,26 +36,6 @@ static struct {
 	.idle_cv = PTHREAD_COND_INITIALIZER,
 };
 
-/* The handler of the node's state, or NULL (nothing to do there). */
-static flow_fn *
-handler_of(json_t *node)
-{
-	const struct fsm_state *st = fsm_state(node_provision_state(node));
-
-	return st != NULL ? handlers[st->id] : NULL;
-}
-
-static int
-work_provision(json_t *node, json_t *args, struct ierr *e)
-{
-	flow_fn *fn = handler_of(node);
-
-	if (fn != NULL)
-		return fn(node, args, e);
-	log_warn("worker: nothing to do in state %s", node_provision_state(node));
-	return 0;
-}
-
 static void
 run_task(struct task *t)
 {
@@ -80,12 +48,7 @@ run_task(struct task *t)
 		struct ierr e = { 0 };
 		int rc;
 
-		if (t->kind == TASK_PROVISION)
-			rc = work_provision(node, t->args, &e);
-		else if (t->kind == TASK_AGENT)
-			rc = agent_flow_heartbeat(node, &e);
-		else
-			rc = power_work(node, t->args, &e);
+		rc = t->fn(node, t->args, &e);
 		/* The one place a task's unrecorded outcome is logged. */
 		if (rc != 0)
 			log_error("task on node %s stopped: %s", t->uuid, e.msg);
@@ -133,11 +96,11 @@ worker_main(void *arg)
 
 /* Hands a locked node to a worker; the worker releases the lock. */
 void
-worker_submit(enum task_kind kind, const char *uuid, json_t *args)
+worker_submit(task_fn *fn, const char *uuid, json_t *args)
 {
 	struct task *t = util_calloc(1, sizeof(*t));
 
-	t->kind = kind;
+	t->fn = fn;
 	snprintf(t->uuid, sizeof(t->uuid), "%s", uuid);
 	snprintf(t->request_id, sizeof(t->request_id), "%s", log_get_request());
 	t->args = args ? args : json_object();

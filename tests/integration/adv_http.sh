@@ -64,18 +64,19 @@ PY
 python3 "$T/hold.py" "$PORT" "$N" "$T/open" "$T/stop" &
 HOLD_PID=$!
 open_count() { [ -s "$T/open" ] && cut -d' ' -f1 "$T/open"; }
-ok "the holder's $N connections are counted" wait_until 10 '[ -s "$T/open" ]'
+ok "the holder's $N connections are counted" wait_until 120 '[ -s "$T/open" ]'
 ok "at most 32 of them stay open (per-address limit; $(open_count) open)" \
-	wait_until 10 '[ "$(open_count)" -le 32 ]'
+	wait_until 60 '[ "$(open_count)" -le 32 ]'
 expect_eq "another address (127.0.0.2) is served meanwhile" 200 \
 	"$(curl -s -m 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "$INGOT_URL/")"
 expect_eq "... with credentials too" 200 \
 	"$(curl -s -m 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 -u sysreader:pw-sysreader "$INGOT_URL/v1/nodes")"
 expect_eq "the holder's address gets no 33rd connection" 000 \
 	"$(curl -s -m 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.1 "$INGOT_URL/")"
-# Idle and half-sent connections are closed after connection_timeout (30 s).
-ok "the held connections are closed by the idle timeout (within 40 s)" \
-	wait_until 45 '[ "$(open_count)" = 0 ] && [ "$(cut -d" " -f2 "$T/open" | cut -d. -f1)" -le 40 ]'
+# Idle and half-sent connections are closed after connection_timeout (30 s):
+# all of them, and none long after (60 s leaves a loaded machine its time).
+ok "the held connections are closed by the idle timeout (within 60 s)" \
+	wait_until 90 '[ "$(open_count)" = 0 ] && [ "$(cut -d" " -f2 "$T/open" | cut -d. -f1)" -le 60 ]'
 echo "# open/seconds at the end: $(cat "$T/open")"
 touch "$T/stop"; wait "$HOLD_PID"; HOLD_PID=
 expect_eq "the holder's address is served again" 200 \
