@@ -81,6 +81,35 @@ masked(const struct field *f, json_t *v)
 	return c;
 }
 
+/* Whether field f is in the answer: its microversion, fields= or detail. */
+static bool
+field_shown(const struct req *q, const struct field *f, const struct fieldset *fs,
+    bool detail)
+{
+	if (f->min_minor > q->minor || (f->flags & F_HIDDEN))
+		return false;
+	return fs != NULL ? wanted(fs, f->name) : detail || (f->flags & F_SHORT);
+}
+
+/* The sub-resources a detailed res links to at q's microversion, in subs[4]. */
+static int
+subresources(const struct req *q, const struct resource *res, const char *subs[4])
+{
+	int ns = 0;
+
+	if (res == &model_node) {
+		subs[ns++] = "ports";
+		subs[ns++] = "states";
+		if (q->minor >= 24)
+			subs[ns++] = "portgroups";
+		if (q->minor >= 32)
+			subs[ns++] = "volume";
+	} else if (res == &model_portgroup && q->minor >= 24) {
+		subs[ns++] = "ports";
+	}
+	return ns;
+}
+
 json_t *
 api_render(struct req *q, const struct resource *res, json_t *obj,
     const struct fieldset *fs, bool detail)
@@ -93,9 +122,7 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 		const struct field *f = &res->fields[i];
 		json_t *v;
 
-		if (f->min_minor > q->minor || (f->flags & F_HIDDEN))
-			continue;
-		if (fs != NULL ? !wanted(fs, f->name) : !(detail || (f->flags & F_SHORT)))
+		if (!field_shown(q, f, fs, detail))
 			continue;
 		v = json_object_get(obj, f->name);
 		if (is_node && strcmp(f->name, "conductor") == 0 && json_is_null(v))
@@ -107,17 +134,7 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 		json_object_set_new(out, "links", api_links(q, res->plural, uuid ? uuid : ""));
 	if (detail && fs == NULL && uuid != NULL) {
 		const char *subs[4] = { NULL };
-		int ns = 0;
-		if (is_node) {
-			subs[ns++] = "ports";
-			subs[ns++] = "states";
-			if (q->minor >= 24)
-				subs[ns++] = "portgroups";
-			if (q->minor >= 32)
-				subs[ns++] = "volume";
-		} else if (res == &model_portgroup && q->minor >= 24) {
-			subs[ns++] = "ports";
-		}
+		int ns = subresources(q, res, subs);
 		for (int i = 0; i < ns; i++) {
 			char self[1024], book[1024];
 			snprintf(self, sizeof(self), "%s/v1/%s/%s/%s", q->base, res->plural,
@@ -202,12 +219,80 @@ link_text(struct strbuf *b, struct req *q, const char *plural, const char *id,
 	sb_puts(b, ",\"rel\":\"bookmark\"}]");
 }
 
+/* A JSON text that may hold secrets, parsed, masked and printed again. */
+static void
+masked_text(struct strbuf *b, const struct field *f, const char *text)
+{
+	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+	json_t *m = masked(f, j ? j : json_null());
+	char *t = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+
+	sb_puts(b, t ? t : "null");
+	free(t);
+	json_decref(m);
+	json_decref(j);
+}
+
+/* The JSON of a column that is not NULL, by the field's type. */
+static void
+value_text(struct strbuf *b, const struct field *f, const struct store_val *v)
+{
+	switch (f->type) {
+	case FT_STRING:
+	case FT_TIME:
+		sb_json_str(b, v->text ? v->text : "");
+		break;
+	case FT_BOOL:
+		sb_puts(b, v->num ? "true" : "false");
+		break;
+	case FT_INT:
+		sb_printf(b, "%lld", v->num);
+		break;
+	case FT_OBJECT:
+	case FT_LIST:
+		if (v->text != NULL && has_secret_text(f, v->text))
+			masked_text(b, f, v->text);
+		else
+			sb_puts(b, v->text ? v->text : "null");
+		break;
+	}
+}
+
+/* "name":value of one field; a node's NULL conductor is this host. */
+static void
+field_text(struct strbuf *b, const struct resource *res, const struct field *f,
+    const struct store_val *v)
+{
+	sb_json_str(b, f->name);
+	sb_puts(b, ":");
+	if (!v->null)
+		value_text(b, f, v);
+	else if (res == &model_node && strcmp(f->name, "conductor") == 0)
+		sb_json_str(b, conductor_host());
+	else
+		sb_puts(b, "null");
+}
+
+/* The links of a detailed object to its sub-resources. */
+static void
+sub_links_text(struct strbuf *b, struct req *q, const struct resource *res,
+    const char *uuid)
+{
+	const char *subs[4] = { NULL };
+	int ns = subresources(q, res, subs);
+
+	for (int i = 0; i < ns; i++) {
+		sb_printf(b, ",\"%s\":", subs[i]);
+		link_text(b, q, res->plural, uuid, subs[i]);
+	}
+}
+
 void
 api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
     const struct store_val *v, const struct fieldset *fs, bool detail)
 {
 	const char *uuid = NULL;
-	bool first = true, is_node = res == &model_node;
+	bool first = true;
 
 	sb_puts(b, "{");
 	for (size_t i = 0; i < res->nfields; i++) {
@@ -215,74 +300,21 @@ api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
 
 		if (strcmp(f->name, "uuid") == 0)
 			uuid = v[i].text;
-		if (f->min_minor > q->minor || (f->flags & F_HIDDEN))
-			continue;
-		if (fs != NULL ? !wanted(fs, f->name) : !(detail || (f->flags & F_SHORT)))
+		if (!field_shown(q, f, fs, detail))
 			continue;
 		if (!first)
 			sb_puts(b, ",");
 		first = false;
-		sb_json_str(b, f->name);
-		sb_puts(b, ":");
-		if (v[i].null) {
-			if (is_node && strcmp(f->name, "conductor") == 0)
-				sb_json_str(b, conductor_host());
-			else
-				sb_puts(b, "null");
-			continue;
-		}
-		switch (f->type) {
-		case FT_STRING:
-		case FT_TIME:
-			sb_json_str(b, v[i].text ? v[i].text : "");
-			break;
-		case FT_BOOL:
-			sb_puts(b, v[i].num ? "true" : "false");
-			break;
-		case FT_INT:
-			sb_printf(b, "%lld", v[i].num);
-			break;
-		case FT_OBJECT:
-		case FT_LIST:
-			if (v[i].text != NULL && has_secret_text(f, v[i].text)) {
-				json_t *j = json_loads(v[i].text, JSON_DECODE_ANY, NULL);
-				json_t *m = masked(f, j ? j : json_null());
-				char *t = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-				sb_puts(b, t ? t : "null");
-				free(t);
-				json_decref(m);
-				json_decref(j);
-			} else {
-				sb_puts(b, v[i].text ? v[i].text : "null");
-			}
-			break;
-		}
+		field_text(b, res, f, &v[i]);
 	}
 	if (fs == NULL || wanted(fs, "links") || fs->n == 0) {
 		if (!first)
 			sb_puts(b, ",");
-		first = false;
 		sb_puts(b, "\"links\":");
 		link_text(b, q, res->plural, uuid ? uuid : "", NULL);
 	}
-	if (detail && fs == NULL && uuid != NULL) {
-		const char *subs[4] = { NULL };
-		int ns = 0;
-		if (is_node) {
-			subs[ns++] = "ports";
-			subs[ns++] = "states";
-			if (q->minor >= 24)
-				subs[ns++] = "portgroups";
-			if (q->minor >= 32)
-				subs[ns++] = "volume";
-		} else if (res == &model_portgroup && q->minor >= 24) {
-			subs[ns++] = "ports";
-		}
-		for (int i = 0; i < ns; i++) {
-			sb_printf(b, ",\"%s\":", subs[i]);
-			link_text(b, q, res->plural, uuid, subs[i]);
-		}
-	}
+	if (detail && fs == NULL && uuid != NULL)
+		sub_links_text(b, q, res, uuid);
 	sb_puts(b, "}");
 }
 

@@ -212,13 +212,150 @@ usage(void)
 	    "[isolation_vlan=V] [VAR=VALUE]\n");
 }
 
+/* The failure of a subcommand: err on stderr, exit status 1. */
+static int
+failed(const char *err)
+{
+	fprintf(stderr, "ingot-switchctl: %s\n", err);
+	return 1;
+}
+
+/* render TEMPLATE OP ...: the commands a template emits. */
+static int
+cmd_render(int argc, char **argv)
+{
+	int rc = render(argc - 1, argv + 1);
+
+	if (rc == 2)
+		usage();
+	return rc;
+}
+
+/* list: the configured switches, as JSON. */
+static int
+cmd_list(int argc, char **argv)
+{
+	struct strbuf b;
+
+	sb_init(&b, 256);
+	switch_list_json(&b);
+	sb_add(&b, "", 1);
+	printf("%s\n", b.buf);
+	sb_free(&b);
+	return 0;
+}
+
+/* get SWITCH PORT: the port's native VLAN and trunks. */
+static int
+cmd_get(int argc, char **argv)
+{
+	struct switch_port_state st;
+	char err[800] = "";
+
+	if (switch_port_get(argv[1], argv[2], &st, err, sizeof(err)) != 0)
+		return failed(err);
+	printf("native %d trunks", st.native);
+	for (int i = 0; i < st.ntrunks; i++)
+		printf("%s%d", i ? "," : " ", st.trunks[i]);
+	printf("\n");
+	return 0;
+}
+
+/* set SWITCH PORT VLAN[,VLAN...]|isolate */
+static int
+cmd_set(int argc, char **argv)
+{
+	struct switch_port_state st;
+	char err[800] = "";
+
+	if (parse_vlans(argv[3], &st) != 0) {
+		usage();
+		return 2;
+	}
+	if (switch_port_set(argv[1], argv[2], &st, err, sizeof(err)) != 0)
+		return failed(err);
+	return 0;
+}
+
+/* vlan SWITCH add|delete VLAN */
+static int
+cmd_vlan(int argc, char **argv)
+{
+	const struct switch_conf *s = switch_find(argv[1]);
+	char err[800] = "";
+	long v;
+
+	if (s == NULL || !util_parse_int(argv[3], 1, 4094, &v)) {
+		usage();
+		return 2;
+	}
+	if (switch_ssh_vlan(s, strcmp(argv[2], "add") == 0, (int)v, err,
+	    sizeof(err)) != 0)
+		return failed(err);
+	return 0;
+}
+
+/* flips SWITCH N CONCURRENCY PORT... */
+static int
+cmd_flips(int argc, char **argv)
+{
+	long n, conc;
+
+	if (!util_parse_int(argv[2], 1, 10000000, &n) ||
+	    !util_parse_int(argv[3], 1, 1000, &conc)) {
+		usage();
+		return 2;
+	}
+	return flips(argv[1], (int)n, (int)conc, argv + 4, argc - 4);
+}
+
+/* The subcommands; argc counts the subcommand's name. */
+static const struct subcmd {
+	const char	*name;
+	int		 min_argc, max_argc;	/* max 0: no limit */
+	bool		 config;		/* needs the switches of -c FILE */
+	int		(*run)(int argc, char **argv);
+} subcmds[] = {
+	{ "render",	1, 0, false,	cmd_render },
+	{ "list",	1, 0, true,	cmd_list },
+	{ "get",	3, 3, true,	cmd_get },
+	{ "set",	4, 4, true,	cmd_set },
+	{ "vlan",	4, 4, true,	cmd_vlan },
+	{ "flips",	5, 0, true,	cmd_flips },
+};
+
+/* The subcommand called name, or NULL. */
+static const struct subcmd *
+find_subcmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
+		if (strcmp(subcmds[i].name, name) == 0)
+			return &subcmds[i];
+	return NULL;
+}
+
+/* Reads the [switch:NAME] sections of config and prepares the switches. */
+static int
+load_config(const char *config)
+{
+	char err[800] = "";
+	int line = ini_parse(config, on_ini, err);
+
+	if (line != 0 || switch_conf_finish(err, sizeof(err)) != 0) {
+		fprintf(stderr, "ingot-switchctl: %s%s%s\n", line > 0 ? config : "",
+		    line > 0 ? ": " : "", err[0] ? err : "cannot read the configuration");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	const struct subcmd *cmd;
 	const char *config = NULL;
-	char err[800] = "";
-	int c, rc = 0;
 	bool verbose = false;
+	int c;
 
 	while ((c = getopt(argc, argv, "c:vh")) != -1) {
 		switch (c) {
@@ -233,70 +370,20 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (strcmp(argv[0], "render") == 0) {
-		rc = render(argc - 1, argv + 1);
-		if (rc == 2)
-			usage();
-		return rc;
-	}
+	cmd = find_subcmd(argv[0]);
+	if (cmd != NULL && !cmd->config)
+		return cmd->run(argc, argv);
 	log_init(NULL, verbose ? LOG_LVL_DEBUG : LOG_LVL_WARN);
 	if (config == NULL) {
 		usage();
 		return 2;
 	}
-	int line = ini_parse(config, on_ini, err);
-	if (line != 0 || switch_conf_finish(err, sizeof(err)) != 0) {
-		fprintf(stderr, "ingot-switchctl: %s%s%s\n", line > 0 ? config : "",
-		    line > 0 ? ": " : "", err[0] ? err : "cannot read the configuration");
+	if (load_config(config) != 0)
 		return 1;
-	}
-	if (strcmp(argv[0], "list") == 0) {
-		struct strbuf b;
-		sb_init(&b, 256);
-		switch_list_json(&b);
-		sb_add(&b, "", 1);
-		printf("%s\n", b.buf);
-		sb_free(&b);
-	} else if (strcmp(argv[0], "get") == 0 && argc == 3) {
-		struct switch_port_state st;
-		if (switch_port_get(argv[1], argv[2], &st, err, sizeof(err)) != 0)
-			goto fail;
-		printf("native %d trunks", st.native);
-		for (int i = 0; i < st.ntrunks; i++)
-			printf("%s%d", i ? "," : " ", st.trunks[i]);
-		printf("\n");
-	} else if (strcmp(argv[0], "set") == 0 && argc == 4) {
-		struct switch_port_state st;
-		if (parse_vlans(argv[3], &st) != 0) {
-			usage();
-			return 2;
-		}
-		if (switch_port_set(argv[1], argv[2], &st, err, sizeof(err)) != 0)
-			goto fail;
-	} else if (strcmp(argv[0], "vlan") == 0 && argc == 4) {
-		const struct switch_conf *s = switch_find(argv[1]);
-		long v;
-		if (s == NULL || !util_parse_int(argv[3], 1, 4094, &v)) {
-			usage();
-			return 2;
-		}
-		if (switch_ssh_vlan(s, strcmp(argv[2], "add") == 0, (int)v, err,
-		    sizeof(err)) != 0)
-			goto fail;
-	} else if (strcmp(argv[0], "flips") == 0 && argc >= 5) {
-		long n, conc;
-		if (!util_parse_int(argv[2], 1, 10000000, &n) ||
-		    !util_parse_int(argv[3], 1, 1000, &conc)) {
-			usage();
-			return 2;
-		}
-		rc = flips(argv[1], (int)n, (int)conc, argv + 4, argc - 4);
-	} else {
+	if (cmd == NULL || argc < cmd->min_argc ||
+	    (cmd->max_argc > 0 && argc > cmd->max_argc)) {
 		usage();
 		return 2;
 	}
-	return rc;
-fail:
-	fprintf(stderr, "ingot-switchctl: %s\n", err);
-	return 1;
+	return cmd->run(argc, argv);
 }

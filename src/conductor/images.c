@@ -409,6 +409,114 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	return s->job->cancel ? 1 : 0;
 }
 
+/* A curl handle for one GET of url into the sink, at most left seconds. */
+static CURL *
+new_request(struct sink *s, const char *url, long left, char *ebuf)
+{
+	CURL *c = curl_easy_init();
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, left);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)img.ic.stall_timeout);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)img.ic.max_size);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	return c;
+}
+
+/* One GET of url; on a redirect (*moved) url becomes its target. */
+static CURLcode
+get_once(struct sink *s, char *url, size_t ulen, long left, long *code,
+    bool *moved, char *ebuf)
+{
+	CURL *c;
+	CURLcode rc;
+	char *loc = NULL;
+
+	*code = 0;
+	ebuf[0] = '\0';
+	c = new_request(s, url, left, ebuf);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	*moved = rc == CURLE_OK && *code >= 300 && *code < 400 &&
+	    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK &&
+	    loc != NULL;
+	if (*moved)
+		snprintf(url, ulen, "%s", loc);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+/* Why the transfer failed (cancel, size, cache, time, curl), or 0. */
+static int
+transfer_error(const struct sink *s, CURLcode rc, const char *ebuf,
+    time_t deadline, char *err, size_t len)
+{
+	if (s->job->cancel) {
+		snprintf(err, len, "image download cancelled");
+		return -1;
+	}
+	if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(err, len, "the image is larger than [deploy] image_max_size "
+		    "(%lld MiB)", img.ic.max_size >> 20);
+		return -1;
+	}
+	if (s->write_failed) {
+		snprintf(err, len, "cannot write the image to the cache: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT && time(NULL) < deadline) {
+		snprintf(err, len, "image download stalled (less than %ld bytes/s "
+		    "for [deploy] image_download_stall_timeout, %d s)", STALL_BYTES,
+		    img.ic.stall_timeout);
+		return -1;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(err, len, "image download took longer than [deploy] "
+		    "image_download_timeout (%d s)", img.ic.timeout);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(err, len, "cannot download the image: %s",
+		    ebuf[0] ? ebuf : curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* The HTTP answer: 1 for a redirect to follow, 0 for the image, -1 with err. */
+static int
+check_status(long code, bool moved, char *err, size_t len)
+{
+	if (moved) {
+		if (!img.ic.follow_redirects) {
+			snprintf(err, len, "the image server answered with a redirect "
+			    "(HTTP %ld), and [deploy] image_follow_redirects is off", code);
+			return -1;
+		}
+		return 1;
+	}
+	if (code < 200 || code >= 300) {
+		snprintf(err, len, "cannot download the image: HTTP %ld", code);
+		return -1;
+	}
+	return 0;
+}
+
+/* Downloads first into the sink, following up to MAX_HOPS redirects, each
+ * to an allowed host, all within [deploy] image_download_timeout. */
 static int
 fetch_http(struct sink *s, const char *first, char *err, size_t len)
 {
@@ -417,10 +525,10 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 
 	snprintf(url, sizeof(url), "%s", first);
 	for (int hop = 0; hop <= MAX_HOPS; hop++) {
-		CURL *c;
+		long code, left = (long)(deadline - time(NULL));
 		CURLcode rc;
-		long code = 0, left = (long)(deadline - time(NULL));
-		char *loc = NULL;
+		bool moved;
+		int st;
 
 		if (check_url(url, err, len) != 0)
 			return -1;
@@ -429,77 +537,11 @@ fetch_http(struct sink *s, const char *first, char *err, size_t len)
 			    "image_download_timeout (%d s)", img.ic.timeout);
 			return -1;
 		}
-		ebuf[0] = '\0';
-		c = curl_easy_init();
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, left);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)img.ic.stall_timeout);
-		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)img.ic.max_size);
-		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-		rc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		if (rc == CURLE_OK && code >= 300 && code < 400 &&
-		    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK &&
-		    loc != NULL)
-			snprintf(url, sizeof(url), "%s", loc);
-		else
-			loc = NULL;
-		curl_easy_cleanup(c);
-		if (s->job->cancel) {
-			snprintf(err, len, "image download cancelled");
+		rc = get_once(s, url, sizeof(url), left, &code, &moved, ebuf);
+		if (transfer_error(s, rc, ebuf, deadline, err, len) != 0)
 			return -1;
-		}
-		if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-			snprintf(err, len, "the image is larger than [deploy] image_max_size "
-			    "(%lld MiB)", img.ic.max_size >> 20);
-			return -1;
-		}
-		if (s->write_failed) {
-			snprintf(err, len, "cannot write the image to the cache: %s",
-			    strerror(errno));
-			return -1;
-		}
-		if (rc == CURLE_OPERATION_TIMEDOUT && time(NULL) < deadline) {
-			snprintf(err, len, "image download stalled (less than %ld bytes/s "
-			    "for [deploy] image_download_stall_timeout, %d s)", STALL_BYTES,
-			    img.ic.stall_timeout);
-			return -1;
-		}
-		if (rc == CURLE_OPERATION_TIMEDOUT) {
-			snprintf(err, len, "image download took longer than [deploy] "
-			    "image_download_timeout (%d s)", img.ic.timeout);
-			return -1;
-		}
-		if (rc != CURLE_OK) {
-			snprintf(err, len, "cannot download the image: %s",
-			    ebuf[0] ? ebuf : curl_easy_strerror(rc));
-			return -1;
-		}
-		if (loc != NULL) {
-			if (!img.ic.follow_redirects) {
-				snprintf(err, len, "the image server answered with a redirect "
-				    "(HTTP %ld), and [deploy] image_follow_redirects is off", code);
-				return -1;
-			}
-			continue;
-		}
-		if (code < 200 || code >= 300) {
-			snprintf(err, len, "cannot download the image: HTTP %ld", code);
-			return -1;
-		}
-		return 0;
+		if ((st = check_status(code, moved, err, len)) <= 0)
+			return st;
 	}
 	snprintf(err, len, "the image server redirected more than %d times", MAX_HOPS);
 	return -1;

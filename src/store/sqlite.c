@@ -674,96 +674,145 @@ store_get(struct store *s, const struct resource *r, const char *field,
 	return o;
 }
 
+/* The field of q's sort_key in *sk, NULL for "id" or none. */
+static int
+sort_field(const struct resource *r, const struct store_query *q,
+    const struct field **sk, char *err, size_t len)
+{
+	*sk = NULL;
+	if (q->sort_key == NULL || strcmp(q->sort_key, "id") == 0)
+		return 0;
+	*sk = model_field(r, q->sort_key);
+	if (*sk == NULL || !((*sk)->flags & F_SORT)) {
+		snprintf(err, len, "The sort_key value \"%s\" is an invalid field "
+		    "for sorting", q->sort_key);
+		return -1;
+	}
+	return 0;
+}
+
+/* The marker's row id and, sorting by sk, its value of that field. */
+static int
+find_marker(struct store *s, const struct resource *r, const char *marker,
+    const struct field *sk, sqlite3_int64 *marker_id, json_t **marker_val,
+    char *err, size_t len)
+{
+	json_t *m = store_get(s, r, "uuid", marker);
+	sqlite3_stmt *st;
+	char idsql[256];
+
+	if (m == NULL) {
+		snprintf(err, len, "Marker %s could not be found.", marker);
+		return -1;
+	}
+	snprintf(idsql, sizeof(idsql), "SELECT id FROM %s WHERE uuid = ?", r->plural);
+	if ((st = prep(s, idsql)) != NULL) {
+		sqlite3_bind_text(st, 1, marker, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*marker_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (sk != NULL)
+		*marker_val = json_incref(json_object_get(m, sk->name));
+	json_decref(m);
+	return 0;
+}
+
+/* Whether the filter's field (and second field) are r's. */
+static bool
+filter_ok(const struct resource *r, const struct store_filter *f)
+{
+	return model_field(r, f->field) != NULL && (f->op != SO_EQ_EITHER ||
+	    (f->field2 != NULL && model_field(r, f->field2) != NULL));
+}
+
+/* The condition of one filter, with a ? per value bind_query binds. */
+static void
+add_filter(char *sql, size_t sqllen, const struct store_filter *f)
+{
+	if (f->op != SO_EQ_EITHER) {
+		append(sql, sqllen, f->field);
+		append(sql, sqllen, f->op == SO_EQ ? " = ?" :
+		    f->op == SO_NULL ? " IS NULL" : " IS NOT NULL");
+		return;
+	}
+	append(sql, sqllen, "(");
+	append(sql, sqllen, f->field);
+	append(sql, sqllen, " = ? OR ");
+	append(sql, sqllen, f->field2);
+	append(sql, sqllen, " = ?");
+	if (f->value2 != NULL) {
+		append(sql, sqllen, " OR ");
+		append(sql, sqllen, f->field);
+		append(sql, sqllen, " = ? OR ");
+		append(sql, sqllen, f->field2);
+		append(sql, sqllen, " = ?");
+	}
+	append(sql, sqllen, ")");
+}
+
+/* The condition "after the marker" in the sort order (sk, then id). */
+static void
+add_marker(char *sql, size_t sqllen, const struct field *sk, bool desc)
+{
+	const char *cmp = desc ? "<" : ">";
+	char buf[512];
+
+	if (sk == NULL) {
+		append(sql, sqllen, "id ");
+		append(sql, sqllen, cmp);
+		append(sql, sqllen, " ?");
+		return;
+	}
+	/* (key, id) after the marker's, nulls first */
+	snprintf(buf, sizeof(buf), "((%1$s %2$s ?) OR (%1$s IS ? AND id %2$s ?)"
+	    " OR (? IS NULL AND %1$s IS NOT NULL))", sk->name, cmp);
+	append(sql, sqllen, buf);
+}
+
+/* ORDER BY sk (if any), then id. */
+static void
+add_order(char *sql, size_t sqllen, const struct field *sk, bool desc)
+{
+	if (sk == NULL) {
+		append(sql, sqllen, desc ? " ORDER BY id DESC" : " ORDER BY id ASC");
+		return;
+	}
+	append(sql, sqllen, " ORDER BY ");
+	append(sql, sqllen, sk->name);
+	append(sql, sqllen, desc ? " DESC, id DESC" : " ASC, id ASC");
+}
+
 /* Builds WHERE (filters and marker) and ORDER BY; binds afterwards. */
 static int
 build_query(struct store *s, const struct resource *r, const struct store_query *q,
     char *sql, size_t sqllen, sqlite3_int64 *marker_id, json_t **marker_val,
     char *err, size_t len)
 {
-	const struct field *sk = NULL;
+	const struct field *sk;
 	int nw = 0;
 
 	*marker_id = -1;
 	*marker_val = NULL;
-	if (q->sort_key != NULL && strcmp(q->sort_key, "id") != 0) {
-		sk = model_field(r, q->sort_key);
-		if (sk == NULL || !(sk->flags & F_SORT)) {
-			snprintf(err, len, "The sort_key value \"%s\" is an invalid field "
-			    "for sorting", q->sort_key);
-			return -1;
-		}
-	}
-	if (q->marker != NULL) {
-		json_t *m = store_get(s, r, "uuid", q->marker);
-		sqlite3_stmt *st;
-		char idsql[256];
-
-		if (m == NULL) {
-			snprintf(err, len, "Marker %s could not be found.", q->marker);
-			return -1;
-		}
-		snprintf(idsql, sizeof(idsql), "SELECT id FROM %s WHERE uuid = ?", r->plural);
-		if ((st = prep(s, idsql)) != NULL) {
-			sqlite3_bind_text(st, 1, q->marker, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				*marker_id = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
-		}
-		if (sk != NULL)
-			*marker_val = json_incref(json_object_get(m, sk->name));
-		json_decref(m);
-	}
+	if (sort_field(r, q, &sk, err, len) != 0)
+		return -1;
+	if (q->marker != NULL && find_marker(s, r, q->marker, sk, marker_id,
+	    marker_val, err, len) != 0)
+		return -1;
 	for (int i = 0; i < q->nfilters; i++) {
-		const struct store_filter *f = &q->filters[i];
-		if (model_field(r, f->field) == NULL || (f->op == SO_EQ_EITHER &&
-		    (f->field2 == NULL || model_field(r, f->field2) == NULL))) {
-			snprintf(err, len, "unknown filter %s", f->field);
+		if (!filter_ok(r, &q->filters[i])) {
+			snprintf(err, len, "unknown filter %s", q->filters[i].field);
 			json_decref(*marker_val);
 			return -1;
 		}
 		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
-		if (f->op == SO_EQ_EITHER) {
-			append(sql, sqllen, "(");
-			append(sql, sqllen, f->field);
-			append(sql, sqllen, " = ? OR ");
-			append(sql, sqllen, f->field2);
-			append(sql, sqllen, " = ?");
-			if (f->value2 != NULL) {
-				append(sql, sqllen, " OR ");
-				append(sql, sqllen, f->field);
-				append(sql, sqllen, " = ? OR ");
-				append(sql, sqllen, f->field2);
-				append(sql, sqllen, " = ?");
-			}
-			append(sql, sqllen, ")");
-			continue;
-		}
-		append(sql, sqllen, f->field);
-		append(sql, sqllen, f->op == SO_EQ ? " = ?" :
-		    f->op == SO_NULL ? " IS NULL" : " IS NOT NULL");
+		add_filter(sql, sqllen, &q->filters[i]);
 	}
 	if (*marker_id >= 0) {
-		const char *cmp = q->desc ? "<" : ">";
 		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
-		if (sk == NULL) {
-			append(sql, sqllen, "id ");
-			append(sql, sqllen, cmp);
-			append(sql, sqllen, " ?");
-		} else {
-			/* (key, id) after the marker's, nulls first */
-			char buf[512];
-			snprintf(buf, sizeof(buf), "((%1$s %2$s ?) OR (%1$s IS ? AND id %2$s ?)"
-			    " OR (? IS NULL AND %1$s IS NOT NULL))", sk->name, cmp);
-			append(sql, sqllen, buf);
-		}
+		add_marker(sql, sqllen, sk, q->desc);
 	}
-	if (sk != NULL) {
-		append(sql, sqllen, " ORDER BY ");
-		append(sql, sqllen, sk->name);
-		append(sql, sqllen, q->desc ? " DESC, id DESC" : " ASC, id ASC");
-	} else {
-		append(sql, sqllen, q->desc ? " ORDER BY id DESC" : " ORDER BY id ASC");
-	}
+	add_order(sql, sqllen, sk, q->desc);
 	return 0;
 }
 

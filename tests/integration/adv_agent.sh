@@ -22,11 +22,11 @@ deploy_na() {	# instance_info: $IMAGE, or a bogus image
 	as sysadmin POST /v1/ports "{\"node_uuid\":\"$NB\",\"address\":\"$MB\"}" >/dev/null
 	as sysadmin PATCH /v1/nodes/na '[{"op":"add","path":"/instance_info","value":{'"$image"'}}]' >/dev/null
 	as sysadmin PUT /v1/nodes/na/states/provision '{"target":"manage"}' >/dev/null
-	wait_until 20 '[ "$(st na)" = manageable ]'
+	wait_until 60 '[ "$(st na)" = manageable ]'
 	as sysadmin PUT /v1/nodes/na/states/provision '{"target":"provide"}' >/dev/null
-	wait_until 20 '[ "$(st na)" = available ]'
+	wait_until 60 '[ "$(st na)" = available ]'
 	as sysadmin PUT /v1/nodes/na/states/provision '{"target":"active"}' >/dev/null
-	wait_until 20 '[ "$(st na)" = "wait call-back" ]'
+	wait_until 60 '[ "$(st na)" = "wait call-back" ]'
 	expect_eq "na waits for its agent" "wait call-back" "$(st na)"
 }
 st() { as sysadmin GET "/v1/nodes/$1" >/dev/null; jq -r .provision_state "$T/as.body"; }
@@ -185,7 +185,7 @@ expect_eq "the last PATCH is stored" 40 "$(as sysadmin GET /v1/nodes/na >/dev/nu
 # The token's holder heartbeats: the conductor sends it prepare_image; its
 # callback URL is then fixed.
 expect_eq "agent heartbeat with the token: 202" 202 "$(hb "$NA" "$TOKEN" "$FAKE")"
-wait_until 20 'grep -q prepare_image "$T/fake.log" && [ "$(st na)" = "wait call-back" ] ||
+wait_until 60 'grep -q prepare_image "$T/fake.log" && [ "$(st na)" = "wait call-back" ] ||
 	! grep -qx "wait call-back\|deploying" <<<"$(st na)"'
 expect_eq "its callback URL recorded" "$FAKE" \
 	"$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_url') from nodes where name='na'")"

@@ -145,7 +145,7 @@ printf '[api]\ntls_cert_file = %s\ntls_key_file = %s\n' "$T/server.pem" "$T/serv
 "$INGOTD" --config "$T/tls.conf" --listen "127.0.0.1:$TPORT" --db "$T/tls.db" \
 	--log-file "$T/tls.log" 2>>"$T/ingotd.stderr" &
 INGOTD_PID=$!
-ok "ingotd serves https" wait_until 10 curl -fsS --cacert "$T/ca.pem" "https://127.0.0.1:$TPORT/"
+ok "ingotd serves https" wait_until 60 curl -fsS --cacert "$T/ca.pem" "https://127.0.0.1:$TPORT/"
 # hs ARGS...: the protocol and cipher a handshake agreed on, or "refused"
 hs() {
 	local out

@@ -73,7 +73,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
 SRV_PID=$!
-wait_until 10 "curl -sf -o /dev/null http://127.0.0.1:$SPORT/img.raw" || echo "# image server did not start"
+wait_until 60 "curl -sf -o /dev/null http://127.0.0.1:$SPORT/img.raw" || echo "# image server did not start"
 SRV=http://127.0.0.1:$SPORT
 
 # The new options, only where this ingotd knows them (so that the suite
@@ -121,9 +121,9 @@ mknode() {	# a direct node of the system, available
 }
 available() {
 	prov sysadmin "$1" manage >/dev/null
-	wait_until 20 "[ \"\$(state $1)\" = manageable ]"
+	wait_until 60 "[ \"\$(state $1)\" = manageable ]"
 	prov sysadmin "$1" provide >/dev/null
-	wait_until 20 "[ \"\$(state $1)\" = available ]"
+	wait_until 60 "[ \"\$(state $1)\" = available ]"
 }
 # A stand-in ramdisk: lookup (the token) and heartbeats with a callback
 # URL nobody answers (the conductor's command to it fails at once).
@@ -148,7 +148,7 @@ hb() {
 # wait call-back (the image is fetched, then the command to the agent fails)
 deploy_hb() {
 	prov "${2:-sysadmin}" "$1" active >/dev/null
-	wait_until 20 "[ \"\$(state $1)\" = 'wait call-back' ]" || return 1
+	wait_until 60 "[ \"\$(state $1)\" = 'wait call-back' ]" || return 1
 	lookup "$1"
 	wait_until "${3:-40}" "hb $1 >/dev/null; [ \"\$(state $1)\" != 'wait call-back' ]"
 }
@@ -187,9 +187,9 @@ ROWS
 # deploys; whatever happened, nothing of the file comes out.
 as aadmin PATCH /v1/nodes/na "[{\"op\":\"add\",\"path\":\"/instance_info\",\"value\":{\"image_source\":\"file://$SECRET\",\"image_checksum\":\"$(printf '0%.0s' $(seq 32))\"}}]" >/dev/null
 prov aadmin na active >/dev/null
-if wait_until 10 "[ \"\$(state na)\" = 'wait call-back' ]"; then
+if wait_until 60 "[ \"\$(state na)\" = 'wait call-back' ]"; then
 	lookup na
-	wait_until 20 "hb na >/dev/null; [ \"\$(state na)\" != 'wait call-back' ]"
+	wait_until 60 "hb na >/dev/null; [ \"\$(state na)\" != 'wait call-back' ]"
 fi
 expect_eq "tenant file://: /images/{sha256(source)} is 404" 404 \
 	"$(as - GET "/images/$(old_id "file://$SECRET")")"
@@ -209,7 +209,7 @@ as sysadmin POST /v1/ports "{\"node_uuid\":\"$(uuid nu)\",\"address\":\"$MAC\"}"
 head -c 16M /dev/zero >"$T/disk.img"
 expect_eq "allowed file:// image set" 200 "$(image sysadmin nu "file://$T/imgs/img.raw" "$IMG_SHA")"
 expect_eq "system admin deploys it" 202 "$(prov sysadmin nu active)"
-wait_until 20 "[ \"\$(state nu)\" = 'wait call-back' ]"
+wait_until 60 "[ \"\$(state nu)\" = 'wait call-back' ]"
 APORT=$(free_port)
 "$AGENT" --api-url "$INGOT_URL" --listen "127.0.0.1:$APORT" --advertise-host 127.0.0.1 \
 	--mac "$MAC" --disk "$T/disk.img" --heartbeat-interval 1 --no-power 2>>"$T/agent.stderr" &
@@ -242,7 +242,7 @@ cp "$T/imgs/img.raw" "$T/imgs/later.raw"
 mknode nsym
 image sysadmin nsym "file://$T/imgs/later.raw" "$(sha256sum "$SECRET" | cut -d' ' -f1)" >/dev/null
 prov sysadmin nsym active >/dev/null
-wait_until 20 "[ \"\$(state nsym)\" = 'wait call-back' ]"
+wait_until 60 "[ \"\$(state nsym)\" = 'wait call-back' ]"
 ln -sf ../secret/host-secret "$T/imgs/later.raw"
 lookup nsym
 wait_until 40 "hb nsym >/dev/null; [ \"\$(state nsym)\" != 'wait call-back' ]"
@@ -274,13 +274,13 @@ mknode ns
 mknode nother
 image sysadmin ns "$SRV/slow" "$ZERO64" >/dev/null
 prov sysadmin ns active >/dev/null
-wait_until 20 "[ \"\$(state ns)\" = 'wait call-back' ]"
+wait_until 60 "[ \"\$(state ns)\" = 'wait call-back' ]"
 expect_eq "/boot/{node}/kernel while the node boots its ramdisk: 200" 200 \
 	"$(as - GET "/boot/$(uuid ns)/kernel")"
 ok "/boot: the configured kernel" cmp "$T/as.body" "$T/boot/kernel"
 lookup ns
 expect_eq "heartbeat starts the download: 202" 202 "$(hb ns)"
-wait_until 10 "grep -qx slow '$T/srv.marks'"
+wait_until 60 "grep -qx slow '$T/srv.marks'"
 ok "the slow download is under way" grep -qx slow "$T/srv.marks"
 extra() { as sysadmin PATCH "/v1/nodes/$1" "[{\"op\":\"add\",\"path\":\"/extra/x$2\",\"value\":1}]"; }
 expect_eq "while downloading: the node is not locked" "" "$(field ns reservation)"

@@ -62,7 +62,7 @@ expect_eq "node enrolled" 201 "$STATUS"
 N=$(jq -r .uuid "$T/n.json")
 api POST /v1/ports "{\"node_uuid\":\"$N\",\"address\":\"$MAC\"}" >/dev/null
 provision manage
-wait_until 20 '[ "$(state)" = manageable ]'
+wait_until 60 '[ "$(state)" = manageable ]'
 
 # Lookup answers only nodes in a deploy, clean, inspect or rescue state.
 api GET "/v1/lookup?addresses=$MAC" >/dev/null
@@ -70,7 +70,7 @@ expect_eq "lookup of a manageable node: 404" 404 "$STATUS"
 
 # provide: automated cleaning (erase_devices_metadata) by the agent
 provision provide
-wait_until 20 '[ "$(state)" = "clean wait" ]'
+wait_until 60 '[ "$(state)" = "clean wait" ]'
 expect_eq "provide: node waits for its cleaning agent" "clean wait" "$(state)"
 with_agent available
 expect_eq "provide: cleaned by the agent, available" available "$(state)"
@@ -83,7 +83,7 @@ ok "provide: data past the metadata left alone (metadata erase only)" \
 image "$T/img.raw" "$RAW_SUM"
 provision active
 expect_eq "deploy accepted" 202 "$STATUS"
-wait_until 20 '[ "$(state)" = "wait call-back" ]'
+wait_until 60 '[ "$(state)" = "wait call-back" ]'
 expect_eq "node waits for its agent" "wait call-back" "$(state)"
 t0=$(date +%s.%N)
 start_agent
@@ -113,7 +113,7 @@ stop_agent	# the machine now runs its instance
 
 # --- undeploy: automated cleaning wipes the partition table ----------------
 provision deleted
-wait_until 20 '[ "$(state)" = "clean wait" ]'
+wait_until 60 '[ "$(state)" = "clean wait" ]'
 expect_eq "undeploy: node waits for its cleaning agent" "clean wait" "$(state)"
 with_agent available
 expect_eq "undeploy: cleaned, available" available "$(state)"
@@ -123,36 +123,36 @@ ok "undeploy: the image's partition table is gone" cmp -n 1048576 "$T/disk.img" 
 image "$T/img.qcow2" "$QCOW_SUM" qcow2
 head -c 64M /dev/urandom >"$T/disk.img"
 provision active
-wait_until 20 '[ "$(state)" = "wait call-back" ]'
+wait_until 60 '[ "$(state)" = "wait call-back" ]'
 with_agent active
 expect_eq "qcow2 deploy: node active" active "$(state)"
 ok "qcow2 deploy: disk bytes equal the raw form of the image" cmp -n 8388608 "$T/img.raw" "$T/disk.img"
 provision deleted
-wait_until 20 '[ "$(state)" = "clean wait" ]'
+wait_until 60 '[ "$(state)" = "clean wait" ]'
 with_agent available
 
 # --- manual cleaning with erase_devices (the whole disk) ------------------
 provision manage
-wait_until 20 '[ "$(state)" = manageable ]'
+wait_until 60 '[ "$(state)" = manageable ]'
 head -c 64M /dev/urandom >"$T/disk.img"
 provision clean '"clean_steps":[{"interface":"deploy","step":"erase_devices"}]'
 expect_eq "manual cleaning accepted" 202 "$STATUS"
-wait_until 20 '[ "$(state)" = "clean wait" ]'
+wait_until 60 '[ "$(state)" = "clean wait" ]'
 with_agent manageable
 expect_eq "manual erase_devices: node manageable" manageable "$(state)"
 ok "manual erase_devices: the whole disk reads zero" cmp -n 67108864 "$T/disk.img" /dev/zero
 
 # an unknown clean step fails cleaning with the agent's reason
 provision clean '"clean_steps":[{"interface":"deploy","step":"polish_disks"}]'
-wait_until 20 '[ "$(state)" = "clean wait" ]'
+wait_until 60 '[ "$(state)" = "clean wait" ]'
 with_agent "clean failed"
 expect_eq "unknown clean step: clean failed" "clean failed" "$(state)"
 ok "unknown clean step: the agent's reason is recorded" \
 	bash -c "curl -s '$INGOT_URL/v1/nodes/$N' | jq -r .last_error | grep -q polish_disks"
 provision manage
-wait_until 20 '[ "$(state)" = manageable ]'
+wait_until 60 '[ "$(state)" = manageable ]'
 provision provide
-wait_until 20 '[ "$(state)" = "clean wait" ]'
+wait_until 60 '[ "$(state)" = "clean wait" ]'
 with_agent available
 
 # --- the image changed after it was registered: the checksum catches it --
@@ -161,7 +161,7 @@ image "$T/evil.raw" "$RAW_SUM"
 head -c 64M /dev/urandom >"$T/disk.img"
 cp "$T/disk.img" "$T/disk.before"
 provision active
-wait_until 20 '[ "$(state)" = "wait call-back" ]'
+wait_until 60 '[ "$(state)" = "wait call-back" ]'
 with_agent "deploy failed"
 expect_eq "wrong checksum: deploy failed" "deploy failed" "$(state)"
 ok "wrong checksum: the reason names the checksum" \
@@ -173,7 +173,7 @@ expect_eq "wrong checksum: node powered off" "power off" "$(field .power_state)"
 # --- no agent ever comes: the callback timeout fails the deploy ------------
 image "$T/img.raw" "$RAW_SUM"
 provision active
-wait_until 20 '[ "$(state)" = "wait call-back" ]'
+wait_until 60 '[ "$(state)" = "wait call-back" ]'
 wait_until 40 '[ "$(state)" = "deploy failed" ]'
 expect_eq "no agent within callback_timeout: deploy failed" "deploy failed" "$(state)"
 ok "the timeout is the recorded reason" \
@@ -185,12 +185,12 @@ expect_eq "the timed-out node is powered off" "power off" "$(field .power_state)
 api PATCH "/v1/nodes/$N" '[{"op":"add","path":"/automated_clean","value":false}]' >/dev/null
 expect_eq "automated_clean=false accepted" 200 "$STATUS"
 provision deleted
-wait_until 20 '[ "$(state)" = available ]'
+wait_until 60 '[ "$(state)" = available ]'
 expect_eq "automated_clean=false: undeploy reaches available without an agent" available "$(state)"
 provision manage
-wait_until 20 '[ "$(state)" = manageable ]'
+wait_until 60 '[ "$(state)" = manageable ]'
 provision provide
-wait_until 20 '[ "$(state)" = available ]'
+wait_until 60 '[ "$(state)" = available ]'
 expect_eq "automated_clean=false: provide reaches available without an agent" available "$(state)"
 
 # --- the agent's command API: malformed requests get IPA errors -----------
@@ -217,7 +217,7 @@ STUB_PID=$!
 "$AGENT" --api-url "http://127.0.0.1:$SPORT" --listen "127.0.0.1:$APORT" --mac "$MAC" \
 	--disk "$T/disk.img" --no-power 2>>"$T/agent.stderr" &
 AGENT_PID=$!
-wait_until 10 "curl -sf 'http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token'"
+wait_until 60 "curl -sf 'http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token'"
 tok="&agent_token=known-token"
 expect_eq "bad JSON: 400" 400 "$(acmd "$tok" '{not json')"
 expect_eq "bad JSON: IPA error type" InvalidContentError "$(jq -r .type "$T/c.out")"

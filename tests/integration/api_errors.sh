@@ -69,7 +69,7 @@ expect_eq "failed PATCH applied nothing" "{}" "$(sqlite3 "$T/ingot.db" "select e
 # Locked node: a slow action (cleaning with a fake delay) holds the lock
 api PUT /v1/nodes/n1/states/provision '{"target":"manage"}' >/dev/null
 expect_eq "manage accepted: 202" 202 "$STATUS"
-wait_until 10 db_is "select provision_state from nodes where uuid='$N1'" manageable
+wait_until 60 db_is "select provision_state from nodes where uuid='$N1'" manageable
 api PATCH /v1/nodes/n1 '[{"op":"replace","path":"/driver_info/fake_delay","value":2}]' >/dev/null
 expect_eq "PATCH nested driver_info: 200" 200 "$STATUS"
 api PUT /v1/nodes/n1/states/provision '{"target":"provide"}' >/dev/null
@@ -81,12 +81,12 @@ expect_eq "locked node power: 409" 409 "$STATUS"
 api DELETE /v1/nodes/n1 >/dev/null
 expect_eq "locked node delete: 409" 409 "$STATUS"
 ok "locked node: message names the holder" bash -c "jq -r .error_message '$T/api.body' | grep -q 'locked by host'"
-wait_until 10 db_is "select provision_state from nodes where uuid='$N1'" available
+wait_until 60 db_is "select provision_state from nodes where uuid='$N1'" available
 expect_eq "lock released after the task" "" "$(sqlite3 "$T/ingot.db" "select ifnull(reservation,'') from nodes where uuid='$N1'")"
 expect_eq "refused PATCH left extra alone" "{}" "$(sqlite3 "$T/ingot.db" "select extra from nodes where uuid='$N1'")"
 api PATCH /v1/nodes/n1 '[{"op":"replace","path":"/driver_info/fake_delay","value":0}]' >/dev/null
 api PUT /v1/nodes/n1/states/provision '{"target":"manage"}' >/dev/null
-wait_until 10 db_is "select provision_state from nodes where uuid='$N1'" manageable
+wait_until 60 db_is "select provision_state from nodes where uuid='$N1'" manageable
 
 # Microversions
 API_VERSION=1.999 api GET /v1/nodes >/dev/null

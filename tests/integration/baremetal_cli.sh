@@ -27,10 +27,10 @@ expect_eq "available" "available" "$(field bm1 provision_state)"
 ok "deploy --wait" bm node deploy bm1 --wait 30
 expect_eq "active" "active" "$(field bm1 provision_state)"
 ok "power off" bm node power off bm1
-wait_until 10 'test "$(field bm1 power_state)" = "power off"'
+wait_until 60 'test "$(field bm1 power_state)" = "power off"'
 expect_eq "power off read back" "power off" "$(field bm1 power_state)"
 ok "power on" bm node power on bm1
-wait_until 10 'test "$(field bm1 power_state)" = "power on"'
+wait_until 60 'test "$(field bm1 power_state)" = "power on"'
 expect_eq "power on read back" "power on" "$(field bm1 power_state)"
 expect_eq "show -f json parses" "bm1" "$(bm node show bm1 -f json | jq -r .name)"
 expect_eq "list --long has the node" "bm1" "$(bm node list --long -f json | jq -r '.[0].Name')"

@@ -20,10 +20,10 @@ expect_eq "available" available "$(js node show c1 | jq -r .provision_state)"
 ok "deploy --wait" i node deploy c1 --wait 30
 expect_eq "active" active "$(js node show c1 | jq -r .provision_state)"
 ok "power off" i node power off c1
-wait_until 5 'test "$(js node show c1 | jq -r .power_state)" = "power off"'
+wait_until 60 'test "$(js node show c1 | jq -r .power_state)" = "power off"'
 expect_eq "power off read back" "power off" "$(js node show c1 | jq -r .power_state)"
 ok "power on" i node power on c1
-wait_until 5 'test "$(js node show c1 | jq -r .power_state)" = "power on"'
+wait_until 60 'test "$(js node show c1 | jq -r .power_state)" = "power on"'
 expect_eq "power on read back" "power on" "$(js node show c1 | jq -r .power_state)"
 ok "maintenance set" i node maintenance set c1 --reason "fan swap"
 expect_eq "maintenance reason" "fan swap" "$(js node show c1 | jq -r .maintenance_reason)"

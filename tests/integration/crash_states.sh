@@ -51,14 +51,14 @@ for n in $FAKE; do enroll "$n" fake; done
 for n in $DIRECT; do enroll "$n" direct; done
 i=0
 for n in $AGENTS; do i=$((i + 1)); enroll "$n" direct "52:54:00:c7:00:0$i"; done
-wait_until 10 db_is "select count(*) from nodes where provision_state='manageable'" 21
+wait_until 60 db_is "select count(*) from nodes where provision_state='manageable'" 21
 expect_eq "21 nodes manageable" 21 "$(count "provision_state='manageable'")"
 # Direct nodes skip automated cleaning (no agent to clean them), except k*.
 for n in d1 d2 w1 w2 w3 w4 $AGENTS; do
 	patch "$n" '[{"op":"add","path":"/automated_clean","value":false}]'
 done
 for n in f1 f2 f3 f4 f5 d1 d2 w1 w2 w3 w4 $AGENTS; do prov "$n" provide; done
-wait_until 10 db_is "select count(*) from nodes where provision_state='available'" 14
+wait_until 60 db_is "select count(*) from nodes where provision_state='available'" 14
 expect_eq "14 nodes available" 14 "$(count "provision_state='available'")"
 for n in d1 d2 w1 w2 w3 w4 $AGENTS; do
 	patch "$n" "[{\"op\":\"add\",\"path\":\"/instance_info\",\"value\":{\"image_source\":\"file://$T/img.raw\",\"image_os_hash_algo\":\"sha256\",\"image_os_hash_value\":\"$SUM\"}}]"
@@ -68,8 +68,8 @@ for n in k1 k2 k3 k4; do prov "$n" provide; done
 for n in f1 f2 f3 f4 f5 d1 d2 c1 c2 c3; do delay "$n" 30; done
 for n in f1 f2 f3 f4 f5 d1 d2; do prov "$n" active; done
 for n in c1 c2 c3; do prov "$n" clean '"clean_steps":[{"interface":"deploy","step":"erase_devices"}]'; done
-wait_until 10 db_is "select count(*) from nodes where provision_state='wait call-back'" 7
-wait_until 10 db_is "select count(*) from nodes where provision_state='clean wait'" 4
+wait_until 60 db_is "select count(*) from nodes where provision_state='wait call-back'" 7
+wait_until 60 db_is "select count(*) from nodes where provision_state='clean wait'" 4
 # The agents boot and start deploying their nodes.
 i=0
 for n in $AGENTS; do
@@ -80,7 +80,7 @@ for n in $AGENTS; do
 		2>>"$T/agent$i.stderr" &
 	AGENT_PIDS+=($!)
 done
-wait_until 15 db_is "select count(*) from nodes where name like 'a%' and
+wait_until 60 db_is "select count(*) from nodes where name like 'a%' and
 	json_extract(driver_internal_info,'\$.agent_last_heartbeat') is not null" 3
 echo "# before the kill:"
 db "select name, provision_state, reservation is not null from nodes order by name" | sed 's/^/#   /'
@@ -111,7 +111,7 @@ expect_eq "no waiting node failed by the restart" 0 \
 	"$(count "name glob '[wk]*' and last_error like '%restarted%'")"
 expect_eq "no stale lock on the nodes nothing runs for" 0 \
 	"$(count "reservation is not null and name not like 'a%'")"
-ok "no lock survives the restart" wait_until 5 db_is "select count(*) from nodes where reservation is not null" 0
+ok "no lock survives the restart" wait_until 60 db_is "select count(*) from nodes where reservation is not null" 0
 
 # The agents carry on with the new ingotd; nothing they drive stays stuck.
 ok "agent-driven deploys settle (active or failed)" wait_until 40 \
@@ -146,5 +146,5 @@ expect_eq "integrity_check ok" ok "$(db 'pragma integrity_check')"
 # A failed node is usable again.
 delay f1 0
 prov f1 active
-ok "a node failed by the crash deploys again" wait_until 10 '[ "$(st f1)" = active ]'
+ok "a node failed by the crash deploys again" wait_until 60 '[ "$(st f1)" = active ]'
 finish

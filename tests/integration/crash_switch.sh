@@ -50,15 +50,15 @@ api PATCH /v1/nodes/sc "[{\"op\":\"add\",\"path\":\"/automated_clean\",\"value\"
 	{\"op\":\"add\",\"path\":\"/instance_info\",\"value\":{\"image_source\":\"file://$T/img.raw\",
 	\"image_os_hash_algo\":\"sha256\",\"image_os_hash_value\":\"$SUM\"}}]" >/dev/null
 for n in a c d e; do prov $n provide; done
-wait_until 10 db_is "select count(*) from nodes where provision_state='available'" 4
+wait_until 60 db_is "select count(*) from nodes where provision_state='available'" 4
 prov d active
-wait_until 10 '[ "$(st d)" = active ]'
+wait_until 60 '[ "$(st d)" = active ]'
 for n in a b; do delay $n 30; done
 prov a active			# deploying, slowly
 prov b clean '"clean_steps":[{"interface":"deploy","step":"erase_devices"}]'	# cleaning, slowly
 prov c active			# wait call-back: no agent will come
-wait_until 10 '[ "$(st a)/$(st b)/$(st c)" = "deploying/cleaning/wait call-back" ]'
-wait_until 5 '[ "$(tag a)/$(tag b)/$(tag c)" = "100/100/100" ]'
+wait_until 60 '[ "$(st a)/$(st b)/$(st c)" = "deploying/cleaning/wait call-back" ]'
+wait_until 60 '[ "$(tag a)/$(tag b)/$(tag c)" = "100/100/100" ]'
 expect_eq "before the kill: states" "deploying cleaning wait call-back active available" \
 	"$(st a) $(st b) $(st c) $(st d) $(st e)"
 expect_eq "before the kill: VLANs" "100 100 100 200 4095" "$(tag a) $(tag b) $(tag c) $(tag d) $(tag e)"
@@ -75,7 +75,7 @@ expect_eq "after the restart: states" "deploy failed clean failed wait call-back
 expect_eq "after the restart: failed nodes isolated, the waiting one provisioning, active on tenant" \
 	"4095 4095 100 200 4095" "$(tag a) $(tag b) $(tag c) $(tag d) $(tag e)"
 ok "corrections logged" grep -q "reconcile: switch $SWID port ce$$ carries native VLAN 200" "$T/ingotd.log"
-ok "the waiting node times out" wait_until 20 '[ "$(st c)" = "deploy failed" ]'
+ok "the waiting node times out" wait_until 60 '[ "$(st c)" = "deploy failed" ]'
 expect_eq "timed out: its port isolated" 4095 "$(tag c)"
 expect_eq "no reservation" 0 "$(sqlite3 "$T/ingot.db" "select count(*) from nodes where reservation is not null")"
 expect_eq "integrity_check ok" ok "$(sqlite3 "$T/ingot.db" 'pragma integrity_check')"

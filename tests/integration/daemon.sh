@@ -18,7 +18,7 @@ printf '[api]\nlisten = 127.0.0.1:%s\n[database]\npath = %s/cfg.db\n[conductor]\
 	"$P" "$T" "$T" >"$T/good.conf"
 "$INGOTD" --config "$T/good.conf" 2>>"$T/cfg.stderr" & INGOTD_PID=$!
 INGOT_URL=http://127.0.0.1:$P
-wait_until 5 curl -fsS "$INGOT_URL/"
+wait_until 60 curl -fsS "$INGOT_URL/"
 ok "starts from a config file" curl -fsS "$INGOT_URL/v1"
 api POST /v1/nodes '{"driver":"fake-hardware","name":"logged"}' >/dev/null
 api GET /v1/conductors >/dev/null
@@ -30,7 +30,7 @@ ok "log lines carry level, request id and node" grep -qE ' INFO \[req-[0-9a-f-]+
 P2=$(free_port)
 "$INGOTD" --config "$T/good.conf" --listen 127.0.0.1:$P2 --log-file "$T/flag.log" 2>>"$T/flag.stderr" & INGOTD_PID=$!
 INGOT_URL=http://127.0.0.1:$P2
-ok "flags override the file" wait_until 5 curl -fsS "$INGOT_URL/"
+ok "flags override the file" wait_until 60 curl -fsS "$INGOT_URL/"
 ingot_stop
 
 "$INGOTD" --print-example-config >"$T/example.conf"

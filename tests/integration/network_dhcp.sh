@@ -25,7 +25,7 @@ expect_eq "provisioning network created" 201 "$STATUS"
 api POST /v1/networks '{"name":"ta","vlan_id":200,"cidr":"10.200.0.0/24","dhcp_range":"10.200.0.100,10.200.0.150","project":"a"}' >/dev/null
 api POST /v1/networks '{"name":"tb","vlan_id":300,"cidr":"10.30.0.0/24","dhcp_range":"10.30.0.100,10.30.0.150","project":"b"}' >/dev/null
 expect_eq "tenant networks created" 201 "$STATUS"
-wait_until 5 ip netns exec ingot-net200 true
+wait_until 60 ip netns exec ingot-net200 true
 expect_eq "DHCP port carries the network's VLAN" 200 "$(vsctl get port ingot200 tag)"
 ok "server address in the network's namespace" bash -c "ip -n ingot-net200 -4 addr show ingot200 | grep -q 10.200.0.1/24"
 ok "dnsmasq runs for ta" dpid 200
@@ -74,7 +74,7 @@ ok "host entry removed" test ! -e "$T/dhcp/net200/hosts/$(mac_of itn-a$$)"
 old=$(dpid 300)
 kill -KILL $old
 restarted() { local p; p=$(dpid 300) && [ "$p" != "$old" ]; }
-wait_until 5 restarted
+wait_until 60 restarted
 ok "dead dnsmasq restarted" restarted
 ok "its death logged" grep -q "died" "$T/ingotd.log"
 ip -n itn-b$$ addr flush dev eth0

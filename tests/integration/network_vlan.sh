@@ -59,15 +59,15 @@ for n in a b; do
 	i node manage n$n --wait 20 >/dev/null
 done
 i node provide na >/dev/null
-wait_until 5 'test "$(state na)" = cleaning'
+wait_until 60 'test "$(state na)" = cleaning'
 expect_eq "cleaning: on the provisioning VLAN" 100 "$(tag va$$)"
 i node provide nb --wait 20 >/dev/null
-wait_until 10 'test "$(state na)" = available'
+wait_until 60 'test "$(state na)" = available'
 expect_eq "available: isolated" 4095 "$(tag va$$)"
 i node deploy na >/dev/null
-wait_until 5 'test "$(state na)" = deploying'
+wait_until 60 'test "$(state na)" = deploying'
 expect_eq "deploying: on the provisioning VLAN" 100 "$(tag va$$)"
-wait_until 10 'test "$(state na)" = active'
+wait_until 60 'test "$(state na)" = active'
 expect_eq "active: on tenant A's VLAN" 200 "$(tag va$$)"
 expect_eq "access port: no trunks" "[]" "$(trunks va$$)"
 ok "deploy nb" i node deploy nb --wait 20
@@ -92,35 +92,35 @@ expect_eq "back to access" "300 []" "$(tag vb$$) $(trunks vb$$)"
 
 # Tampering is corrected (reconcile), and logged.
 vsctl set port va$$ tag=300
-wait_until 8 'test "$(tag va$$)" = 200'
+wait_until 60 'test "$(tag va$$)" = 200'
 expect_eq "tampered tag corrected" 200 "$(tag va$$)"
 ok "correction logged" grep -q "reconcile: switch $SWID port va$$ carries native VLAN 300" "$T/ingotd.log"
 
 # Undeploy: off the tenant, cleaned on provisioning, isolated.
 i node undeploy na >/dev/null
-wait_until 5 'test "$(state na)" = cleaning'
+wait_until 60 'test "$(state na)" = cleaning'
 expect_eq "cleaning after undeploy: provisioning VLAN" 100 "$(tag va$$)"
-wait_until 10 'test "$(state na)" = available'
+wait_until 60 'test "$(state na)" = available'
 expect_eq "available again: isolated" 4095 "$(tag va$$)"
 
 # The switch dies mid-deploy: the deploy fails with a clear error and the
 # port is isolated once the switch is back.
 i node deploy na >/dev/null
-wait_until 5 'test "$(state na)" = deploying'
+wait_until 60 'test "$(state na)" = deploying'
 kill "$(cat "$OVS_DIR/ovsdb.pid")"
-wait_until 10 'test "$(state na)" = "deploy failed"'
+wait_until 60 'test "$(state na)" = "deploy failed"'
 expect_eq "deploy failed" "deploy failed" "$(state na)"
 ok "last_error names switch and port" bash -c "'$INGOT' -f json node show na | jq -r .last_error | grep -q 'switch tor1 port va$$'"
 ok "no lock left" test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='na'")"
 ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb.ctl" \
 	--pidfile="$OVS_DIR/ovsdb.pid" --detach --log-file="$OVS_DIR/ovsdb.log"
-wait_until 10 'test "$(tag va$$)" = 4095'
+wait_until 60 'test "$(tag va$$)" = 4095'
 expect_eq "isolated once the switch is back" 4095 "$(tag va$$)"
 
 # Restart: ports read back and corrected.
 vsctl set port vb$$ tag=100
 ingot_stop
 ingot_start --config "$T/ingotd.conf" || exit 1
-wait_until 5 'test "$(tag vb$$)" = 300'
+wait_until 60 'test "$(tag vb$$)" = 300'
 expect_eq "restart corrected nb's port" 300 "$(tag vb$$)"
 finish

@@ -8,11 +8,11 @@ for i in $(seq 1 12); do
 	api POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"r$i\"}" >/dev/null
 	api PUT /v1/nodes/r$i/states/provision '{"target":"manage"}' >/dev/null
 done
-wait_until 10 db_is "select count(*) from nodes where provision_state='manageable'" 12
+wait_until 60 db_is "select count(*) from nodes where provision_state='manageable'" 12
 for i in $(seq 1 12); do
 	api PUT /v1/nodes/r$i/states/provision '{"target":"provide"}' >/dev/null
 done
-wait_until 10 db_is "select count(*) from nodes where provision_state='available'" 12
+wait_until 60 db_is "select count(*) from nodes where provision_state='available'" 12
 expect_eq "12 nodes available" 12 "$(db "select count(*) from nodes where provision_state='available'")"
 # Slow fake hardware, then start deploys (8), power actions (2), cleaning (2).
 for i in $(seq 1 12); do
@@ -22,7 +22,7 @@ for i in $(seq 1 8); do api PUT /v1/nodes/r$i/states/provision '{"target":"activ
 for i in 9 10; do api PUT /v1/nodes/r$i/states/power '{"target":"power on"}' >/dev/null; done
 for i in 11 12; do
 	api PUT /v1/nodes/r$i/states/provision '{"target":"manage"}' >/dev/null
-	wait_until 5 db_is "select provision_state from nodes where name='r$i'" manageable
+	wait_until 60 db_is "select provision_state from nodes where name='r$i'" manageable
 	api PATCH /v1/nodes/r$i '[{"op":"add","path":"/driver_info/fake_delay","value":30}]' >/dev/null
 	api PUT /v1/nodes/r$i/states/provision '{"target":"clean","clean_steps":[{"interface":"deploy","step":"erase_devices"}]}' >/dev/null
 done
@@ -50,7 +50,7 @@ ok "failure recorded in node history" bash -c "jq -e '.history[] | select(.sever
 api PATCH /v1/nodes/r1 '[{"op":"replace","path":"/driver_info/fake_delay","value":0}]' >/dev/null
 expect_eq "node usable after restart (PATCH 200)" 200 "$STATUS"
 api PUT /v1/nodes/r1/states/provision '{"target":"active"}' >/dev/null
-wait_until 10 db_is "select provision_state from nodes where name='r1'" active
+wait_until 60 db_is "select provision_state from nodes where name='r1'" active
 expect_eq "redeploy after failure" active "$(db "select provision_state from nodes where name='r1'")"
 
 # SIGTERM: in-flight tasks finish before exit.

@@ -23,7 +23,7 @@ sshd_start() {	# sshd_start [extra sshd_config lines]
 	ip netns exec "$SNS" unshare -m sh -c "mount -t overlay ingot-etc \
 		-o 'lowerdir=/etc,upperdir=$SD/etc,workdir=$SD/etc.work' /etc &&
 		exec /usr/sbin/sshd -f '$SD/sshd_config' -E '$SD/sshd.log'"
-	wait_until 5 "test -s '$SD/sshd.pid'"
+	wait_until 60 "test -s '$SD/sshd.pid'"
 }
 sshd_stop() {
 	local p
@@ -221,17 +221,17 @@ for n in a b; do
 	i node manage n$n --wait 20 >/dev/null
 done
 i node provide na >/dev/null
-wait_until 5 'test "$(state na)" = cleaning'
-wait_until 3 'test "$(tag pa$$)" = 100'
+wait_until 60 'test "$(state na)" = cleaning'
+wait_until 60 'test "$(tag pa$$)" = 100'
 expect_eq "cleaning: on the provisioning VLAN" 100 "$(tag pa$$)"
 i node provide nb --wait 20 >/dev/null
-wait_until 10 'test "$(state na)" = available'
+wait_until 60 'test "$(state na)" = available'
 expect_eq "available: isolated" 4095 "$(tag pa$$)"
 i node deploy na >/dev/null
-wait_until 5 'test "$(state na)" = deploying'
-wait_until 3 'test "$(tag pa$$)" = 100'
+wait_until 60 'test "$(state na)" = deploying'
+wait_until 60 'test "$(tag pa$$)" = 100'
 expect_eq "deploying: on the provisioning VLAN" 100 "$(tag pa$$)"
-wait_until 10 'test "$(state na)" = active'
+wait_until 60 'test "$(state na)" = active'
 expect_eq "active: on tenant A's VLAN" 200 "$(tag pa$$)"
 expect_eq "access port: no trunks" "[]" "$(trunks pa$$)"
 ok "deploy nb" i node deploy nb --wait 20
@@ -249,17 +249,17 @@ ok "ingotd logged the session with the host key fingerprint" \
 
 # Tampering is seen through the read-back and corrected.
 vsctl set port pa$$ tag=300
-wait_until 8 'test "$(tag pa$$)" = 200'
+wait_until 60 'test "$(tag pa$$)" = 200'
 expect_eq "tampered tag corrected" 200 "$(tag pa$$)"
 ok "correction logged" grep -q "reconcile: switch $SWID port pa$$ carries native VLAN 300" "$T/ingotd.log"
 
 # The session dies (sshd's session process killed): the next change reconnects.
 kill $(session_procs)
 i node undeploy na >/dev/null
-wait_until 5 'test "$(state na)" = cleaning'
-wait_until 3 'test "$(tag pa$$)" = 100'
+wait_until 60 'test "$(state na)" = cleaning'
+wait_until 60 'test "$(tag pa$$)" = 100'
 expect_eq "cleaning after undeploy (new session): provisioning VLAN" 100 "$(tag pa$$)"
-wait_until 10 'test "$(state na)" = available'
+wait_until 60 'test "$(state na)" = available'
 expect_eq "available again: isolated" 4095 "$(tag pa$$)"
 expect_eq "one more session after the kill" 2 $(( $(sessions) - s_start ))
 
@@ -275,10 +275,10 @@ expect_eq "deploy failed" "deploy failed" "$(state na)"
 echo "# failed after $(( $(date +%s) - t0 )) s"
 ok "last_error names switch and port" bash -c "'$INGOT' -f json node show na | jq -r .last_error | grep -q 'switch tor1 port pa$$'"
 # (the failed deploy's attempt to isolate the port may still be timing out)
-wait_until 20 'test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='"'na'"'")"'
+wait_until 60 'test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='"'na'"'")"'
 ok "no lock left" test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='na'")"
 kill -CONT $hung
-wait_until 15 'test "$(tag pa$$)" = 4095'
+wait_until 60 'test "$(tag pa$$)" = 4095'
 expect_eq "isolated once the switch answers" 4095 "$(tag pa$$)"
 
 ok "no secret in ingotd's log" bash -c "! grep -q -e never-shown-pw -e 's3cret' '$T/ingotd.log'"
@@ -287,6 +287,6 @@ ok "no secret in ingotd's log" bash -c "! grep -q -e never-shown-pw -e 's3cret' 
 vsctl set port pb$$ tag=100
 ingot_stop
 ingot_start --config "$T/ingotd.conf" || exit 1
-wait_until 8 'test "$(tag pb$$)" = 300'
+wait_until 60 'test "$(tag pb$$)" = 300'
 expect_eq "restart corrected nb's port" 300 "$(tag pb$$)"
 finish

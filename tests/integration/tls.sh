@@ -66,7 +66,7 @@ export INGOT_URL=https://127.0.0.1:$INGOT_PORT
 "$INGOTD" --config "$T/ingotd.conf" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" \
 	--log-file "$T/ingotd.log" 2>>"$T/ingotd.stderr" &
 INGOTD_PID=$!
-ok "ingotd answers https with the CA" wait_until 10 curl -fsS "$INGOT_URL/"
+ok "ingotd answers https with the CA" wait_until 60 curl -fsS "$INGOT_URL/"
 ok "the log says https" grep -q "API listening on https://127.0.0.1:$INGOT_PORT" "$T/ingotd.log"
 expect_eq "links are https" "$INGOT_URL/v1/" \
 	"$(curl -fsS "$INGOT_URL/" | jq -r '.default_version.links[0].href')"
@@ -112,12 +112,12 @@ expect_eq "node enrolled over https" 201 "$STATUS"
 N=$(jq -r .uuid "$T/n.json")
 api POST /v1/ports "{\"node_uuid\":\"$N\",\"address\":\"$MAC\"}" >/dev/null
 api PUT "/v1/nodes/$N/states/provision" '{"target":"manage"}' >/dev/null
-wait_until 20 '[ "$(state)" = manageable ]'
+wait_until 60 '[ "$(state)" = manageable ]'
 api PUT "/v1/nodes/$N/states/provision" '{"target":"provide"}' >/dev/null
-wait_until 20 '[ "$(state)" = available ]'
+wait_until 60 '[ "$(state)" = available ]'
 api PATCH "/v1/nodes/$N" "[{\"op\":\"add\",\"path\":\"/instance_info\",\"value\":{\"image_source\":\"file://$T/img.raw\",\"image_os_hash_algo\":\"sha256\",\"image_os_hash_value\":\"$SUM\"}}]" >/dev/null
 api PUT "/v1/nodes/$N/states/provision" '{"target":"active"}' >/dev/null
-wait_until 20 '[ "$(state)" = "wait call-back" ]'
+wait_until 60 '[ "$(state)" = "wait call-back" ]'
 expect_eq "deploy: node waits for its agent" "wait call-back" "$(state)"
 
 # An agent that trusts another CA cannot look up.

@@ -455,20 +455,18 @@ kbdint(ssh_session s, const char *password)
 	return rc;
 }
 
-static int
-connect_switch(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_t len)
+/* A new session with Ingot's options, connected to the switch, or NULL. */
+static ssh_session
+open_session(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_t len)
 {
 	long sec = sw->timeout_ms / 1000, usec = (sw->timeout_ms % 1000) * 1000L;
-	int verbosity = SSH_LOG_NOLOG, one = 1, rc;
+	int verbosity = SSH_LOG_NOLOG, one = 1;
 	bool no = false;
-	char fp[128];
 	ssh_session s;
 
-	if (st->s != NULL)
-		return 0;
 	if ((s = ssh_new()) == NULL) {
 		snprintf(err, len, "out of memory");
-		return E_LINK;
+		return NULL;
 	}
 	ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
 	ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
@@ -484,46 +482,54 @@ connect_switch(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_
 		snprintf(err, len, "cannot connect to %s port %d: %s", st->host, st->port,
 		    ssh_get_error(s));
 		ssh_free(s);
-		return E_LINK;
+		return NULL;
 	}
-	fingerprint(s, fp, sizeof(fp));
+	return s;
+}
+
+/* The server's host key (fingerprint fp) must be the one in known_hosts. */
+static int
+check_host_key(const struct switch_conf *sw, struct ssh_sw *st, ssh_session s,
+    const char *fp, char *err, size_t len)
+{
 	switch (ssh_session_is_known_server(s)) {
 	case SSH_KNOWN_HOSTS_OK:
-		rc = 0;
-		break;
+		return 0;
 	case SSH_KNOWN_HOSTS_CHANGED:
 		snprintf(err, len, "host key of %s changed: it is %s, not the one in %s; "
 		    "refusing to connect (possible man-in-the-middle; if the switch "
 		    "was re-keyed, update the file)", st->host, fp, sw->known_hosts);
-		rc = E_CMD;
 		break;
 	case SSH_KNOWN_HOSTS_OTHER:
 		snprintf(err, len, "host key of %s (%s) is of another type than the one "
 		    "in %s; refusing to connect", st->host, fp, sw->known_hosts);
-		rc = E_CMD;
 		break;
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 		snprintf(err, len, "host key of %s (%s) is not in %s; refusing to "
 		    "connect to an unknown host (add its key to the file)", st->host, fp,
 		    sw->known_hosts);
-		rc = E_CMD;
 		break;
 	default:
 		snprintf(err, len, "cannot check the host key of %s against %s: %s",
 		    st->host, sw->known_hosts, ssh_get_error(s));
-		rc = E_CMD;
 		break;
 	}
-	if (rc != 0)
-		goto fail;
-	rc = SSH_AUTH_DENIED;
+	return E_CMD;
+}
+
+/* Logs in with key_file, then the password (or keyboard-interactive). */
+static int
+login(const struct switch_conf *sw, struct ssh_sw *st, ssh_session s, char *err,
+    size_t len)
+{
+	int rc = SSH_AUTH_DENIED;
+
 	if (sw->key_file[0] != '\0') {
 		ssh_key key = NULL;
 		if (ssh_pki_import_privkey_file(sw->key_file, NULL, NULL, NULL, &key) != SSH_OK) {
 			snprintf(err, len, "cannot load key_file %s", sw->key_file);
-			rc = E_CMD;
-			goto fail;
+			return E_CMD;
 		}
 		rc = ssh_userauth_publickey(s, NULL, key);
 		ssh_key_free(key);
@@ -535,43 +541,73 @@ connect_switch(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_
 	}
 	if (rc != SSH_AUTH_SUCCESS) {
 		snprintf(err, len, "%s refused the login of %s", st->host, sw->username);
-		rc = E_CMD;
-		goto fail;
+		return E_CMD;
+	}
+	return 0;
+}
+
+/* Shell mode: opens the interactive CLI and waits for its first prompt. */
+static int
+open_shell(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_t len)
+{
+	struct strbuf b;
+	int rc;
+
+	st->shell = ssh_channel_new(st->s);
+	if (st->shell == NULL || ssh_channel_open_session(st->shell) != SSH_OK ||
+	    ssh_channel_request_pty_size(st->shell, "vt100", 511, 24) != SSH_OK ||
+	    ssh_channel_request_shell(st->shell) != SSH_OK) {
+		snprintf(err, len, "cannot open the switch CLI: %s", ssh_get_error(st->s));
+		return E_LINK;
+	}
+	sb_init(&b, 256);
+	rc = read_prompt(sw, st, &b, err, len);
+	sb_free(&b);
+	return rc;
+}
+
+/* After login: the shell (in shell mode) and the template's [connect]. */
+static int
+start_cli(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_t len)
+{
+	struct tmpl_args a;
+	int rc;
+
+	if (st->t->mode == TMODE_SHELL && (rc = open_shell(sw, st, err, len)) != 0)
+		return rc;
+	if (tmpl_has(st->t, TOP_CONNECT)) {
+		base_args(sw, &a, NULL);
+		if ((rc = run_op(sw, st, TOP_CONNECT, &a, NULL, err, len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Opens st's session unless it is open: connect, host key, login, CLI. */
+static int
+connect_switch(const struct switch_conf *sw, struct ssh_sw *st, char *err, size_t len)
+{
+	char fp[128];
+	ssh_session s;
+	int rc;
+
+	if (st->s != NULL)
+		return 0;
+	if ((s = open_session(sw, st, err, len)) == NULL)
+		return E_LINK;
+	fingerprint(s, fp, sizeof(fp));
+	if ((rc = check_host_key(sw, st, s, fp, err, len)) != 0 ||
+	    (rc = login(sw, st, s, err, len)) != 0) {
+		ssh_disconnect(s);
+		ssh_free(s);
+		return rc;
 	}
 	st->s = s;
 	st->connects++;
 	log_info("switch %s: SSH session %lu to %s port %d as %s (host key %s)",
 	    sw->name, st->connects, st->host, st->port, sw->username, fp);
-	if (st->t->mode == TMODE_SHELL) {
-		struct strbuf b;
-		st->shell = ssh_channel_new(s);
-		if (st->shell == NULL || ssh_channel_open_session(st->shell) != SSH_OK ||
-		    ssh_channel_request_pty_size(st->shell, "vt100", 511, 24) != SSH_OK ||
-		    ssh_channel_request_shell(st->shell) != SSH_OK) {
-			snprintf(err, len, "cannot open the switch CLI: %s", ssh_get_error(s));
-			disconnect(st);
-			return E_LINK;
-		}
-		sb_init(&b, 256);
-		rc = read_prompt(sw, st, &b, err, len);
-		sb_free(&b);
-		if (rc != 0) {
-			disconnect(st);
-			return rc;
-		}
-	}
-	if (tmpl_has(st->t, TOP_CONNECT)) {
-		struct tmpl_args a;
-		base_args(sw, &a, NULL);
-		if ((rc = run_op(sw, st, TOP_CONNECT, &a, NULL, err, len)) != 0) {
-			disconnect(st);
-			return rc;
-		}
-	}
-	return 0;
-fail:
-	ssh_disconnect(s);
-	ssh_free(s);
+	if ((rc = start_cli(sw, st, err, len)) != 0)
+		disconnect(st);
 	return rc;
 }
 

@@ -269,13 +269,142 @@ set_option(struct tmpl *t, char *key, char *val, char *err, size_t len)
 	return 0;
 }
 
+/* A "[name]" header: sets *section (-1 [options], else the operation). */
+static int
+parse_header(struct tmpl *t, char *s, int *section, char *e, size_t elen)
+{
+	char *end = strchr(s, ']');
+
+	if (end == NULL || end[1] != '\0') {
+		snprintf(e, elen, "bad section header");
+		return -1;
+	}
+	*end = '\0';
+	*section = -3;
+	if (strcmp(s + 1, "options") == 0)
+		*section = -1;
+	for (int i = 0; i < TOP__N; i++)
+		if (strcmp(s + 1, op_names[i]) == 0)
+			*section = i;
+	if (*section == -3) {
+		snprintf(e, elen, "unknown section [%s] (known: options, "
+		    "connect, add_vlan, delete_vlan, set_access_vlan, set_trunk, "
+		    "remove_vlan, save_config, get_port)", s + 1);
+		return -1;
+	}
+	if (*section >= 0 && t->nlines[*section] > 0) {
+		snprintf(e, elen, "section [%s] given twice", s + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* A "key = value" line of [options]. */
+static int
+parse_option(struct tmpl *t, char *s, char *e, size_t elen)
+{
+	char *eq = strchr(s, '=');
+
+	if (eq == NULL) {
+		snprintf(e, elen, "expected key = value in [options]");
+		return -1;
+	}
+	*eq = '\0';
+	return set_option(t, trim(s), trim(eq + 1), e, elen);
+}
+
+/* A command line of an operation's section, checked and appended. */
+static int
+parse_command(struct tmpl *t, enum tmpl_op op, char *s, int lineno, char *e,
+    size_t elen)
+{
+	struct check_ctx c = { .t = t, .op = op, .err = e, .len = elen };
+	bool ign = *s == '-';
+
+	if (ign)
+		s = trim(s + 1);
+	if (*s == '\0') {
+		snprintf(e, elen, "empty command");
+		return -1;
+	}
+	if (walk(s, lit_nop, ph_check, &c, e, elen) != 0)
+		return -1;
+	t->lines[op] = realloc(t->lines[op],
+	    sizeof(struct tmpl_line) * (size_t)(t->nlines[op] + 1));
+	if (t->lines[op] == NULL)
+		abort();
+	t->lines[op][t->nlines[op]++] = (struct tmpl_line){
+		util_strdup(s), ign, lineno };
+	return 0;
+}
+
+/* One trimmed, non-blank line, in the current *section. */
+static int
+parse_line(struct tmpl *t, char *s, int lineno, int *section, char *e, size_t elen)
+{
+	if (*s == '[')
+		return parse_header(t, s, section, e, elen);
+	if (*section == -2) {
+		snprintf(e, elen, "text before the first [section]");
+		return -1;
+	}
+	if (*section == -1)
+		return parse_option(t, s, e, elen);
+	return parse_command(t, *section, s, lineno, e, elen);
+}
+
+/* Reads fp into t; on error *lineno is the line at fault. */
+static int
+read_template(struct tmpl *t, FILE *fp, int *lineno, char *e, size_t elen)
+{
+	char buf[1024], *s;
+	int section = -2;	/* -2 none, -1 [options] */
+
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		(*lineno)++;
+		if (strchr(buf, '\n') == NULL && !feof(fp)) {
+			snprintf(e, elen, "line too long");
+			return -1;
+		}
+		s = trim(buf);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (parse_line(t, s, *lineno, &section, e, elen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The checks on the whole template, once read. */
+static int
+check_template(const struct tmpl *t, char *e, size_t elen)
+{
+	if (!tmpl_has(t, TOP_SET_ACCESS) || !tmpl_has(t, TOP_REMOVE_VLAN)) {
+		snprintf(e, elen, "needs [set_access_vlan] and [remove_vlan]");
+		return -1;
+	}
+	if (t->mode == TMODE_SHELL && !t->has_prompt) {
+		snprintf(e, elen, "mode = shell needs a prompt = REGEX");
+		return -1;
+	}
+	if (tmpl_has(t, TOP_GET_PORT) && t->native_regex == NULL) {
+		snprintf(e, elen, "[get_port] needs native_regex in [options]");
+		return -1;
+	}
+	if (tmpl_has(t, TOP_GET_PORT) && t->nlines[TOP_GET_PORT] != 1) {
+		snprintf(e, elen, "[get_port] is one command");
+		return -1;
+	}
+	return 0;
+}
+
 struct tmpl *
 tmpl_load(const char *path, char *err, size_t len)
 {
 	FILE *fp = fopen(path, "r");
 	struct tmpl *t;
-	char buf[1024], e[300];
-	int lineno = 0, section = -2;	/* -2 none, -1 [options] */
+	char e[300];
+	int lineno = 0, rc;
 
 	if (fp == NULL) {
 		snprintf(err, len, "template %s: %s", path, strerror(errno));
@@ -283,101 +412,18 @@ tmpl_load(const char *path, char *err, size_t len)
 	}
 	t = util_calloc(1, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		char *s;
-		lineno++;
-		if (strchr(buf, '\n') == NULL && !feof(fp)) {
-			snprintf(e, sizeof(e), "line too long");
-			goto bad;
-		}
-		s = trim(buf);
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-			if (end == NULL || end[1] != '\0') {
-				snprintf(e, sizeof(e), "bad section header");
-				goto bad;
-			}
-			*end = '\0';
-			section = -3;
-			if (strcmp(s + 1, "options") == 0)
-				section = -1;
-			for (int i = 0; i < TOP__N; i++)
-				if (strcmp(s + 1, op_names[i]) == 0)
-					section = i;
-			if (section == -3) {
-				snprintf(e, sizeof(e), "unknown section [%s] (known: options, "
-				    "connect, add_vlan, delete_vlan, set_access_vlan, set_trunk, "
-				    "remove_vlan, save_config, get_port)", s + 1);
-				goto bad;
-			}
-			if (section >= 0 && t->nlines[section] > 0) {
-				snprintf(e, sizeof(e), "section [%s] given twice", s + 1);
-				goto bad;
-			}
-			continue;
-		}
-		if (section == -2) {
-			snprintf(e, sizeof(e), "text before the first [section]");
-			goto bad;
-		}
-		if (section == -1) {
-			char *eq = strchr(s, '=');
-			if (eq == NULL) {
-				snprintf(e, sizeof(e), "expected key = value in [options]");
-				goto bad;
-			}
-			*eq = '\0';
-			if (set_option(t, trim(s), trim(eq + 1), e, sizeof(e)) != 0)
-				goto bad;
-			continue;
-		}
-		/* A command line. */
-		struct check_ctx c = { .t = t, .op = section, .err = e, .len = sizeof(e) };
-		bool ign = *s == '-';
-		if (ign)
-			s = trim(s + 1);
-		if (*s == '\0') {
-			snprintf(e, sizeof(e), "empty command");
-			goto bad;
-		}
-		if (walk(s, lit_nop, ph_check, &c, e, sizeof(e)) != 0)
-			goto bad;
-		t->lines[section] = realloc(t->lines[section],
-		    sizeof(struct tmpl_line) * (size_t)(t->nlines[section] + 1));
-		if (t->lines[section] == NULL)
-			abort();
-		t->lines[section][t->nlines[section]++] = (struct tmpl_line){
-			util_strdup(s), ign, lineno };
-	}
+	rc = read_template(t, fp, &lineno, e, sizeof(e));
 	fclose(fp);
-	fp = NULL;
-	lineno = 0;
-	if (!tmpl_has(t, TOP_SET_ACCESS) || !tmpl_has(t, TOP_REMOVE_VLAN)) {
-		snprintf(e, sizeof(e), "needs [set_access_vlan] and [remove_vlan]");
-		goto bad;
+	if (rc == 0) {
+		lineno = 0;
+		rc = check_template(t, e, sizeof(e));
 	}
-	if (t->mode == TMODE_SHELL && !t->has_prompt) {
-		snprintf(e, sizeof(e), "mode = shell needs a prompt = REGEX");
-		goto bad;
-	}
-	if (tmpl_has(t, TOP_GET_PORT) && t->native_regex == NULL) {
-		snprintf(e, sizeof(e), "[get_port] needs native_regex in [options]");
-		goto bad;
-	}
-	if (tmpl_has(t, TOP_GET_PORT) && t->nlines[TOP_GET_PORT] != 1) {
-		snprintf(e, sizeof(e), "[get_port] is one command");
-		goto bad;
-	}
-	return t;
-bad:
+	if (rc == 0)
+		return t;
 	if (lineno > 0)
 		snprintf(err, len, "template %s:%d: %s", path, lineno, e);
 	else
 		snprintf(err, len, "template %s: %s", path, e);
-	if (fp != NULL)
-		fclose(fp);
 	tmpl_free(t);
 	return NULL;
 }
