@@ -91,22 +91,29 @@ field_shown(const struct req *q, const struct field *f, const struct fieldset *f
 	return fs != NULL ? wanted(fs, f->name) : detail || (f->flags & F_SHORT);
 }
 
-/* The sub-resources a detailed res links to at q's microversion, in subs[4]. */
+/* The sub-resources an object links to, and since which microversion:
+ * one table for both renderers. */
+static const struct {
+	const struct resource	*res;
+	const char		*name;
+	int			 since;
+} sub_links[] = {
+	{ &model_node, "ports", 1 },
+	{ &model_node, "states", 1 },
+	{ &model_node, "portgroups", 24 },
+	{ &model_node, "volume", 32 },
+	{ &model_portgroup, "ports", 24 },
+};
+
+/* The sub-resources res links to at q's microversion (at most 4). */
 static int
 subresources(const struct req *q, const struct resource *res, const char *subs[4])
 {
 	int ns = 0;
 
-	if (res == &model_node) {
-		subs[ns++] = "ports";
-		subs[ns++] = "states";
-		if (q->minor >= 24)
-			subs[ns++] = "portgroups";
-		if (q->minor >= 32)
-			subs[ns++] = "volume";
-	} else if (res == &model_portgroup && q->minor >= 24) {
-		subs[ns++] = "ports";
-	}
+	for (size_t i = 0; i < sizeof(sub_links) / sizeof(sub_links[0]) && ns < 4; i++)
+		if (sub_links[i].res == res && q->minor >= sub_links[i].since)
+			subs[ns++] = sub_links[i].name;
 	return ns;
 }
 
