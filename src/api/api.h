@@ -37,6 +37,7 @@ struct req {
 	bool			 ramdisk_here;	/* this listener serves the ramdisk routes */
 	json_t			*obj;		/* the object the route loaded; router-owned */
 	json_t			*json;		/* the parsed body (router-owned, mutable) */
+	const char		*route;		/* the matched route's pattern (metrics) */
 };
 
 struct resp {
@@ -63,7 +64,13 @@ struct api_conf {
 	const char	*tls_priorities; /* GnuTLS priority string, or NULL */
 	unsigned	 conn_timeout;	/* seconds idle before a connection closes */
 	bool		 ramdisk_everywhere; /* ramdisk routes on listen too */
+	bool		 metrics;	/* GET /metrics answers */
 };
+
+/* Counts a request answered with status in t seconds (metrics.c). */
+void	api_metrics_request(const struct req *q, int status, double t);
+/* [api] metrics: whether GET /metrics answers (else 404). */
+void	api_metrics_enable(bool on);
 
 /* Takes conf (defaults filled in) and starts the listener. */
 int	api_start(const struct api_conf *conf, char *err, size_t len);
@@ -140,6 +147,7 @@ bool	api_check_create(struct req *q, struct resp *r, const struct resource *res,
 /* Resource handlers. */
 void	h_root(struct req *, struct resp *);
 void	h_v1(struct req *, struct resp *);
+void	h_metrics(struct req *, struct resp *);
 void	h_nodes_list(struct req *, struct resp *);
 void	h_nodes_detail(struct req *, struct resp *);
 void	h_node_create(struct req *, struct resp *);

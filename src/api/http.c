@@ -335,6 +335,7 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 	if (q.minor == 0)
 		q.minor = API_MIN_MINOR;
 	ret = respond(c, &q, &r, rid);
+	api_metrics_request(&q, r.status, util_mono_now() - t0);
 	log_debug("%s %s -> %d (%.1f ms)", method, url, r.status,
 	    (util_mono_now() - t0) * 1000.0);
 	json_decref(r.body);
@@ -412,6 +413,7 @@ api_configure(const struct api_conf *c)
 		conf.conn_timeout = API_TIMEOUT_DEFAULT;
 	if (conf.threads <= 0)
 		conf.threads = 4;
+	api_metrics_enable(conf.metrics);
 }
 
 int

@@ -124,8 +124,10 @@ route_find(struct req *q, struct resp *r, char *path)
 		if (!match(rt->pattern, segs, n, q) || !route_here(q, rt))
 			continue;
 		path_known = true;
-		if (strcmp(rt->method, q->method) == 0)
+		if (strcmp(rt->method, q->method) == 0) {
+			q->route = rt->pattern;
 			return rt;
+		}
 	}
 	if (path_known)
 		api_error(r, 405, "The method %s is not allowed for this resource.",

@@ -20,6 +20,8 @@ bool	util_normalize_mac(const char *in, char out[18]);
 /* ISO 8601 UTC with microseconds and +00:00, as Ironic prints it. */
 void	util_now_iso(char out[40]);
 double	util_mono_now(void);
+/* Seconds since the epoch (wall clock: survives restarts, may jump). */
+double	util_wall_now(void);
 char	*util_strdup(const char *s);	/* aborts on OOM */
 /* A name (or text) mentioning password, secret, token, key or credential,
  * in any case (IPMI_PASSWORD, redfish.Password). */

@@ -115,6 +115,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		return rc;
 	}
 	node_set_last_error(node, NULL);
+	node_operation_start(node, v->event);
 	if (cond_transition(node, v->event, NULL, e) != 0)
 		goto fail;
 	args = json_object();

@@ -7,6 +7,7 @@
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "util.h"
 
@@ -71,6 +72,44 @@ node_history(json_t *node, const char *severity, const char *type, const char *e
 	    clean, cond_host_name, NULL);
 }
 
+static struct metric ops_started = METRIC_INIT("ingot_provision_operations_started_total",
+    "Provisioning operations accepted, by verb.", METRIC_COUNTER, "operation");
+static struct metric ops_done = METRIC_INIT("ingot_provision_operations_total",
+    "Provisioning operations ended, by verb and result (succeeded, failed).",
+    METRIC_COUNTER, "operation", "result");
+static struct metric ops_time = METRIC_HIST("ingot_provision_operation_duration_seconds",
+    "Time from accepting a provisioning verb to its end, by verb.",
+    metric_buckets_long, "operation");
+
+void
+node_operation_start(json_t *node, const char *verb)
+{
+	json_t *dii = node_driver_internal_info(node);
+
+	json_object_set_new(dii, "operation", json_string(verb));
+	json_object_set_new(dii, "operation_started", json_real(util_wall_now()));
+	metric_add(&ops_started, 1, verb);
+}
+
+/* The node left its operation's last busy state for a stable or failed
+ * one: the operation ends (counted once; the marks are removed). */
+static void
+operation_end(json_t *node, const struct fsm_state *from, const struct fsm_state *to)
+{
+	json_t *dii = node_driver_internal_info(node);
+	const char *op = json_string_value(json_object_get(dii, "operation"));
+	double t0 = json_number_value(json_object_get(dii, "operation_started"));
+
+	if (op == NULL || from == NULL || to == NULL || from->kind == FSM_STABLE ||
+	    (to->kind != FSM_STABLE && to->kind != FSM_FAILED))
+		return;
+	metric_add(&ops_done, 1, op, to->kind == FSM_STABLE ? "succeeded" : "failed");
+	if (t0 > 0)
+		metric_observe(&ops_time, util_wall_now() - t0, op);
+	json_object_del(dii, "operation");
+	json_object_del(dii, "operation_started");
+}
+
 int
 cond_transition(json_t *node, const char *event, const char *last_error, struct ierr *e)
 {
@@ -94,6 +133,7 @@ cond_transition(json_t *node, const char *event, const char *last_error, struct 
 	node_set_provision_updated_at(node, now);
 	if (last_error != NULL)
 		node_set_last_error(node, last_error);
+	operation_end(node, fsm_state(from_copy), fsm_state(to));
 	if (node_save(node, e) != 0)
 		return -1;
 	log_info("provision state %s -> %s (%s)", from_copy, to, event);

@@ -31,6 +31,8 @@ int	 node_lock(const char *uuid, struct ierr *e);
 void	 node_unlock(const char *uuid);
 /* Locks the node and reads it afresh; NULL with e set. */
 json_t	*node_lock_reload(const char *uuid, struct ierr *e);
+/* A provisioning verb was accepted: marks its start (metrics). */
+void	 node_operation_start(json_t *node, const char *verb);
 /*
  * Moves a node through the state machine and records it (lock held); 0,
  * or -1 with e: IG_ECONFLICT (no such transition from its state),

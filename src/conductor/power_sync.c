@@ -19,11 +19,18 @@
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
+#include "metrics.h"
 #include "power_sync.h"
 #include "store.h"
 #include "util.h"
 
 #define FAULT_POWER "power failure"
+
+static struct metric pass_time = METRIC_HIST("ingot_power_sync_duration_seconds",
+    "Time of one power-sync pass over every node.", metric_buckets_ops, NULL);
+static struct metric bmc_errors = METRIC_INIT("ingot_bmc_errors_total",
+    "Failed BMC power-state reads of power sync, by power interface.",
+    METRIC_COUNTER, "interface");
 
 struct failure {
 	char	uuid[UUID_STR_LEN];
@@ -252,6 +259,7 @@ sweep_worker(void *arg)
 			pthread_mutex_lock(&sw->mtx);
 			sw->failed++;
 			pthread_mutex_unlock(&sw->mtx);
+			metric_add(&bmc_errors, 1, p->name);
 		}
 		reconcile(node, rc, st, err);
 	}
@@ -292,6 +300,7 @@ power_sync_run(struct power_sync_stats *out)
 	ps.last_stats.nodes = (int)json_array_size(sw.nodes);
 	ps.last_stats.failed = sw.failed;
 	ps.last_stats.seconds = util_mono_now() - t0;
+	metric_observe(&pass_time, ps.last_stats.seconds);
 	ps.last_stats.cycles++;
 	if (out != NULL)
 		*out = ps.last_stats;

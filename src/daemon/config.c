@@ -51,6 +51,9 @@ static const struct option_def options[] = {
 	  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-VERS-SSL3.0:%SERVER_PRECEDENCE",
 	  "GnuTLS priority string for HTTPS; the default: TLS 1.2 and 1.3, "
 	  "forward-secret key exchange only." },
+	{ "api", "metrics", OT_BOOL, O(metrics), 0, 1, "true",
+	  "Serve Prometheus metrics at GET /metrics on listen (system readers; "
+	  "anyone with noauth)." },
 	{ "api", "max_patch_operations", OT_INT, O(max_patch_ops), 1, 100000, "64",
 	  "Most operations in one JSON Patch request (more: HTTP 400)." },
 	{ "api", "max_object_size", OT_INT, O(max_object_size), 1024, 1L << 30, "1048576",

@@ -16,6 +16,7 @@ struct config {
 	char	*ramdisk_endpoints;
 	char	*tls_priorities;
 	int	 max_patch_ops;
+	bool	 metrics;
 	int	 max_object_size;
 	char	*tls_cert_file;
 	char	*tls_key_file;

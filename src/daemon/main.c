@@ -290,6 +290,7 @@ api_conf_of(const char *tls_cert, const char *tls_key)
 		.conn_timeout = (unsigned)cfg.conn_timeout,
 		.tls_priorities = cfg.tls_priorities,
 		.ramdisk_everywhere = strcmp(cfg.ramdisk_endpoints, "all") == 0,
+		.metrics = cfg.metrics,
 	};
 }
 

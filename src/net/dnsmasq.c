@@ -19,6 +19,7 @@
 
 #include "dnsmasq.h"
 #include "log.h"
+#include "metrics.h"
 #include "priv.h"
 #include "util.h"
 
@@ -36,6 +37,9 @@ struct server {
 	double		 started;
 	int		 restarts;	/* quick deaths in a row */
 };
+
+static struct metric restarts = METRIC_INIT("ingot_dnsmasq_restarts_total",
+    "dnsmasq processes restarted after they died.", METRIC_COUNTER, NULL);
 
 static struct {
 	pthread_mutex_t	 mtx;
@@ -115,6 +119,7 @@ exited(uint64_t key)
 	forget(s);
 	if (!s->wanted)
 		return;
+	metric_add(&restarts, 1);
 	log_error("dhcp: dnsmasq for network %s (VLAN %d) died (%s %d); restarting",
 	    s->name, s->vlan, st >= 0 ? "exit" : "signal", st >= 0 ? st : -st);
 	s->restarts = util_mono_now() - s->started < 5 ? s->restarts + 1 : 0;

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "migrations.h"
 #include "store.h"
+#include "metrics.h"
 #include "util.h"
 
 #define STMT_CACHE 96
@@ -615,8 +616,8 @@ dup_field(struct store *s, const struct resource *r, char *err, size_t len)
 	return 1;
 }
 
-int
-store_create(struct store *s, const struct resource *r, json_t *obj, char *err,
+static int
+create_row(struct store *s, const struct resource *r, json_t *obj, char *err,
     size_t len)
 {
 	char sql[4096] = "";
@@ -649,8 +650,8 @@ store_create(struct store *s, const struct resource *r, json_t *obj, char *err,
 	return STORE_ERR;
 }
 
-json_t *
-store_get(struct store *s, const struct resource *r, const char *field,
+static json_t *
+get_row(struct store *s, const struct resource *r, const char *field,
     const char *value)
 {
 	char sql[2048] = "SELECT ";
@@ -852,8 +853,8 @@ bind_query(sqlite3_stmt *st, const struct resource *r, const struct store_query 
 	return b;
 }
 
-json_t *
-store_list(struct store *s, const struct resource *r, const struct store_query *q,
+static json_t *
+list_rows(struct store *s, const struct resource *r, const struct store_query *q,
     char *err, size_t len)
 {
 	char sql[4096] = "SELECT ";
@@ -890,8 +891,8 @@ store_list(struct store *s, const struct resource *r, const struct store_query *
 	return out;
 }
 
-long
-store_scan(struct store *s, const struct resource *r, const struct store_query *q,
+static long
+scan_rows(struct store *s, const struct resource *r, const struct store_query *q,
     int (*cb)(void *, const struct store_val *), void *ctx, char *err, size_t len)
 {
 	char sql[4096] = "SELECT ";
@@ -965,8 +966,31 @@ store_count(struct store *s, const struct resource *r, const struct store_query 
 	return n;
 }
 
-int
-store_update(struct store *s, const struct resource *r, json_t *obj, char *err,
+json_t *
+store_count_by(struct store *s, const struct resource *r, const char *field)
+{
+	const struct field *f = model_field(r, field);
+	json_t *out = json_object();
+	char sql[256], key[64];
+	sqlite3_stmt *st;
+
+	if (f == NULL || (f->type != FT_STRING && f->type != FT_BOOL))
+		return out;
+	snprintf(sql, sizeof(sql), "SELECT %s, count(*) FROM %s GROUP BY 1", f->name,
+	    r->plural);
+	if ((st = prep(s, sql)) == NULL)
+		return out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		snprintf(key, sizeof(key), "%s", v != NULL ? v : "None");
+		json_object_set_new(out, key, json_integer(sqlite3_column_int64(st, 1)));
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+static int
+update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
     size_t len)
 {
 	char sql[4096];
@@ -1223,4 +1247,65 @@ store_conductor_list(struct store *s)
 	}
 	sqlite3_reset(st);
 	return out;
+}
+
+/* --- the entry points, timed (ingot_db_operation_duration_seconds) --------- */
+
+static struct metric db_time = METRIC_HIST("ingot_db_operation_duration_seconds",
+    "Time of a store operation (one statement or a scan), by operation.",
+    metric_buckets_fast, "operation");
+
+int
+store_create(struct store *s, const struct resource *r, json_t *obj, char *err,
+    size_t len)
+{
+	double t0 = util_mono_now();
+	int rc = create_row(s, r, obj, err, len);
+
+	metric_observe(&db_time, util_mono_now() - t0, "create");
+	return rc;
+}
+
+json_t *
+store_get(struct store *s, const struct resource *r, const char *field,
+    const char *value)
+{
+	double t0 = util_mono_now();
+	json_t *o = get_row(s, r, field, value);
+
+	metric_observe(&db_time, util_mono_now() - t0, "get");
+	return o;
+}
+
+json_t *
+store_list(struct store *s, const struct resource *r, const struct store_query *q,
+    char *err, size_t len)
+{
+	double t0 = util_mono_now();
+	json_t *a = list_rows(s, r, q, err, len);
+
+	metric_observe(&db_time, util_mono_now() - t0, "list");
+	return a;
+}
+
+long
+store_scan(struct store *s, const struct resource *r, const struct store_query *q,
+    int (*cb)(void *, const struct store_val *), void *ctx, char *err, size_t len)
+{
+	double t0 = util_mono_now();
+	long n = scan_rows(s, r, q, cb, ctx, err, len);
+
+	metric_observe(&db_time, util_mono_now() - t0, "scan");
+	return n;
+}
+
+int
+store_update(struct store *s, const struct resource *r, json_t *obj, char *err,
+    size_t len)
+{
+	double t0 = util_mono_now();
+	int rc = update_row(s, r, obj, err, len);
+
+	metric_observe(&db_time, util_mono_now() - t0, "update");
+	return rc;
 }

@@ -86,6 +86,9 @@ long	store_scan(struct store *s, const struct resource *r,
 	    const struct store_val *vals), void *ctx, char *err, size_t len);
 long	store_count(struct store *s, const struct resource *r,
 	    const struct store_query *q);
+/* Rows by the value of a string or boolean field: {"value": count, ...}
+ * (null: "None"; booleans: "0", "1"). */
+json_t	*store_count_by(struct store *s, const struct resource *r, const char *field);
 /* Writes every field of obj except the reservation. */
 int	store_update(struct store *s, const struct resource *r, json_t *obj,
 	    char *err, size_t len);

@@ -68,6 +68,15 @@ amember|PUT|/v1/nodes/na/states/provision|{"target":"manage"}|202
 badmin|PUT|/v1/nodes/nl/states/provision|{"target":"manage"}|202
 ROWS
 
+# --- metrics: the fleet's figures are the system's ------------------------
+adv_rows <<'ROWS'
+aadmin|GET|/metrics||403
+bmember|GET|/metrics||403
+creader|GET|/metrics||403
+sysreader|GET|/metrics||200
+ROWS
+ok "metrics need credentials" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$INGOT_URL/metrics')\" = 401 ]"
+
 # --- existence oracles -------------------------------------------------
 NB=$(node_uuid nb)
 as amember GET "/v1/nodes?marker=$NB" >/dev/null; s1=$(as amember GET "/v1/nodes?marker=$NB")

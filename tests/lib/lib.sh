@@ -40,7 +40,7 @@ ingot_start() {
 	export INGOT_URL
 	"$INGOTD" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" --log-file "$T/ingotd.log" "$@" 2>>"$T/ingotd.stderr" &
 	INGOTD_PID=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 1200); do	# up to a minute: a loaded or sanitized machine
 		curl -fsS "$INGOT_URL/" >/dev/null 2>&1 && return 0
 		kill -0 "$INGOTD_PID" 2>/dev/null || { echo "ingotd exited at start"; cat "$T/ingotd.log"; return 1; }
 		sleep 0.05

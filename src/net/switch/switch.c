@@ -10,6 +10,7 @@
 
 #include "keylock.h"
 #include "log.h"
+#include "metrics.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -257,10 +258,18 @@ same(const struct switch_port_state *a, const struct switch_port_state *b)
 	return true;
 }
 
+static struct metric port_sets = METRIC_INIT("ingot_switch_port_changes_total",
+    "Switch port VLAN changes (with read-back), by switch, driver and result.",
+    METRIC_COUNTER, "switch", "driver", "result");
+static struct metric port_time = METRIC_HIST("ingot_switch_port_change_duration_seconds",
+    "Time to change a switch port's VLANs and read them back, retries included.",
+    metric_buckets_ops, "switch", "driver");
+
 int
 switch_port_set(const char *id, const char *port, const struct switch_port_state *want,
     char *err, size_t len)
 {
+	double t0 = util_mono_now();
 	const struct switch_conf *s = lookup(id, port, err, len);
 	struct switch_port_state got;
 	pthread_mutex_t *m;
@@ -289,6 +298,8 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
 		break;
 	}
 	pthread_mutex_unlock(m);
+	metric_add(&port_sets, 1, s->name, s->driver, rc == 0 ? "ok" : "failed");
+	metric_observe(&port_time, util_mono_now() - t0, s->name, s->driver);
 	if (rc != 0)
 		snprintf(err, len, "switch %s port %s: %s", s->name, port, e);
 	return rc;
