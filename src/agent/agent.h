@@ -67,5 +67,6 @@ json_t	*cmd_list(void);
 json_t	*cmd_get(const char *id);
 json_t	*ipa_error(const char *type, int code, const char *message,
 	    const char *details);
+json_t	*ipa_fault(json_t *err);
 
 #endif

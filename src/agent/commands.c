@@ -40,11 +40,34 @@ static struct {
 	bool		 busy;		/* an asynchronous command runs */
 } cs = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
+/* An IPA error as a command record's command_error holds it. */
 json_t *
 ipa_error(const char *type, int code, const char *message, const char *details)
 {
 	return json_pack("{s:s, s:i, s:s, s:s}", "type", type, "code", code,
 	    "message", message, "details", details ? details : message);
+}
+
+/*
+ * The body of an HTTP error reply, as IPA sends it (WSME's shape; Ironic
+ * reads faultstring from every error): {"faultcode": "Client" or "Server",
+ * "faultstring": "message: details"}.  Takes err.
+ */
+json_t *
+ipa_fault(json_t *err)
+{
+	json_int_t code = json_integer_value(json_object_get(err, "code"));
+	char *fs = NULL;
+	json_t *f;
+
+	if (asprintf(&fs, "%s: %s", jstr(err, "message") ? jstr(err, "message") :
+	    "An error occurred", jstr(err, "details") ? jstr(err, "details") : "") < 0)
+		fs = NULL;
+	f = json_pack("{s:s, s:s}", "faultcode", code >= 500 ? "Server" : "Client",
+	    "faultstring", fs ? fs : "An error occurred");
+	free(fs);
+	json_decref(err);
+	return f;
 }
 
 /* --- disks ------------------------------------------------------------------ */
@@ -504,9 +527,9 @@ cmd_find(const char *name, json_t **error, int *status)
 	if (ext)
 		snprintf(msg, sizeof(msg), "Command %s is not supported", name);
 	else
-		snprintf(msg, sizeof(msg), "Extension %.*s not found", (int)el, name);
+		snprintf(msg, sizeof(msg), "Extension with id %.*s not found.", (int)el, name);
 	*error = ipa_error(ext ? "InvalidCommandError" : "RequestedObjectNotFoundError",
-	    ext ? 400 : 404, ext ? "Invalid command" : "Extension not found", msg);
+	    ext ? 400 : 404, ext ? "Invalid command" : "Not found", msg);
 	*status = ext ? 400 : 404;
 	return NULL;
 }
