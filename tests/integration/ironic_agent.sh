@@ -18,7 +18,7 @@
 source "$(dirname "$0")/../lib/lib.sh"
 AGENT=${AGENT:-$INGOT_BUILD/src/agent/ingot-agent}
 MAC=52:54:00:a9:22:01
-AGENT_PID= IRONIC_PID= HTTP_PID=
+IRONIC_PID= HTTP_PID=
 
 if ! [ -x /usr/bin/ironic ] || ! /usr/bin/python3 -c 'import ironic' 2>/dev/null; then
 	echo "not ok - Ironic is not installed (python3-ironic, ironic-common: scripts/install-deps)"
@@ -27,8 +27,13 @@ fi
 source "$INGOT_SRC/tests/lib/bmc.sh"
 
 stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; return 0; }
-stop_agent() { stop_pid "$AGENT_PID"; AGENT_PID=; }
-trap 'stop_agent; stop_pid "$IRONIC_PID"; stop_pid "$HTTP_PID"; _cleanup' EXIT
+MACHINE_PID=
+stop_machine() {	# the loop stops its agent itself
+	rm -f "$T/machine.on"
+	[ -n "$MACHINE_PID" ] && wait "$MACHINE_PID" 2>/dev/null
+	MACHINE_PID=
+}
+trap 'stop_machine; stop_pid "$IRONIC_PID"; stop_pid "$HTTP_PID"; _cleanup' EXIT
 
 # --- images, served over HTTP on loopback -----------------------------------
 mkdir -p "$T/www" "$T/tftp" "$T/tftp-master" "$T/images" "$T/master" "$T/httproot" "$T/lock"
@@ -144,39 +149,98 @@ wait_for() {
 	while [ "$(date +%s)" -lt "$end" ]; do eval "$2" >/dev/null 2>&1 && return 0; sleep 1; done
 	eval "$2"
 }
+# The machine: ipmi_sim's chassis control keeps power and boot device in
+# files; what runs follows them.  Powered on (or reset) with boot device pxe,
+# the deploy ramdisk boots: a fresh agent, with its own log.  Powered off or
+# reset: the agent is gone.  Powered on from disk: the instance (nothing).
 APORT=$(free_port)
-start_agent() {
-	"$AGENT" --api-url "$IRONIC" --listen "127.0.0.1:$APORT" --advertise-host 127.0.0.1 \
-		--mac "$MAC" --disk "$T/disk.img" --heartbeat-interval 2 --no-power \
-		2>>"$T/agent.log" &
-	AGENT_PID=$!
+machine() {
+	local d=$T/bmc-node pid= n=0 power boot resets last_power=0 last_resets=0
+	while [ -e "$T/machine.on" ]; do
+		power=$(cat "$d/power" 2>/dev/null || echo 0)
+		boot=$(cat "$d/boot" 2>/dev/null || echo default)
+		resets=$(cat "$d/resets" 2>/dev/null | wc -l)
+		if [ -n "$pid" ] && { [ "$power" != 1 ] || [ "$resets" != "$last_resets" ]; }; then
+			kill "$pid"; wait "$pid"; pid=
+			echo "$(date +%T) power off: agent $n gone" >>"$T/machine.log"
+		fi
+		if [ -z "$pid" ] && [ "$power" = 1 ] && [ "$boot" = pxe ] &&
+		    { [ "$last_power" != 1 ] || [ "$resets" != "$last_resets" ]; }; then
+			n=$((n + 1))
+			"$AGENT" --api-url "$IRONIC" --listen "127.0.0.1:$APORT" \
+				--advertise-host 127.0.0.1 --mac "$MAC" --disk "$T/disk.img" \
+				--heartbeat-interval 2 --no-power 2>"$T/agent-$n.log" &
+			pid=$!
+			echo "$(date +%T) power on from pxe: agent $n" >>"$T/machine.log"
+		fi
+		last_power=$power last_resets=$resets
+		sleep 0.2
+	done
+	[ -n "$pid" ] && kill "$pid" && wait "$pid"
+	return 0
 }
-# phase TARGET FINAL WHAT: asks for TARGET, runs an agent until the node
-# settles in FINAL (or fails), then checks nothing was refused.
+touch "$T/machine.on"
+machine &
+MACHINE_PID=$!
+
+# Heartbeats the agents' logs say were refused, as "BAD: ..." lines, and
+# "LATE" for each allowed one: Ironic forgets the token when a phase ends
+# and powers the node off a few seconds later; a heartbeat in between is
+# refused for its token (as it would be for IPA): allowed in an agent's
+# last 20 s.
+agent_refusals() {
+	local f
+	for f in "$T"/agent-*.log; do
+		[ -e "$f" ] || continue
+		/usr/bin/python3 - "$f" <<'PY'
+import sys, datetime
+lines = open(sys.argv[1]).read().splitlines()
+ts = lambda l: datetime.datetime.strptime(l[:20], "%Y-%m-%dT%H:%M:%SZ")
+end = ts(lines[-1]) if lines else None
+for l in lines:
+    if "heartbeat: HTTP" not in l:
+        continue
+    if "agent token" in l and "HTTP 400" in l and (end - ts(l)).total_seconds() <= 20:
+        print("LATE")
+    else:
+        print("BAD: " + sys.argv[1].rsplit("/", 1)[1] + ": " + l)
+PY
+	done
+}
+
+# phase TARGET FINAL WHAT: asks for TARGET, lets the machine run until the
+# node settles in FINAL (or fails), then checks that nothing was refused.
 phase() {
 	local before
 	before=$(wc -l <"$T/ironic.log")
 	provision "$1"
 	expect_eq "$3: Ironic accepts '$1'" 202 "$STATUS"
-	start_agent
-	wait_for 240 "case \"\$(state)\" in '$2'|*failed) true;; *) false;; esac"
-	stop_agent
+	wait_for 300 "case \"\$(state)\" in '$2'|*failed) true;; *) false;; esac"
 	if [ "$(state)" != "$2" ]; then	# say why, and stop here
 		expect_eq "$3: node $2" "$2" "$(state)"
 		echo "# last_error: $(field .last_error)"
-		tail -n 20 "$T/agent.log" | sed 's/^/# agent: /'
+		tail -n 20 "$T"/agent-*.log | sed 's/^/# agent: /'
 		grep -E ' ERROR ' "$T/ironic.log" | tail -n 20 | cut -c1-300 | sed 's/^/# ironic: /'
 		finish; exit 1
 	fi
 	expect_eq "$3: node $2" "$2" "$(state)"
 	expect_eq "$3: no last_error" null "$(field .last_error)"
+	sleep 3		# the last agent's last heartbeats
 	tail -n +"$before" "$T/ironic.log" >"$T/phase.log"
-	ok "$3: Ironic refused no heartbeat or lookup" \
-		bash -c "! grep -E '\"(POST|GET) /v1/(heartbeat|lookup)[^\"]*\" status: 4' '$T/phase.log'"
+	agent_refusals >"$T/refusals"
+	ok "$3: Ironic refused no lookup (4xx but 404 'not in a ramdisk state', 409 'locked')" \
+		bash -c "! grep -E '\"GET /v1/lookup[^\"]*\" status: 4(0[0-35-8]|[1-9][0-9])' '$T/phase.log'"
+	expect_eq "$3: Ironic refused no heartbeat (4xx but 409) but the late ones" \
+		"$(grep -c LATE "$T/refusals")" \
+		"$(grep -cE '\"POST /v1/heartbeat[^\"]*\" status: 4(0[0-8]|[1-9][0-9])' "$T/phase.log")"
 	ok "$3: no traceback in Ironic's log" bash -c "! grep -E 'Traceback|TypeError|KeyError' '$T/phase.log'"
-	ok "$3: the agent saw no refused heartbeat" bash -c "! grep -E 'heartbeat: HTTP' '$T/agent.log'"
-	: >"$T/agent.log"
+	ok "$3: the agents saw no heartbeat refused while they worked" \
+		bash -c "! grep BAD '$T/refusals' >&2"
+	ok "$3: the agent ran commands" bash -c "cat '$T'/agent-*.log | grep -q 'command .* received'"
+	mkdir -p "$T/done"; mv "$T"/agent-*.log "$T/done/" 2>/dev/null
+	mv "$T/done" "$T/done-$PHASES"; PHASES=$((PHASES + 1))
 }
+PHASES=0
 
 iapi POST /v1/nodes "{\"name\":\"ingot-agent-node\",\"driver\":\"ipmi\",
 	\"deploy_interface\":\"direct\",\"boot_interface\":\"pxe\",
@@ -197,6 +261,9 @@ head -c 64M /dev/urandom >"$T/disk.img"
 phase provide available "provide (automated cleaning)"
 ok "provide: first MiB zeroed by erase_devices_metadata" cmp -n 1048576 "$T/disk.img" /dev/zero
 
+# range FILE OFFSET-MIB SIZE-MIB: those bytes
+range() { tail -c +$(($2 * 1048576 + 1)) "$1" | head -c $(($3 * 1048576)); }
+ESP="$T/disk.img@@1048576"
 deploy() {	# deploy FILE FORMAT MODE
 	local sum
 	sum=$(sha256sum "$T/www/$1" | cut -d' ' -f1)
@@ -206,13 +273,25 @@ deploy() {	# deploy FILE FORMAT MODE
 		{\"op\":\"add\",\"path\":\"/properties/capabilities\",\"value\":\"boot_mode:$3\"}]" >/dev/null
 	expect_eq "$1 ($3): instance_info set" 200 "$STATUS"
 	phase active active "deploy $1 ($3)"
-	ok "deploy $1 ($3): the disk holds the image" cmp -n 17825792 "$T/www/disk.raw" "$T/disk.img"
-	expect_eq "deploy $1 ($3): boot device disk (ipmi_sim)" disk "$(cat "$T/bmc-node/boot" 2>/dev/null)"
+	ok "deploy $1 ($3): the partition table is the image's" cmp -n 1048576 "$T/www/disk.raw" "$T/disk.img"
+	ok "deploy $1 ($3): the root partition is the image's" \
+		cmp <(range "$T/www/disk.raw" 17 24) <(range "$T/disk.img" 17 24)
+	if [ "$3" = uefi ]; then
+		expect_eq "deploy $1 (uefi): GRUB's EFI binary in the ESP (\\EFI\\BOOT\\BOOTX64.EFI)" MZ \
+			"$(MTOOLS_SKIP_CHECK=1 mtype -i "$ESP" ::/EFI/BOOT/BOOTX64.EFI 2>/dev/null | head -c 2)"
+		ok "deploy $1 (uefi): the agent said it installed GRUB" \
+			grep -q "GRUB installed" "$T/done-$((PHASES - 1))"/agent-*.log
+	else
+		ok "deploy $1 (bios): the whole disk is the image" cmp -n 50331648 "$T/www/disk.raw" "$T/disk.img"
+	fi
+	ok "deploy $1 ($3): boot device no longer pxe (ipmi_sim)" \
+		bash -c "[ \"\$(cat '$T/bmc-node/boot')\" != pxe ]"
 	expect_eq "deploy $1 ($3): powered on (ipmi_sim)" 1 "$(cat "$T/bmc-node/power")"
 	phase deleted available "undeploy $1 ($3) (automated cleaning)"
 	ok "undeploy $1 ($3): partition table wiped" cmp -n 1048576 "$T/disk.img" /dev/zero
 }
 deploy disk.raw raw bios
-deploy disk.qcow2 qcow2 bios
+deploy disk.qcow2 qcow2 uefi
+deploy disk.raw raw uefi
 
 finish
