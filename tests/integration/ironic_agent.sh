@@ -6,10 +6,10 @@
 # file for a disk.  Each phase in which Ironic waits for a ramdisk starts a
 # fresh agent (as a booted ramdisk would) and stops it when the phase ends.
 #   provide       automated cleaning through the agent
-#   deploy        raw and qcow2 whole-disk images over HTTP on loopback, in
-#                 BIOS and UEFI mode (UEFI: image.install_bootloader puts
-#                 GRUB into the image's EFI system partition); active, and
-#                 the disk holds the image
+#   deploy        whole-disk images over HTTP on loopback: raw in BIOS mode,
+#                 qcow2 in UEFI mode (image.install_bootloader puts GRUB
+#                 into the image's EFI system partition); active, and the
+#                 disk holds the image
 #   undeploy      automated cleaning again (the partition table is wiped)
 # It fails if Ironic refused any heartbeat, command or error reply: the
 # node's last_error, Ironic's log (HTTP 4xx on /v1/heartbeat and
@@ -292,6 +292,5 @@ deploy() {	# deploy FILE FORMAT MODE
 }
 deploy disk.raw raw bios
 deploy disk.qcow2 qcow2 uefi
-deploy disk.raw raw uefi
 
 finish
