@@ -53,6 +53,11 @@ void	 client_status(const char *msg);
 json_t	*client_node(void);
 bool	 client_token_ok(const char *token);
 
+/* bootloader.c: image.install_bootloader's work */
+int	 bootloader_install(const char *disk, const char *root_uuid,
+	    const char *esp_uuid, const char *mode, const char *disk_id, char *msg,
+	    size_t mlen, char *err, size_t len);
+
 /* server.c: the command API */
 int	 server_listen_opt(char *addr_port);
 int	 server_conf(void);
@@ -67,5 +72,6 @@ json_t	*cmd_list(void);
 json_t	*cmd_get(const char *id);
 json_t	*ipa_error(const char *type, int code, const char *message,
 	    const char *details);
+json_t	*ipa_fault(json_t *err);
 
 #endif

@@ -4,6 +4,13 @@
  * the node, the heartbeat timeout and the one-time agent token; then it
  * heartbeats, POST {api}/v1/heartbeat/{node} with callback_url,
  * agent_token, agent_version and the progress of the running command.
+ *
+ * The API version it declares, and so the heartbeat's fields, come from the
+ * server's GET {api}/ (default_version.version, as IPA reads it): the lower
+ * of that and the newest this agent knows (1.72); agent_version needs 1.36,
+ * agent_token 1.62, agent_status_message 1.72 (Ironic refuses a field its
+ * declared version does not know).  A server that does not say gets 1.68
+ * (IPA's newest), and is asked again at the next heartbeat.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -24,6 +31,13 @@
 
 #define INGOT_AGENT_CA	"/etc/ingot/ca.pem"	/* ramdisk/build CA_FILE= */
 
+/* API 1.N: what the heartbeat may carry from which version on. */
+#define API_AGENT_VERSION	36
+#define API_AGENT_TOKEN		62
+#define API_FALLBACK		68	/* the server did not say: IPA's newest */
+#define API_STATUS		72	/* agent_status, agent_status_message */
+#define API_NEWEST		API_STATUS
+
 static struct {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -35,8 +49,10 @@ static struct {
 	char		 status_message[256];
 	pthread_t	 hb;
 	bool		 hb_up;
+	int		 api_minor;	/* the API version declared: 1.api_minor */
+	bool		 api_known;	/* ...as the server said */
 } cl = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
-    .heartbeat_timeout = 300 };
+    .heartbeat_timeout = 300, .api_minor = API_FALLBACK };
 
 /* --- settings ------------------------------------------------------------- */
 
@@ -147,7 +163,7 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	struct body b = { NULL, 0 };
-	char *txt = NULL;
+	char *txt = NULL, ver[64];
 	long code = 0;
 	CURLcode rc;
 
@@ -155,9 +171,12 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 		*out = NULL;
 	if (c == NULL)
 		return 0;
+	pthread_mutex_lock(&cl.mu);
+	snprintf(ver, sizeof(ver), "X-OpenStack-Ironic-API-Version: 1.%d", cl.api_minor);
+	pthread_mutex_unlock(&cl.mu);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json");
-	h = curl_slist_append(h, "X-OpenStack-Ironic-API-Version: 1.68");
+	h = curl_slist_append(h, ver);
 	http_setup(c, method, url, h, &b);
 	if (body != NULL) {
 		txt = json_dumps(body, JSON_COMPACT);
@@ -176,6 +195,58 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return code;
+}
+
+/* --- the API version ---------------------------------------------------------- */
+
+/* "1.N" into N; -1 if it is not that. */
+static int
+api_minor_of(const char *v)
+{
+	int major, minor, n = 0;
+
+	if (v == NULL || sscanf(v, "%d.%d%n", &major, &minor, &n) != 2 ||
+	    v[n] != '\0' || major != 1 || minor < 0)
+		return -1;
+	return minor;
+}
+
+/* Asks the server's GET {api}/ for its newest version and declares the
+ * lower of it and ours; a server that does not say gets API_FALLBACK. */
+static void
+negotiate(void)
+{
+	char url[2048];
+	json_t *out = NULL;
+	long code;
+	int m;
+	bool known;
+
+	snprintf(url, sizeof(url), "%s/", conf.api_url);
+	code = http_json("GET", url, NULL, &out);
+	m = code == 200 ? api_minor_of(jstr(json_object_get(out, "default_version"),
+	    "version")) : -1;
+	json_decref(out);
+	known = m >= 0;
+	m = m < 0 ? API_FALLBACK : m < API_NEWEST ? m : API_NEWEST;
+	pthread_mutex_lock(&cl.mu);
+	cl.api_known = known;
+	cl.api_minor = m;
+	pthread_mutex_unlock(&cl.mu);
+	if (code != 0)
+		alog("API version 1.%d%s", m, known ? "" :
+		    " (the server's GET / did not say which it speaks)");
+}
+
+static bool
+api_known(void)
+{
+	bool k;
+
+	pthread_mutex_lock(&cl.mu);
+	k = cl.api_known;
+	pthread_mutex_unlock(&cl.mu);
+	return k;
 }
 
 /* --- lookup ------------------------------------------------------------------ */
@@ -222,7 +293,11 @@ client_lookup(void)
 		    conf.macs[i]);
 	while (!agent_quit) {
 		json_t *out = NULL;
-		long code = http_json("GET", url, NULL, &out);
+		long code;
+
+		if (!api_known())
+			negotiate();
+		code = http_json("GET", url, NULL, &out);
 		json_t *node = json_object_get(out, "node");
 		if (code == 200 && jstr(node, "uuid") != NULL) {
 			looked_up(node, json_object_get(out, "config"));
@@ -310,9 +385,12 @@ heartbeat_body(const char *cb, double *iv)
 	json_t *body;
 
 	pthread_mutex_lock(&cl.mu);
-	body = json_pack("{s:s, s:s, s:s}", "callback_url", cb,
-	    "agent_token", cl.token, "agent_version", AGENT_VERSION);
-	if (cl.status_message[0])
+	body = json_pack("{s:s}", "callback_url", cb);
+	if (cl.api_minor >= API_AGENT_TOKEN)
+		json_object_set_new(body, "agent_token", json_string(cl.token));
+	if (cl.api_minor >= API_AGENT_VERSION)
+		json_object_set_new(body, "agent_version", json_string(AGENT_VERSION));
+	if (cl.status_message[0] && cl.api_minor >= API_STATUS)
 		json_object_set_new(body, "agent_status_message",
 		    json_string(cl.status_message));
 	*iv = conf.heartbeat_interval > 0 ? conf.heartbeat_interval :
@@ -347,9 +425,13 @@ static double
 heartbeat(const char *url, const char *cb)
 {
 	double iv;
-	json_t *body = heartbeat_body(cb, &iv), *out = NULL;
-	long code = http_json("POST", url, body, &out);
+	json_t *body, *out = NULL;
+	long code;
 
+	if (!api_known())
+		negotiate();
+	body = heartbeat_body(cb, &iv);
+	code = http_json("POST", url, body, &out);
 	json_decref(body);
 	if (code < 200 || code >= 300) {
 		char *e = out ? json_dumps(out, JSON_COMPACT) : NULL;
@@ -357,6 +439,11 @@ heartbeat(const char *url, const char *cb)
 		free(e);
 		if (code == 0 && iv > 5)
 			iv = 5;
+		if (code == 406) {	/* a version the server does not take */
+			pthread_mutex_lock(&cl.mu);
+			cl.api_known = false;
+			pthread_mutex_unlock(&cl.mu);
+		}
 	}
 	json_decref(out);
 	return iv;

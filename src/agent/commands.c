@@ -20,6 +20,7 @@
 #include "disk.h"
 #include "imagewrite.h"
 #include "inventory.h"
+#include "parttable.h"
 
 struct cmd {
 	const char	*name;		/* extension.command */
@@ -40,11 +41,34 @@ static struct {
 	bool		 busy;		/* an asynchronous command runs */
 } cs = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
+/* An IPA error as a command record's command_error holds it. */
 json_t *
 ipa_error(const char *type, int code, const char *message, const char *details)
 {
 	return json_pack("{s:s, s:i, s:s, s:s}", "type", type, "code", code,
 	    "message", message, "details", details ? details : message);
+}
+
+/*
+ * The body of an HTTP error reply, as IPA sends it (WSME's shape; Ironic
+ * reads faultstring from every error): {"faultcode": "Client" or "Server",
+ * "faultstring": "message: details"}.  Takes err.
+ */
+json_t *
+ipa_fault(json_t *err)
+{
+	json_int_t code = json_integer_value(json_object_get(err, "code"));
+	char *fs = NULL;
+	json_t *f;
+
+	if (asprintf(&fs, "%s: %s", jstr(err, "message") ? jstr(err, "message") :
+	    "An error occurred", jstr(err, "details") ? jstr(err, "details") : "") < 0)
+		fs = NULL;
+	f = json_pack("{s:s, s:s}", "faultcode", code >= 500 ? "Server" : "Client",
+	    "faultstring", fs ? fs : "An error occurred");
+	free(fs);
+	json_decref(err);
+	return f;
 }
 
 /* --- disks ------------------------------------------------------------------ */
@@ -372,19 +396,54 @@ disk_identifier(const char *disk, char *id, size_t len)
 		snprintf(id, len, "0x%02x%02x%02x%02x", s[443], s[442], s[441], s[440]);
 }
 
-/* standby.get_partition_uuids: the root disk's identifier. */
+/* standby.get_partition_uuids: the root disk's identifier, and its EFI
+ * system partition's PARTUUID if it has one. */
 static json_t *
 get_partition_uuids(json_t *p, json_t **e)
 {
-	char disk[256], id[64];
+	char disk[256], id[64], err[256];
+	struct pt t;
+	const struct pt_part *esp = NULL;
 
 	(void)p;
 	if (target_disk(NULL, disk, sizeof(disk), e) != 0)
 		return NULL;
 	disk_identifier(disk, id, sizeof(id));
-	return json_pack("{s:s?, s:n, s:n, s:n, s:s}", "root uuid", id[0] ? id : NULL,
-	    "efi system partition uuid", "PrEP Boot partition uuid", "partitions",
-	    "root_device", disk);
+	if (pt_read(disk, &t, err, sizeof(err)) == 0)
+		esp = pt_esp(&t);
+	return json_pack("{s:s?, s:s?, s:n, s:n, s:s}", "root uuid", id[0] ? id : NULL,
+	    "efi system partition uuid", esp ? esp->uuid : NULL,
+	    "PrEP Boot partition uuid", "partitions", "root_device", disk);
+}
+
+/* image.install_bootloader: see bootloader.c. */
+static json_t *
+install_bootloader(json_t *p, json_t **e)
+{
+	char disk[256], id[64], msg[512], err[1024];
+	const char *mode = jstr(p, "target_boot_mode");
+
+	if (json_object_get(p, "prep_boot_part_uuid") != NULL &&
+	    !json_is_null(json_object_get(p, "prep_boot_part_uuid"))) {
+		*e = ipa_error("InvalidCommandParamsError", 400, "Invalid command parameters",
+		    "PReP boot partitions (ppc64) are not supported");
+		return NULL;
+	}
+	if (!destructive_allowed(err, sizeof(err))) {
+		*e = ipa_error("CommandExecutionError", 500, "Command execution failed", err);
+		return NULL;
+	}
+	if (target_disk(NULL, disk, sizeof(disk), e) != 0)
+		return NULL;
+	disk_identifier(disk, id, sizeof(id));
+	alog("installing the boot loader on %s (%s)", disk, mode ? mode : "bios");
+	if (bootloader_install(disk, jstr(p, "root_uuid"), jstr(p, "efi_system_part_uuid"),
+	    mode ? mode : "bios", id, msg, sizeof(msg), err, sizeof(err)) != 0) {
+		*e = ipa_error("CommandExecutionError", 500, "Command execution failed", err);
+		return NULL;
+	}
+	alog("%s", msg);
+	return json_string(msg);
 }
 
 static json_t *
@@ -462,6 +521,7 @@ static const struct cmd commands[] = {
 	{ "standby.run_image", true, run_image },
 	{ "standby.sync", false, sync_disks },
 	{ "standby.get_partition_uuids", false, get_partition_uuids },
+	{ "image.install_bootloader", true, install_bootloader },
 	{ "deploy.get_deploy_steps", false, get_deploy_steps },
 	{ "deploy.execute_deploy_step", true, execute_deploy_step },
 	{ "clean.get_clean_steps", false, get_clean_steps },
@@ -476,6 +536,9 @@ static const struct cmd commands[] = {
 void
 cmd_init(void)
 {
+	/* mtools (bootloader.c) would refuse images whose geometry it cannot
+	 * guess; set once, before any thread. */
+	setenv("MTOOLS_SKIP_CHECK", "1", 1);
 	cs.records = json_array();
 }
 
@@ -504,9 +567,9 @@ cmd_find(const char *name, json_t **error, int *status)
 	if (ext)
 		snprintf(msg, sizeof(msg), "Command %s is not supported", name);
 	else
-		snprintf(msg, sizeof(msg), "Extension %.*s not found", (int)el, name);
+		snprintf(msg, sizeof(msg), "Extension with id %.*s not found.", (int)el, name);
 	*error = ipa_error(ext ? "InvalidCommandError" : "RequestedObjectNotFoundError",
-	    ext ? 400 : 404, ext ? "Invalid command" : "Extension not found", msg);
+	    ext ? 400 : 404, ext ? "Invalid command" : "Not found", msg);
 	*status = ext ? 400 : 404;
 	return NULL;
 }

@@ -40,7 +40,8 @@ usage(FILE *f)
 	    "[--advertise-host H] [--advertise-port P] [--mac MAC]... [--disk FILE] "
 	    "[--heartbeat-interval S] [--insecure | --ca-file PEM] [--no-power]\n"
 	    "       ingot-agent write-image URL DISK [ALGO:HEX] [FORMAT]\n"
-	    "       ingot-agent root-device HINTS-JSON\n");
+	    "       ingot-agent root-device HINTS-JSON\n"
+	    "       ingot-agent install-bootloader DISK uefi|bios [ROOT-UUID [ESP-UUID]]\n");
 }
 
 /* The kernel command line fills in what no flag gave. */
@@ -185,6 +186,26 @@ cli_root(int argc, char **argv)
 	return 0;
 }
 
+/* ingot-agent install-bootloader: image.install_bootloader on DISK. */
+static int
+cli_bootloader(int argc, char **argv)
+{
+	char msg[512], err[1024];
+
+	if (argc < 4) {
+		usage(stderr);
+		return 2;
+	}
+	setenv("MTOOLS_SKIP_CHECK", "1", 1);
+	if (bootloader_install(argv[2], argc > 4 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL,
+	    argv[3], NULL, msg, sizeof(msg), err, sizeof(err)) != 0) {
+		fprintf(stderr, "ingot-agent: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", msg);
+	return 0;
+}
+
 static void
 on_signal(int s)
 {
@@ -228,6 +249,8 @@ main(int argc, char **argv)
 		return cli_write(argc - optind + 1, argv + optind - 1);
 	if (optind < argc && strcmp(argv[optind], "root-device") == 0)
 		return cli_root(argc - optind + 1, argv + optind - 1);
+	if (optind < argc && strcmp(argv[optind], "install-bootloader") == 0)
+		return cli_bootloader(argc - optind + 1, argv + optind - 1);
 	if (optind < argc) {
 		usage(stderr);
 		return 2;

@@ -4,12 +4,16 @@
  *   GET  /v1/status            the agent's version
  *   POST /v1/commands/?wait=true|false&agent_token=T   {"name", "params"}
  *   GET  /v1/commands/         GET /v1/commands/{id}
- * Every /v1/commands request needs the agent token of the lookup, as the
- * query's agent_token or the X-Agent-Token header.
+ * A POST needs the agent token of the lookup, as the query's agent_token or
+ * the X-Agent-Token header.  GETs, as with ironic-python-agent: a conductor
+ * that sends no token on them (Ironic up to 2025.1) may read the records
+ * without their command_params; once a GET carried the valid token, every
+ * later GET must.  Errors are IPA's (WSME's) {"faultcode", "faultstring"}.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +34,9 @@ static struct {
 	const struct sockaddr	*sa;
 	unsigned		 flags;
 	struct MHD_Daemon	*d;
-} srv;
+	pthread_mutex_t		 mu;
+	bool			 get_token_seen;	/* a GET carried the token */
+} srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* --- settings ------------------------------------------------------------- */
 
@@ -93,14 +99,62 @@ reply(struct MHD_Connection *c, int status, json_t *body)
 	return rc;
 }
 
-static bool
-token_ok(struct MHD_Connection *c)
+/* An error reply: IPA's body, {"faultcode", "faultstring"}, from ipa_error's. */
+static enum MHD_Result
+fault(struct MHD_Connection *c, int status, json_t *err)
+{
+	return reply(c, status, ipa_fault(err));
+}
+
+static const char *
+token_of(struct MHD_Connection *c)
 {
 	const char *t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agent_token");
 
 	if (t == NULL)
 		t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Agent-Token");
-	return client_token_ok(t);
+	return t;
+}
+
+/*
+ * May this request go on?  POST: only with the token.  GET: with the valid
+ * token (which locks tokenless GETs out from then on), or without one until
+ * then; *bare is set for a tokenless GET, whose answer omits command_params.
+ */
+static bool
+token_ok(struct MHD_Connection *c, const char *method, bool *bare)
+{
+	const char *t = token_of(c);
+	bool ok;
+
+	*bare = false;
+	if (strcmp(method, "GET") != 0 || t != NULL) {
+		ok = client_token_ok(t);
+		if (ok && strcmp(method, "GET") == 0) {
+			pthread_mutex_lock(&srv.mu);
+			srv.get_token_seen = true;
+			pthread_mutex_unlock(&srv.mu);
+		}
+		return ok;
+	}
+	pthread_mutex_lock(&srv.mu);
+	ok = !srv.get_token_seen;
+	pthread_mutex_unlock(&srv.mu);
+	*bare = ok;
+	return ok;
+}
+
+/* Drops command_params from a record, or from each of {"commands": [...]}. */
+static json_t *
+without_params(json_t *v)
+{
+	json_t *list = json_object_get(v, "commands"), *r;
+	size_t i;
+
+	json_object_del(v, "command_params");
+	json_array_foreach(list, i, r)
+		json_object_del(r, "command_params");
+	return v;
 }
 
 /* Gathers the body (at most MAX_BODY; more marks it too big). */
@@ -131,38 +185,42 @@ post_command(struct MHD_Connection *c, struct conn *cn)
 	int status;
 
 	if (cn->too_big)
-		return reply(c, 413, ipa_error("InvalidContentError", 413,
+		return fault(c, 413, ipa_error("InvalidContentError", 413,
 		    "Request body too large", "the body exceeds 8 MiB"));
 	body = cn->body ? json_loads(cn->body, 0, &je) : NULL;
 	if (!json_is_object(body)) {
 		json_decref(body);
-		return reply(c, 400, ipa_error("InvalidContentError", 400,
+		return fault(c, 400, ipa_error("InvalidContentError", 400,
 		    "Invalid request body", "the body must be a JSON object"));
 	}
 	status = cmd_run(body, w != NULL && (strcmp(w, "true") == 0 ||
 	    strcmp(w, "1") == 0), &out);
 	json_decref(body);
-	return reply(c, status, out);
+	return status >= 400 ? fault(c, status, out) : reply(c, status, out);
 }
 
-/* /v1/commands[/[id]], after the token check; rest: what follows the "/". */
+/* /v1/commands[/[id]], after the token check; rest: what follows the "/";
+ * bare: a tokenless GET. */
 static enum MHD_Result
 commands_api(struct MHD_Connection *c, struct conn *cn, const char *method,
-    const char *rest)
+    const char *rest, bool bare)
 {
 	json_t *found;
+	char msg[160];
 
 	if (strcmp(method, "POST") == 0 && *rest == '\0')
 		return post_command(c, cn);
 	if (strcmp(method, "GET") == 0 && *rest == '\0')
-		return reply(c, 200, cmd_list());
+		return reply(c, 200, bare ? without_params(cmd_list()) : cmd_list());
 	if (strcmp(method, "GET") == 0) {
-		if ((found = cmd_get(rest)) == NULL)
-			return reply(c, 404, ipa_error("RequestedObjectNotFoundError", 404,
-			    "Command not found", rest));
-		return reply(c, 200, found);
+		if ((found = cmd_get(rest)) == NULL) {
+			snprintf(msg, sizeof(msg), "Command with id %.64s not found.", rest);
+			return fault(c, 404, ipa_error("RequestedObjectNotFoundError", 404,
+			    "Not found", msg));
+		}
+		return reply(c, 200, bare ? without_params(found) : found);
 	}
-	return reply(c, 405, ipa_error("InvalidContentError", 405, "Method not allowed",
+	return fault(c, 405, ipa_error("InvalidContentError", 405, "Method not allowed",
 	    method));
 }
 
@@ -170,6 +228,7 @@ static enum MHD_Result
 route(struct MHD_Connection *c, struct conn *cn, const char *url, const char *method)
 {
 	const char *rest;
+	bool bare;
 
 	if (strcmp(url, "/") == 0 && strcmp(method, "GET") == 0)
 		return reply(c, 200, json_pack("{s:s, s:s, s:[{s:s}]}", "name", "ingot-agent",
@@ -178,14 +237,15 @@ route(struct MHD_Connection *c, struct conn *cn, const char *url, const char *me
 	if (strcmp(url, "/v1/status") == 0 || strcmp(url, "/v1/status/") == 0)
 		return reply(c, 200, json_pack("{s:s}", "version", AGENT_VERSION));
 	if (strncmp(url, "/v1/commands", 12) != 0)
-		return reply(c, 404, ipa_error("NotFound", 404, "Not found", url));
-	if (!token_ok(c))
-		return reply(c, 401, ipa_error("UnauthorizedError", 401, "Unauthorized",
-		    "a valid agent_token is required"));
+		return fault(c, 404, ipa_error("NotFound", 404, "Not found",
+		    "The requested URL was not found."));
+	if (!token_ok(c, method, &bare))
+		return fault(c, 401, ipa_error("Unauthorized", 401, "Unauthorized",
+		    "Token invalid."));
 	rest = url + 12;
 	if (*rest == '/')
 		rest++;
-	return commands_api(c, cn, method, rest);
+	return commands_api(c, cn, method, rest, bare);
 }
 
 static enum MHD_Result

@@ -195,37 +195,78 @@ expect_eq "automated_clean=false: provide reaches available without an agent" av
 
 # --- the agent's command API: malformed requests get IPA errors -----------
 # A stand-in conductor hands the agent a known token (the real one is
-# tested above); then the agent's own API is probed.
+# tested above); then the agent's own API is probed.  Like Ironic, it says
+# in GET / which API version it speaks (1.68 here: before heartbeats could
+# carry agent_status_message) and refuses heartbeats with fields that
+# version does not know; it records every heartbeat.
 SPORT=$(free_port)
-python3 - "$SPORT" >"$T/stub.log" 2>&1 <<'PY' &
+python3 - "$SPORT" "$T/hb.jsonl" >"$T/stub.log" 2>&1 <<'PY' &
 import http.server, json, sys
+FIELDS = {"callback_url", "agent_token", "agent_version", "agent_verify_ca"}
 class H(http.server.BaseHTTPRequestHandler):
     def reply(self, code, body):
         b = json.dumps(body).encode()
         self.send_response(code); self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
     def do_GET(self):
+        if self.path == "/":
+            return self.reply(200, {"default_version": {"id": "v1", "version": "1.68",
+                                                        "min_version": "1.1"}})
         self.reply(200, {"node": {"uuid": "6c8a4c1e-0000-4000-8000-000000000001",
                                   "properties": {}}, "config": {"agent_token": "known-token",
                                   "heartbeat_timeout": 300}})
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0))); self.reply(202, {})
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        ver = self.headers.get("X-OpenStack-Ironic-API-Version")
+        code = 202 if set(body) <= FIELDS and ver == "1.68" else 400
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps({"version": ver, "body": body, "status": code}) + "\n")
+        self.reply(code, {} if code == 202 else {"error_message": json.dumps(
+            {"faultstring": "Fields not recognised", "faultcode": "Client"})})
     def log_message(self, *a): pass
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 STUB_PID=$!
 "$AGENT" --api-url "http://127.0.0.1:$SPORT" --listen "127.0.0.1:$APORT" --mac "$MAC" \
-	--disk "$T/disk.img" --no-power 2>>"$T/agent.stderr" &
+	--disk "$T/disk.img" --heartbeat-interval 1 --no-power 2>>"$T/agent.stderr" &
 AGENT_PID=$!
-wait_until 60 "curl -sf 'http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token'"
+wait_until 60 "[ -s '$T/hb.jsonl' ]"
 tok="&agent_token=known-token"
+# Ironic up to 2025.1 lists commands without the token; IPA allows that
+# until a listing carries the token, and so does the agent.
+expect_eq "a command with the token: 200" 200 "$(acmd "$tok" '{"name":"standby.sync","params":{"secret":"s3"}}')"
+expect_eq "tokenless listing (as Ironic 21.4 polls): 200" 200 \
+	"$(curl -s -o "$T/l.out" -w '%{http_code}' "http://127.0.0.1:$APORT/v1/commands/")"
+expect_eq "tokenless listing: the command, without its params" "sync SUCCEEDED null" \
+	"$(jq -r '.commands[0] | "\(.command_name) \(.command_status) \(.command_params)"' "$T/l.out")"
+expect_eq "listing with the token: its params too" s3 \
+	"$(curl -s "http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token" | jq -r '.commands[0].command_params.secret')"
+expect_eq "after a listing with the token, tokenless listings: 401" 401 \
+	"$(curl -s -o "$T/l.out" -w '%{http_code}' "http://127.0.0.1:$APORT/v1/commands/")"
+expect_eq "401: IPA's error body" "Client Unauthorized: Token invalid." \
+	"$(jq -r '.faultcode + " " + .faultstring' "$T/l.out")"
+expect_eq "a forged token on a listing: 401" 401 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APORT/v1/commands/?agent_token=forged")"
+# An image written while the server speaks 1.68: no heartbeat carries the
+# progress (agent_status_message needs 1.72), none is refused.
+expect_eq "prepare_image under a 1.68 server: 200" 200 "$(acmd "$tok" "{\"name\":\"standby.prepare_image\",\"params\":{\"image_info\":{\"urls\":[\"file://$T/img.raw\"],\"os_hash_algo\":\"sha256\",\"os_hash_value\":\"$RAW_SUM\"}}}")"
+expect_eq "prepare_image under a 1.68 server: written" SUCCEEDED "$(jq -r .command_status "$T/c.out")"
+wait_until 60 "[ \$(wc -l <'$T/hb.jsonl') -ge 3 ]"
+expect_eq "heartbeats declare the server's version, 1.68" 1.68 \
+	"$(jq -r .version "$T/hb.jsonl" | sort -u | tr '\n' ' ' | xargs)"
+expect_eq "heartbeats: token and version, no status fields" "agent_token agent_version callback_url" \
+	"$(jq -r '.body | keys | join(" ")' "$T/hb.jsonl" | sort -u | tr '\n' ' ' | xargs)"
+expect_eq "no heartbeat refused" 202 "$(jq -r .status "$T/hb.jsonl" | sort -u | xargs)"
 expect_eq "bad JSON: 400" 400 "$(acmd "$tok" '{not json')"
-expect_eq "bad JSON: IPA error type" InvalidContentError "$(jq -r .type "$T/c.out")"
+expect_eq "bad JSON: IPA's error body" "Client Invalid request body: the body must be a JSON object" \
+	"$(jq -r '.faultcode + " " + .faultstring' "$T/c.out")"
 expect_eq "no command name: 400" 400 "$(acmd "$tok" '{"params":{}}')"
 expect_eq "params not an object: 400" 400 "$(acmd "$tok" '{"name":"standby.sync","params":[1]}')"
 expect_eq "unknown extension: 404" 404 "$(acmd "$tok" '{"name":"nope.sync","params":{}}')"
+ok "unknown extension: a faultstring (Ironic reads it)" jq -e '.faultstring | test("nope")' "$T/c.out"
 expect_eq "unknown command: 400" 400 "$(acmd "$tok" '{"name":"standby.fly","params":{}}')"
-expect_eq "unknown command: IPA error type" InvalidCommandError "$(jq -r .type "$T/c.out")"
+expect_eq "unknown command: IPA's error body" "Client Invalid command: Command standby.fly is not supported" \
+	"$(jq -r '.faultcode + " " + .faultstring' "$T/c.out")"
 expect_eq "prepare_image without image_info: command fails, agent answers" 200 \
 	"$(acmd "$tok" '{"name":"standby.prepare_image","params":{}}')"
 expect_eq "prepare_image without image_info: FAILED with a reason" \
@@ -246,7 +287,7 @@ expect_eq "oversized body: 413" 413 "$(printf '{"name":"standby.sync","params":{
 	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- \
 	"http://127.0.0.1:$APORT/v1/commands/?wait=true$tok")"
 ok "the agent survived all of it" kill -0 "$AGENT_PID"
-expect_eq "command list holds the accepted commands" 4 \
+expect_eq "command list holds the accepted commands" 6 \
 	"$(curl -s "http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token" | jq '.commands | length')"
 stop_agent
 kill "$STUB_PID"; wait "$STUB_PID" 2>/dev/null

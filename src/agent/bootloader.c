@@ -1,0 +1,213 @@
+/*
+ * image.install_bootloader: GRUB for the image just written, without
+ * mounting anything (a deploy ramdisk, or a host without vfat, need not be
+ * able to): the partition table is read from the disk (parttable.c), GRUB's
+ * EFI image is built by grub-mkimage (Debian grub-efi-amd64-bin) and put in
+ * the EFI system partition by mtools at the partition's offset.
+ *
+ *   uefi: the ESP is the partition efi_system_part_uuid names, else the
+ *         first one of ESP type; none is an error (as IPA: the image is not
+ *         UEFI-capable).  An ESP that already holds the removable-media
+ *         loader \EFI\BOOT\BOOTX64.EFI is left alone (the image brought its
+ *         own); else GRUB goes there, as grub-install --removable puts it,
+ *         with an embedded configuration that finds the partition holding
+ *         /boot/grub/grub.cfg (or /grub/grub.cfg) and reads it.
+ *   bios: a whole-disk image (no root_uuid, or the disk's own identifier,
+ *         as Ironic passes for it) carries its own boot code: nothing to
+ *         do.  A root partition named by root_uuid is refused for now.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "parttable.h"
+
+#define GRUB_EFI_DIR	"/usr/lib/grub/x86_64-efi"
+#define GRUB_EFI_MODS	"part_gpt", "part_msdos", "fat", "ext2", "xfs", "btrfs", \
+	"normal", "configfile", "search", "search_fs_file", "search_fs_uuid", \
+	"search_label", "linux", "echo", "test", "ls", "chain", "efi_gop", \
+	"all_video", "gzio"
+
+extern char **environ;
+
+/* Runs argv (no shell); its output (the first 2 KiB) goes into err and the
+ * agent's log if it fails.  0: it exited 0.  (MTOOLS_SKIP_CHECK is set at
+ * start-up: mtools would refuse an image whose geometry it cannot guess.) */
+static int
+run(char *const argv[], bool quiet, char *err, size_t len)
+{
+	posix_spawn_file_actions_t fa;
+	char out[2048], sink[4096];
+	int p[2], st = -1, rc;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return snprintf(err, len, "pipe: %s", strerror(errno)), -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	while (rc == 0 && (n = read(p[0], sink, sizeof(sink))) > 0) {
+		size_t k = (size_t)n < sizeof(out) - 1 - got ? (size_t)n : sizeof(out) - 1 - got;
+		memcpy(out + got, sink, k);
+		got += k;
+	}
+	out[got] = '\0';
+	close(p[0]);
+	if (rc != 0) {
+		snprintf(err, len, "cannot run %s: %s", argv[0], strerror(rc));
+		alog("%s", err);
+		return -1;
+	}
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	snprintf(err, len, "%s failed%s%.400s", argv[0], got ? ": " : "", out);
+	if (!quiet)
+		alog("%s", err);
+	return -1;
+}
+
+/* mtools' name for the partition: "DISK@@OFFSET". */
+static void
+mtools_image(const char *disk, const struct pt_part *p, char *out, size_t len)
+{
+	snprintf(out, len, "%s@@%llu", disk, (unsigned long long)p->offset);
+}
+
+static bool
+esp_has(const char *img, const char *path)
+{
+	char *argv[] = { "mdir", "-b", "-i", (char *)img, (char *)path, NULL };
+	char err[512];
+
+	return run(argv, true, err, sizeof(err)) == 0;
+}
+
+/* GRUB's EFI image, built into dir/BOOTX64.EFI. */
+static int
+grub_efi_image(const char *dir, char *err, size_t len)
+{
+	char cfg[300], efi[300];
+	FILE *f;
+
+	snprintf(cfg, sizeof(cfg), "%s/early.cfg", dir);
+	snprintf(efi, sizeof(efi), "%s/BOOTX64.EFI", dir);
+	if ((f = fopen(cfg, "w")) == NULL)
+		return snprintf(err, len, "%s: %s", cfg, strerror(errno)), -1;
+	fputs("search --no-floppy --file --set=root /boot/grub/grub.cfg\n"
+	    "if [ -n \"$root\" ]; then set prefix=($root)/boot/grub\n"
+	    "else search --no-floppy --file --set=root /grub/grub.cfg\n"
+	    "set prefix=($root)/grub; fi\n"
+	    "configfile $prefix/grub.cfg\n", f);
+	if (fclose(f) != 0)
+		return snprintf(err, len, "%s: %s", cfg, strerror(errno)), -1;
+	char *argv[] = { "grub-mkimage", "-d", GRUB_EFI_DIR, "-O", "x86_64-efi",
+	    "-p", "/EFI/BOOT", "-c", cfg, "-o", efi, GRUB_EFI_MODS, NULL };
+	return run(argv, false, err, len);
+}
+
+/* GRUB into the ESP at \EFI\BOOT\BOOTX64.EFI. */
+static int
+esp_install(const char *img, char *err, size_t len)
+{
+	char dir[] = "/tmp/ingot-grub.XXXXXX", efi[300], cfg[300];
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		return snprintf(err, len, "mkdtemp: %s", strerror(errno)), -1;
+	snprintf(efi, sizeof(efi), "%s/BOOTX64.EFI", dir);
+	snprintf(cfg, sizeof(cfg), "%s/early.cfg", dir);
+	rc = grub_efi_image(dir, err, len);
+	if (rc == 0 && !esp_has(img, "::/EFI")) {
+		char *md[] = { "mmd", "-i", (char *)img, "::/EFI", NULL };
+		rc = run(md, false, err, len);
+	}
+	if (rc == 0 && !esp_has(img, "::/EFI/BOOT")) {
+		char *md[] = { "mmd", "-i", (char *)img, "::/EFI/BOOT", NULL };
+		rc = run(md, false, err, len);
+	}
+	if (rc == 0) {
+		char *cp[] = { "mcopy", "-o", "-i", (char *)img, efi,
+		    "::/EFI/BOOT/BOOTX64.EFI", NULL };
+		rc = run(cp, false, err, len);
+	}
+	unlink(efi);
+	unlink(cfg);
+	rmdir(dir);
+	return rc;
+}
+
+/* UEFI: the ESP's loader, GRUB if it has none.  msg: what was done. */
+static int
+install_uefi(const char *disk, const struct pt *t, const char *esp_uuid, char *msg,
+    size_t mlen, char *err, size_t len)
+{
+	const struct pt_part *esp = pt_by_uuid(t, esp_uuid);
+	char img[600];
+
+	if (esp == NULL)
+		esp = pt_esp(t);
+	if (esp == NULL) {
+		snprintf(err, len, "No EFI partition could be detected on device %s%s%s: "
+		    "is the image UEFI-capable?", disk, esp_uuid ? " and none is " : "",
+		    esp_uuid ? esp_uuid : "");
+		return -1;
+	}
+	mtools_image(disk, esp, img, sizeof(img));
+	if (esp_has(img, "::/EFI/BOOT/BOOTX64.EFI")) {
+		snprintf(msg, mlen, "the EFI system partition %d of %s already holds "
+		    "\\EFI\\BOOT\\BOOTX64.EFI", esp->number, disk);
+		return 0;
+	}
+	if (esp_install(img, err, len) != 0)
+		return -1;
+	snprintf(msg, mlen, "GRUB installed as \\EFI\\BOOT\\BOOTX64.EFI in the EFI "
+	    "system partition %d of %s", esp->number, disk);
+	return 0;
+}
+
+/* Is root_uuid Ironic's stand-in for a whole-disk image? */
+static bool
+whole_disk(const struct pt *t, const char *root_uuid, const char *disk_id)
+{
+	return root_uuid == NULL || *root_uuid == '\0' ||
+	    strcmp(root_uuid, "0x00000000") == 0 ||
+	    strcasecmp(root_uuid, t->disk_id) == 0 ||
+	    (disk_id != NULL && strcasecmp(root_uuid, disk_id) == 0);
+}
+
+/* 0 and what was done in msg, or -1 and why in err. */
+int
+bootloader_install(const char *disk, const char *root_uuid, const char *esp_uuid,
+    const char *mode, const char *disk_id, char *msg, size_t mlen, char *err, size_t len)
+{
+	struct pt t;
+
+	if (mode != NULL && strcmp(mode, "uefi") != 0 && strcmp(mode, "bios") != 0) {
+		snprintf(err, len, "target_boot_mode must be uefi or bios");
+		return -1;
+	}
+	if (pt_read(disk, &t, err, len) != 0)
+		return -1;
+	if (mode != NULL && strcmp(mode, "uefi") == 0)
+		return install_uefi(disk, &t, esp_uuid, msg, mlen, err, len);
+	if (whole_disk(&t, root_uuid, disk_id)) {
+		snprintf(msg, mlen, "whole-disk image in BIOS mode: its own boot code "
+		    "stays");
+		return 0;
+	}
+	snprintf(err, len, "installing GRUB for BIOS boot of partition %s is not "
+	    "supported by ingot-agent yet", root_uuid);
+	return -1;
+}
