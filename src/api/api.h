@@ -123,7 +123,8 @@ json_t	*jsonpatch_get(json_t *doc, const char *pointer);
  * path and from must pass the model's rules at this microversion and the
  * caller's policy (auth_patch_field); secrets are read (from, test) by the
  * system admin only; the operations and the result are bounded.  NULL
- * with r filled (400, 403 or 413) otherwise.
+ * with r filled (400, 403 or 413) otherwise, and for an empty patch (200
+ * with the object unchanged, as Ironic answers).
  */
 json_t	*api_patch(struct req *q, struct resp *r, const struct resource *res,
 	    json_t *stored, json_t *patch);

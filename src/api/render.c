@@ -1,4 +1,5 @@
 /* Stored objects to API JSON: microversion gating, fields, links, secrets. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,11 +160,14 @@ api_paging(struct req *q, struct resp *r, struct store_query *sq)
 	const char *dir = api_query(q, "sort_dir");
 	long l = 1000;
 
-	if (limit != NULL && (!util_parse_int(limit, 0, 1L << 30, &l))) {
-		api_error(r, 400, "Limit must be a non-negative integer, got '%s'", limit);
+	/* Ironic: a limit must be positive (0 too is refused), and a page
+	 * holds at most max_limit (1000) whatever the limit asks; clients
+	 * page with the "next" link. */
+	if (limit != NULL && (!util_parse_int(limit, 1, LONG_MAX, &l))) {
+		api_error(r, 400, "Limit must be positive, got '%s'", limit);
 		return false;
 	}
-	if (l == 0 || l > 1000)
+	if (l > 1000)
 		l = 1000;	/* Ironic's max_limit */
 	sq->limit = l;
 	sq->marker = api_query(q, "marker");

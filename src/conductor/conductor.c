@@ -50,6 +50,22 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		return -1;
 	state = node_get(node, "provision_state");
 	t = fsm_find(state, v->event);
+	if (t != NULL && minor < fsm_event_since(state, v->event)) {
+		/* Ironic: 406 for an inspection abort too early, and no
+		 * such transition (400) for the others */
+		ierr_set(e, strcmp(state, "inspect wait") == 0 ? IG_EVERSION :
+		    IG_EINVAL, "The requested action \"%s\" can not be performed on "
+		    "node \"%s\" while it is in state \"%s\" at API version 1.%d; "
+		    "it needs 1.%d.", verb, uuid, state, minor,
+		    fsm_event_since(state, v->event));
+		goto fail;
+	}
+	if (t != NULL && json_is_true(json_object_get(node, "protected")) &&
+	    (strcmp(v->event, "delete") == 0 || strcmp(v->event, "rebuild") == 0)) {
+		ierr_set(e, IG_EFORBIDDEN, "Node %s is protected and cannot be undeployed, "
+		    "rebuilt or deleted", uuid);
+		goto fail;
+	}
 	if (t == NULL) {
 		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
@@ -130,7 +146,8 @@ cond_validate(json_t *node)
 		int rc = 0;
 
 		err[0] = '\0';
-		if (i == HW_IF_FIRMWARE)
+		/* Ironic validates every interface but the vendor one */
+		if (i == HW_IF_FIRMWARE || i == HW_IF_VENDOR)
 			continue;
 		if (impl == NULL) {
 			rc = -1;
@@ -155,6 +172,35 @@ cond_validate(json_t *node)
 	return out;
 }
 
+/*
+ * Ironic's rules for protected: only an active node or one in rescue is
+ * made protected (409 otherwise); a reason only with protected (400);
+ * unprotecting drops the reason.
+ */
+static int
+check_protected(json_t *cur, json_t *upd, struct ierr *e)
+{
+	bool was = json_is_true(json_object_get(cur, "protected"));
+	bool is = json_is_true(json_object_get(upd, "protected"));
+	const char *ps = node_get(cur, "provision_state");
+
+	if (was != is && !is) {
+		json_object_set_new(upd, "protected_reason", json_null());
+	} else if (was != is && strcmp(ps, "active") != 0 && strcmp(ps, "rescue") != 0) {
+		ierr_set(e, IG_ECONFLICT, "Node %s can only be made protected in provision "
+		    "states 'active' or 'rescue', the current state is '%s'",
+		    node_get(cur, "uuid"), ps);
+		return -1;
+	}
+	if (!is && node_get(upd, "protected_reason") != NULL &&
+	    !node_same_str(cur, upd, "protected_reason")) {
+		ierr_set(e, IG_EINVAL, "The protected_reason field can only be set when "
+		    "protected is True");
+		return -1;
+	}
+	return 0;
+}
+
 int
 cond_update_node(json_t *updated, struct ierr *e)
 {
@@ -172,6 +218,11 @@ cond_update_node(json_t *updated, struct ierr *e)
 	    "clean_step", "deploy_step", NULL };
 	for (size_t i = 0; owned[i] != NULL; i++)
 		json_object_set(updated, owned[i], json_object_get(cur, owned[i]));
+	if (check_protected(cur, updated, e) != 0) {
+		json_decref(cur);
+		node_unlock(uuid);
+		return -1;
+	}
 	/*
 	 * A new owner or lessee must not inherit the old one's networks: the
 	 * node would join another project's VLAN.  Checked under the node lock
