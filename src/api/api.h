@@ -90,6 +90,15 @@ const char *api_query(struct req *q, const char *key);
 json_t	*api_body(struct req *q, struct resp *r, bool want_array);
 bool	api_query_bool(struct req *q, struct resp *r, const char *key, int *out);
 
+/* The nodes of a chassis, listed as GET /v1/nodes lists them (nodes.c). */
+void	api_nodes_of_chassis(struct req *q, struct resp *r, const char *chassis,
+	    bool detail);
+/* Trait names as Ironic takes them: os-traits' standard names or
+ * CUSTOM_[A-Z0-9_]+, at most 255 characters (traits.c). */
+bool	api_trait_valid(const char *t);
+/* A list of valid names (or null); false with r filled (400). */
+bool	api_traits_check(struct resp *r, json_t *list, const char *what);
+
 /* Rendering of stored objects (render.c). */
 struct fieldset {
 	const char	*names[96];
@@ -158,6 +167,25 @@ void	h_node_history_event(struct req *, struct resp *);
 void	h_node_ports(struct req *, struct resp *);
 void	h_node_portgroups(struct req *, struct resp *);
 void	h_node_traits(struct req *, struct resp *);
+void	h_node_traits_set(struct req *, struct resp *);
+void	h_node_trait_add(struct req *, struct resp *);
+void	h_node_traits_clear(struct req *, struct resp *);
+void	h_node_trait_remove(struct req *, struct resp *);
+void	h_allocations_list(struct req *, struct resp *);
+void	h_allocation_create(struct req *, struct resp *);
+void	h_allocation_show(struct req *, struct resp *);
+void	h_allocation_patch(struct req *, struct resp *);
+void	h_allocation_delete(struct req *, struct resp *);
+void	h_node_allocation_show(struct req *, struct resp *);
+void	h_node_allocation_delete(struct req *, struct resp *);
+void	h_chassis_list(struct req *, struct resp *);
+void	h_chassis_detail(struct req *, struct resp *);
+void	h_chassis_create(struct req *, struct resp *);
+void	h_chassis_show(struct req *, struct resp *);
+void	h_chassis_patch(struct req *, struct resp *);
+void	h_chassis_delete(struct req *, struct resp *);
+void	h_chassis_nodes(struct req *, struct resp *);
+void	h_chassis_nodes_detail(struct req *, struct resp *);
 void	h_ports_list(struct req *, struct resp *);
 void	h_ports_detail(struct req *, struct resp *);
 void	h_port_create(struct req *, struct resp *);

@@ -53,7 +53,8 @@ h_v1(struct req *q, struct resp *r)
 	static const struct { const char *name; int since; } res[] = {
 		{ "nodes", 1 }, { "ports", 1 }, { "drivers", 1 },
 		{ "portgroups", 23 }, { "lookup", 22 }, { "heartbeat", 22 },
-		{ "conductors", 49 }, { "networks", 1 }, { "switches", 1 },
+		{ "conductors", 49 }, { "chassis", 1 }, { "allocations", 52 },
+		{ "networks", 1 }, { "switches", 1 },
 		{ NULL, 0 },
 	};
 

@@ -118,6 +118,8 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 				subs[ns++] = "volume";
 		} else if (res == &model_portgroup && q->minor >= 24) {
 			subs[ns++] = "ports";
+		} else if (res == &model_chassis) {
+			subs[ns++] = "nodes";
 		}
 		for (int i = 0; i < ns; i++) {
 			char self[1024], book[1024];
@@ -139,7 +141,7 @@ api_next(struct req *q, const char *path, const char *marker, long limit)
 	const char *keys[] = { "sort_key", "sort_dir", "fields", "detail", "node",
 	    "node_uuid", "provision_state", "driver", "maintenance", "owner",
 	    "lessee", "resource_class", "associated", "conductor_group", "address",
-	    "portgroup", "fault", "retired", NULL };
+	    "portgroup", "fault", "retired", "state", "chassis_uuid", NULL };
 
 	snprintf(url, sizeof(url), "%s/%s?limit=%ld", q->base, path, limit);
 	for (size_t i = 0; keys[i] != NULL; i++) {
@@ -281,6 +283,8 @@ api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
 				subs[ns++] = "volume";
 		} else if (res == &model_portgroup && q->minor >= 24) {
 			subs[ns++] = "ports";
+		} else if (res == &model_chassis) {
+			subs[ns++] = "nodes";
 		}
 		for (int i = 0; i < ns; i++) {
 			sb_printf(b, ",\"%s\":", subs[i]);

@@ -127,11 +127,13 @@ static const struct {
 	[LOAD_NETWORK] = { &model_network, "Network" },
 	[LOAD_PORT] = { &model_port, "Port" },
 	[LOAD_PORTGROUP] = { &model_portgroup, "Portgroup" },
+	[LOAD_ALLOCATION] = { &model_allocation, "Allocation" },
+	[LOAD_CHASSIS] = { &model_chassis, "Chassis" },
 };
 
 /*
  * The object named by the route's first '*': by UUID, or by what else
- * names it (nodes: a name from 1.5; networks and portgroups: a name;
+ * names it (nodes: a name from 1.5; networks, portgroups, allocations: a name;
  * ports: a MAC address).  NULL when there is none.
  */
 static json_t *
@@ -151,6 +153,7 @@ load(const struct route *rt, const struct req *q)
 			return NULL;
 		return store_get(store_thread(), res, "name", id);
 	case LOAD_PORTGROUP:
+	case LOAD_ALLOCATION:
 		if (!util_is_valid_name(id))
 			return NULL;
 		/* FALLTHROUGH */
@@ -245,7 +248,8 @@ placeholder(const char *prev, char *out, size_t len)
 {
 	static const char *const odd[][2] = { { "history", "event" },
 	    { "heartbeat", "node" }, { "ipxe", "mac" }, { "boot", "node" },
-	    { "*", "file" }, { "conductors", "hostname" }, { NULL, NULL } };
+	    { "*", "file" }, { "conductors", "hostname" }, { "chassis", "chassis" },
+	    { NULL, NULL } };
 	size_t n = strlen(prev);
 
 	for (int i = 0; odd[i][0] != NULL; i++)
@@ -283,6 +287,8 @@ project_words(const struct route *rt)
 {
 	bool net = rt->load == LOAD_NETWORK;
 
+	if (rt->load == LOAD_ALLOCATION && rt->access.project != PRJ_NONE)
+		return "its own (the allocation's owner)";
 	switch (rt->access.project) {
 	case PRJ_NONE:
 		return "";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent_client.h"
+#include "allocation.h"
 #include "agent_flow.h"
 #include "drivers.h"
 #include "fsm.h"
@@ -218,6 +219,7 @@ cond_update_node(json_t *updated, struct ierr *e)
 	    "clean_step", "deploy_step", NULL };
 	for (size_t i = 0; owned[i] != NULL; i++)
 		json_object_set(updated, owned[i], json_object_get(cur, owned[i]));
+	json_object_set(updated, "allocation_uuid", json_object_get(cur, "allocation_uuid"));
 	if (check_protected(cur, updated, e) != 0) {
 		json_decref(cur);
 		node_unlock(uuid);
@@ -239,6 +241,9 @@ cond_update_node(json_t *updated, struct ierr *e)
 		return -1;
 	}
 	json_decref(cur);
+	/* an instance_uuid removed takes the node's allocation with it (Ironic) */
+	if (node_get(updated, "instance_uuid") == NULL)
+		allocation_release_node(updated);
 	rc = store_update(store_thread(), &model_node, updated, err, sizeof(err));
 	node_unlock(uuid);
 	if (rc == STORE_DUP) {
@@ -279,6 +284,7 @@ cond_delete_node(json_t *in, struct ierr *e)
 	} else if (store_delete_node(store_thread(), uuid) != STORE_OK) {
 		ierr_set(e, IG_EINTERNAL, "could not delete node %s", uuid);
 	} else {
+		allocation_forget_node(uuid);
 		json_decref(node);
 		log_info("node deleted");
 		return 0;
@@ -335,6 +341,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	boot_ipxe_configure(&c->ipxe);
 	network_sync_all();
 	periodic_recover();
+	allocation_recover();
 	struct power_sync_conf pc = { .workers = cconf.sync_power_workers,
 	    .failure_max = cconf.power_failure_max, .force = cconf.force_power_state };
 	power_sync_configure(&pc);

@@ -122,6 +122,32 @@ static const struct field vif_fields[] = {
 	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
 };
 
+/* Ironic's allocations (1.52): a request for a node by resource class and
+ * traits, answered with one node (node_uuid), or an error. */
+static const struct field allocation_fields[] = {
+	{ "uuid", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 52, NULL },
+	{ "name", FT_STRING, W | F_SHORT | F_UNIQUE | F_SORT, 52, NULL },
+	{ "node_uuid", FT_STRING, F_SHORT | F_INDEX | F_SORT, 52, NULL },
+	{ "state", FT_STRING, F_SHORT | F_NOTNULL | F_INDEX | F_SORT, 52, "\"allocating\"" },
+	{ "last_error", FT_STRING, F_SHORT, 52, NULL },
+	{ "resource_class", FT_STRING, F_CREATE | F_SHORT | F_INDEX | F_SORT, 52, NULL },
+	{ "candidate_nodes", FT_LIST, F_CREATE | F_SHORT | F_NOTNULL, 52, "[]" },
+	{ "traits", FT_LIST, F_CREATE | F_SHORT | F_NOTNULL, 52, "[]" },
+	{ "extra", FT_OBJECT, W | F_SHORT | F_NOTNULL, 52, "{}" },
+	{ "owner", FT_STRING, F_CREATE | F_SHORT | F_INDEX | F_SORT, 60, NULL },
+	{ "created_at", FT_TIME, F_SHORT | F_NOTNULL | F_SORT, 52, NULL },
+	{ "updated_at", FT_TIME, F_SHORT | F_SORT, 52, NULL },
+};
+
+/* Ironic's chassis: a group of nodes (nodes.chassis_uuid). */
+static const struct field chassis_fields[] = {
+	{ "uuid", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "description", FT_STRING, W | F_SHORT, 0, NULL },
+	{ "extra", FT_OBJECT, W | F_NOTNULL, 0, "{}" },
+	{ "created_at", FT_TIME, F_NOTNULL | F_SORT, 0, NULL },
+	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -132,6 +158,10 @@ const struct resource model_portgroup = { "portgroup", "portgroups",
 const struct resource model_network = { "network", "networks", network_fields,
     NELEM(network_fields) };
 const struct resource model_vif = { "vif", "vifs", vif_fields, NELEM(vif_fields) };
+const struct resource model_allocation = { "allocation", "allocations",
+    allocation_fields, NELEM(allocation_fields) };
+const struct resource model_chassis = { "chassis", "chassis", chassis_fields,
+    NELEM(chassis_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)
