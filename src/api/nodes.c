@@ -586,3 +586,26 @@ h_node_history_event(struct req *q, struct resp *r)
 		api_error(r, 404, "Node history record %s could not be found.", q->args[1]);
 	json_decref(list);
 }
+
+/* GET /v1/nodes/validate?node=: Ironic's older form of .../validate. */
+void
+h_nodes_validate(struct req *q, struct resp *r)
+{
+	const char *id = api_query(q, "node");
+	json_t *n = NULL;
+
+	if (id != NULL && util_is_uuid(id))
+		n = store_get(store_thread(), &model_node, "uuid", id);
+	else if (id != NULL && q->minor >= 5 && util_is_valid_name(id))
+		n = store_get(store_thread(), &model_node, "name", id);
+	if (n != NULL && auth_project_scoped() && !auth_is_my_project(jstr(n, "owner")) &&
+	    !auth_is_my_project(jstr(n, "lessee"))) {
+		json_decref(n);
+		n = NULL;
+	}
+	if (n == NULL)
+		api_error(r, 404, "Node %.200s could not be found.", id ? id : "");
+	else
+		api_json(r, 200, cond_validate(n));
+	json_decref(n);
+}

@@ -249,6 +249,7 @@ placeholder(const char *prev, char *out, size_t len)
 	static const char *const odd[][2] = { { "history", "event" },
 	    { "heartbeat", "node" }, { "ipxe", "mac" }, { "boot", "node" },
 	    { "*", "file" }, { "conductors", "hostname" }, { "chassis", "chassis" },
+	    { "bios", "setting" }, { "indicators", "indicator" },
 	    { NULL, NULL } };
 	size_t n = strlen(prev);
 
