@@ -33,6 +33,35 @@ conductor_host(void)
 	return cond_host_name;
 }
 
+/*
+ * What Ironic refuses although the state machine has the transition: an
+ * event asked below the version that brought it to this state (abort in
+ * inspect wait: 406; in wait call-back: 400, no such transition there),
+ * and undeploying or rebuilding a protected node (403).
+ */
+static bool
+event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int minor,
+    struct ierr *e)
+{
+	const char *state = node_get(node, "provision_state");
+	int since = fsm_event_since(state, v->event);
+
+	if (minor < since) {
+		ierr_set(e, strcmp(state, "inspect wait") == 0 ? IG_EVERSION : IG_EINVAL,
+		    "The requested action \"%s\" can not be performed on node \"%s\" "
+		    "while it is in state \"%s\" at API version 1.%d; it needs 1.%d.",
+		    verb, node_get(node, "uuid"), state, minor, since);
+		return false;
+	}
+	if (json_is_true(json_object_get(node, "protected")) &&
+	    (strcmp(v->event, "delete") == 0 || strcmp(v->event, "rebuild") == 0)) {
+		ierr_set(e, IG_EFORBIDDEN, "Node %s is protected and cannot be undeployed, "
+		    "rebuilt or deleted", node_get(node, "uuid"));
+		return false;
+	}
+	return true;
+}
+
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
@@ -51,22 +80,8 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		return -1;
 	state = node_get(node, "provision_state");
 	t = fsm_find(state, v->event);
-	if (t != NULL && minor < fsm_event_since(state, v->event)) {
-		/* Ironic: 406 for an inspection abort too early, and no
-		 * such transition (400) for the others */
-		ierr_set(e, strcmp(state, "inspect wait") == 0 ? IG_EVERSION :
-		    IG_EINVAL, "The requested action \"%s\" can not be performed on "
-		    "node \"%s\" while it is in state \"%s\" at API version 1.%d; "
-		    "it needs 1.%d.", verb, uuid, state, minor,
-		    fsm_event_since(state, v->event));
+	if (t != NULL && !event_allowed(node, v, verb, minor, e))
 		goto fail;
-	}
-	if (t != NULL && json_is_true(json_object_get(node, "protected")) &&
-	    (strcmp(v->event, "delete") == 0 || strcmp(v->event, "rebuild") == 0)) {
-		ierr_set(e, IG_EFORBIDDEN, "Node %s is protected and cannot be undeployed, "
-		    "rebuilt or deleted", uuid);
-		goto fail;
-	}
 	if (t == NULL) {
 		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
