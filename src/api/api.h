@@ -101,6 +101,15 @@ const char *api_query(struct req *q, const char *key);
 json_t	*api_body(struct req *q, struct resp *r, bool want_array);
 bool	api_query_bool(struct req *q, struct resp *r, const char *key, int *out);
 
+/* The nodes of a chassis, listed as GET /v1/nodes lists them (nodes.c). */
+void	api_nodes_of_chassis(struct req *q, struct resp *r, const char *chassis,
+	    bool detail);
+/* Trait names as Ironic takes them: os-traits' standard names or
+ * CUSTOM_[A-Z0-9_]+, at most 255 characters (traits.c). */
+bool	api_trait_valid(const char *t);
+/* A list of valid names (or null); false with r filled (400). */
+bool	api_traits_check(struct resp *r, json_t *list, const char *what);
+
 /* Rendering of stored objects (render.c). */
 struct fieldset {
 	const char	*names[96];
@@ -134,7 +143,8 @@ json_t	*jsonpatch_get(json_t *doc, const char *pointer);
  * path and from must pass the model's rules at this microversion and the
  * caller's policy (auth_patch_field); secrets are read (from, test) by the
  * system admin only; the operations and the result are bounded.  NULL
- * with r filled (400, 403 or 413) otherwise.
+ * with r filled (400, 403 or 413) otherwise, and for an empty patch (200
+ * with the object unchanged, as Ironic answers).
  */
 json_t	*api_patch(struct req *q, struct resp *r, const struct resource *res,
 	    json_t *stored, json_t *patch);
@@ -169,6 +179,49 @@ void	h_node_history_event(struct req *, struct resp *);
 void	h_node_ports(struct req *, struct resp *);
 void	h_node_portgroups(struct req *, struct resp *);
 void	h_node_traits(struct req *, struct resp *);
+void	h_node_traits_set(struct req *, struct resp *);
+void	h_node_trait_add(struct req *, struct resp *);
+void	h_node_traits_clear(struct req *, struct resp *);
+void	h_node_trait_remove(struct req *, struct resp *);
+void	h_allocations_list(struct req *, struct resp *);
+void	h_allocation_create(struct req *, struct resp *);
+void	h_allocation_show(struct req *, struct resp *);
+void	h_allocation_patch(struct req *, struct resp *);
+void	h_allocation_delete(struct req *, struct resp *);
+void	h_node_allocation_show(struct req *, struct resp *);
+void	h_node_allocation_delete(struct req *, struct resp *);
+void	h_chassis_list(struct req *, struct resp *);
+void	h_chassis_detail(struct req *, struct resp *);
+void	h_chassis_create(struct req *, struct resp *);
+void	h_chassis_show(struct req *, struct resp *);
+void	h_chassis_patch(struct req *, struct resp *);
+void	h_chassis_delete(struct req *, struct resp *);
+void	h_chassis_nodes(struct req *, struct resp *);
+void	h_chassis_nodes_detail(struct req *, struct resp *);
+void	h_portgroup_ports_detail(struct req *, struct resp *);
+void	h_node_ports_detail(struct req *, struct resp *);
+void	h_node_portgroups_detail(struct req *, struct resp *);
+void	h_node_console_get(struct req *, struct resp *);
+void	h_node_console_set(struct req *, struct resp *);
+void	h_node_raid_set(struct req *, struct resp *);
+void	h_node_vendor(struct req *, struct resp *);
+void	h_driver_vendor(struct req *, struct resp *);
+void	h_driver_raid_props(struct req *, struct resp *);
+void	h_node_inject_nmi(struct req *, struct resp *);
+void	h_node_bios(struct req *, struct resp *);
+void	h_node_bios_setting(struct req *, struct resp *);
+void	h_events(struct req *, struct resp *);
+void	h_node_boot_mode_set(struct req *, struct resp *);
+void	h_node_secure_boot_set(struct req *, struct resp *);
+void	h_node_indicators(struct req *, struct resp *);
+void	h_node_inventory(struct req *, struct resp *);
+void	h_volume_root(struct req *, struct resp *);
+void	h_volume_connectors(struct req *, struct resp *);
+void	h_volume_targets(struct req *, struct resp *);
+void	h_deploy_templates(struct req *, struct resp *);
+void	h_not_stored(struct req *, struct resp *);
+void	h_not_storable(struct req *, struct resp *);
+void	h_nodes_validate(struct req *, struct resp *);
 void	h_ports_list(struct req *, struct resp *);
 void	h_ports_detail(struct req *, struct resp *);
 void	h_port_create(struct req *, struct resp *);

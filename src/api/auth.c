@@ -613,7 +613,7 @@ enum tie { TIE_NONE, TIE_USER, TIE_OWNER };
 /*
  * How the caller's project is tied to the loaded object: a node it owns
  * (owner) or leases (user); a network of its project (owner) or shared
- * (user).  Other objects tie no project.
+ * (user); an allocation it owns (owner).  Other objects tie no project.
  */
 static enum tie
 tie_of(const struct route *rt, json_t *obj)
@@ -623,6 +623,8 @@ tie_of(const struct route *rt, json_t *obj)
 			return TIE_OWNER;
 		return auth_is_my_project(jstr(obj, "lessee")) ? TIE_USER : TIE_NONE;
 	}
+	if (rt->load == LOAD_ALLOCATION)
+		return auth_is_my_project(jstr(obj, "owner")) ? TIE_OWNER : TIE_NONE;
 	if (rt->load == LOAD_NETWORK) {
 		if (auth_is_my_project(jstr(obj, "project")))
 			return TIE_OWNER;
@@ -645,7 +647,8 @@ project_allows(const struct route *rt, struct req *q, struct ierr *e)
 	enum tie tie = tie_of(rt, q->obj);
 	bool ok = false;
 
-	if ((rt->load == LOAD_NODE || rt->load == LOAD_NETWORK) && tie == TIE_NONE) {
+	if ((rt->load == LOAD_NODE || rt->load == LOAD_NETWORK ||
+	    rt->load == LOAD_ALLOCATION) && tie == TIE_NONE) {
 		ierr_set(e, IG_ENOTFOUND, "not seen");	/* the router says what */
 		return -1;
 	}

@@ -48,16 +48,24 @@ h_v1(struct req *q, struct resp *r)
 {
 	char self[400];
 	json_t *o;
-	static const char *const res[] = { "nodes", "ports", "portgroups",
-	    "drivers", "conductors", "networks", "switches", NULL };
+	/* Ironic links each collection from the version that brought it;
+	 * lookup and heartbeat are the deploy ramdisks' (1.22). */
+	static const struct { const char *name; int since; } res[] = {
+		{ "nodes", 1 }, { "ports", 1 }, { "drivers", 1 },
+		{ "portgroups", 23 }, { "lookup", 22 }, { "heartbeat", 22 },
+		{ "conductors", 49 }, { "chassis", 1 }, { "allocations", 52 },
+		{ "networks", 1 }, { "switches", 1 },
+		{ NULL, 0 },
+	};
 
 	snprintf(self, sizeof(self), "%s/v1/", q->base);
 	o = json_pack("{s:s, s:[{s:s, s:s}], s:[{s:s, s:s}], s:o}", "id", "v1",
 	    "links", "href", self, "rel", "self",
 	    "media_types", "base", "application/json", "type",
 	    "application/vnd.openstack.ironic.v1+json", "version", version_doc(q));
-	for (size_t i = 0; res[i] != NULL; i++)
-		json_object_set_new(o, res[i], link_pair(q, res[i]));
+	for (size_t i = 0; res[i].name != NULL; i++)
+		if (q->minor >= res[i].since)
+			json_object_set_new(o, res[i].name, link_pair(q, res[i].name));
 	api_json(r, 200, o);
 }
 

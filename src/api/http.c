@@ -49,14 +49,45 @@ api_set_ready(bool r)
 
 /* --- microversions ---------------------------------------------------- */
 
+/*
+ * The requested version: X-OpenStack-Ironic-API-Version, else the
+ * "baremetal" entry of OpenStack-API-Version ("baremetal 1.N", entries
+ * separated by commas, as the other OpenStack services take it); NULL
+ * when neither names one.  buf holds the value found.
+ */
+static const char *
+requested_version(struct req *q, char *buf, size_t len)
+{
+	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    "X-OpenStack-Ironic-API-Version");
+	char all[256], *save = NULL;
+
+	if (h != NULL)
+		return h;
+	h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "OpenStack-API-Version");
+	if (h == NULL)
+		return NULL;
+	snprintf(all, sizeof(all), "%s", h);
+	for (char *t = strtok_r(all, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t");
+		if (strncasecmp(t, "baremetal", 9) == 0 && (t[9] == ' ' || t[9] == '\t')) {
+			t += 9;
+			t += strspn(t, " \t");
+			t[strcspn(t, " \t")] = '\0';
+			snprintf(buf, len, "%s", t);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 /* Returns 0 and sets minor, or an HTTP status with r filled. */
 static int
 negotiate(struct req *q, struct resp *r)
 {
-	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
-	    "X-OpenStack-Ironic-API-Version");
+	char found[64], buf[64], *dot;
+	const char *h = requested_version(q, found, sizeof(found));
 	long major, minor;
-	char *dot, buf[32];
 
 	if (h == NULL) {
 		q->minor = API_MIN_MINOR;
@@ -70,9 +101,10 @@ negotiate(struct req *q, struct resp *r)
 	dot = strchr(buf, '.');
 	if (dot == NULL || (*dot = '\0', !util_parse_int(buf, 0, 1000, &major)) ||
 	    !util_parse_int(dot + 1, 0, 100000, &minor)) {
-		api_error(r, 400, "Invalid value for X-OpenStack-Ironic-API-Version "
+		/* Ironic answers an unreadable version 406 too */
+		api_error(r, 406, "Invalid value for X-OpenStack-Ironic-API-Version "
 		    "header: %s", h);
-		return 400;
+		return 406;
 	}
 	if (major != 1 || minor < API_MIN_MINOR || minor > API_MAX_MINOR) {
 		api_error(r, 406, "Version %s was requested but the minor version is "
@@ -84,13 +116,55 @@ negotiate(struct req *q, struct resp *r)
 	return 0;
 }
 
+/* Query parameters seen so far, to find one given twice. */
+struct seen_args {
+	const char	*keys[64];
+	int		 n;
+	const char	*dup;
+};
+
+static enum MHD_Result
+seen_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct seen_args *sa = cls;
+
+	(void)kind; (void)value;
+	for (int i = 0; i < sa->n; i++)
+		if (strcmp(sa->keys[i], key) == 0) {
+			sa->dup = key;
+			return MHD_NO;
+		}
+	if (sa->n < (int)(sizeof(sa->keys) / sizeof(sa->keys[0])))
+		sa->keys[sa->n++] = key;
+	return MHD_YES;
+}
+
+/*
+ * A query parameter given twice ("fields=a&fields=b", as gophercloud
+ * sends): Ironic takes each parameter once and answers 400, where we would
+ * read only the first.  0, or 400 with r filled.
+ */
+static int
+single_args(struct req *q, struct resp *r)
+{
+	struct seen_args sa = { .n = 0 };
+
+	MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, seen_arg, &sa);
+	if (sa.dup == NULL)
+		return 0;
+	api_error(r, 400, "Invalid input: the query parameter \"%s\" was given more "
+	    "than once; give it once (a comma-separated list where it takes "
+	    "several values).", sa.dup);
+	return 400;
+}
+
 /* --- libmicrohttpd glue ----------------------------------------------- */
 
 static void
 add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
     struct resp *r)
 {
-	char v[16];
+	char v[32];
 
 	snprintf(v, sizeof(v), "1.%d", API_MIN_MINOR);
 	MHD_add_response_header(mr, "X-OpenStack-Ironic-API-Minimum-Version", v);
@@ -98,6 +172,8 @@ add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
 	MHD_add_response_header(mr, "X-OpenStack-Ironic-API-Maximum-Version", v);
 	snprintf(v, sizeof(v), "1.%d", q->minor);
 	MHD_add_response_header(mr, "X-OpenStack-Ironic-API-Version", v);
+	snprintf(v, sizeof(v), "baremetal 1.%d", q->minor);
+	MHD_add_response_header(mr, "OpenStack-API-Version", v);
 	MHD_add_response_header(mr, "Openstack-Request-Id", request_id);
 	if (r->body != NULL)
 		MHD_add_response_header(mr, "Content-Type", "application/json");
@@ -330,7 +406,7 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 	else if (cs->too_big)
 		api_error(&r, 413, "Request body is larger than the limit of %zu bytes.",
 		    conf.max_body);
-	else if (negotiate(&q, &r) == 0)
+	else if (negotiate(&q, &r) == 0 && single_args(&q, &r) == 0)
 		api_dispatch(&q, &r);
 	if (q.minor == 0)
 		q.minor = API_MIN_MINOR;

@@ -71,6 +71,36 @@ check_sources(struct resp *r, json_t *old, json_t *upd)
 	return true;
 }
 
+/*
+ * chassis_uuid names an existing chassis (400 otherwise, as Ironic); it
+ * may be removed from 1.25 (old: the stored node, or NULL).
+ */
+static bool
+check_chassis(struct req *q, struct resp *r, json_t *old, json_t *upd)
+{
+	const char *c = jstr(upd, "chassis_uuid");
+	json_t *ch;
+
+	if (c == NULL) {
+		if (old != NULL && jstr(old, "chassis_uuid") != NULL && q->minor < 25) {
+			api_error(r, 400, "Removing chassis_uuid needs API version 1.25 "
+			    "or later.");
+			return false;
+		}
+		return true;
+	}
+	if (old != NULL && jstr(old, "chassis_uuid") != NULL &&
+	    strcmp(jstr(old, "chassis_uuid"), c) == 0)
+		return true;
+	ch = util_is_uuid(c) ? store_get(store_thread(), &model_chassis, "uuid", c) : NULL;
+	if (ch == NULL) {
+		api_error(r, 400, "Chassis %.100s could not be found.", c);
+		return false;
+	}
+	json_decref(ch);
+	return true;
+}
+
 static bool
 check_owner_fields(struct resp *r, json_t *node)
 {
@@ -101,7 +131,7 @@ h_node_create(struct req *q, struct resp *r)
 		return;
 	}
 	if (!check_name(r, json_object_get(body, "name")) || !check_owner_fields(r, body) ||
-	    !check_sources(r, NULL, body))
+	    !check_sources(r, NULL, body) || !check_chassis(q, r, NULL, body))
 		return;
 	if (jstr(body, "uuid") != NULL) {
 		if (!util_is_uuid(jstr(body, "uuid"))) {
@@ -161,6 +191,7 @@ static const struct filter_def node_filters[] = {
 	{ "instance_uuid", "instance_uuid", 1, false },
 	{ "maintenance", "maintenance", 1, true },
 	{ "retired", "retired", 61, true },
+	{ "chassis_uuid", "chassis_uuid", 1, false },
 	{ NULL, NULL, 0, false },
 };
 
@@ -177,13 +208,14 @@ visible(const char *uuid)
 }
 
 static void
-list_nodes(struct req *q, struct resp *r, bool detail)
+list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 {
 	struct store_query sq = { 0 };
 	struct fieldset fs;
 	bool given;
 	json_t *bools[STORE_MAX_FILTERS + 2] = { NULL };
 	int assoc, detail_q, nb = 0;
+	char path[128];
 
 	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_node, &fs, &given) ||
 	    !api_query_bool(q, r, "associated", &assoc) ||
@@ -200,6 +232,7 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 	}
 	if (detail_q == 1)
 		detail = true;
+	snprintf(path, sizeof(path), "%s", detail ? "v1/nodes/detail" : "v1/nodes");
 	for (const struct filter_def *f = node_filters; f->param != NULL; f++) {
 		const char *v = api_query(q, f->param);
 		if (v == NULL || q->minor < f->min_minor)
@@ -215,6 +248,12 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 			sq.filters[sq.nfilters].value = bools[nb++];
 		}
 		sq.filters[sq.nfilters].field = f->field;
+		sq.filters[sq.nfilters++].op = SO_EQ;
+	}
+	if (chassis != NULL) {	/* /v1/chassis/{chassis}/nodes */
+		bools[nb] = json_string(chassis);
+		sq.filters[sq.nfilters].value = bools[nb++];
+		sq.filters[sq.nfilters].field = "chassis_uuid";
 		sq.filters[sq.nfilters++].op = SO_EQ;
 	}
 	if (assoc >= 0) {
@@ -233,8 +272,11 @@ list_nodes(struct req *q, struct resp *r, bool detail)
 		sq.filters[sq.nfilters].field2 = "lessee";
 		sq.filters[sq.nfilters++].op = SO_EQ_EITHER;
 	}
-	api_list_text(q, r, &model_node, &sq, given ? &fs : NULL, detail,
-	    detail ? "v1/nodes/detail" : "v1/nodes");
+	if (chassis != NULL) {
+		snprintf(path, sizeof(path), "v1/chassis/%s/nodes%s", chassis,
+		    detail ? "/detail" : "");
+	}
+	api_list_text(q, r, &model_node, &sq, given ? &fs : NULL, detail, path);
 out:
 	for (int j = 0; j < nb; j++)
 		json_decref(bools[j]);
@@ -243,13 +285,19 @@ out:
 void
 h_nodes_list(struct req *q, struct resp *r)
 {
-	list_nodes(q, r, false);
+	list_nodes(q, r, false, NULL);
 }
 
 void
 h_nodes_detail(struct req *q, struct resp *r)
 {
-	list_nodes(q, r, true);
+	list_nodes(q, r, true, NULL);
+}
+
+void
+api_nodes_of_chassis(struct req *q, struct resp *r, const char *chassis, bool detail)
+{
+	list_nodes(q, r, detail, chassis);
 }
 
 void
@@ -273,7 +321,7 @@ h_node_patch(struct req *q, struct resp *r)
 	if ((upd = api_patch(q, r, &model_node, n, q->json)) == NULL)
 		return;
 	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd) ||
-	    !check_sources(r, n, upd))
+	    !check_sources(r, n, upd) || !check_chassis(q, r, n, upd))
 		goto done;
 	olddrv = jstr(n, "driver");
 	if (cond_resolve_interfaces(upd, strcmp(olddrv, jstr(upd, "driver")) != 0, &e) != 0 ||
@@ -539,8 +587,25 @@ h_node_history_event(struct req *q, struct resp *r)
 	json_decref(list);
 }
 
+/* GET /v1/nodes/validate?node=: Ironic's older form of .../validate. */
 void
-h_node_traits(struct req *q, struct resp *r)
+h_nodes_validate(struct req *q, struct resp *r)
 {
-	api_json(r, 200, json_pack("{s:O}", "traits", json_object_get(q->obj, "traits")));
+	const char *id = api_query(q, "node");
+	json_t *n = NULL;
+
+	if (id != NULL && util_is_uuid(id))
+		n = store_get(store_thread(), &model_node, "uuid", id);
+	else if (id != NULL && q->minor >= 5 && util_is_valid_name(id))
+		n = store_get(store_thread(), &model_node, "name", id);
+	if (n != NULL && auth_project_scoped() && !auth_is_my_project(jstr(n, "owner")) &&
+	    !auth_is_my_project(jstr(n, "lessee"))) {
+		json_decref(n);
+		n = NULL;
+	}
+	if (n == NULL)
+		api_error(r, 404, "Node %.200s could not be found.", id ? id : "");
+	else
+		api_json(r, 200, cond_validate(n));
+	json_decref(n);
 }

@@ -216,8 +216,14 @@ api_patch(struct req *q, struct resp *r, const struct resource *res, json_t *sto
 	char err[512];
 	size_t i, size;
 
-	if (!json_is_array(patch) || json_array_size(patch) == 0) {
-		api_error(r, 400, "A JSON patch (a non-empty list of operations) is expected");
+	if (!json_is_array(patch)) {
+		api_error(r, 400, "A JSON patch (a list of operations) is expected");
+		return NULL;
+	}
+	if (json_array_size(patch) == 0) {
+		/* Ironic: nothing to change, the object as it is (openstacksdk's
+		 * update_node sends [] after setting maintenance). */
+		api_json(r, 200, api_render(q, res, stored, NULL, true));
 		return NULL;
 	}
 	if (json_array_size(patch) > max_ops) {

@@ -349,3 +349,6 @@ void h_portgroup_delete(struct req *q, struct resp *r) { destroy(q, r, &model_po
 void h_portgroup_ports(struct req *q, struct resp *r) { list(q, r, &model_port, false, NULL, q->obj); }
 void h_node_ports(struct req *q, struct resp *r) { list(q, r, &model_port, false, q->obj, NULL); }
 void h_node_portgroups(struct req *q, struct resp *r) { list(q, r, &model_portgroup, false, q->obj, NULL); }
+void h_portgroup_ports_detail(struct req *q, struct resp *r) { list(q, r, &model_port, true, NULL, q->obj); }
+void h_node_ports_detail(struct req *q, struct resp *r) { list(q, r, &model_port, true, q->obj, NULL); }
+void h_node_portgroups_detail(struct req *q, struct resp *r) { list(q, r, &model_portgroup, true, q->obj, NULL); }

@@ -1,4 +1,5 @@
 /* Stored objects to API JSON: microversion gating, fields, links, secrets. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,7 @@ static const struct {
 	{ &model_node, "portgroups", 24 },
 	{ &model_node, "volume", 32 },
 	{ &model_portgroup, "ports", 24 },
+	{ &model_chassis, "nodes", 1 },
 };
 
 /* The sub-resources res links to at q's microversion (at most 4). */
@@ -162,7 +164,7 @@ api_next(struct req *q, const char *path, const char *marker, long limit)
 	const char *keys[] = { "sort_key", "sort_dir", "fields", "detail", "node",
 	    "node_uuid", "provision_state", "driver", "maintenance", "owner",
 	    "lessee", "resource_class", "associated", "conductor_group", "address",
-	    "portgroup", "fault", "retired", NULL };
+	    "portgroup", "fault", "retired", "state", "chassis_uuid", NULL };
 
 	snprintf(url, sizeof(url), "%s/%s?limit=%ld", q->base, path, limit);
 	for (size_t i = 0; keys[i] != NULL; i++) {
@@ -183,11 +185,14 @@ api_paging(struct req *q, struct resp *r, struct store_query *sq)
 	const char *dir = api_query(q, "sort_dir");
 	long l = 1000;
 
-	if (limit != NULL && (!util_parse_int(limit, 0, 1L << 30, &l))) {
-		api_error(r, 400, "Limit must be a non-negative integer, got '%s'", limit);
+	/* Ironic: a limit must be positive (0 too is refused), and a page
+	 * holds at most max_limit (1000) whatever the limit asks; clients
+	 * page with the "next" link. */
+	if (limit != NULL && (!util_parse_int(limit, 1, LONG_MAX, &l))) {
+		api_error(r, 400, "Limit must be positive, got '%s'", limit);
 		return false;
 	}
-	if (l == 0 || l > 1000)
+	if (l > 1000)
 		l = 1000;	/* Ironic's max_limit */
 	sq->limit = l;
 	sq->marker = api_query(q, "marker");

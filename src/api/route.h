@@ -49,6 +49,8 @@ enum route_load {
 	LOAD_NETWORK,		/* UUID or name */
 	LOAD_PORT,		/* UUID or MAC address */
 	LOAD_PORTGROUP,		/* UUID or name */
+	LOAD_ALLOCATION,	/* UUID or name */
+	LOAD_CHASSIS,		/* UUID */
 };
 
 /* The request body a route takes, parsed before its handler (q->json). */

@@ -147,11 +147,13 @@ static const struct {
 	[LOAD_NETWORK] = { &model_network, "Network" },
 	[LOAD_PORT] = { &model_port, "Port" },
 	[LOAD_PORTGROUP] = { &model_portgroup, "Portgroup" },
+	[LOAD_ALLOCATION] = { &model_allocation, "Allocation" },
+	[LOAD_CHASSIS] = { &model_chassis, "Chassis" },
 };
 
 /*
  * The object named by the route's first '*': by UUID, or by what else
- * names it (nodes: a name from 1.5; networks and portgroups: a name;
+ * names it (nodes: a name from 1.5; networks, portgroups, allocations: a name;
  * ports: a MAC address).  NULL when there is none.
  */
 static json_t *
@@ -171,6 +173,7 @@ load(const struct route *rt, const struct req *q)
 			return NULL;
 		return loader(res, "name", id);
 	case LOAD_PORTGROUP:
+	case LOAD_ALLOCATION:
 		if (!util_is_valid_name(id))
 			return NULL;
 		/* FALLTHROUGH */
@@ -271,7 +274,9 @@ placeholder(const char *prev, char *out, size_t len)
 {
 	static const char *const odd[][2] = { { "history", "event" },
 	    { "heartbeat", "node" }, { "ipxe", "mac" }, { "boot", "node" },
-	    { "*", "file" }, { "conductors", "hostname" }, { NULL, NULL } };
+	    { "*", "file" }, { "conductors", "hostname" }, { "chassis", "chassis" },
+	    { "bios", "setting" }, { "indicators", "indicator" },
+	    { NULL, NULL } };
 	size_t n = strlen(prev);
 
 	for (int i = 0; odd[i][0] != NULL; i++)
@@ -309,6 +314,8 @@ project_words(const struct route *rt)
 {
 	bool net = rt->load == LOAD_NETWORK;
 
+	if (rt->load == LOAD_ALLOCATION && rt->access.project != PRJ_NONE)
+		return "its own (the allocation's owner)";
 	switch (rt->access.project) {
 	case PRJ_NONE:
 		return "";

@@ -21,6 +21,7 @@ enum ig_err {
 	IG_EBMC,		/* the BMC failed or did not answer (503) */
 	IG_EUNAVAIL,		/* a service Ingot needs is down (503) */
 	IG_EINTERNAL,		/* the database, or a bug (500) */
+	IG_EVERSION,		/* not at the requested API version (406) */
 };
 
 struct ierr {

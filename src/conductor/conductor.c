@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent_client.h"
+#include "allocation.h"
 #include "agent_flow.h"
 #include "drivers.h"
 #include "flow.h"
@@ -54,6 +55,35 @@ run_state(json_t *node, json_t *args, struct ierr *e)
 	return 0;
 }
 
+/*
+ * What Ironic refuses although the state machine has the transition: an
+ * event asked below the version that brought it to this state (abort in
+ * inspect wait: 406; in wait call-back: 400, no such transition there),
+ * and undeploying or rebuilding a protected node (403).
+ */
+static bool
+event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int minor,
+    struct ierr *e)
+{
+	const char *state = node_get(node, "provision_state");
+	int since = fsm_event_since(state, v->event);
+
+	if (minor < since) {
+		ierr_set(e, strcmp(state, "inspect wait") == 0 ? IG_EVERSION : IG_EINVAL,
+		    "The requested action \"%s\" can not be performed on node \"%s\" "
+		    "while it is in state \"%s\" at API version 1.%d; it needs 1.%d.",
+		    verb, node_get(node, "uuid"), state, minor, since);
+		return false;
+	}
+	if (json_is_true(json_object_get(node, "protected")) &&
+	    (strcmp(v->event, "delete") == 0 || strcmp(v->event, "rebuild") == 0)) {
+		ierr_set(e, IG_EFORBIDDEN, "Node %s is protected and cannot be undeployed, "
+		    "rebuilt or deleted", node_get(node, "uuid"));
+		return false;
+	}
+	return true;
+}
+
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
@@ -72,6 +102,8 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		return -1;
 	state = node_provision_state(node);
 	t = fsm_find(state, v->event);
+	if (t != NULL && !event_allowed(node, v, verb, minor, e))
+		goto fail;
 	if (t == NULL) {
 		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
@@ -150,7 +182,8 @@ cond_validate(json_t *node)
 		int rc = 0;
 
 		err[0] = '\0';
-		if (i == HW_IF_FIRMWARE)
+		/* Ironic validates every interface but the vendor one */
+		if (i == HW_IF_FIRMWARE || i == HW_IF_VENDOR)
 			continue;
 		if (impl == NULL) {
 			rc = -1;
@@ -175,6 +208,35 @@ cond_validate(json_t *node)
 	return out;
 }
 
+/*
+ * Ironic's rules for protected: only an active node or one in rescue is
+ * made protected (409 otherwise); a reason only with protected (400);
+ * unprotecting drops the reason.
+ */
+static int
+check_protected(json_t *cur, json_t *upd, struct ierr *e)
+{
+	bool was = json_is_true(json_object_get(cur, "protected"));
+	bool is = json_is_true(json_object_get(upd, "protected"));
+	const char *ps = node_get(cur, "provision_state");
+
+	if (was != is && !is) {
+		json_object_set_new(upd, "protected_reason", json_null());
+	} else if (was != is && strcmp(ps, "active") != 0 && strcmp(ps, "rescue") != 0) {
+		ierr_set(e, IG_ECONFLICT, "Node %s can only be made protected in provision "
+		    "states 'active' or 'rescue', the current state is '%s'",
+		    node_get(cur, "uuid"), ps);
+		return -1;
+	}
+	if (!is && node_get(upd, "protected_reason") != NULL &&
+	    !node_same_str(cur, upd, "protected_reason")) {
+		ierr_set(e, IG_EINVAL, "The protected_reason field can only be set when "
+		    "protected is True");
+		return -1;
+	}
+	return 0;
+}
+
 int
 cond_update_node(json_t *updated, struct ierr *e)
 {
@@ -192,6 +254,12 @@ cond_update_node(json_t *updated, struct ierr *e)
 	    "clean_step", "deploy_step", NULL };
 	for (size_t i = 0; owned[i] != NULL; i++)
 		json_object_set(updated, owned[i], json_object_get(cur, owned[i]));
+	json_object_set(updated, "allocation_uuid", json_object_get(cur, "allocation_uuid"));
+	if (check_protected(cur, updated, e) != 0) {
+		json_decref(cur);
+		node_unlock(uuid);
+		return -1;
+	}
 	/*
 	 * A new owner or lessee must not inherit the old one's networks: the
 	 * node would join another project's VLAN.  Checked under the node lock
@@ -208,6 +276,9 @@ cond_update_node(json_t *updated, struct ierr *e)
 		return -1;
 	}
 	json_decref(cur);
+	/* an instance_uuid removed takes the node's allocation with it (Ironic) */
+	if (node_get(updated, "instance_uuid") == NULL)
+		allocation_release_node(updated);
 	rc = store_update(store_thread(), &model_node, updated, err, sizeof(err));
 	node_unlock(uuid);
 	if (rc == STORE_DUP) {
@@ -248,6 +319,7 @@ cond_delete_node(json_t *in, struct ierr *e)
 	} else if (store_delete_node(store_thread(), uuid) != STORE_OK) {
 		ierr_set(e, IG_EINTERNAL, "could not delete node %s", uuid);
 	} else {
+		allocation_forget_node(uuid);
 		json_decref(node);
 		log_info("node deleted");
 		return 0;
@@ -304,6 +376,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	boot_ipxe_configure(&c->ipxe);
 	network_sync_all();
 	periodic_recover();
+	allocation_recover();
 	struct power_sync_conf pc = { .workers = cconf.sync_power_workers,
 	    .failure_max = cconf.power_failure_max, .force = cconf.force_power_state };
 	power_sync_configure(&pc);

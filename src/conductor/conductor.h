@@ -41,6 +41,28 @@ json_t	*cond_validate(json_t *node);
 int	 cond_update_node(json_t *updated, struct ierr *e);
 int	 cond_delete_node(json_t *node, struct ierr *e);
 
+/* A node's traits, under its lock (names checked by the API): replaced by
+ * a list, one added or removed (IG_ENOTFOUND when absent), or all
+ * removed; at most COND_MAX_TRAITS (Ironic's), else IG_EINVAL. */
+#define COND_MAX_TRAITS	50
+enum cond_traits_op { TRAITS_REPLACE, TRAITS_ADD, TRAITS_REMOVE, TRAITS_CLEAR };
+int	 cond_node_traits(json_t *node, enum cond_traits_op op, json_t *arg,
+	    struct ierr *e);
+
+/*
+ * Allocations (conductor/allocation.c).  create: alloc holds uuid, name,
+ * resource_class, traits, candidate_nodes (node UUIDs), extra and owner
+ * (checked by the API); it is stored and answered within the call: a node
+ * is claimed (state "active", node_uuid) or the state is "error" with
+ * last_error (0 both); IG_ECONFLICT for a taken UUID or name.  With
+ * node_uuid, the allocation is backfilled for that active node (-1 with
+ * e when it does not fit; the allocation is stored in "error").
+ * delete: frees the node (409 while it is active or busy, unless in
+ * maintenance).
+ */
+int	 cond_allocation_create(json_t *alloc, const char *node_uuid, struct ierr *e);
+int	 cond_allocation_delete(json_t *alloc, struct ierr *e);
+
 /* Fills interface fields left null with the hardware type's defaults and
  * checks the given ones; 400 on a bad driver or interface. */
 int	 cond_resolve_interfaces(json_t *node, bool reset, struct ierr *e);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "allocation.h"
 #include "netflow.h"
 
 int
@@ -26,6 +27,7 @@ flow_clear_instance(json_t *node)
 {
 	json_object_set_new(node, "instance_info", json_object());
 	node_set_instance_uuid(node, NULL);
+	allocation_release_node(node);	/* Ironic: torn down, deallocated */
 	json_object_set_new(node, "deploy_step", json_object());
 }
 

@@ -102,6 +102,26 @@ const struct fsm_verb fsm_verbs[] = {
 	{ NULL, NULL, 0 },
 };
 
+static const struct {
+	const char	*state;
+	const char	*event;
+	int		 since;
+} event_since[] = {
+	{ "inspect wait", "abort", 41 },
+	{ "wait call-back", "abort", 110 },
+	{ NULL, NULL, 0 },
+};
+
+int
+fsm_event_since(const char *state, const char *event)
+{
+	for (size_t i = 0; state != NULL && event_since[i].state != NULL; i++)
+		if (strcmp(event_since[i].state, state) == 0 &&
+		    strcmp(event_since[i].event, event) == 0)
+			return event_since[i].since;
+	return 0;
+}
+
 const struct fsm_state *
 fsm_state(const char *name)
 {

@@ -70,6 +70,12 @@ const char *fsm_destination(const struct fsm_transition *t, const char *cur_targ
 const char *fsm_target(const struct fsm_transition *t, const char *to,
 	    const char *cur_target);
 const struct fsm_verb *fsm_verb(const char *verb);
+/*
+ * The first microversion at which event may be asked in state, where it
+ * came later than the verb (Ironic: abort in inspect wait from 1.41, in
+ * wait call-back from 1.110); 0 when the verb's own version suffices.
+ */
+int	fsm_event_since(const char *state, const char *event);
 bool	fsm_is_stable(const char *state);
 bool	fsm_ramdisk(const char *state);
 /* The phase a state's switch ports must be in (NET_ISOLATED if unknown). */

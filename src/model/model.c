@@ -35,6 +35,20 @@ static const struct field vif_fields[] = {
 #undef FIELD
 };
 
+/* Ironic's allocations (1.52): a request for a node by resource class and
+ * traits, answered with one node (node_uuid), or an error. */
+static const struct field allocation_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "allocation.def"
+#undef FIELD
+};
+
+static const struct field chassis_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "chassis.def"
+#undef FIELD
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -45,6 +59,10 @@ const struct resource model_portgroup = { "portgroup", "portgroups",
 const struct resource model_network = { "network", "networks", network_fields,
     NELEM(network_fields) };
 const struct resource model_vif = { "vif", "vifs", vif_fields, NELEM(vif_fields) };
+const struct resource model_allocation = { "allocation", "allocations",
+    allocation_fields, NELEM(allocation_fields) };
+const struct resource model_chassis = { "chassis", "chassis", chassis_fields,
+    NELEM(chassis_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)

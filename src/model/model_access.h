@@ -58,5 +58,11 @@ static inline void res##_set_##f(json_t *o, json_t *v)				\
 #define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(vif, n)
 #include "vif.def"
 #undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(allocation, n)
+#include "allocation.def"
+#undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(chassis, n)
+#include "chassis.def"
+#undef FIELD
 
 #endif

@@ -80,6 +80,20 @@ const char *const store_migrations[] = {
 	" UNIQUE(node_uuid, network_uuid));"
 	"CREATE INDEX vifs_node ON vifs(node_uuid);"
 	"CREATE INDEX vifs_network ON vifs(network_uuid);",
+
+	/* 4: allocations and chassis (Ironic's) */
+	"CREATE TABLE allocations ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT UNIQUE, node_uuid TEXT UNIQUE,"
+	" state TEXT NOT NULL, last_error TEXT, resource_class TEXT,"
+	" candidate_nodes TEXT NOT NULL, traits TEXT NOT NULL, extra TEXT NOT NULL,"
+	" owner TEXT, created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX allocations_owner ON allocations(owner);"
+	"CREATE TABLE chassis ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, description TEXT, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX nodes_chassis ON nodes(chassis_uuid);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -6,6 +6,7 @@
 #   ok "what" cmd...                    a check: passes when cmd exits 0
 #   expect_eq "what" expected actual
 #   api METHOD PATH [JSON]              curl; prints body, sets STATUS
+#   list_all PATH KEY                   a whole collection, page by page
 #   finish                              prints "N passed, N failed", exits non-zero on failure
 # Tests run as meson tests with INGOT_BUILD and INGOT_SRC in the environment.
 set -u
@@ -83,6 +84,21 @@ api() {
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	STATUS=$(curl "${args[@]}" "$@" "$INGOT_URL$p")
 	cat "$T/api.body"
+}
+
+# list_all PATH KEY: every object of a collection, following its "next"
+# links page by page (a page holds at most 1000), as one JSON array
+list_all() {
+	local url=$INGOT_URL$1 key=$2 n=0
+	: >"$T/list_all.json"
+	while [ -n "$url" ] && [ "$url" != null ]; do
+		curl -sS -H "X-OpenStack-Ironic-API-Version: ${API_VERSION:-latest}" "$url" >"$T/list_page.json" || return 1
+		jq -c ".${key}[]" "$T/list_page.json" >>"$T/list_all.json" || return 1
+		url=$(jq -r '.next // empty' "$T/list_page.json")
+		n=$((n + 1))
+		[ "$n" -lt 10000 ] || return 1
+	done
+	jq -s . "$T/list_all.json"
 }
 
 # wait_until SECONDS cmd...      polls cmd every 0.1 s

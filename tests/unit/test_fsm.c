@@ -174,6 +174,11 @@ verbs_and_microversions(void **unused)
 	(void)unused;
 	assert_int_equal(fsm_verb("manage")->min_minor, 4);
 	assert_int_equal(fsm_verb("abort")->min_minor, 13);
+	/* abort came later to some states (Ironic) */
+	assert_int_equal(fsm_event_since("clean wait", "abort"), 0);
+	assert_int_equal(fsm_event_since("inspect wait", "abort"), 41);
+	assert_int_equal(fsm_event_since("wait call-back", "abort"), 110);
+	assert_int_equal(fsm_event_since("wait call-back", "delete"), 0);
 	assert_int_equal(fsm_verb("clean")->min_minor, 15);
 	assert_int_equal(fsm_verb("adopt")->min_minor, 17);
 	assert_int_equal(fsm_verb("rescue")->min_minor, 38);

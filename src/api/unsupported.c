@@ -1,0 +1,151 @@
+/*
+ * Ironic routes for what Ingot's drivers cannot do yet, answered as
+ * Ironic answers for a node whose interface does not do it (the no-*
+ * interfaces, every node's defaults here): 400 "does not support",
+ * never a silent success.  Console, vendor passthru and RAID are the
+ * drivers' (a row here each until one can); BIOS settings are an empty
+ * list (a driver that reads them fills it); events are accepted as
+ * Ironic's noop network interface accepts them.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "jsonutil.h"
+
+static void
+unsupported(struct req *q, struct resp *r, const char *what)
+{
+	const char *drv = jstr(q->obj, "driver");
+
+	api_error(r, 400, "Driver %s does not support %s (disabled or not "
+	    "implemented).", drv ? drv : q->args[0] ? q->args[0] : "", what);
+}
+
+void h_node_console_get(struct req *q, struct resp *r) { unsupported(q, r, "console"); }
+void h_node_console_set(struct req *q, struct resp *r) { unsupported(q, r, "console"); }
+void h_node_raid_set(struct req *q, struct resp *r) { unsupported(q, r, "raid"); }
+void h_node_vendor(struct req *q, struct resp *r) { unsupported(q, r, "vendor"); }
+void h_driver_vendor(struct req *q, struct resp *r) { unsupported(q, r, "vendor"); }
+void h_driver_raid_props(struct req *q, struct resp *r) { unsupported(q, r, "raid"); }
+
+/* The fake management interface injects nothing, successfully (as
+ * Ironic's fake); the others cannot yet. */
+void
+h_node_inject_nmi(struct req *q, struct resp *r)
+{
+	const char *m = jstr(q->obj, "management_interface");
+
+	if (m != NULL && strcmp(m, "fake") == 0)
+		api_json(r, 204, NULL);
+	else
+		unsupported(q, r, "inject_nmi");
+}
+
+void
+h_node_bios(struct req *q, struct resp *r)
+{
+	(void)q;
+	api_json(r, 200, json_pack("{s:[]}", "bios"));
+}
+
+void
+h_node_bios_setting(struct req *q, struct resp *r)
+{
+	api_error(r, 404, "Node %s doesn't have a BIOS setting '%.200s'",
+	    jstr(q->obj, "uuid"), q->args[1]);
+}
+
+/* POST /v1/events {"events": [{"event": "network.bind_port", ...}]}:
+ * checked as Ironic checks them, then nothing to do (Ingot's network
+ * interfaces take their ports from its own networks, not Neutron's). */
+void
+h_events(struct req *q, struct resp *r)
+{
+	static const char *const known[] = { "network.bind_port",
+	    "network.unbind_port", "network.delete_port", NULL };
+	json_t *ev = json_object_get(q->json, "events"), *e;
+	size_t i;
+
+	if (!json_is_array(ev) || json_array_size(ev) == 0 || json_object_size(q->json) != 1) {
+		api_error(r, 400, "Invalid events: {\"events\": [...]} with at least one "
+		    "event is expected.");
+		return;
+	}
+	json_array_foreach(ev, i, e) {
+		const char *name = jstr(e, "event");
+		int k;
+		for (k = 0; name != NULL && known[k] != NULL && strcmp(known[k], name) != 0; k++)
+			;
+		if (name == NULL || known[k] == NULL) {
+			api_error(r, 400, "Invalid event: \"event\" must be one of "
+			    "network.bind_port, network.unbind_port, network.delete_port.");
+			return;
+		}
+	}
+	api_json(r, 204, NULL);
+}
+
+void h_node_boot_mode_set(struct req *q, struct resp *r) { unsupported(q, r, "boot mode changes"); }
+void h_node_secure_boot_set(struct req *q, struct resp *r) { unsupported(q, r, "secure boot changes"); }
+void h_node_indicators(struct req *q, struct resp *r) { unsupported(q, r, "indicators"); }
+
+/* Ingot keeps no inventory yet (the inspection work brings it). */
+void
+h_node_inventory(struct req *q, struct resp *r)
+{
+	api_error(r, 404, "Node inventory record for node %s could not be found.",
+	    jstr(q->obj, "uuid"));
+}
+
+static json_t *
+links(struct req *q, const char *path)
+{
+	char self[600], book[600];
+
+	snprintf(self, sizeof(self), "%s/v1/%s", q->base, path);
+	snprintf(book, sizeof(book), "%s/%s", q->base, path);
+	return json_pack("[{s:s, s:s}, {s:s, s:s}]", "href", self, "rel", "self",
+	    "href", book, "rel", "bookmark");
+}
+
+/*
+ * Volume connectors and targets (1.32) and deploy templates (1.55): Ingot
+ * has none yet (the storage and deploy-steps work brings them), so every
+ * list is empty, every one of them is not found, and creating one is
+ * refused (400) rather than stored and ignored.
+ */
+void
+h_volume_root(struct req *q, struct resp *r)
+{
+	char p[400];
+	json_t *o = json_object();
+	const char *node = q->obj ? jstr(q->obj, "uuid") : NULL;
+
+	snprintf(p, sizeof(p), node ? "nodes/%s/volume" : "volume", node);
+	json_object_set_new(o, "links", links(q, p));
+	snprintf(p, sizeof(p), node ? "nodes/%s/volume/connectors" : "volume/connectors", node);
+	json_object_set_new(o, "connectors", links(q, p));
+	snprintf(p, sizeof(p), node ? "nodes/%s/volume/targets" : "volume/targets", node);
+	json_object_set_new(o, "targets", links(q, p));
+	api_json(r, 200, o);
+}
+
+void h_volume_connectors(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "connectors")); }
+void h_volume_targets(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "targets")); }
+void h_deploy_templates(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "deploy_templates")); }
+
+void
+h_not_stored(struct req *q, struct resp *r)
+{
+	api_error(r, 404, "%s %.200s could not be found.", strstr(q->path, "deploy_templates") ?
+	    "Deploy template" : strstr(q->path, "connectors") ? "Volume connector" :
+	    "Volume target", q->args[0] ? q->args[0] : "");
+}
+
+void
+h_not_storable(struct req *q, struct resp *r)
+{
+	(void)q;
+	api_error(r, 400, "%s are not supported by Ingot yet.", strstr(q->path,
+	    "deploy_templates") ? "Deploy templates" : "Volume connectors and targets");
+}
