@@ -122,6 +122,40 @@ static const struct field vif_fields[] = {
 	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
 };
 
+/*
+ * Ingot's addition: a switch port that leads to infrastructure (a
+ * hypervisor, a router, a firewall).  Ingot keeps it a tagged-only trunk
+ * carrying exactly the tenant VLANs with members behind it (its
+ * hypervisor's VMs) and those it spans.
+ */
+static const struct field uplink_fields[] = {
+	{ "uuid", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "name", FT_STRING, W | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "local_link_connection", FT_OBJECT, W | F_NOTNULL, 0, "{}" },
+	{ "hypervisor", FT_STRING, W | F_SHORT | F_INDEX | F_SORT, 0, NULL },
+	{ "physical_network", FT_STRING, W, 0, NULL },
+	{ "allowed_vlans", FT_STRING, W, 0, NULL },
+	{ "span", FT_LIST, W | F_NOTNULL, 0, "[]" },
+	{ "internal_info", FT_OBJECT, F_NOTNULL, 0, "{}" },
+	{ "extra", FT_OBJECT, W | F_NOTNULL, 0, "{}" },
+	{ "created_at", FT_TIME, F_NOTNULL | F_SORT, 0, NULL },
+	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
+};
+
+/* Ingot's addition: a VM's port on a tenant network, behind a hypervisor. */
+static const struct field member_fields[] = {
+	{ "uuid", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "network_uuid", FT_STRING, F_SHORT | F_NOTNULL | F_INDEX, 0, NULL },
+	{ "address", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_UNIQUE | F_SORT, 0, NULL },
+	{ "hypervisor", FT_STRING, F_CREATE | F_SHORT | F_NOTNULL | F_INDEX | F_SORT, 0, NULL },
+	{ "ip_address", FT_STRING, F_CREATE | F_SHORT, 0, NULL },
+	{ "name", FT_STRING, F_CREATE | F_SHORT, 0, NULL },
+	{ "project", FT_STRING, F_CREATE | F_INDEX, 0, NULL },
+	{ "extra", FT_OBJECT, F_CREATE | F_NOTNULL, 0, "{}" },
+	{ "created_at", FT_TIME, F_NOTNULL | F_SORT, 0, NULL },
+	{ "updated_at", FT_TIME, F_SORT, 0, NULL },
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -132,6 +166,10 @@ const struct resource model_portgroup = { "portgroup", "portgroups",
 const struct resource model_network = { "network", "networks", network_fields,
     NELEM(network_fields) };
 const struct resource model_vif = { "vif", "vifs", vif_fields, NELEM(vif_fields) };
+const struct resource model_uplink = { "uplink", "uplinks", uplink_fields,
+    NELEM(uplink_fields) };
+const struct resource model_member = { "member", "members", member_fields,
+    NELEM(member_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)
