@@ -203,9 +203,15 @@ ovsdb_set(const struct switch_conf *sw, const char *port,
 	}
 	json_object_set_new(row, "trunks", want->ntrunks > 0 ?
 	    int_set(want->trunks, want->ntrunks) : json_pack("[s, []]", "set"));
-	/* Update, then count: a port that does not exist changes 0 rows. */
-	ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:o}]", "op", "update", "table",
-	    "Port", "where", "name", "==", port, "row", row);
+	/*
+	 * Update, then count: a port that does not exist changes 0 rows.  And
+	 * bump next_cfg, as ovs-vsctl does: ovs-vswitchd (3.1) was seen to
+	 * leave a trunk-only change of a port unapplied until it moved.
+	 */
+	ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:o}, {s:s, s:s, s:[], "
+	    "s:[[s, s, i]]}]", "op", "update", "table", "Port", "where", "name", "==",
+	    port, "row", row, "op", "mutate", "table", "Open_vSwitch", "where",
+	    "mutations", "next_cfg", "+=", 1);
 	res = transact(sw, ops, err, len);
 	if (res == NULL)
 		return -1;
