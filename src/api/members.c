@@ -131,6 +131,27 @@ hypervisor_carries(struct resp *r, const char *hv, json_t *net)
 	return ok;
 }
 
+/* No other member of the network has the address (with DHCP, the host
+ * entries of node ports are checked too, dhcp.c). */
+static bool
+ip_free(struct resp *r, json_t *m, json_t *net)
+{
+	struct store_query sq = { .nfilters = 2 };
+
+	sq.filters[0].field = "network_uuid";
+	sq.filters[0].op = SO_EQ;
+	sq.filters[0].value = json_object_get(net, "uuid");
+	sq.filters[1].field = "ip_address";
+	sq.filters[1].op = SO_EQ;
+	sq.filters[1].value = json_object_get(m, "ip_address");
+	if (store_count(store_thread(), &model_member, &sq) > 0) {
+		api_error(r, 409, "ip_address %s is already in use on network %s.",
+		    jstr(m, "ip_address"), jstr(net, "name"));
+		return false;
+	}
+	return true;
+}
+
 /* ip_address: a host address of the network, not its server's (dhcp.c's
  * choice: extra.dhcp_server_ip, else the first host address unless the
  * gateway has it) nor the gateway's. */
@@ -160,7 +181,7 @@ check_ip(struct resp *r, json_t *m, json_t *net)
 		api_error(r, 409, "ip_address %s is the network's DHCP server or gateway.", ip);
 		return false;
 	}
-	return true;
+	return ip_free(r, m, net);
 }
 
 /* The member's MAC: well formed, normalised, on no node port. */
