@@ -255,5 +255,14 @@ void	h_network_delete(struct req *, struct resp *);
 void	h_node_vifs_list(struct req *, struct resp *);
 void	h_node_vif_attach(struct req *, struct resp *);
 void	h_node_vif_detach(struct req *, struct resp *);
+void	h_uplinks_list(struct req *, struct resp *);
+void	h_uplink_create(struct req *, struct resp *);
+void	h_uplink_show(struct req *, struct resp *);
+void	h_uplink_patch(struct req *, struct resp *);
+void	h_uplink_delete(struct req *, struct resp *);
+void	h_members_list(struct req *, struct resp *);
+void	h_member_create(struct req *, struct resp *);
+void	h_member_show(struct req *, struct resp *);
+void	h_member_delete(struct req *, struct resp *);
 
 #endif

@@ -446,8 +446,28 @@ attachments(const char *network_uuid)
 	sq.filters[0].op = SO_EQ;
 	sq.filters[0].value = v;
 	c = store_count(store_thread(), &model_vif, &sq);
+	c += store_count(store_thread(), &model_member, &sq);	/* VMs */
 	json_decref(v);
 	return c;
+}
+
+/* The name of an uplink whose span names the network, or NULL. */
+static char *
+spanned_by(const char *network_uuid)
+{
+	static const struct store_query all = { 0 };
+	json_t *list, *u, *id;
+	char err[128], *name = NULL;
+	size_t i, k;
+
+	list = store_list(store_thread(), &model_uplink, &all, err, sizeof(err));
+	json_array_foreach(list, i, u)
+		json_array_foreach(json_object_get(u, "span"), k, id)
+			if (name == NULL && json_is_string(id) &&
+			    strcmp(json_string_value(id), network_uuid) == 0)
+				name = util_strdup(jstr(u, "name"));
+	json_decref(list);
+	return name;
 }
 
 /* Fields that decide who is on a network's VLAN. */
@@ -469,7 +489,7 @@ void
 h_network_patch(struct req *q, struct resp *r)
 {
 	json_t *n = q->obj, *upd;
-	char err[512], now[40];
+	char err[512], now[40], *up = NULL;
 	int rc;
 
 	/* what a project may change: auth_patch_field, operation by operation */
@@ -481,6 +501,11 @@ h_network_patch(struct req *q, struct resp *r)
 	if (placement_changed(n, upd) && attachments(jstr(n, "uuid")) > 0) {
 		api_error(r, 409, "Network %s has nodes attached; its VLAN, purpose, "
 		    "project and sharing cannot change. Detach them first.", jstr(n, "name"));
+		goto done;
+	}
+	if (placement_changed(n, upd) && (up = spanned_by(jstr(n, "uuid"))) != NULL) {
+		api_error(r, 409, "Network %s is in an uplink's span; its VLAN, purpose, "
+		    "project and sharing cannot change.", jstr(n, "name"));
 		goto done;
 	}
 	util_now_iso(now);
@@ -497,6 +522,7 @@ h_network_patch(struct req *q, struct resp *r)
 	cond_network_changed(upd, false);
 	api_json(r, 200, api_render(q, &model_network, upd, NULL, true));
 done:
+	free(up);
 	json_decref(upd);
 }
 
@@ -506,9 +532,16 @@ h_network_delete(struct req *q, struct resp *r)
 	json_t *n = q->obj;
 	long c;
 
+	char *up = NULL;
+
 	if ((c = attachments(jstr(n, "uuid"))) > 0) {
-		api_error(r, 409, "Network %s has %ld node attachment(s); detach them "
-		    "first.", jstr(n, "name"), c);
+		api_error(r, 409, "Network %s has %ld node attachment(s) or VM member(s); "
+		    "detach them first.", jstr(n, "name"), c);
+	} else if ((up = spanned_by(jstr(n, "uuid"))) != NULL) {
+		/* a project is not told the infrastructure's names */
+		api_error(r, 409, "Network %s is in the span of %s%s; take it out first.",
+		    jstr(n, "name"), auth_project_scoped() ? "an uplink" : "uplink ",
+		    auth_project_scoped() ? "" : up);
 	} else if (store_delete(store_thread(), &model_network, jstr(n, "uuid")) != STORE_OK) {
 		api_error(r, 500, "Could not delete network %s", jstr(n, "name"));
 	} else {
@@ -516,6 +549,7 @@ h_network_delete(struct req *q, struct resp *r)
 		cond_network_changed(n, true);
 		api_json(r, 204, NULL);
 	}
+	free(up);
 }
 
 /* --- VIFs ------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include "api.h"
 #include "log.h"
 #include "store.h"
+#include "uplink.h"
 #include "util.h"
 
 /* Finds a port or portgroup by UUID, or by name/address where allowed. */
@@ -85,6 +86,24 @@ check_llc(struct resp *r, json_t *llc)
 	return true;
 }
 
+/* A node port is neither a VM's MAC nor wired to an uplink's switch port. */
+static bool
+not_vm_or_uplink(struct resp *r, json_t *port)
+{
+	json_t *m = store_get(store_thread(), &model_member, "address", jstr(port, "address"));
+	json_t *u = m ? NULL : cond_uplink_at(json_object_get(port, "local_link_connection"));
+
+	if (m != NULL)
+		api_error(r, 409, "A port with MAC address %s already exists.",
+		    jstr(port, "address"));
+	else if (u != NULL)
+		api_error(r, 409, "Switch port %s is uplink %s's.", jstr(json_object_get(port,
+		    "local_link_connection"), "port_id"), jstr(u, "name"));
+	json_decref(m);
+	json_decref(u);
+	return m == NULL && u == NULL;
+}
+
 /* Resolves node_uuid (which may be a name) and checks references. */
 static bool
 check_refs(struct req *q, struct resp *r, const struct resource *res, json_t *obj)
@@ -124,7 +143,8 @@ check_refs(struct req *q, struct resp *r, const struct resource *res, json_t *ob
 		}
 		return true;
 	}
-	if (!check_llc(r, json_object_get(obj, "local_link_connection")))
+	if (!check_llc(r, json_object_get(obj, "local_link_connection")) ||
+	    !not_vm_or_uplink(r, obj))
 		return false;
 	if (jstr(obj, "portgroup_uuid") != NULL) {
 		pg = store_get(store_thread(), &model_portgroup, "uuid",

@@ -716,6 +716,135 @@ network_list(struct opts *o)
 static void network_show(struct opts *o) { res_show("networks", o); }
 static void network_delete(struct opts *o) { res_delete("networks", o); }
 
+/* --- uplinks and VM members (docs/vm-connectivity.md) ------------------- */
+
+static json_t *
+span_of(struct opts *o)
+{
+	const char *vals[MAXOPT];
+	int n = opts_all(o, "--span", vals, MAXOPT);
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(vals[i]));
+	return a;
+}
+
+static void
+uplink_llc(struct opts *o, json_t *b)
+{
+	json_t *llc = json_object();
+
+	put_str(o, "--switch-id", llc, "switch_id");
+	put_str(o, "--switch-info", llc, "switch_info");
+	put_str(o, "--port-id", llc, "port_id");
+	json_object_set_new(b, "local_link_connection", llc);
+}
+
+static void
+uplink_create(struct opts *o)
+{
+	json_t *b = json_pack("{s:s}", "name", o->pos[0]), *r;
+
+	if (opt(o, "--port-id") == NULL)
+		usage_exit();
+	uplink_llc(o, b);
+	put_str(o, "--hypervisor", b, "hypervisor");
+	put_str(o, "--physical-network", b, "physical_network");
+	put_str(o, "--allowed-vlans", b, "allowed_vlans");
+	json_object_set_new(b, "span", span_of(o));
+	put_kvs(o, "--extra", b, "extra");
+	r = cli_call("POST", "/v1/uplinks", b);
+	out_object(r);
+	json_decref(r);
+	json_decref(b);
+}
+
+static void
+uplink_list(struct opts *o)
+{
+	static const char *const cols[] = { "uuid", "name", "hypervisor", NULL };
+	char q[600] = "";
+
+	if (opt(o, "--hypervisor"))
+		snprintf(q, sizeof(q), "?hypervisor=%s", enc(opt(o, "--hypervisor")));
+	generic_list("uplinks", "uplinks", q, cols);
+}
+
+static void
+uplink_set(struct opts *o)
+{
+	json_t *ops = json_array();
+	static const char *const fields[][2] = { { "--hypervisor", "/hypervisor" },
+	    { "--physical-network", "/physical_network" },
+	    { "--allowed-vlans", "/allowed_vlans" }, { NULL, NULL } };
+
+	for (int i = 0; fields[i][0] != NULL; i++)
+		if (opt(o, fields[i][0]))
+			add_patch(ops, "add", fields[i][1], json_string(opt(o, fields[i][0])));
+	if (opt(o, "--span") || opt(o, "--no-span"))
+		add_patch(ops, "add", "/span", span_of(o));
+	patch_kvs(o, "--extra", "extra", ops, false);
+	patch_send("uplinks", o->pos[0], ops);
+}
+
+static void uplink_show(struct opts *o) { res_show("uplinks", o); }
+static void uplink_delete(struct opts *o) { res_delete("uplinks", o); }
+
+static void
+member_create(struct opts *o)
+{
+	json_t *b = json_pack("{s:s}", "address", o->pos[1]), *r;
+	char path[700];
+
+	if (opt(o, "--hypervisor") == NULL)
+		usage_exit();
+	put_str(o, "--hypervisor", b, "hypervisor");
+	put_str(o, "--ip-address", b, "ip_address");
+	put_str(o, "--name", b, "name");
+	put_str(o, "--project", b, "project");
+	put_kvs(o, "--extra", b, "extra");
+	snprintf(path, sizeof(path), "/v1/networks/%s/members", enc(o->pos[0]));
+	r = cli_call("POST", path, b);
+	out_object(r);
+	json_decref(r);
+	json_decref(b);
+}
+
+static void
+member_list(struct opts *o)
+{
+	static const char *const cols[] = { "uuid", "address", "ip_address",
+	    "hypervisor", "name", NULL };
+	char q[600];
+
+	snprintf(q, sizeof(q), "/%s/members", enc(o->pos[0]));
+	generic_list("networks", "members", q, cols);
+}
+
+static void
+member_show(struct opts *o)
+{
+	char path[900];
+
+	snprintf(path, sizeof(path), "/v1/networks/%s/members/", enc(o->pos[0]));
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s", enc(o->pos[1]));
+	show_path(path);
+}
+
+static void
+member_delete(struct opts *o)
+{
+	char path[900];
+
+	for (int i = 1; i < o->npos; i++) {
+		snprintf(path, sizeof(path), "/v1/networks/%s/members/", enc(o->pos[0]));
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s",
+		    enc(o->pos[i]));
+		json_decref(cli_call("DELETE", path, NULL));
+	}
+}
+
 static void
 driver_list(struct opts *o)
 {
@@ -819,6 +948,23 @@ static const struct command commands[] = {
 	{ "network", "list", "", NULL, 0, 0, network_list },
 	{ "network", "show", "NETWORK", NULL, 1, 1, network_show },
 	{ "network", "delete", "NETWORK...", NULL, 1, MAXOPT, network_delete },
+	{ "uplink", "create", "NAME --port-id P [--switch-id MAC] [--switch-info SWITCH] "
+	  "[--hypervisor H] [--physical-network P] [--allowed-vlans FIRST:LAST,...] "
+	  "[--span NETWORK]... [--extra K=V]...", "--port-id --switch-id --switch-info "
+	  "--hypervisor --physical-network --allowed-vlans --span --extra", 1, 1,
+	  uplink_create },
+	{ "uplink", "list", "[--hypervisor H]", "--hypervisor", 0, 0, uplink_list },
+	{ "uplink", "show", "UPLINK", NULL, 1, 1, uplink_show },
+	{ "uplink", "set", "UPLINK [--hypervisor H] [--physical-network P] "
+	  "[--allowed-vlans FIRST:LAST,...] [--span NETWORK]... [--no-span] [--extra K=V]...",
+	  "--hypervisor --physical-network --allowed-vlans --span --extra", 1, 1, uplink_set },
+	{ "uplink", "delete", "UPLINK...", NULL, 1, MAXOPT, uplink_delete },
+	{ "member", "create", "NETWORK MAC --hypervisor H [--ip-address IP] [--name N] "
+	  "[--project P] [--extra K=V]...", "--hypervisor --ip-address --name --project "
+	  "--extra", 2, 2, member_create },
+	{ "member", "list", "NETWORK", NULL, 1, 1, member_list },
+	{ "member", "show", "NETWORK MEMBER|MAC", NULL, 2, 2, member_show },
+	{ "member", "delete", "NETWORK MEMBER|MAC...", NULL, 2, MAXOPT, member_delete },
 	{ "driver", "list", "", NULL, 0, 0, driver_list },
 	{ "driver", "show", "DRIVER", NULL, 1, 1, driver_show },
 	{ "driver", "properties", "DRIVER", NULL, 1, 1, driver_properties },

@@ -16,6 +16,7 @@
 #include "node.h"
 #include "power_sync.h"
 #include "store.h"
+#include "uplink.h"
 #include "util.h"
 
 /* The periodic thread. */
@@ -78,6 +79,8 @@ periodic_recover(void)
 		log_set_node(NULL);
 	}
 	json_decref(nodes);
+	if ((n = uplink_reconcile_all()) > 0)
+		log_warn("reconcile: corrected %d uplink(s)", n);
 }
 
 static void *
@@ -227,7 +230,11 @@ reconcile_one(json_t *node, void *ctx)
 static void
 reconcile_switch_ports(void)
 {
+	int n;
+
 	each_locked("network_interface", "vlan", NULL, reconcile_one, NULL);
+	if ((n = uplink_reconcile_all()) > 0)
+		log_warn("reconcile: corrected %d uplink(s)", n);
 }
 
 

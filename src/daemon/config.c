@@ -150,6 +150,13 @@ static const struct option_def options[] = {
 	{ "network", "max_networks_per_project", OT_INT, O(max_networks_per_project), 1,
 	  4094, "5",
 	  "How many networks one project may own (each may cost a dnsmasq); 409 past it." },
+	{ "network", "uplinks_carry_provisioning", OT_BOOL, O(uplinks_carry_provisioning),
+	  0, 0, "false",
+	  "May an uplink's span name the provisioning or cleaning network (e.g. a "
+	  "router port serving them). Off: uplinks carry tenant VLANs only." },
+	{ "network", "max_members_per_network", OT_INT, O(max_members_per_network), 1,
+	  65536, "256",
+	  "How many VM ports (members) one network may have; 409 past it." },
 	{ "ipmi", "timeout_ms", OT_INT, O(ipmi_timeout_ms), 100, 600000, "2000",
 	  "Milliseconds one IPMI session (and each command in it) may take." },
 	{ "ipmi", "retries", OT_INT, O(ipmi_retries), 0, 10, "2",

@@ -45,6 +45,8 @@ struct config {
 	char	*tftp_root;
 	char	*tenant_vlan_ranges;
 	int	 max_networks_per_project;
+	bool	 uplinks_carry_provisioning;
+	int	 max_members_per_network;
 	char	*deploy_kernel;
 	char	*deploy_ramdisk;
 	char	*kernel_append;

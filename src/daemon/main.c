@@ -21,6 +21,7 @@
 #include "log.h"
 #include "store.h"
 #include "switch.h"
+#include "uplink.h"
 
 #define INGOT_VERSION "0.1.0"
 
@@ -262,6 +263,7 @@ configure_api(char *err, size_t len)
 	if (auth_configure(&authc, err, len) != 0)
 		return -1;
 	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
+	uplink_configure(cfg.uplinks_carry_provisioning, cfg.max_members_per_network);
 	return api_networks_configure(cfg.tenant_vlan_ranges, cfg.max_networks_per_project,
 	    err, len);
 }

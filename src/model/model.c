@@ -49,6 +49,24 @@ static const struct field chassis_fields[] = {
 #undef FIELD
 };
 
+/*
+ * Ingot's addition: a switch port that leads to infrastructure (a
+ * hypervisor, a router, a firewall).  Ingot keeps it a tagged-only trunk
+ * carrying exactly the tenant VLANs with members behind it (its
+ * hypervisor's VMs) and those it spans.
+ */
+static const struct field uplink_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "uplink.def"
+#undef FIELD
+};
+
+static const struct field member_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "member.def"
+#undef FIELD
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -63,6 +81,10 @@ const struct resource model_allocation = { "allocation", "allocations",
     allocation_fields, NELEM(allocation_fields) };
 const struct resource model_chassis = { "chassis", "chassis", chassis_fields,
     NELEM(chassis_fields) };
+const struct resource model_uplink = { "uplink", "uplinks", uplink_fields,
+    NELEM(uplink_fields) };
+const struct resource model_member = { "member", "members", member_fields,
+    NELEM(member_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)

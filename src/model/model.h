@@ -53,6 +53,7 @@ struct resource {
 extern const struct resource model_node, model_port, model_portgroup;
 extern const struct resource model_network, model_vif;
 extern const struct resource model_allocation, model_chassis;
+extern const struct resource model_uplink, model_member;
 
 const struct field *model_field(const struct resource *r, const char *name);
 /* Fills defaults for absent fields of a new object. */

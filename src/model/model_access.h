@@ -64,5 +64,11 @@ static inline void res##_set_##f(json_t *o, json_t *v)				\
 #define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(chassis, n)
 #include "chassis.def"
 #undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(uplink, n)
+#include "uplink.def"
+#undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(member, n)
+#include "member.def"
+#undef FIELD
 
 #endif

@@ -310,10 +310,34 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	return 0;
 }
 
+/* want, if no host file of the network holds it yet. */
+static int
+fixed_ip(json_t *n, const char *want, char *ip, size_t iplen, char *err, size_t len)
+{
+	char dir[600], hosts[700];
+	unsigned char used = 0;
+	uint32_t a;
+
+	if (!ip4_parse(want, &a)) {
+		snprintf(err, len, "invalid address %s", want);
+		return -1;
+	}
+	net_dir(n, dir, sizeof(dir));
+	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
+	mark_used(hosts, a, a, &used);
+	if (used) {
+		snprintf(err, len, "address %s is already in use on network %s", want,
+		    jstr(n, "name"));
+		return -1;
+	}
+	ip4_str(a, ip, iplen);
+	return 0;
+}
+
 /* 1: a new entry, 0: it was there (its address kept), -1: err set. */
 static int
-host_add(json_t *n, const char *path, const char *mac, char *ip, size_t iplen,
-    char *err, size_t len)
+host_add(json_t *n, const char *path, const char *mac, const char *want, char *ip,
+    size_t iplen, char *err, size_t len)
 {
 	char line[128];
 	uint32_t a;
@@ -324,7 +348,10 @@ host_add(json_t *n, const char *path, const char *mac, char *ip, size_t iplen,
 			ip4_str(a, ip, iplen);
 		return 0;
 	}
-	if (free_ip(n, ip, iplen) != 0) {
+	if (want != NULL) {
+		if (fixed_ip(n, want, ip, iplen, err, len) != 0)
+			return -1;
+	} else if (free_ip(n, ip, iplen) != 0) {
 		snprintf(err, len, "network %s has no free address in %s",
 		    jstr(n, "name"), jstr(n, "dhcp_range"));
 		return -1;
@@ -339,6 +366,13 @@ int
 dhcp_host_add(json_t *n, const char *mac, char *ip, size_t iplen, char *err,
     size_t len)
 {
+	return dhcp_host_add_ip(n, mac, NULL, ip, iplen, err, len);
+}
+
+int
+dhcp_host_add_ip(json_t *n, const char *mac, const char *want, char *ip,
+    size_t iplen, char *err, size_t len)
+{
 	char path[800];
 	int r;
 
@@ -352,7 +386,7 @@ dhcp_host_add(json_t *n, const char *mac, char *ip, size_t iplen, char *err,
 		return -1;
 	}
 	pthread_mutex_lock(&dh.mtx);
-	r = host_add(n, path, mac, ip, iplen, err, len);
+	r = host_add(n, path, mac, want, ip, iplen, err, len);
 	pthread_mutex_unlock(&dh.mtx);
 	if (r == 1)
 		log_info("dhcp: %s gets %s on network %s", mac, ip, jstr(n, "name"));

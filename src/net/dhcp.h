@@ -33,6 +33,10 @@ int	dhcp_network_sync(json_t *network, bool deleted, char *err, size_t len);
 /* Host entries: a fixed address for mac on the network; ip may be NULL. */
 int	dhcp_host_add(json_t *network, const char *mac, char *ip, size_t iplen,
 	    char *err, size_t len);
+/* The same with a fixed address want (NULL: a free one of the range);
+ * -1 when another host entry holds want. */
+int	dhcp_host_add_ip(json_t *network, const char *mac, const char *want,
+	    char *ip, size_t iplen, char *err, size_t len);
 int	dhcp_host_remove(json_t *network, const char *mac);
 /* The server's own address on a network (for URLs), or NULL. */
 const char *dhcp_server_ip(json_t *network, char *buf, size_t len);

@@ -5,6 +5,8 @@
 #include "portctl.h"
 #include "switch.h"
 
+_Static_assert(PORTCTL_MAX_VLANS == SWITCH_MAX_VLANS, "portctl and switch VLAN bounds differ");
+
 int
 portctl_set(const char *switch_id, const char *switch_info, const char *port_id,
     int native_vlan, const int *trunks, int ntrunks, char *err, size_t errlen)
@@ -48,4 +50,28 @@ bool
 portctl_available(void)
 {
 	return switch_count() > 0;
+}
+
+int
+portctl_check(const char *switch_id, const char *switch_info, const char *port_id,
+    char *err, size_t errlen)
+{
+	const char *id = portctl_switch_name(switch_id, switch_info);
+
+	if (id == NULL) {
+		snprintf(err, errlen, "switch %s is not configured",
+		    switch_id ? switch_id : switch_info ? switch_info : "(none)");
+		return -1;
+	}
+	return switch_port_check(id, port_id, err, errlen);
+}
+
+const char *
+portctl_switch_name(const char *switch_id, const char *switch_info)
+{
+	const struct switch_conf *s = switch_id ? switch_find(switch_id) : NULL;
+
+	if (s == NULL && switch_info != NULL)
+		s = switch_find(switch_info);
+	return s ? s->name : NULL;
 }

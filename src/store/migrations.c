@@ -94,6 +94,25 @@ const char *const store_migrations[] = {
 	" uuid TEXT NOT NULL UNIQUE, description TEXT, extra TEXT NOT NULL,"
 	" created_at TEXT NOT NULL, updated_at TEXT);"
 	"CREATE INDEX nodes_chassis ON nodes(chassis_uuid);",
+	/* 5: infrastructure uplinks and VM members of tenant networks */
+	"CREATE TABLE uplinks ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,"
+	" local_link_connection TEXT NOT NULL, hypervisor TEXT,"
+	" physical_network TEXT, allowed_vlans TEXT, span TEXT NOT NULL,"
+	" internal_info TEXT NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX uplinks_hypervisor ON uplinks(hypervisor);"
+	"CREATE TABLE members ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE,"
+	" network_uuid TEXT NOT NULL REFERENCES networks(uuid),"
+	" address TEXT NOT NULL UNIQUE, hypervisor TEXT NOT NULL,"
+	" ip_address TEXT, name TEXT, project TEXT, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX members_network ON members(network_uuid);"
+	"CREATE INDEX members_hypervisor ON members(hypervisor);"
+	"CREATE INDEX members_project ON members(project);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

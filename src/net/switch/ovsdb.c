@@ -191,14 +191,27 @@ ovsdb_set(const struct switch_conf *sw, const char *port,
 	    (sw->isolation_vlan > 0 ? sw->isolation_vlan : 4095);
 
 	row = json_object();
-	json_object_set_new(row, "tag", json_integer(tag));
+	if (want->native == 0 && want->ntrunks > 0) {
+		/* Tagged only (an uplink): untagged frames are VLAN 0, which
+		 * the trunk does not carry, so OVS drops them. */
+		json_object_set_new(row, "tag", json_pack("[s, []]", "set"));
+		json_object_set_new(row, "vlan_mode", json_string("trunk"));
+	} else {
+		json_object_set_new(row, "tag", json_integer(tag));
+		json_object_set_new(row, "vlan_mode", want->ntrunks > 0 ?
+		    json_string("native-untagged") : json_pack("[s, []]", "set"));
+	}
 	json_object_set_new(row, "trunks", want->ntrunks > 0 ?
 	    int_set(want->trunks, want->ntrunks) : json_pack("[s, []]", "set"));
-	json_object_set_new(row, "vlan_mode", want->ntrunks > 0 ?
-	    json_string("native-untagged") : json_pack("[s, []]", "set"));
-	/* Update, then count: a port that does not exist changes 0 rows. */
-	ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:o}]", "op", "update", "table",
-	    "Port", "where", "name", "==", port, "row", row);
+	/*
+	 * Update, then count: a port that does not exist changes 0 rows.  And
+	 * bump next_cfg, as ovs-vsctl does: ovs-vswitchd (3.1) was seen to
+	 * leave a trunk-only change of a port unapplied until it moved.
+	 */
+	ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:o}, {s:s, s:s, s:[], "
+	    "s:[[s, s, i]]}]", "op", "update", "table", "Port", "where", "name", "==",
+	    port, "row", row, "op", "mutate", "table", "Open_vSwitch", "where",
+	    "mutations", "next_cfg", "+=", 1);
 	res = transact(sw, ops, err, len);
 	if (res == NULL)
 		return -1;
@@ -211,6 +224,42 @@ ovsdb_set(const struct switch_conf *sw, const char *port,
 	return 0;
 }
 
+/* The port's trunks column (a single integer or an OVSDB set). */
+static void
+read_trunks(json_t *trunks, struct switch_port_state *got)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_is_integer(trunks)) {
+		got->trunks[got->ntrunks++] = (int)json_integer_value(trunks);
+	} else if (json_is_array(trunks) && json_array_size(trunks) == 2 &&
+	    json_is_array(json_array_get(trunks, 1))) {
+		json_array_foreach(json_array_get(trunks, 1), i, v)
+			if (got->ntrunks < SWITCH_MAX_VLANS)
+				got->trunks[got->ntrunks++] = (int)json_integer_value(v);
+	}
+}
+
+/*
+ * Is vlan_mode the one ovsdb_set writes for what tag and trunks say?  A
+ * port without a tag and without trunks carries every VLAN; a mode set
+ * behind Ingot's back (native-tagged, access with trunks, ...) carries
+ * other frames than the columns suggest.  Either reads back as native
+ * -1, which matches nothing Ingot asks for, so the port is set again.
+ */
+static bool
+mode_consistent(json_t *tag, int ntrunks, json_t *mode)
+{
+	const char *m = json_string_value(mode);	/* NULL: the empty set */
+
+	if (!json_is_integer(tag))
+		return ntrunks > 0 && (m == NULL || strcmp(m, "trunk") == 0);
+	if (ntrunks == 0)
+		return m == NULL || strcmp(m, "access") == 0;
+	return m != NULL && strcmp(m, "native-untagged") == 0;
+}
+
 static int
 ovsdb_get(const struct switch_conf *sw, const char *port, struct switch_port_state *got,
     char *err, size_t len)
@@ -218,7 +267,7 @@ ovsdb_get(const struct switch_conf *sw, const char *port, struct switch_port_sta
 	json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:[s, s, s]}]", "op",
 	    "select", "table", "Port", "where", "name", "==", port, "columns", "tag",
 	    "trunks", "vlan_mode");
-	json_t *res = transact(sw, ops, err, len), *rows, *row, *tag, *trunks;
+	json_t *res = transact(sw, ops, err, len), *rows, *row, *tag;
 	int iso = sw->isolation_vlan > 0 ? sw->isolation_vlan : 4095;
 
 	memset(got, 0, sizeof(*got));
@@ -234,17 +283,9 @@ ovsdb_get(const struct switch_conf *sw, const char *port, struct switch_port_sta
 	tag = json_object_get(row, "tag");
 	if (json_is_integer(tag) && json_integer_value(tag) != iso)
 		got->native = (int)json_integer_value(tag);
-	trunks = json_object_get(row, "trunks");
-	if (json_is_integer(trunks)) {
-		got->trunks[got->ntrunks++] = (int)json_integer_value(trunks);
-	} else if (json_is_array(trunks) && json_array_size(trunks) == 2 &&
-	    json_is_array(json_array_get(trunks, 1))) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(json_array_get(trunks, 1), i, v)
-			if (got->ntrunks < SWITCH_MAX_VLANS)
-				got->trunks[got->ntrunks++] = (int)json_integer_value(v);
-	}
+	read_trunks(json_object_get(row, "trunks"), got);
+	if (!mode_consistent(tag, got->ntrunks, json_object_get(row, "vlan_mode")))
+		got->native = -1;
 	json_decref(res);
 	return 0;
 }

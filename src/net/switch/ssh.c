@@ -666,7 +666,8 @@ apply(const struct switch_conf *sw, struct ssh_sw *st, const char *port,
 		}
 		if (tmpl_has(st->t, TOP_ADD_VLAN)) {
 			a.vlan = want->native;
-			if ((rc = run_op(sw, st, TOP_ADD_VLAN, &a, NULL, err, len)) != 0)
+			if (want->native > 0 &&
+			    (rc = run_op(sw, st, TOP_ADD_VLAN, &a, NULL, err, len)) != 0)
 				return rc;
 			for (int i = 0; i < want->ntrunks; i++) {
 				if (want->trunks[i] == want->native)
@@ -682,7 +683,9 @@ apply(const struct switch_conf *sw, struct ssh_sw *st, const char *port,
 			if ((rc = run_op(sw, st, TOP_REMOVE_VLAN, &a, NULL, err, len)) != 0)
 				return rc;
 		}
-		a.vlan = a.native = want->native;
+		/* A tagged-only trunk (an uplink) gets the isolation VLAN as
+		 * its native VLAN: untagged frames reach nothing. */
+		a.vlan = a.native = want->native > 0 ? want->native : sw->isolation_vlan;
 		a.vlans = want->trunks;
 		a.nvlans = want->ntrunks;
 		rc = run_op(sw, st, want->ntrunks > 0 ? TOP_SET_TRUNK : TOP_SET_ACCESS, &a,

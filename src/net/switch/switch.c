@@ -242,6 +242,12 @@ lookup(const char *id, const char *port, char *err, size_t len)
 	return s;
 }
 
+int
+switch_port_check(const char *id, const char *port, char *err, size_t len)
+{
+	return lookup(id, port, err, len) != NULL ? 0 : -1;
+}
+
 static bool
 same(const struct switch_port_state *a, const struct switch_port_state *b)
 {

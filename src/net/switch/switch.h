@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define SWITCH_MAX_PORTS 256
-#define SWITCH_MAX_VLANS 64
+#define SWITCH_MAX_VLANS 1024	/* = PORTCTL_MAX_VLANS (an uplink's trunk) */
 #define SWITCH_MAX_PENDING 32
 
 struct switch_driver;
@@ -48,6 +48,11 @@ struct switch_conf {
 	int	 npending;
 };
 
+/*
+ * What a port carries: an access VLAN (native, no trunks), a trunk with
+ * a native VLAN (native and trunks), a tagged-only trunk (native 0 and
+ * trunks: an uplink to a hypervisor or router), or nothing (isolated).
+ */
 struct switch_port_state {
 	int	 native;		/* 0: isolated/none */
 	int	 trunks[SWITCH_MAX_VLANS];
@@ -91,6 +96,9 @@ void	switch_list_json(struct strbuf *b);
 /* Sets a port (serialised per port, retried, verified by reading back). */
 int	switch_port_set(const char *switch_name_or_id, const char *port,
 	    const struct switch_port_state *want, char *err, size_t len);
+/* The switch is configured and the port one Ingot may manage. */
+int	switch_port_check(const char *switch_name_or_id, const char *port,
+	    char *err, size_t len);
 int	switch_port_get(const char *switch_name_or_id, const char *port,
 	    struct switch_port_state *got, char *err, size_t len);
 
