@@ -1,5 +1,5 @@
 # Thin wrapper over Meson/ninja and the project scripts.
-.PHONY: all demo test test-asan bench clean docs fuzz
+.PHONY: all demo test test-asan bench clean docs fuzz deb
 all:
 	@[ -f build/build.ninja ] || meson setup build
 	ninja -C build
@@ -27,3 +27,9 @@ docs: all
 	mv build/api.md docs/api.md
 clean:
 	rm -rf build build-asan build-fuzz
+# The Debian package: build/deb/ingot_<version>_amd64.deb (debian/).
+deb:
+	bash scripts/install-deps
+	dpkg-checkbuilddeps
+	debian/rules binary
+	@ls build/deb/*.deb
