@@ -46,8 +46,14 @@ struct user {
 static bool basic;			/* http_basic or keystone, else noauth */
 static bool keystone;
 static char www_auth[600] = "Basic realm=\"ingot\"";
-static struct user users[MAX_USERS];
-static int nusers;
+/* The http_basic users: replaced whole by auth_reload (SIGHUP) under the
+ * write lock; a request holds the read lock while it reads them. */
+struct users {
+	struct user	 u[MAX_USERS];
+	int		 n;
+};
+static struct users *users;
+static pthread_rwlock_t users_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct {
 	unsigned char	 key[32];	/* sha256(user, password, hash) */
 	time_t		 at;
@@ -93,12 +99,19 @@ auth_is_my_project(const char *p)
 }
 
 static struct user *
+find_in(struct users *t, const char *name)
+{
+	for (int i = 0; t != NULL && i < t->n; i++)
+		if (strcmp(t->u[i].name, name) == 0)
+			return &t->u[i];
+	return NULL;
+}
+
+/* users_lock held (read or write). */
+static struct user *
 find_user(const char *name)
 {
-	for (int i = 0; i < nusers; i++)
-		if (strcmp(users[i].name, name) == 0)
-			return &users[i];
-	return NULL;
+	return find_in(users, name);
 }
 
 static enum auth_role
@@ -135,9 +148,9 @@ make_dummy_hash(char *err, size_t len)
 	unsigned long cost = 4;
 	const char *h;
 
-	for (int i = 0; i < nusers; i++)
-		if (strtoul(users[i].hash + 4, NULL, 10) > cost)
-			cost = strtoul(users[i].hash + 4, NULL, 10);
+	for (int i = 0; users != NULL && i < users->n; i++)
+		if (strtoul(users->u[i].hash + 4, NULL, 10) > cost)
+			cost = strtoul(users->u[i].hash + 4, NULL, 10);
 	if (!util_random_hex(pw, 16) ||
 	    crypt_gensalt_rn("$2b$", cost, NULL, 0, setting, sizeof(setting)) == NULL)
 		goto fail;
@@ -153,7 +166,7 @@ fail:
 
 /* The htpasswd file: "user:bcrypt-hash" lines. */
 static int
-load_htpasswd(const char *path, char *err, size_t len)
+load_htpasswd(struct users *t, const char *path, char *err, size_t len)
 {
 	char line[512];
 	FILE *f;
@@ -173,14 +186,14 @@ load_htpasswd(const char *path, char *err, size_t len)
 			continue;
 		if ((colon = strchr(line, ':')) == NULL || colon == line ||
 		    (strncmp(colon + 1, "$2y$", 4) != 0 && strncmp(colon + 1, "$2b$", 4) != 0 &&
-		    strncmp(colon + 1, "$2a$", 4) != 0) || nusers == MAX_USERS ||
+		    strncmp(colon + 1, "$2a$", 4) != 0) || t->n == MAX_USERS ||
 		    colon - line >= 64 || strlen(colon + 1) >= 128) {
 			fclose(f);
 			snprintf(err, len, "%s:%d: not 'user:bcrypt-hash'", path, ln);
 			return -1;
 		}
 		*colon = '\0';
-		struct user *u = &users[nusers++];
+		struct user *u = &t->u[t->n++];
 		memset(u, 0, sizeof(*u));
 		snprintf(u->name, sizeof(u->name), "%.63s", line);
 		snprintf(u->hash, sizeof(u->hash), "%s", colon + 1);
@@ -194,7 +207,8 @@ load_htpasswd(const char *path, char *err, size_t len)
 
 /* One line of the roles file: "user project|system role[,role]". */
 static int
-roles_line(const char *line, const char *path, int ln, char *err, size_t len)
+roles_line(struct users *t, const char *line, const char *path, int ln, char *err,
+    size_t len)
 {
 	char name[64], project[64], roles[256];
 	struct user *u;
@@ -205,7 +219,7 @@ roles_line(const char *line, const char *path, int ln, char *err, size_t len)
 		    path, ln);
 		return -1;
 	}
-	if ((u = find_user(name)) == NULL) {
+	if ((u = find_in(t, name)) == NULL) {
 		snprintf(err, len, "%s:%d: user %s is not in the htpasswd file",
 		    path, ln, name);
 		return -1;
@@ -217,7 +231,7 @@ roles_line(const char *line, const char *path, int ln, char *err, size_t len)
 }
 
 static int
-load_roles(const char *path, char *err, size_t len)
+load_roles(struct users *t, const char *path, char *err, size_t len)
 {
 	char line[512];
 	FILE *f;
@@ -232,7 +246,7 @@ load_roles(const char *path, char *err, size_t len)
 		ln++;
 		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
 			continue;
-		if (roles_line(line, path, ln, err, len) != 0) {
+		if (roles_line(t, line, path, ln, err, len) != 0) {
 			fclose(f);
 			return -1;
 		}
@@ -271,26 +285,64 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 		return -1;
 	}
 	basic = true;
-	if (load_htpasswd(c->htpasswd_file, err, len) != 0 ||
-	    load_roles(c->roles_file, err, len) != 0 || make_dummy_hash(err, len) != 0)
+	if (auth_reload(c->htpasswd_file, c->roles_file, err, len) != 0 ||
+	    make_dummy_hash(err, len) != 0)
 		return -1;
-	log_info("auth: http_basic with %d users", nusers);
 	return 0;
 }
 
 int
-auth_act_as(const char *name)
+auth_reload(const char *htpasswd_file, const char *roles_file, char *err, size_t len)
 {
-	struct user *u = find_user(name);
+	struct users *t, *old;
 
-	if (u == NULL || u->role == ROLE_NONE)
+	if (!basic || keystone)
+		return 0;
+	t = util_calloc(1, sizeof(*t));
+	if (load_htpasswd(t, htpasswd_file, err, len) != 0 ||
+	    load_roles(t, roles_file, err, len) != 0) {
+		free(t);
 		return -1;
+	}
+	pthread_rwlock_wrlock(&users_lock);
+	old = users;
+	users = t;
+	pthread_rwlock_unlock(&users_lock);
+	free(old);
+	log_info("auth: http_basic with %d users", t->n);
+	return 0;
+}
+
+bool
+auth_basic_enabled(void)
+{
+	return basic && !keystone;
+}
+
+/* The thread's identity becomes u's; users_lock held. */
+static void
+act_as(const struct user *u)
+{
 	memset(&cur, 0, sizeof(cur));
 	snprintf(cur.user, sizeof(cur.user), "%s", u->name);
 	snprintf(cur.project, sizeof(cur.project), "%s", u->project);
 	cur.system = u->system;
 	cur.role = u->role;
-	return 0;
+}
+
+int
+auth_act_as(const char *name)
+{
+	struct user *u;
+	int rc = -1;
+
+	pthread_rwlock_rdlock(&users_lock);
+	if ((u = find_user(name)) != NULL && u->role != ROLE_NONE) {
+		act_as(u);
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&users_lock);
+	return rc;
 }
 
 /* --- authentication ------------------------------------------------------- */
@@ -450,6 +502,7 @@ authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 	unsigned char dec[512];
 	char *colon, src[64];
 	struct user *u;
+	bool ok;
 	int n;
 
 	if (keystone) {
@@ -467,13 +520,16 @@ authenticate(struct req *q, bool *unavailable, char *msg, size_t len)
 	if ((colon = strchr((char *)dec, ':')) == NULL)
 		return false;
 	*colon = '\0';
+	source_of(q, src, sizeof(src));
+	pthread_rwlock_rdlock(&users_lock);
 	u = find_user((char *)dec);
 	if (u != NULL && u->role == ROLE_NONE)
 		u = NULL;
-	source_of(q, src, sizeof(src));
-	if (!verify(u, (char *)dec, colon + 1, src) || u == NULL)
-		return false;
-	return auth_act_as(u->name) == 0;
+	ok = verify(u, (char *)dec, colon + 1, src) && u != NULL;
+	if (ok)
+		act_as(u);
+	pthread_rwlock_unlock(&users_lock);
+	return ok;
 }
 
 /* --- authorisation ------------------------------------------------------- */

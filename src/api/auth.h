@@ -42,6 +42,11 @@ int	auth_configure(const struct auth_conf *c, char *err, size_t len);
  * 0, or -1 when there is no such user with a role.
  */
 int	auth_act_as(const char *name);
+/* Reads the htpasswd and roles files again (SIGHUP) and replaces the
+ * users at once; a file that does not parse changes nothing. */
+int	auth_reload(const char *htpasswd_file, const char *roles_file, char *err,
+	    size_t len);
+bool	auth_basic_enabled(void);
 
 /*
  * auth_identify - who calls rt: sets the thread's identity (the system

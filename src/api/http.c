@@ -416,6 +416,7 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 	    (util_mono_now() - t0) * 1000.0);
 	json_decref(r.body);
 	log_set_node(NULL);
+	log_set_project(NULL);
 	log_set_request(NULL);
 	atomic_fetch_sub(&in_flight, 1);
 	return ret;

@@ -224,6 +224,8 @@ serve(const struct route *rt, struct req *q, struct resp *r)
 
 	if (auth_identify(q, rt, &e) != 0)
 		goto refuse;
+	if (!auth_current()->system)
+		log_set_project(auth_current()->project);
 	if (q->minor < rt->since) {
 		ierr_set(&e, IG_ENOTFOUND, "The resource could not be found at API "
 		    "version 1.%d; it needs 1.%d or later.", q->minor, rt->since);

@@ -193,6 +193,9 @@ static const struct option_def options[] = {
 	  "(never past its expiry); a revoked token works that long." },
 	{ "log", "file", OT_STR, O(log_file), 0, 0, "-",
 	  "Log file; - for standard error." },
+	{ "log", "format", OT_STR, O(log_format), 0, 0, "logfmt",
+	  "Line format: logfmt (ts=... level=... request=... node=... project=... "
+	  "msg=\"...\"), json (one object a line, the same keys) or text." },
 	{ "log", "level", OT_STR, O(log_level), 0, 0, "info",
 	  "debug, info, warning or error." },
 	{ NULL, NULL, OT_STR, 0, 0, 0, NULL, NULL },
@@ -285,6 +288,50 @@ config_load(const char *path, int (*switch_hook)(const char *, const char *,
 	if (line != 0) {
 		snprintf(err, len, "%s:%d: %s", path, line,
 		    ctx.err[0] ? ctx.err : "syntax error");
+		return -1;
+	}
+	return 0;
+}
+
+/* The options SIGHUP applies; every other line is read but left alone. */
+static const char *const reloadable[][2] = {
+	{ "log", "level" }, { "log", "format" },
+	{ "auth", "htpasswd_file" }, { "auth", "roles_file" },
+};
+
+static int
+accept_all(void *user, const char *section, const char *key, const char *value)
+{
+	(void)user; (void)section; (void)key; (void)value;
+	return 1;
+}
+#define NULL_HANDLER accept_all
+
+static int
+on_reload(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *ctx = user;
+
+	for (size_t i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		if (strcmp(section, reloadable[i][0]) == 0 && strcmp(key, reloadable[i][1]) == 0)
+			return config_set(section, key, value, ctx->err, sizeof(ctx->err)) == 0;
+	return 1;
+}
+
+int
+config_reload(const char *path, char *err, size_t len)
+{
+	struct parse_ctx ctx = { .section_hook = NULL };
+	int line;
+
+	/* A file that does not parse changes nothing: checked first. */
+	if ((line = ini_parse(path, NULL_HANDLER, NULL)) != 0) {
+		snprintf(err, len, line == -1 ? "cannot read config file %s" :
+		    "%s:%d: syntax error", path, line);
+		return -1;
+	}
+	if ((line = ini_parse(path, on_reload, &ctx)) != 0) {
+		snprintf(err, len, "%s:%d: %s", path, line, ctx.err);
 		return -1;
 	}
 	return 0;

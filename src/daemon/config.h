@@ -62,6 +62,7 @@ struct config {
 	int	 ipmi_backoff_ms;
 	char	*log_file;
 	char	*log_level;
+	char	*log_format;
 	char	*auth_strategy;
 	char	*auth_htpasswd;
 	char	*auth_roles;
@@ -85,6 +86,9 @@ int	config_set(const char *section, const char *key, const char *value,
 /* Loads an INI file; [switch:NAME] sections go to switch_hook (may be NULL). */
 int	config_load(const char *path, int (*switch_hook)(const char *, const char *,
 	    const char *, char *, size_t), char *err, size_t len);
+/* SIGHUP: sets again from path the options that may change while running
+ * ([log] level and format, [auth] htpasswd_file and roles_file). */
+int	config_reload(const char *path, char *err, size_t len);
 void	config_print_example(FILE *fp);
 void	config_free(void);
 

@@ -385,9 +385,47 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 	return 0;
 }
 
-/* Until SIGTERM or SIGINT (SIGHUP is logged and ignored). */
+/*
+ * SIGHUP: reads the configuration file again and applies what can change
+ * while running — [log] level and format, and the http_basic users and
+ * roles files — saying what it applied; the rest needs a restart.  A file
+ * that does not parse changes nothing.
+ */
+static void
+reload(const struct args *a)
+{
+	enum log_level lvl;
+	enum log_format fmt;
+	char err[768];
+
+	if (a->config_path == NULL) {
+		log_info("SIGHUP: no configuration file to reload");
+		return;
+	}
+	if (config_reload(a->config_path, err, sizeof(err)) != 0) {
+		log_error("SIGHUP: configuration not reloaded: %s", err);
+		return;
+	}
+	if (log_parse_level(cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	else
+		log_error("SIGHUP: [log] level '%s' is not one of debug, info, warning, "
+		    "error; the level is unchanged", cfg.log_level);
+	if (log_parse_format(cfg.log_format, &fmt) == 0)
+		log_set_format(fmt);
+	else
+		log_error("SIGHUP: [log] format '%s' is not one of logfmt, json, text; "
+		    "the format is unchanged", cfg.log_format);
+	if (auth_reload(cfg.auth_htpasswd, cfg.auth_roles, err, sizeof(err)) != 0)
+		log_error("SIGHUP: the users were not reloaded: %s", err);
+	log_info("SIGHUP: reloaded [log] level %s, format %s%s; other settings need "
+	    "a restart", cfg.log_level, cfg.log_format,
+	    auth_basic_enabled() ? ", the htpasswd and roles files" : "");
+}
+
+/* Until SIGTERM or SIGINT; SIGHUP reloads. */
 static int
-wait_for_stop(const sigset_t *sigs)
+wait_for_stop(const sigset_t *sigs, const struct args *a)
 {
 	int sig;
 
@@ -396,7 +434,7 @@ wait_for_stop(const sigset_t *sigs)
 			continue;
 		if (sig != SIGHUP)
 			return sig;
-		log_info("SIGHUP ignored: restart ingotd to reload its configuration");
+		reload(a);
 	}
 }
 
@@ -407,6 +445,7 @@ main(int argc, char **argv)
 	struct args a = { 0 };
 	char err[768];
 	enum log_level lvl;
+	enum log_format fmt;
 	sigset_t sigs;
 	int rc;
 
@@ -421,6 +460,9 @@ main(int argc, char **argv)
 	if (log_parse_level(cfg.log_level, &lvl) != 0)
 		return die("bad configuration: [log] level '%s' is not one of debug, "
 		    "info, warning, error%s", cfg.log_level, "");
+	if (log_parse_format(cfg.log_format, &fmt) != 0)
+		return die("bad configuration: [log] format '%s' is not one of logfmt, "
+		    "json, text%s", cfg.log_format, "");
 	if (configure_api(err, sizeof(err)) != 0 ||
 	    load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
@@ -431,6 +473,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init(cfg.log_file, lvl);
+	log_set_format(fmt);
 	/* Signals are taken synchronously by the main thread only. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -442,7 +485,7 @@ main(int argc, char **argv)
 		return die("%s%s", err, "");
 	api_set_ready(true);
 	log_info("ingotd %s started (database %s)", INGOT_VERSION, cfg.db_path);
-	log_info("signal %d: stopping (finishing requests and tasks)", wait_for_stop(&sigs));
+	log_info("signal %d: stopping (finishing requests and tasks)", wait_for_stop(&sigs, &a));
 	api_stop();
 	api_set_ready(false);
 	conductor_stop();

@@ -39,7 +39,7 @@ trap teardown EXIT
 # log_time TEXT: when ingotd first logged TEXT (epoch seconds), else fails
 log_time() {
 	local l
-	l=$(grep -m1 -- "$1" "$T/ingotd.log" | cut -d' ' -f1)
+	l=$(grep -m1 -- "$1" "$T/ingotd.log" | cut -d' ' -f1 | sed "s/^ts=//")
 	[ -n "$l" ] && date -d "$l" +%s.%N
 }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
@@ -112,7 +112,7 @@ ingot_start -c "$T/ingotd.conf" || { finish; exit 1; }
 # The image: 3 MiB of pseudo-random bytes with a per-run header.
 IMAGE=$T/image.raw
 { echo "INGOT-RAMDISK-TEST image of run $$"; head -c 3145728 /dev/urandom; } >"$IMAGE"
-IMAGE_SHA=$(sha256sum "$IMAGE" | cut -d' ' -f1)
+IMAGE_SHA=$(sha256sum "$IMAGE" | cut -d' ' -f1 | sed "s/^ts=//")
 DISK=$T/disk.raw
 truncate -s 5G "$DISK"	# sparse; the agent wants a root disk of 4 GiB or more
 

@@ -25,7 +25,8 @@ api GET /v1/conductors >/dev/null
 expect_eq "conductor host from the config" from-config "$(jq -r '.conductors[0].hostname' "$T/api.body")"
 ingot_stop
 ok "SIGTERM: clean exit" test -f "$T/cfg.db"
-ok "log lines carry level, request id and node" grep -qE ' INFO \[req-[0-9a-f-]+\] \[node [0-9a-f-]{36}\] node created' "$T/cfg.log"
+ok "log lines (logfmt) carry level, request id and node" \
+	grep -qE '^ts=[^ ]+ level=info request=req-[0-9a-f-]+ node=[0-9a-f-]{36} msg="node created' "$T/cfg.log"
 
 P2=$(free_port)
 "$INGOTD" --config "$T/good.conf" --listen 127.0.0.1:$P2 --log-file "$T/flag.log" 2>>"$T/flag.stderr" & INGOTD_PID=$!
