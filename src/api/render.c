@@ -54,6 +54,22 @@ wanted(const struct fieldset *fs, const char *name)
 	return false;
 }
 
+/* Where a resource's objects live under /v1, and its lists' key: its
+ * plural, but for Ironic's volume connectors and targets. */
+static const char *
+res_path(const struct resource *res)
+{
+	return res == &model_volume_connector ? "volume/connectors" :
+	    res == &model_volume_target ? "volume/targets" : res->plural;
+}
+
+static const char *
+res_key(const struct resource *res)
+{
+	return res == &model_volume_connector ? "connectors" :
+	    res == &model_volume_target ? "targets" : res->plural;
+}
+
 json_t *
 api_links(struct req *q, const char *plural, const char *id)
 {
@@ -140,7 +156,7 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 			json_object_set_new(out, f->name, masked(f, v ? v : json_null()));
 	}
 	if (fs == NULL || wanted(fs, "links") || fs->n == 0)
-		json_object_set_new(out, "links", api_links(q, res->plural, uuid ? uuid : ""));
+		json_object_set_new(out, "links", api_links(q, res_path(res), uuid ? uuid : ""));
 	if (detail && fs == NULL && uuid != NULL) {
 		const char *subs[4] = { NULL };
 		int ns = subresources(q, res, subs);
@@ -295,7 +311,7 @@ sub_links_text(struct strbuf *b, struct req *q, const struct resource *res,
 
 	for (int i = 0; i < ns; i++) {
 		sb_printf(b, ",\"%s\":", subs[i]);
-		link_text(b, q, res->plural, uuid, subs[i]);
+		link_text(b, q, res_path(res), uuid, subs[i]);
 	}
 }
 
@@ -323,7 +339,7 @@ api_render_row(struct strbuf *b, struct req *q, const struct resource *res,
 		if (!first)
 			sb_puts(b, ",");
 		sb_puts(b, "\"links\":");
-		link_text(b, q, res->plural, uuid ? uuid : "", NULL);
+		link_text(b, q, res_path(res), uuid ? uuid : "", NULL);
 	}
 	if (detail && fs == NULL && uuid != NULL)
 		sub_links_text(b, q, res, uuid);
@@ -368,7 +384,7 @@ api_list_text(struct req *q, struct resp *r, const struct resource *res,
 		if (strcmp(res->fields[i].name, "uuid") == 0)
 			c.uuid_idx = (int)i;
 	sb_init(&b, 4096);
-	sb_printf(&b, "{\"%s\":[", res->plural);
+	sb_printf(&b, "{\"%s\":[", res_key(res));
 	n = store_scan(store_thread(), res, sq, list_row, &c, err, sizeof(err));
 	if (n < 0) {
 		sb_free(&b);

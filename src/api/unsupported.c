@@ -97,55 +97,23 @@ h_node_inventory(struct req *q, struct resp *r)
 	    jstr(q->obj, "uuid"));
 }
 
-static json_t *
-links(struct req *q, const char *path)
-{
-	char self[600], book[600];
-
-	snprintf(self, sizeof(self), "%s/v1/%s", q->base, path);
-	snprintf(book, sizeof(book), "%s/%s", q->base, path);
-	return json_pack("[{s:s, s:s}, {s:s, s:s}]", "href", self, "rel", "self",
-	    "href", book, "rel", "bookmark");
-}
-
 /*
- * Volume connectors and targets (1.32) and deploy templates (1.55): Ingot
- * has none yet (the storage and deploy-steps work brings them), so every
- * list is empty, every one of them is not found, and creating one is
+ * Deploy templates (1.55): Ingot has none yet (the deploy-steps work brings
+ * them), so the list is empty, every one is not found, and creating one is
  * refused (400) rather than stored and ignored.
  */
-void
-h_volume_root(struct req *q, struct resp *r)
-{
-	char p[400];
-	json_t *o = json_object();
-	const char *node = q->obj ? jstr(q->obj, "uuid") : NULL;
-
-	snprintf(p, sizeof(p), node ? "nodes/%s/volume" : "volume", node);
-	json_object_set_new(o, "links", links(q, p));
-	snprintf(p, sizeof(p), node ? "nodes/%s/volume/connectors" : "volume/connectors", node);
-	json_object_set_new(o, "connectors", links(q, p));
-	snprintf(p, sizeof(p), node ? "nodes/%s/volume/targets" : "volume/targets", node);
-	json_object_set_new(o, "targets", links(q, p));
-	api_json(r, 200, o);
-}
-
-void h_volume_connectors(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "connectors")); }
-void h_volume_targets(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "targets")); }
 void h_deploy_templates(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "deploy_templates")); }
 
 void
 h_not_stored(struct req *q, struct resp *r)
 {
-	api_error(r, 404, "%s %.200s could not be found.", strstr(q->path, "deploy_templates") ?
-	    "Deploy template" : strstr(q->path, "connectors") ? "Volume connector" :
-	    "Volume target", q->args[0] ? q->args[0] : "");
+	api_error(r, 404, "Deploy template %.200s could not be found.",
+	    q->args[0] ? q->args[0] : "");
 }
 
 void
 h_not_storable(struct req *q, struct resp *r)
 {
 	(void)q;
-	api_error(r, 400, "%s are not supported by Ingot yet.", strstr(q->path,
-	    "deploy_templates") ? "Deploy templates" : "Volume connectors and targets");
+	api_error(r, 400, "Deploy templates are not supported by Ingot yet.");
 }

@@ -6,6 +6,7 @@
  * iPXE script says "exit", so the firmware boots from disk).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
@@ -17,6 +18,7 @@
 #include "store.h"
 #include "util.h"
 #include "model_access.h"
+#include "volpool.h"
 
 static struct ipxe_conf iconf;
 
@@ -123,6 +125,24 @@ boot_ipxe_base_url(char *buf, size_t len)
 	json_decref(net);
 }
 
+/* A node booting from its volume gets its sanboot script (with its CHAP
+ * secret: the script is never logged). */
+static bool
+volume_script(FILE *fp, json_t *node)
+{
+	const char *st = node_provision_state(node);
+	char *s;
+
+	if (st == NULL || (strcmp(st, "active") != 0 && strcmp(st, "deploying") != 0))
+		return false;
+	if ((s = storage_sanboot_script(node)) == NULL)
+		return false;
+	fputs(s, fp);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return true;
+}
+
 char *
 boot_ipxe_script(const char *mac_in)
 {
@@ -150,7 +170,9 @@ boot_ipxe_script(const char *mac_in)
 		node = store_get(store_thread(), &model_node, "uuid", jstr(port, "node_uuid"));
 		json_decref(port);
 	}
-	if (node == NULL || !json_is_true(json_object_get(json_object_get(node,
+	if (node != NULL && storage_boot_from_volume(node) && volume_script(fp, node)) {
+		;	/* the node's sanboot script, written */
+	} else if (node == NULL || !json_is_true(json_object_get(json_object_get(node,
 	    "driver_internal_info"), "boot_ramdisk"))) {
 		fprintf(fp, "#!ipxe\necho Ingot: no deploy for ${net0/mac}, booting "
 		    "from disk\nexit\n");

@@ -7,6 +7,7 @@
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "images.h"
+#include "volpool.h"
 
 struct cond_conf {
 	const char	*host;			/* this conductor's name */
@@ -26,6 +27,7 @@ struct cond_conf {
 	struct images_conf images;		/* image cache and downloads */
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;
+	struct storage_conf storage;		/* the volume pool and tgt */
 };
 
 #endif

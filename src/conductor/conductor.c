@@ -374,6 +374,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	if (dhcp_init(&c->dhcp, err, len) != 0)
 		return -1;
 	boot_ipxe_configure(&c->ipxe);
+	if (volpool_configure(&c->storage, err, len) != 0)
+		return -1;
 	network_sync_all();
 	periodic_recover();
 	allocation_recover();
@@ -391,6 +393,7 @@ conductor_stop(void)
 {
 	periodic_stop();
 	worker_stop();
+	volpool_shutdown();
 	images_shutdown();
 	store_release_all(store_thread(), cond_host_name);
 	store_conductor_offline(store_thread(), cond_host_name);

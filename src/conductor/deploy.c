@@ -7,14 +7,42 @@
 #include "agent_flow.h"
 #include "flow.h"
 #include "netflow.h"
+#include "volpool.h"
+
+/* The storage interface's step (attach at deploy, detach at tear down). */
+static enum hw_step
+storage_step(json_t *node, bool attach, char *err, size_t len)
+{
+	const struct hw_generic_ops *s = drv_generic(node, HW_IF_STORAGE);
+	enum hw_step (*fn)(json_t *, char *, size_t) = s == NULL ? NULL :
+	    attach ? s->deploy : s->tear_down;
+
+	return fn != NULL ? fn(node, err, len) : HW_STEP_DONE;
+}
+
+/* A node booting from its volume: off, network boot (its iPXE script
+ * sanboots the volume); powered on after the tenant flip. */
+static enum hw_step
+volume_boot_prepare(json_t *node, char *err, size_t len)
+{
+	const struct hw_mgmt_ops *m = drv_mgmt(node);
+
+	if (drv_do_power(node, HW_ACT_POWER_OFF, 0, err, len) != 0)
+		return HW_STEP_FAIL;
+	if (m != NULL && m->set_boot_device != NULL &&
+	    m->set_boot_device(node, "pxe", true, err, len) != 0)
+		return HW_STEP_FAIL;
+	return HW_STEP_DONE;
+}
 
 /* Fails the deploy with "fmt: err", the switch ports isolated. */
 static int
 deploy_failed(json_t *node, const char *fmt, const char *err, struct ierr *e)
 {
-	char msg[700];
+	char msg[700], e2[256];
 
 	snprintf(msg, sizeof(msg), fmt, err);
+	(void)storage_step(node, false, e2, sizeof(e2));	/* nothing stays attached */
 	return flow_fail_isolated(node, msg, e);
 }
 
@@ -31,15 +59,25 @@ flow_deploy(json_t *node, json_t *args, struct ierr *e)
 	if (netflow_apply(node, NET_PROVISIONING, err, sizeof(err)) != 0)
 		return deploy_failed(node, "Deploy failed: cannot move the node to the "
 		    "provisioning network: %s", err, e);
-	r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
+	if (storage_step(node, true, err, sizeof(err)) != HW_STEP_DONE)
+		return deploy_failed(node, "Deploy failed: cannot attach the node's "
+		    "volumes: %s", err, e);
+	if (storage_boot_from_volume(node))
+		r = volume_boot_prepare(node, err, sizeof(err));
+	else
+		r = g && g->deploy ? g->deploy(node, err, sizeof(err)) : HW_STEP_DONE;
 	if (r == HW_STEP_WAIT)
 		return cond_transition(node, "wait", NULL, e);
 	if (r != HW_STEP_DONE)
-		return flow_fail_isolated(node, flow_step_result(node, r, err,
+		return deploy_failed(node, "%s", flow_step_result(node, r, err,
 		    "Deploy failed: %s"), e);
 	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0)
 		return deploy_failed(node, "Deploy failed: cannot move the node to its "
 		    "tenant networks: %s", err, e);
+	if (storage_boot_from_volume(node) && drv_do_power(node, HW_ACT_POWER_ON, 0,
+	    err, sizeof(err)) != 0)
+		return deploy_failed(node, "Deploy failed: cannot power the node on to "
+		    "boot from its volume: %s", err, e);
 	return cond_transition(node, "done", NULL, e);
 }
 
@@ -60,6 +98,8 @@ flow_tear_down(json_t *node, json_t *args, struct ierr *e)
 	if (r == HW_STEP_DONE && drv_do_power(node, HW_ACT_POWER_OFF, 0, err,
 	    sizeof(err)) != 0)
 		r = HW_STEP_FAIL;
+	if (r == HW_STEP_DONE)
+		r = storage_step(node, false, err, sizeof(err));
 	if (r != HW_STEP_DONE)
 		return flow_fail_isolated(node, flow_step_result(node, HW_STEP_FAIL, err,
 		    "Tear down failed: %s"), e);

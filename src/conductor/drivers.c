@@ -10,6 +10,7 @@
 #include "log.h"
 #include "node.h"
 #include "util.h"
+#include "volpool.h"
 
 const char *
 drv_iface(json_t *node, enum hw_iface i)
@@ -113,6 +114,7 @@ static const struct {
 } conductor_drivers[] = {
 	{ HW_IF_BOOT, &boot_ipxe_ops },
 	{ HW_IF_DEPLOY, &deploy_direct_ops },
+	{ HW_IF_STORAGE, &storage_iscsi_ops },
 };
 
 int

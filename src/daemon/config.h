@@ -76,6 +76,13 @@ struct config {
 	char	*ks_project_domain;
 	char	*ks_token_file;
 	int	 ks_cache_seconds;
+	char	*storage_pool_dir;
+	char	*storage_tgtadm;
+	int	 storage_tgt_control_port;
+	char	*storage_portal;
+	char	*storage_iqn_prefix;
+	int	 storage_max_volume_gb;
+	int	 storage_max_volumes;
 };
 
 extern struct config cfg;

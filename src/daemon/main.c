@@ -330,6 +330,12 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 		.ipxe = { .kernel = cfg.deploy_kernel, .ramdisk = cfg.deploy_ramdisk,
 		    .kernel_append = cfg.kernel_append, .http_url = cfg.image_url,
 		    .http_port = port, .tls = tls },
+		.storage = { .pool_dir = cfg.storage_pool_dir,
+		    .tgtadm = cfg.storage_tgtadm,
+		    .tgt_control_port = cfg.storage_tgt_control_port,
+		    .portal = cfg.storage_portal, .iqn_prefix = cfg.storage_iqn_prefix,
+		    .max_volume_gb = cfg.storage_max_volume_gb,
+		    .max_volumes = cfg.storage_max_volumes },
 	};
 }
 

@@ -67,6 +67,25 @@ static const struct field member_fields[] = {
 #undef FIELD
 };
 
+static const struct field volume_connector_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "volume_connector.def"
+#undef FIELD
+};
+
+static const struct field volume_target_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "volume_target.def"
+#undef FIELD
+};
+
+/* Ingot's addition: its own volume pool, exported over iSCSI by tgt. */
+static const struct field volume_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "volume.def"
+#undef FIELD
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -85,6 +104,13 @@ const struct resource model_uplink = { "uplink", "uplinks", uplink_fields,
     NELEM(uplink_fields) };
 const struct resource model_member = { "member", "members", member_fields,
     NELEM(member_fields) };
+
+const struct resource model_volume_connector = { "volume_connector",
+    "volume_connectors", volume_connector_fields, NELEM(volume_connector_fields) };
+const struct resource model_volume_target = { "volume_target", "volume_targets",
+    volume_target_fields, NELEM(volume_target_fields) };
+const struct resource model_volume = { "volume", "volumes", volume_fields,
+    NELEM(volume_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)

@@ -54,6 +54,8 @@ extern const struct resource model_node, model_port, model_portgroup;
 extern const struct resource model_network, model_vif;
 extern const struct resource model_allocation, model_chassis;
 extern const struct resource model_uplink, model_member;
+extern const struct resource model_volume_connector, model_volume_target;
+extern const struct resource model_volume;
 
 const struct field *model_field(const struct resource *r, const char *name);
 /* Fills defaults for absent fields of a new object. */

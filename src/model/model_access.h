@@ -70,5 +70,14 @@ static inline void res##_set_##f(json_t *o, json_t *v)				\
 #define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(member, n)
 #include "member.def"
 #undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(vconn, n)
+#include "volume_connector.def"
+#undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(vtarget, n)
+#include "volume_target.def"
+#undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(volume, n)
+#include "volume.def"
+#undef FIELD
 
 #endif

@@ -113,6 +113,34 @@ const char *const store_migrations[] = {
 	"CREATE INDEX members_network ON members(network_uuid);"
 	"CREATE INDEX members_hypervisor ON members(hypervisor);"
 	"CREATE INDEX members_project ON members(project);",
+	/* 6: Ironic's volume connectors and targets; Ingot's volume pool */
+	"CREATE TABLE volume_connectors ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE,"
+	" node_uuid TEXT NOT NULL REFERENCES nodes(uuid),"
+	" type TEXT NOT NULL, connector_id TEXT NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT,"
+	" UNIQUE(type, connector_id));"
+	"CREATE INDEX volume_connectors_node ON volume_connectors(node_uuid);"
+	"CREATE TABLE volume_targets ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE,"
+	" node_uuid TEXT NOT NULL REFERENCES nodes(uuid),"
+	" volume_type TEXT NOT NULL, boot_index INTEGER NOT NULL,"
+	" volume_id TEXT NOT NULL, properties TEXT NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT,"
+	" UNIQUE(node_uuid, boot_index));"
+	"CREATE INDEX volume_targets_node ON volume_targets(node_uuid);"
+	"CREATE INDEX volume_targets_volume ON volume_targets(volume_id);"
+	"CREATE TABLE volumes ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT UNIQUE, project TEXT,"
+	" size INTEGER NOT NULL, status TEXT NOT NULL, attached_node TEXT,"
+	" image_source TEXT, image_checksum TEXT, last_error TEXT,"
+	" internal_info TEXT NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX volumes_project ON volumes(project);"
+	"CREATE INDEX volumes_attached ON volumes(attached_node);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1064,6 +1064,8 @@ store_delete_node(struct store *s, const char *uuid)
 {
 	static const char *const sqls[] = {
 		"DELETE FROM vifs WHERE node_uuid = ?",
+		"DELETE FROM volume_connectors WHERE node_uuid = ?",
+		"DELETE FROM volume_targets WHERE node_uuid = ?",
 		"DELETE FROM ports WHERE node_uuid = ?",
 		"DELETE FROM portgroups WHERE node_uuid = ?",
 		"DELETE FROM node_history WHERE node_uuid = ?",
