@@ -193,6 +193,25 @@ iso_tree(IsoImage *img, const struct cd_file *f, int n)
 	return 0;
 }
 
+/* What genisoimage -J -r -l -ldots -allow-lowercase gives Ironic: Rock
+ * Ridge and Joliet, and plain ISO9660 names as they are (up to 31). */
+static IsoWriteOpts *
+iso_opts(void)
+{
+	IsoWriteOpts *o;
+
+	if (iso_write_opts_new(&o, 0) < 0)
+		return NULL;
+	iso_write_opts_set_iso_level(o, 2);
+	iso_write_opts_set_rockridge(o, 1);
+	iso_write_opts_set_joliet(o, 1);
+	iso_write_opts_set_allow_lowercase(o, 1);
+	iso_write_opts_set_omit_version_numbers(o, 1);
+	iso_write_opts_set_no_force_dots(o, 3);	/* "user_data", not "user_data." */
+	iso_write_opts_set_relaxed_vol_atts(o, 1);	/* "config-2", not "CONFIG_2" */
+	return o;
+}
+
 /* The image's bytes, read from libisofs's writer thread. */
 static int
 iso_bytes(IsoImage *img, unsigned char **out, size_t *len)
@@ -203,12 +222,8 @@ iso_bytes(IsoImage *img, unsigned char **out, size_t *len)
 	size_t cap = 0, n = 0;
 	int rc = -1, r;
 
-	if (iso_write_opts_new(&o, 0) < 0)
+	if ((o = iso_opts()) == NULL)
 		return -1;
-	iso_write_opts_set_rockridge(o, 1);
-	iso_write_opts_set_joliet(o, 1);
-	iso_write_opts_set_allow_lowercase(o, 1);
-	iso_write_opts_set_omit_version_numbers(o, 1);
 	if (iso_image_create_burn_source(img, o, &src) < 0)
 		goto out;
 	for (;;) {
