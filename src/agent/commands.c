@@ -17,6 +17,7 @@
 
 #include "jsonutil.h"
 #include "agent.h"
+#include "cdpart.h"
 #include "disk.h"
 #include "imagewrite.h"
 #include "inventory.h"
@@ -144,7 +145,8 @@ set_progress(void *arg, uint64_t done, uint64_t total)
 	client_heartbeat_now();
 }
 
-/* image_info with urls, no config drive, disks that may be written. */
+/* image_info with urls, a config drive string or none, disks that may be
+ * written. */
 static json_t *
 image_info(json_t *params, json_t **error)
 {
@@ -159,10 +161,11 @@ image_info(json_t *params, json_t **error)
 		return NULL;
 	}
 	if (json_object_get(params, "configdrive") != NULL &&
-	    !json_is_null(json_object_get(params, "configdrive"))) {
+	    !json_is_null(json_object_get(params, "configdrive")) &&
+	    !json_is_string(json_object_get(params, "configdrive"))) {
 		*error = ipa_error("InvalidCommandParamsError", 400,
-		    "Invalid command parameters", "configdrive is not supported by "
-		    "ingot-agent yet");
+		    "Invalid command parameters", "configdrive must be a string (gzip "
+		    "and base64)");
 		return NULL;
 	}
 	if (!destructive_allowed(err, sizeof(err))) {
@@ -210,27 +213,78 @@ image_written(json_t *ii, const char *disk, const struct iw_result *r)
 	    "seconds", r->seconds);
 }
 
-/* Writes image_info onto the root disk; result text or error. */
+/* The config drive onto the disk just written; 0, or -1 with *error. */
+static int
+write_configdrive(const char *disk, const unsigned char *cd, size_t len,
+    json_t *res, json_t **error)
+{
+	struct cdp_result c;
+	char err[1024];
+
+	if (cdp_write(disk, cd, len, &c, err, sizeof(err)) != 0) {
+		alog("config drive write failed: %s", err);
+		*error = ipa_error("InstanceDeployFailure", 500, "Config drive failed", err);
+		return -1;
+	}
+	alog("config drive (%zu bytes, sha256 %s) written to partition %d of %s at "
+	    "byte %llu%s", len, c.sha256, c.number, disk, (unsigned long long)c.offset,
+	    c.reused ? " (its config-2 partition)" : "");
+	json_object_set_new(res, "configdrive", json_pack("{s:i, s:I, s:I, s:s}",
+	    "partition", c.number, "offset", (json_int_t)c.offset, "size",
+	    (json_int_t)c.size, "sha256", c.sha256));
+	return 0;
+}
+
+/* The config drive of params decoded (before the disk is touched). */
+static int
+decode_configdrive(json_t *params, unsigned char **cd, size_t *len, json_t **error)
+{
+	const char *s = jstr(params, "configdrive");
+	char err[512];
+
+	*cd = NULL;
+	*len = 0;
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (cdp_decode(s, cd, len, err, sizeof(err)) != 0) {
+		*error = ipa_error("InstanceDeployFailure", 400, "Config drive failed", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes image_info onto the root disk, then the config drive if there is
+ * one; result text or error. */
 static json_t *
 write_image(json_t *params, json_t **error)
 {
-	json_t *ii;
+	json_t *ii, *res = NULL;
 	char disk[256], err[1024];
+	unsigned char *cd = NULL;
+	size_t cdlen = 0;
 	struct iw_opts o;
 	struct iw_result r;
 
-	if ((ii = image_info(params, error)) == NULL)
+	if ((ii = image_info(params, error)) == NULL ||
+	    decode_configdrive(params, &cd, &cdlen, error) != 0)
 		return NULL;
 	if (target_disk(params, disk, sizeof(disk), error) != 0)
-		return NULL;
+		goto out;
 	image_opts(ii, disk, &o);
 	alog("writing image %s to %s", jstr(ii, "id") ? jstr(ii, "id") : o.url, disk);
 	if (iw_write(&o, &r, err, sizeof(err)) != 0) {
 		alog("image write failed: %s", err);
 		*error = ipa_error("ImageWriteError", 500, "Image write failed", err);
-		return NULL;
+		goto out;
 	}
-	return image_written(ii, disk, &r);
+	res = image_written(ii, disk, &r);
+	if (cd != NULL && write_configdrive(disk, cd, cdlen, res, error) != 0) {
+		json_decref(res);
+		res = NULL;
+	}
+out:
+	free(cd);
+	return res;
 }
 
 /* --- steps -------------------------------------------------------------------- */

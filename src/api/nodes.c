@@ -425,6 +425,13 @@ h_node_provision(struct req *q, struct resp *r)
 		    "setting target provision state to rescue");
 		return;
 	}
+	if (json_object_get(body, "configdrive") != NULL &&
+	    !json_is_null(json_object_get(body, "configdrive")) &&
+	    strcmp(target, "active") != 0 && strcmp(target, "rebuild") != 0) {
+		api_error(r, 400, "Adding a config drive is only supported when setting "
+		    "provision state to active, rebuild");
+		return;
+	}
 	/* The image is checked against the caller who deploys it; only a
 	 * system-scoped caller's deploy may read a file:// image. */
 	json_object_del(body, COND_FILE_IMAGES);

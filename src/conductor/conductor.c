@@ -12,6 +12,7 @@
 #include "agent_client.h"
 #include "allocation.h"
 #include "agent_flow.h"
+#include "configdrive.h"
 #include "drivers.h"
 #include "flow.h"
 #include "fsm.h"
@@ -124,8 +125,11 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
 		json_t *cd = json_object_get(body, "configdrive");
 		json_t *ii = node_instance_info(node);
-		if (cd != NULL && !json_is_null(cd))
-			json_object_set(ii, "configdrive", cd);
+		if (cd != NULL && !json_is_null(cd)) {
+			if ((cd = configdrive_prepare(cd, node, minor, e)) == NULL)
+				goto fail;
+			json_object_set_new(ii, "configdrive", cd);
+		}
 		if (json_object_get(body, "deploy_steps"))
 			json_object_set(node_driver_internal_info(node),
 			    "user_deploy_steps", json_object_get(body, "deploy_steps"));

@@ -102,6 +102,25 @@ expect_eq "one by one up to 50" 50 "$(db "select json_array_length(traits) from 
 expect_eq "the 51st one by one: 400" 400 "$(as aadmin PUT /v1/nodes/pa/traits/CUSTOM_F50)"
 expect_eq "still 50, CUSTOM_A among them" "50|1" "$(db "select json_array_length(traits), (select count(*) from json_each(traits) where value='CUSTOM_A') from nodes where name='pa'")"
 
+# --- config drives: only on nodes the caller may deploy; bounded -------------
+adv_rows <<ROWS
+# another project's node, the system's node: not seen
+amember|PUT|/v1/nodes/pb/states/provision|{"target":"active","configdrive":{"meta_data":{"hostname":"x"}}}|404
+amember|PUT|/v1/nodes/$PU/states/provision|{"target":"active","configdrive":"H4sI"}|404
+# a reader does not deploy
+areader|PUT|/v1/nodes/pa/states/provision|{"target":"active","configdrive":{"meta_data":{}}}|403
+# on its own node: keys, types, URLs and formats checked before anything runs
+amember|PUT|/v1/nodes/pa/states/provision|{"target":"active","configdrive":{"files":{"../../root/.ssh/authorized_keys":"k"}}}|400
+amember|PUT|/v1/nodes/pa/states/provision|{"target":"active","configdrive":{"network_data":[]}}|400
+amember|PUT|/v1/nodes/pa/states/provision|{"target":"active","configdrive":"file:///etc/shadow"}|400
+amember|PUT|/v1/nodes/pa/states/provision|{"target":"active","configdrive":"!!!"}|400
+ROWS
+head -c 80M /dev/zero | gzip -c | base64 -w0 | jq -Rc '{target: "active", configdrive: .}' >"$T/bomb.json"
+expect_eq "a gzip bomb config drive: 413" 413 "$(as amember PUT /v1/nodes/pa/states/provision "" \
+	-H 'Content-Type: application/json' --data-binary @"$T/bomb.json")"
+expect_eq "pa still available, without a config drive" "available|" \
+	"$(db "select provision_state, ifnull(json_extract(instance_info,'\$.configdrive'),'') from nodes where name='pa'")"
+
 # --- chassis -----------------------------------------------------------------
 expect_eq "the system admin creates a chassis" 201 "$(as sysadmin POST /v1/chassis '{"description":"r1"}')"
 CH=$(jq -r .uuid "$T/as.body")
