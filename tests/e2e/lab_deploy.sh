@@ -3,8 +3,12 @@
 # (two QEMU nodes PXE-boot the deploy ramdisk through ingotd's dnsmasq,
 # ingot-agent writes raw and qcow2 images, the switch ports move to the
 # tenants' VLANs, the instances boot from disk with their tenants' leases,
-# isolation is checked with packets, undeploy cleans the disks) plus
-# rebuild, abort in wait call-back, a wrong checksum and a dead BMC.
+# isolation is checked with packets, undeploy cleans the disks), VMs beside
+# them (issue #16: a hypervisor namespace with its own OVS behind an uplink,
+# a QEMU VM of each tenant registered as a network member; VM <-> bare metal
+# within a tenant, isolation across tenants and from provisioning, probed
+# from inside the guests) plus rebuild, abort in wait call-back, a wrong
+# checksum, a dead BMC and a VM leaving its network.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "$(id -u)" != 0 ]; then
