@@ -16,22 +16,12 @@
 #include <zlib.h>
 
 #include "parttable.h"
+#include "bytes.h"
 
 #define SECTOR		512u
 #define ESP_GUID	"c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
-static uint64_t
-le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 /* A GUID as text (its first three fields are little-endian), lower case. */
 static void

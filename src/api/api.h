@@ -151,6 +151,8 @@ json_t	*api_patch(struct req *q, struct resp *r, const struct resource *res,
 /* At most ops operations and doc_bytes of patched JSON (0: unchanged). */
 void	api_patch_limits(size_t ops, size_t doc_bytes);
 /* Rejects unknown or read-only fields in a POST body. */
+/* The new object's "uuid": checked when given (400), else a new one. */
+bool	api_give_uuid(struct resp *r, json_t *b);
 bool	api_check_create(struct req *q, struct resp *r, const struct resource *res,
 	    json_t *body);
 

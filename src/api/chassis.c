@@ -27,19 +27,13 @@ void
 h_chassis_create(struct req *q, struct resp *r)
 {
 	json_t *b = q->json;
-	char uuid[UUID_STR_LEN], now[40], err[256];
+	char now[40], err[256];
 	int rc;
 
 	if (!api_check_create(q, r, &model_chassis, b) || !check_description(r, b))
 		return;
-	if (jstr(b, "uuid") != NULL && !util_is_uuid(jstr(b, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %s.", jstr(b, "uuid"));
+	if (!api_give_uuid(r, b))
 		return;
-	}
-	if (jstr(b, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(b, "uuid", json_string(uuid));
-	}
 	util_now_iso(now);
 	json_object_set_new(b, "created_at", json_string(now));
 	model_apply_defaults(&model_chassis, b);

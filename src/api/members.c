@@ -268,18 +268,13 @@ void
 h_member_create(struct req *q, struct resp *r)
 {
 	json_t *m = q->json, *net = q->obj;
-	char uuid[UUID_STR_LEN], now[40];
+	char now[40];
 	struct ierr e = { 0 };
 
 	if (!api_check_create(q, r, &model_member, m))
 		return;
-	if (jstr(m, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(m, "uuid", json_string(uuid));
-	} else if (!util_is_uuid(jstr(m, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %s.", jstr(m, "uuid"));
+	if (!api_give_uuid(r, m))
 		return;
-	}
 	util_now_iso(now);
 	json_object_set_new(m, "created_at", json_string(now));
 	json_object_set(m, "network_uuid", json_object_get(net, "uuid"));

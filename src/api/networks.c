@@ -320,19 +320,14 @@ void
 h_network_create(struct req *q, struct resp *r)
 {
 	json_t *body = q->json;
-	char uuid[UUID_STR_LEN], now[40], err[256];
+	char now[40], err[256];
 	bool locked = false;
 	int rc;
 
 	if (!api_check_create(q, r, &model_network, body))
 		return;
-	if (jstr(body, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(body, "uuid", json_string(uuid));
-	} else if (!util_is_uuid(jstr(body, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
+	if (!api_give_uuid(r, body))
 		return;
-	}
 	util_now_iso(now);
 	json_object_set_new(body, "created_at", json_string(now));
 	if (auth_project_scoped() && jstr(body, "project") == NULL)

@@ -29,6 +29,23 @@ api_patch_limits(size_t ops, size_t doc_bytes)
 }
 
 bool
+api_give_uuid(struct resp *r, json_t *b)
+{
+	const char *u = json_string_value(json_object_get(b, "uuid"));
+	char uuid[UUID_STR_LEN];
+
+	if (u != NULL) {
+		if (util_is_uuid(u))
+			return true;
+		api_error(r, 400, "Expected a UUID but received %.64s.", u);
+		return false;
+	}
+	util_uuid_new(uuid);
+	json_object_set_new(b, "uuid", json_string(uuid));
+	return true;
+}
+
+bool
 api_check_create(struct req *q, struct resp *r, const struct resource *res,
     json_t *body)
 {

@@ -183,19 +183,13 @@ static void
 create(struct req *q, struct resp *r, const struct resource *res)
 {
 	json_t *body = q->json;
-	char uuid[UUID_STR_LEN], now[40], err[256];
+	char now[40], err[256];
 	int rc;
 
 	if (!api_check_create(q, r, res, body) || !check_refs(q, r, res, body))
 		return;
-	if (jstr(body, "uuid") != NULL && !util_is_uuid(jstr(body, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %s.", jstr(body, "uuid"));
+	if (!api_give_uuid(r, body))
 		return;
-	}
-	if (jstr(body, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(body, "uuid", json_string(uuid));
-	}
 	util_now_iso(now);
 	json_object_set_new(body, "created_at", json_string(now));
 	model_apply_defaults(res, body);

@@ -212,19 +212,14 @@ void
 h_uplink_create(struct req *q, struct resp *r)
 {
 	json_t *u = q->json;
-	char uuid[UUID_STR_LEN], now[40], err[256];
+	char now[40], err[256];
 	struct ierr e = { 0 };
 	int rc;
 
 	if (!api_check_create(q, r, &model_uplink, u))
 		return;
-	if (jstr(u, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(u, "uuid", json_string(uuid));
-	} else if (!util_is_uuid(jstr(u, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %s.", jstr(u, "uuid"));
+	if (!api_give_uuid(r, u))
 		return;
-	}
 	util_now_iso(now);
 	json_object_set_new(u, "created_at", json_string(now));
 	model_apply_defaults(&model_uplink, u);

@@ -155,7 +155,7 @@ static void
 create(struct req *q, struct resp *r, const struct resource *res)
 {
 	json_t *b = q->json, *n;
-	char uuid[UUID_STR_LEN], now[40], err[256];
+	char now[40], err[256];
 	int rc;
 
 	if (!api_check_create(q, r, res, b) || (n = node_of(r, b)) == NULL)
@@ -163,14 +163,8 @@ create(struct req *q, struct resp *r, const struct resource *res)
 	json_decref(n);
 	if (!check(r, res, b))
 		return;
-	if (jstr(b, "uuid") != NULL && !util_is_uuid(jstr(b, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %s.", jstr(b, "uuid"));
+	if (!api_give_uuid(r, b))
 		return;
-	}
-	if (jstr(b, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(b, "uuid", json_string(uuid));
-	}
 	util_now_iso(now);
 	json_object_set_new(b, "created_at", json_string(now));
 	model_apply_defaults(res, b);

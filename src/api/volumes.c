@@ -44,18 +44,12 @@ h_volume_create(struct req *q, struct resp *r)
 {
 	json_t *b = q->json;
 	struct ierr e = { 0 };
-	char uuid[UUID_STR_LEN], now[40];
+	char now[40];
 
 	if (!api_check_create(q, r, &model_volume, b) || !check_body(r, b))
 		return;
-	if (jstr(b, "uuid") != NULL && !util_is_uuid(jstr(b, "uuid"))) {
-		api_error(r, 400, "Expected a UUID but received %.64s.", jstr(b, "uuid"));
+	if (!api_give_uuid(r, b))
 		return;
-	}
-	if (jstr(b, "uuid") == NULL) {
-		util_uuid_new(uuid);
-		json_object_set_new(b, "uuid", json_string(uuid));
-	}
 	util_now_iso(now);
 	json_object_set_new(b, "created_at", json_string(now));
 	model_apply_defaults(&model_volume, b);
