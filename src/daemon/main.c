@@ -21,6 +21,7 @@
 #include "log.h"
 #include "store.h"
 #include "switch.h"
+#include "web_paths.h"
 
 #define INGOT_VERSION "0.1.0"
 
@@ -238,6 +239,18 @@ load_config(const struct args *a, char *err, size_t len)
 	return 0;
 }
 
+/* [api] web_*: the console's files, read now. */
+static int
+configure_console(char *err, size_t len)
+{
+	struct console_conf c = { .enabled = cfg.web_console, .root = cfg.web_root,
+	    .required = strcmp(cfg.web_root, INGOT_WEB_DIR) != 0,
+	    .auth_strategy = cfg.auth_strategy, .keystone_url = cfg.ks_url,
+	    .refresh_seconds = cfg.web_refresh };
+
+	return api_console_configure(&c, err, len);
+}
+
 /* [api] and [auth]: checked before anything starts. */
 static int
 configure_api(char *err, size_t len)
@@ -259,7 +272,7 @@ configure_api(char *err, size_t len)
 		    "or all", cfg.ramdisk_endpoints);
 		return -1;
 	}
-	if (auth_configure(&authc, err, len) != 0)
+	if (auth_configure(&authc, err, len) != 0 || configure_console(err, len) != 0)
 		return -1;
 	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
 	return api_networks_configure(cfg.tenant_vlan_ranges, cfg.max_networks_per_project,
@@ -445,6 +458,7 @@ main(int argc, char **argv)
 	conductor_stop();
 	store_shutdown();
 	log_info("ingotd stopped");
+	api_console_free();
 	config_free();
 	free(tls_cert);
 	free(tls_key);
