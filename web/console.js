@@ -374,13 +374,14 @@
     "last_error", "provision_updated_at", "updated_at"];
 
   function text(v) {
-    if (v === null || v === undefined) return "\u2014";
+    if (v === null || v === undefined || (typeof v === "object" &&
+      Object.keys(v).length === 0)) return "\u2014";
     return typeof v === "object" ? JSON.stringify(v) : String(v);
   }
 
   function renderDetail() {
     const n = S.nodes.find((x) => x.uuid === S.detail);
-    show("detail", !!n);
+    show("detail", !!n && S.view === "nodes");
     if (!n) return;
     $("detail-title").textContent = "Node " + (n.name || n.uuid);
     $("detail-error").textContent = n.last_error ? "Last error: " + n.last_error : "";
@@ -402,17 +403,23 @@
     $("detail-history").tBodies[0].replaceChildren(...S.history.slice().reverse().map((h) =>
       el("tr", { class: h.severity === "ERROR" ? "bad" : "" }, el("td", {}, h.created_at),
         el("td", {}, h.severity), el("td", {}, h.event))));
+    if (S.history.length === 0)
+      $("detail-history").tBodies[0].append(el("tr", {}, el("td", { colSpan: 3, class: "hint" },
+        "No event recorded (errors, maintenance and power faults are).")));
     renderActions(n);
   }
 
   function renderActions(n) {
     const acts = allowed(n);
     const reason = el("input", { id: "maint-reason", placeholder: "maintenance reason" });
+    const sig = n.uuid + "|" + acts.join("|");
+    if ($("actions").dataset.sig === sig) return;   /* keeps focus and typing */
+    $("actions").dataset.sig = sig;
     $("actions").replaceChildren(...acts.map((a) => el("button", { type: "button",
       class: "action", data: { action: a }, on: { click: () => act(n, a, reason.value) } }, a)),
-      acts.includes("maintenance on") ? reason : null,
-      acts.length === 0 ? el("span", { class: "hint" }, "No action: your role (" +
-        (S.who ? S.who.role : "?") + ") or the node's state allows none.") : null);
+    ...(acts.includes("maintenance on") ? [reason] : []),
+    ...(acts.length === 0 ? [el("span", { class: "hint" }, "No action: your role (" +
+        (S.who ? S.who.role : "?") + ") or the node's state allows none.")] : []));
   }
 
   function render() {
@@ -532,6 +539,7 @@
     show("view-networks", v === "networks");
     document.querySelectorAll(".tab").forEach((b) =>
       b.classList.toggle("active", b.dataset.view === v));
+    if (S.detail) renderDetail();
   }
 
   async function boot() {

@@ -73,7 +73,7 @@ slurp(int dirfd, const char *name)
 	ssize_t got = 0, n;
 	int fd;
 
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return NULL;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size > CONSOLE_MAX_FILE)
@@ -120,7 +120,8 @@ load_dir(const char *root, char *err, size_t len)
 			continue;
 		if ((data = slurp(dirfd(d), de->d_name)) == NULL) {
 			log_warn("web console: %s/%s skipped (not a regular text file "
-			    "of at most %u bytes)", root, de->d_name, CONSOLE_MAX_FILE);
+			    "of at most %u bytes, or a symbolic link)", root, de->d_name,
+			    CONSOLE_MAX_FILE);
 			continue;
 		}
 		add_file(de->d_name, type, data);
