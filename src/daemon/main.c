@@ -245,7 +245,8 @@ configure_console(char *err, size_t len)
 {
 	struct console_conf c = { .enabled = cfg.web_console, .root = cfg.web_root,
 	    .required = strcmp(cfg.web_root, INGOT_WEB_DIR) != 0,
-	    .auth_strategy = cfg.auth_strategy, .keystone_url = cfg.ks_url,
+	    .auth_strategy = cfg.auth_strategy,
+	    .keystone_url = strcmp(cfg.auth_strategy, "keystone") == 0 ? cfg.ks_url : NULL,
 	    .refresh_seconds = cfg.web_refresh };
 
 	return api_console_configure(&c, err, len);
