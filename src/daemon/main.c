@@ -239,16 +239,23 @@ load_config(const struct args *a, char *err, size_t len)
 	return 0;
 }
 
-/* [api] web_*: the console's files, read now. */
+/*
+ * [api] web_*: the console's files.  A web_root that was set is checked
+ * with the rest of the configuration (early); the default one is read at
+ * start, once logging goes where it should (when it is missing: a warning).
+ */
 static int
-configure_console(char *err, size_t len)
+configure_console(bool early, char *err, size_t len)
 {
+	bool required = strcmp(cfg.web_root, INGOT_WEB_DIR) != 0;
 	struct console_conf c = { .enabled = cfg.web_console, .root = cfg.web_root,
-	    .required = strcmp(cfg.web_root, INGOT_WEB_DIR) != 0,
+	    .required = required,
 	    .auth_strategy = cfg.auth_strategy,
 	    .keystone_url = strcmp(cfg.auth_strategy, "keystone") == 0 ? cfg.ks_url : NULL,
 	    .refresh_seconds = cfg.web_refresh };
 
+	if (early != required)
+		return 0;
 	return api_console_configure(&c, err, len);
 }
 
@@ -273,7 +280,7 @@ configure_api(char *err, size_t len)
 		    "or all", cfg.ramdisk_endpoints);
 		return -1;
 	}
-	if (auth_configure(&authc, err, len) != 0 || configure_console(err, len) != 0)
+	if (auth_configure(&authc, err, len) != 0 || configure_console(true, err, len) != 0)
 		return -1;
 	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
 	return api_networks_configure(cfg.tenant_vlan_ranges, cfg.max_networks_per_project,
@@ -372,7 +379,7 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 		snprintf(err, len, "bad configuration: %s", e);
 		return -1;
 	}
-	if (store_init(cfg.db_path, 0, err, len) != 0)
+	if (configure_console(false, err, len) != 0 || store_init(cfg.db_path, 0, err, len) != 0)
 		return -1;
 	if (api_start(&ac, err, len) != 0) {
 		store_shutdown();
