@@ -50,6 +50,8 @@ struct resp {
 	uint64_t	 fd_size;
 	bool		 close;		/* Connection: close (framing errors) */
 	const char	*www_authenticate; /* with a 401: how to authenticate */
+	const char	*content_type;	/* of text or fd (NULL: text/plain, octet-stream) */
+	const char	*csp;		/* a page's Content-Security-Policy (NULL: none) */
 };
 
 struct api_conf {
@@ -84,6 +86,19 @@ int	api_listen_netns(const char *netns, const char *ip, int port, char *err,
 	    size_t len);
 /* Stops accepting, lets in-flight requests finish, then stops. */
 void	api_stop(void);
+
+/* The web console (console.c): [api] web_console, web_root. */
+struct console_conf {
+	bool		 enabled;
+	bool		 required;	/* web_root was set: missing files fail the start */
+	const char	*root;		/* the directory of its files */
+	const char	*auth_strategy;	/* told to the login form */
+	const char	*keystone_url;	/* where a Keystone token may be obtained */
+	int		 refresh_seconds; /* the page's polling period */
+};
+/* Lists and reads the console's files (once, at start); -1 with err. */
+int	api_console_configure(const struct console_conf *c, char *err, size_t len);
+void	api_console_free(void);
 
 /* [network] options: tenant VLAN ranges ("1000:1999,3000:3099", or empty)
  * and the per-project network quota. */
@@ -283,5 +298,7 @@ void	h_members_list(struct req *, struct resp *);
 void	h_member_create(struct req *, struct resp *);
 void	h_member_show(struct req *, struct resp *);
 void	h_member_delete(struct req *, struct resp *);
+void	h_console(struct req *, struct resp *);
+void	h_whoami(struct req *, struct resp *);
 
 #endif

@@ -160,6 +160,20 @@ single_args(struct req *q, struct resp *r)
 
 /* --- libmicrohttpd glue ----------------------------------------------- */
 
+/*
+ * A script's request (the web console sends X-Requested-With): a 401
+ * without WWW-Authenticate, so that the browser shows the page's own
+ * message instead of its password dialog.
+ */
+static bool
+from_script(struct req *q)
+{
+	const char *h = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
+	    "X-Requested-With");
+
+	return h != NULL && strcasecmp(h, "XMLHttpRequest") == 0;
+}
+
 static void
 add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
     struct resp *r)
@@ -179,8 +193,17 @@ add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
 		MHD_add_response_header(mr, "Content-Type", "application/json");
 	if (r->location[0] != '\0')
 		MHD_add_response_header(mr, "Location", r->location);
-	if (r->status == 401 && r->www_authenticate != NULL)
+	if (r->status == 401 && r->www_authenticate != NULL && !from_script(q))
 		MHD_add_response_header(mr, "WWW-Authenticate", r->www_authenticate);
+	/* Nothing of ingotd's may be framed, sniffed or run as a page, but
+	 * the web console's pages, under their own policy. */
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(mr, "Content-Security-Policy", r->csp != NULL ?
+	    r->csp : "default-src 'none'; frame-ancestors 'none'");
+	if (r->csp != NULL)
+		MHD_add_response_header(mr, "Cache-Control", "no-cache");
 	if (r->close)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
 }
@@ -199,7 +222,8 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 			close(r->fd);
 		r->fd = 0;
 		if (mr != NULL) {
-			MHD_add_response_header(mr, "Content-Type", "application/octet-stream");
+			MHD_add_response_header(mr, "Content-Type", r->content_type ?
+			    r->content_type : "application/octet-stream");
 			add_headers(mr, q, rid, r);
 			ret = MHD_queue_response(c, (unsigned)r->status, mr);
 			MHD_destroy_response(mr);
@@ -211,8 +235,8 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 		mr = MHD_create_response_from_buffer(strlen(r->text), r->text,
 		    MHD_RESPMEM_MUST_FREE);
 		r->text = NULL;
-		MHD_add_response_header(mr, "Content-Type", r->text_json ?
-		    "application/json" : "text/plain");
+		MHD_add_response_header(mr, "Content-Type", r->content_type ?
+		    r->content_type : r->text_json ? "application/json" : "text/plain");
 		add_headers(mr, q, rid, r);
 		ret = MHD_queue_response(c, (unsigned)r->status, mr);
 		MHD_destroy_response(mr);

@@ -21,6 +21,7 @@ enum auth_role { ROLE_NONE, ROLE_READER, ROLE_MEMBER, ROLE_ADMIN };
  * with at least this role (noauth: everyone is the system admin). */
 enum route_system {
 	SYS_PUBLIC,		/* discovery: anyone, on every listener */
+	SYS_PAGE,		/* the web console's files: anyone, API listener only */
 	SYS_RAMDISK,		/* anyone, on provisioning listeners only */
 	SYS_READER,
 	SYS_MEMBER,

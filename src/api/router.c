@@ -103,7 +103,7 @@ static bool
 route_here(const struct req *q, const struct route *rt)
 {
 	if (q->prov_only)
-		return rt->access.system <= SYS_RAMDISK;
+		return rt->access.system == SYS_PUBLIC || rt->access.system == SYS_RAMDISK;
 	return rt->access.system != SYS_RAMDISK || q->ramdisk_here;
 }
 
@@ -276,7 +276,7 @@ placeholder(const char *prev, char *out, size_t len)
 {
 	static const char *const odd[][2] = { { "history", "event" },
 	    { "heartbeat", "node" }, { "ipxe", "mac" }, { "boot", "node" },
-	    { "*", "file" }, { "conductors", "hostname" }, { "chassis", "chassis" },
+	    { "*", "file" }, { "conductors", "hostname" }, { "chassis", "chassis" }, { "console", "file" },
 	    { "bios", "setting" }, { "indicators", "indicator" },
 	    { NULL, NULL } };
 	size_t n = strlen(prev);
@@ -340,6 +340,7 @@ static void
 print_access(FILE *fp, const struct route *rt)
 {
 	static const char *const sys[] = { [SYS_PUBLIC] = "anyone",
+	    [SYS_PAGE] = "anyone, on the API listener (the web console's files)",
 	    [SYS_RAMDISK] = "anyone, on provisioning listeners (deploy ramdisks)",
 	    [SYS_READER] = "system reader", [SYS_MEMBER] = "system member",
 	    [SYS_ADMIN] = "system admin" };

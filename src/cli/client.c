@@ -45,22 +45,30 @@ error_text(const char *body, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
+/*
+ * One API call: the JSON answer, or NULL with msg and *status (the HTTP
+ * status, 0 when ingotd could not be reached).
+ */
 json_t *
-cli_call(const char *method, const char *path, json_t *body)
+cli_try(const char *method, const char *path, json_t *body, long *status,
+    char *msg, size_t len)
 {
 	static const char *const hdr[] = { "X-OpenStack-Ironic-API-Version: latest",
 	    "Content-Type: application/json", NULL };
 	struct httpc_req req = { .method = method, .json = body, .headers = hdr,
 	    .timeout = CLI_TIMEOUT, .cafile = cli.cacert, .max_response = CLI_MAX_RESPONSE };
 	struct httpc_res res;
-	char url[2048], msg[1024];
+	char url[2048];
 	json_t *out;
 
 	snprintf(url, sizeof(url), "%s%s", cli.url, path);
 	req.url = url;
 	for (int try = 0;; try++) {
-		if (httpc_do(&req, &res) != 0)
-			cli_die("cannot reach %s: %s", cli.url, res.err);
+		if (httpc_do(&req, &res) != 0) {
+			snprintf(msg, len, "cannot reach %s: %s", cli.url, res.err);
+			*status = 0;
+			return NULL;
+		}
 		/* A task holds the node (a deploy, a periodic read-back): try
 		 * again shortly, as python-ironicclient does. */
 		if (res.status != 409 || try == CLI_RETRIES || res.body == NULL ||
@@ -69,12 +77,28 @@ cli_call(const char *method, const char *path, json_t *body)
 		httpc_res_free(&res);
 		sleep(CLI_RETRY_WAIT);
 	}
+	*status = res.status;
 	if (res.status >= 400) {
-		error_text(res.body, msg, sizeof(msg));
+		error_text(res.body, msg, len);
 		httpc_res_free(&res);
-		cli_die("%s: %s (HTTP %ld)", cli.command, msg, res.status);
+		return NULL;
 	}
 	out = json_incref(res.json);
 	httpc_res_free(&res);
 	return out ? out : json_object();
+}
+
+json_t *
+cli_call(const char *method, const char *path, json_t *body)
+{
+	char msg[1024];
+	long status;
+	json_t *out = cli_try(method, path, body, &status, msg, sizeof(msg));
+
+	if (out != NULL)
+		return out;
+	cli_progress_end();
+	if (status == 0)
+		cli_die("%s", msg);
+	cli_die("%s: %s (HTTP %ld)", cli.command, msg, status);
 }

@@ -338,37 +338,6 @@ node_unset(struct opts *o)
 	patch_send("nodes", o->pos[0], ops);
 }
 
-/* Polls until the node reaches want; fails on a failed state. */
-static void
-wait_for(const char *ident, const char *want, int timeout)
-{
-	char path[700];
-
-	snprintf(path, sizeof(path), "/v1/nodes/%s?fields=provision_state,"
-	    "target_provision_state,last_error", enc(ident));
-	for (int i = 0; timeout <= 0 || i < timeout * 10; i++) {
-		json_t *n = cli_call("GET", path, NULL);
-		const char *ps = json_string_value(json_object_get(n, "provision_state"));
-		const char *err = json_string_value(json_object_get(n, "last_error"));
-
-		if (ps != NULL && strcmp(ps, want) == 0 &&
-		    json_is_null(json_object_get(n, "target_provision_state"))) {
-			json_decref(n);
-			return;
-		}
-		if (ps != NULL && (strstr(ps, "failed") || strcmp(ps, "error") == 0 ||
-		    (strcmp(ps, "enroll") == 0 && strcmp(want, "manageable") == 0 && err))) {
-			fprintf(stderr, "ingot: node %s is %s: %s\n", ident, ps,
-			    err ? err : "no error recorded");
-			json_decref(n);
-			exit(1);
-		}
-		json_decref(n);
-		usleep(100000);
-	}
-	cli_die("node %s did not reach %s within %d s", ident, want, timeout);
-}
-
 static void
 provision(struct opts *o, const char *target, const char *stable)
 {
@@ -392,7 +361,7 @@ provision(struct opts *o, const char *target, const char *stable)
 	json_decref(cli_call("PUT", path, b));
 	json_decref(b);
 	if (w != NULL && stable != NULL)
-		wait_for(o->pos[0], stable, *w ? atoi(w) : 0);
+		cli_wait(o->pos[0], enc(o->pos[0]), stable, *w ? atoi(w) : 0);
 }
 
 static void node_manage(struct opts *o) { provision(o, "manage", "manageable"); }
@@ -874,6 +843,8 @@ conductor_list(struct opts *o)
 	generic_list("conductors", "conductors", NULL, cols);
 }
 
+static void completion(struct opts *o);
+
 #define NODE_VALUED "--driver --name --uuid --resource-class --owner --lessee " \
 	"--description --driver-info --property --instance-info --extra " \
 	"--network-interface --deploy-interface --boot-interface --conductor-group"
@@ -969,13 +940,27 @@ static const struct command commands[] = {
 	{ "driver", "show", "DRIVER", NULL, 1, 1, driver_show },
 	{ "driver", "properties", "DRIVER", NULL, 1, 1, driver_properties },
 	{ "conductor", "list", "", NULL, 0, 0, conductor_list },
+	{ "completion", "bash", "", NULL, 0, 0, completion },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL },
 };
+
+/* ingot completion bash: a bash completion script for these commands. */
+static void
+completion(struct opts *o)
+{
+	struct cli_cmd rows[sizeof(commands) / sizeof(commands[0])];
+	int n = 0;
+
+	(void)o;
+	for (const struct command *c = commands; c->group != NULL; c++)
+		rows[n++] = (struct cli_cmd){ c->group, c->verb, c->usage };
+	completion_bash(stdout, rows, n);
+}
 
 static void
 help(FILE *fp, const char *group)
 {
-	fprintf(fp, "usage: ingot [--url URL] [--os-cacert FILE] [-f table|json] "
+	fprintf(fp, "usage: ingot [--url URL] [--os-cacert FILE] [-f table|json|yaml|value|csv] "
 	    "[-c COLUMN]... GROUP VERB [ARGS]\n\nThe endpoint is --url, else "
 	    "$INGOT_URL, else http://127.0.0.1:6385.\nAn https endpoint is verified "
 	    "with --os-cacert, else $INGOT_CACERT, else the system's CAs.\n\n");
@@ -1000,10 +985,7 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--cacert") == 0) && i + 1 < argc) {
 			cli.cacert = argv[++i];
 		} else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
-			i++;
-			if (strcmp(argv[i], "json") == 0)
-				cli.json = true;
-			else if (strcmp(argv[i], "table") != 0)
+			if (out_set_format(argv[++i]) != 0)
 				goto bad;
 		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && cli.ncolumns < 32) {
 			cli.columns[cli.ncolumns++] = argv[++i];
@@ -1033,9 +1015,11 @@ main(int argc, char **argv)
 		int k = i + 2, w = i + 2;
 		for (; k < argc; k++) {
 			if ((strcmp(argv[k], "-f") == 0 || strcmp(argv[k], "-c") == 0) && k + 1 < argc) {
-				if (argv[k][1] == 'f')
-					cli.json = strcmp(argv[k + 1], "json") == 0;
-				else if (cli.ncolumns < 32)
+				if (argv[k][1] == 'f' && out_set_format(argv[k + 1]) != 0) {
+					fprintf(stderr, "ingot: unknown format '%s' (table, json, "
+					    "yaml, value or csv)\n", argv[k + 1]);
+					return 2;
+				} else if (argv[k][1] == 'c' && cli.ncolumns < 32)
 					cli.columns[cli.ncolumns++] = argv[k + 1];
 				k++;
 			} else {
@@ -1051,6 +1035,6 @@ main(int argc, char **argv)
 	return 2;
 bad:
 	fprintf(stderr, "ingot: usage: ingot [--url URL] [--os-cacert FILE] "
-	    "[-f table|json] GROUP VERB [ARGS] (try: ingot help)\n");
+	    "[-f table|json|yaml|value|csv] GROUP VERB [ARGS] (try: ingot help)\n");
 	return 2;
 }

@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "format.h"
 
-static char *
+char *
 cell(json_t *v)
 {
 	if (v == NULL || json_is_null(v))
@@ -57,13 +58,12 @@ out_object(json_t *obj)
 	size_t w[2] = { 5, 5 };
 	char *hdr[2] = { "Field", "Value" };
 
-	if (cli.json) {
+	if (cli.format != FMT_TABLE) {
 		json_t *sel = json_object();
 		json_object_foreach(obj, k, v)
 			if (selected(k) && strcmp(k, "links") != 0)
 				json_object_set(sel, k, v);
-		json_dumpf(sel, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("\n");
+		out_machine_object(sel);
 		json_decref(sel);
 		return;
 	}
@@ -105,7 +105,7 @@ out_list(json_t *rows, const char *const *cols)
 	for (int c = 0; cols[c] != NULL && n < 64; c++)
 		if (selected(cols[c]))
 			use[n++] = cols[c];
-	if (cli.json) {
+	if (cli.format != FMT_TABLE) {
 		json_t *out = json_array();
 		json_array_foreach(rows, i, r) {
 			json_t *o = json_object();
@@ -114,8 +114,7 @@ out_list(json_t *rows, const char *const *cols)
 				    json_object_get(r, use[c]) : json_null());
 			json_array_append_new(out, o);
 		}
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		printf("\n");
+		out_machine_list(out, use, n);
 		json_decref(out);
 		return;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "web_paths.h"
 
 struct config cfg;
 
@@ -63,6 +64,15 @@ static const struct option_def options[] = {
 	  "with tls_key_file (both empty: plain HTTP). See docs/configuration.md." },
 	{ "api", "tls_key_file", OT_STR, O(tls_key_file), 0, 0, "",
 	  "PEM private key (unencrypted) of tls_cert_file." },
+	{ "api", "web_console", OT_BOOL, O(web_console), 0, 1, "true",
+	  "Serve the web console (static files of web_root) under /console/ on "
+	  "listen; never on provisioning listeners." },
+	{ "api", "web_root", OT_STR, O(web_root), 0, 0, INGOT_WEB_DIR,
+	  "The web console's files (index.html, ...), read once at start; when "
+	  "it was changed from the default, missing files stop the start." },
+	{ "api", "web_refresh_seconds", OT_INT, O(web_refresh), 1, 3600, "3",
+	  "Seconds between the web console's refreshes (each one a few API "
+	  "requests per open page)." },
 	{ "database", "path", OT_STR, O(db_path), 0, 0, "/var/lib/ingot/ingot.db",
 	  "SQLite database file; created and migrated at start." },
 	{ "database", "secret_key_file", OT_STR, O(secret_key_file), 0, 0, "",

@@ -20,6 +20,9 @@ struct config {
 	int	 max_object_size;
 	char	*tls_cert_file;
 	char	*tls_key_file;
+	bool	 web_console;
+	char	*web_root;
+	int	 web_refresh;
 	char	*db_path;
 	char	*host;
 	char	*group;

@@ -22,6 +22,7 @@
 #include "store.h"
 #include "switch.h"
 #include "uplink.h"
+#include "web_paths.h"
 
 #define INGOT_VERSION "0.1.0"
 
@@ -239,6 +240,26 @@ load_config(const struct args *a, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * [api] web_*: the console's files.  A web_root that was set is checked
+ * with the rest of the configuration (early); the default one is read at
+ * start, once logging goes where it should (when it is missing: a warning).
+ */
+static int
+configure_console(bool early, char *err, size_t len)
+{
+	bool required = strcmp(cfg.web_root, INGOT_WEB_DIR) != 0;
+	struct console_conf c = { .enabled = cfg.web_console, .root = cfg.web_root,
+	    .required = required,
+	    .auth_strategy = cfg.auth_strategy,
+	    .keystone_url = strcmp(cfg.auth_strategy, "keystone") == 0 ? cfg.ks_url : NULL,
+	    .refresh_seconds = cfg.web_refresh };
+
+	if (early != required)
+		return 0;
+	return api_console_configure(&c, err, len);
+}
+
 /* [api] and [auth]: checked before anything starts. */
 static int
 configure_api(char *err, size_t len)
@@ -260,7 +281,7 @@ configure_api(char *err, size_t len)
 		    "or all", cfg.ramdisk_endpoints);
 		return -1;
 	}
-	if (auth_configure(&authc, err, len) != 0)
+	if (auth_configure(&authc, err, len) != 0 || configure_console(true, err, len) != 0)
 		return -1;
 	api_patch_limits((size_t)cfg.max_patch_ops, (size_t)cfg.max_object_size);
 	uplink_configure(cfg.uplinks_carry_provisioning, cfg.max_members_per_network);
@@ -367,7 +388,7 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 		snprintf(err, len, "bad configuration: %s", e);
 		return -1;
 	}
-	if (store_init(cfg.db_path, 0, err, len) != 0)
+	if (configure_console(false, err, len) != 0 || store_init(cfg.db_path, 0, err, len) != 0)
 		return -1;
 	if (api_start(&ac, err, len) != 0) {
 		store_shutdown();
@@ -497,6 +518,7 @@ main(int argc, char **argv)
 	conductor_stop();
 	store_shutdown();
 	log_info("ingotd stopped");
+	api_console_free();
 	config_free();
 	free(tls_cert);
 	free(tls_key);

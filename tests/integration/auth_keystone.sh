@@ -113,6 +113,8 @@ t3=$(date +%s%N)
 echo "# keystone: users and tokens $(( (t3 - t2) / 1000000 )) ms"
 
 cat >"$T/ingotd.conf" <<CONF
+[api]
+web_root = $INGOT_SRC/web
 [auth]
 strategy = keystone
 keystone_url = $K
@@ -131,6 +133,16 @@ as() {
 	[ -n "$b" ] && args+=(-H 'Content-Type: application/json' --data-binary "$b")
 	curl "${args[@]}" "$INGOT_URL$p"
 }
+# The web console: its login form learns the strategy and Keystone's URL,
+# its pages may reach Keystone's origin (to get a token), and whoami tells
+# a token's user its project (ID and name) and role.
+expect_eq "console config.json: keystone and its URL" "keystone $K" \
+	"$(curl -s "$INGOT_URL/console/config.json" | jq -r '"\(.auth) \(.keystone_url)"')"
+ok "console CSP: connect-src 'self' and Keystone's origin" bash -c "curl -s -D - -o /dev/null \
+	'$INGOT_URL/console/' | grep -i '^content-security-policy:' | grep -qF \"connect-src 'self' ${K%/v3*};\""
+expect_eq "whoami with a project token" 200 "$(as "$AM" GET /v1/whoami)"
+expect_eq "... its user, project ID and name, role" "amember false $A a member" \
+	"$(jq -r '"\(.user) \(.system) \(.project) \(.project_name) \(.role)"' "$T/as.body")"
 # Owners and lessees by project ID (as Ironic) or by name: both match.
 for n in "na:$A:" "nb:b:" "nl:$B:a" nx::; do
 	IFS=: read -r name owner lessee <<<"$n"

@@ -6,6 +6,8 @@
 BR=itb$$
 ovs_start "$BR" || { echo "not ok - OVS start"; exit 1; }
 cat >"$T/ingotd.conf" <<CONF
+[api]
+web_root = $INGOT_SRC/web
 [dhcp]
 enabled = true
 ovsdb = $OVSDB
@@ -30,6 +32,16 @@ expect_eq "DHCP port carries the network's VLAN" 200 "$(vsctl get port ingot200 
 ok "server address in the network's namespace" bash -c "ip -n ingot-net200 -4 addr show ingot200 | grep -q 10.200.0.1/24"
 ok "dnsmasq runs for ta" dpid 200
 ok "provisioning dnsmasq serves TFTP" grep -q '^enable-tftp' "$T/dhcp/net100/dnsmasq.conf"
+# The provisioning listener serves the ramdisks, never the web console.
+prov_get() { ip netns exec ingot-net100 curl -s -o /dev/null -w '%{http_code}' \
+    "http://10.100.0.1:${INGOT_URL##*:}$1"; }
+wait_until 30 '[ "$(prov_get /boot.ipxe)" = 200 ]'
+expect_eq "provisioning listener: /boot.ipxe served" 200 "$(prov_get /boot.ipxe)"
+for p in /console/ /console /console/index.html /console/config.json /v1/whoami; do
+	expect_eq "provisioning listener: $p 404" 404 "$(prov_get $p)"
+done
+expect_eq "the API listener serves the console" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$INGOT_URL/console/")"
 
 node_ns itn-a$$ ipa$$ 200
 node_ns itn-b$$ ipb$$ 300
