@@ -18,7 +18,8 @@ ok "lintian finds no error or warning" sh -c \
 	"lintian '$deb' 2>&1 | grep -v 'running with root privileges' | tee '$T/lintian.out' | grep -q '^[EW]:' && exit 1 || exit 0"
 for f in ./usr/sbin/ingotd ./usr/bin/ingot ./usr/bin/ingot-agent ./usr/sbin/ingot-build-ramdisk \
     ./etc/ingot/ingotd.conf ./lib/systemd/system/ingotd.service ./etc/logrotate.d/ingot \
-    ./usr/share/ingot/switches/ovs.conf ./usr/share/ingot/ramdisk/build; do
+    ./usr/share/ingot/switches/ovs.conf ./usr/share/ingot/ramdisk/build \
+    ./usr/share/ingot/web/index.html ./usr/share/bash-completion/completions/ingot; do
 	ok "the package holds $f" sh -c "dpkg-deb -c '$deb' | awk '{print \$6}' | grep -qx '$f'"
 done
 
@@ -44,6 +45,8 @@ curl -fsS -X POST -H 'Content-Type: application/json' -H 'X-OpenStack-Ironic-API
 	"http://127.0.0.1:$PORT/v1/nodes" >/dev/null
 expect_eq "the installed CLI talks to it" pkg1 \
 	"$(INGOT_URL=http://127.0.0.1:$PORT /usr/bin/ingot -f json node show pkg1 | jq -r .name)"
+expect_eq "it serves the packaged web console" 200 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/console/")"
 kill -TERM "$PKG_PID"; wait "$PKG_PID"; rc=$?; PKG_PID=
 expect_eq "it stops cleanly on SIGTERM" 0 "$rc"
 
