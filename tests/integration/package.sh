@@ -14,6 +14,7 @@ fi
 ok "the package builds" sh -c 'dpkg-checkbuilddeps && debian/rules binary >"$0/deb.log" 2>&1 || { tail -40 "$0/deb.log"; exit 1; }' "$T"
 deb=$(ls build/deb/ingot_*_amd64.deb 2>/dev/null | head -n 1)
 ok "build/deb holds ingot_<version>_amd64.deb" test -f "$deb"
+[ -f "$deb" ] || { finish; exit 1; }	# nothing else can be checked
 ok "lintian finds no error or warning" sh -c \
 	"lintian '$deb' 2>&1 | grep -v 'running with root privileges' | tee '$T/lintian.out' | grep -q '^[EW]:' && exit 1 || exit 0"
 for f in ./usr/sbin/ingotd ./usr/bin/ingot ./usr/bin/ingot-agent ./usr/sbin/ingot-build-ramdisk \
