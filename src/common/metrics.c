@@ -152,7 +152,8 @@ metric_reset(struct metric *m)
 	for (int i = 0; i < m->nseries; i++)
 		for (int k = 0; k < METRIC_MAX_LABELS; k++)
 			free(m->series[i].values[k]);
-	memset(m->series, 0, sizeof(*m->series) * (size_t)m->nseries);
+	if (m->series != NULL)
+		memset(m->series, 0, sizeof(*m->series) * (size_t)m->nseries);
 	m->nseries = 0;
 	pthread_mutex_unlock(&m->mtx);
 }

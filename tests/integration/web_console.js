@@ -25,6 +25,22 @@ function ok(what, cond, detail) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Clicks sel; the live refresh may redraw the element between finding it
+// and clicking it ("detached"), so a click is tried again on a fresh one.
+async function click(p, sel) {
+  for (let i = 0; ; i++) {
+    try {
+      await p.waitForSelector(sel, { timeout: 20000 });
+      await p.click(sel);
+      return;
+    } catch (e) {
+      if (i >= 20 || !/detached|not clickable|No element found|no node found/i.test(String(e)))
+        throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(shots, name + ".png"), fullPage: true });
 }
@@ -47,7 +63,7 @@ async function login(page, user, password) {
   await page.waitForSelector("#login-basic:not([hidden])", { timeout: 20000 });
   await page.type("#login-user", user);
   await page.type("#login-password", password);
-  await page.click("#login-submit");
+  await click(page, "#login-submit");
 }
 
 async function nodeNames(page) {
@@ -66,14 +82,14 @@ const portVlan = (page) => page.$eval(`#switches g[data-port="${port}"]`,
 // Clicks deploy on node wa's detail and records what the page shows until
 // it says active: states in the table, VLANs of its switch port.
 async function deployFromPage(page) {
-  await page.click('#nodes tr[data-node="wa"] button.link');
+  await click(page, '#nodes tr[data-node="wa"] button.link');
   await page.waitForSelector('#actions button[data-action="deploy"]', { timeout: 20000 });
   await shot(page, "3-node-detail");
-  await page.click('#actions button[data-action="deploy"]');
+  await click(page, '#actions button[data-action="deploy"]');
   await page.type("#deploy-image", "http://127.0.0.1:9/images/web.qcow2");
   await page.type("#deploy-checksum", "sha256:" + "ab".repeat(32));
   const states = [], vlans = [];
-  await page.click("#deploy-submit");
+  await click(page, "#deploy-submit");
   const end = Date.now() + 60000;
   while (Date.now() < end) {
     const s = await rowState(page, "wa"), v = await portVlan(page);
@@ -92,7 +108,7 @@ const textOf = (page, sel) => page.$eval(sel, (e) => e.textContent).catch(() => 
 async function maintenanceFromPage(page) {
   await page.waitForSelector('#actions button[data-action="maintenance on"]', { timeout: 20000 });
   await page.type("#maint-reason", "fan swap");
-  await page.click('#actions button[data-action="maintenance on"]');
+  await click(page, '#actions button[data-action="maintenance on"]');
   await page.waitForFunction(() => /maintenance: fan swap/.test(document.querySelector(
     '#nodes tr[data-node="wa"] .c-maint').textContent), { timeout: 20000 }).catch(() => {});
   ok("maintenance set from the page shows with its reason",
@@ -100,7 +116,7 @@ async function maintenanceFromPage(page) {
   await page.waitForFunction(() => /maintenance set/.test(
     document.querySelector("#detail-history").textContent), { timeout: 20000 }).catch(() => {});
   ok("the node's history shows it", /maintenance set/.test(await textOf(page, "#detail-history")));
-  await page.click('#actions button[data-action="maintenance off"]');
+  await click(page, '#actions button[data-action="maintenance off"]');
   await page.waitForFunction(() => document.querySelector(
     '#nodes tr[data-node="wa"] .c-maint').textContent === "", { timeout: 20000 }).catch(() => {});
   ok("maintenance unset from the page",
@@ -133,9 +149,9 @@ async function adminFlow(browser) {
   const before = await portVlan(page);
   ok("wa's switch port drawn, isolated before the deploy", before !== null &&
     before.startsWith("0 "), before);
-  await page.click('button[data-view="networks"]');
+  await click(page, 'button[data-view="networks"]');
   await shot(page, "4-networks-before");
-  await page.click('button[data-view="nodes"]');
+  await click(page, 'button[data-view="nodes"]');
   const { states, vlans } = await deployFromPage(page);
   ok("deploy from the page: wa becomes active live", states[states.length - 1] === "active", states);
   ok("a transient state was shown on the way", states.some((s) =>
@@ -149,7 +165,7 @@ async function adminFlow(browser) {
     (e) => e.textContent)));
   await maintenanceFromPage(page);
   await shot(page, "5-deployed");
-  await page.click('button[data-view="networks"]');
+  await click(page, 'button[data-view="networks"]');
   await page.waitForFunction(() => /wa/.test((document.querySelector(
     '#networks tr[data-network="ta"] .members') || {}).textContent || ""), { timeout: 15000 })
     .catch(() => {});
@@ -170,7 +186,7 @@ async function tenantFlow(browser) {
     JSON.stringify(names) === JSON.stringify(["na", "nl", "wa"]), names);
   const nets = await page.$$eval("#networks tbody tr", (r) => r.map((x) => x.dataset.network).sort());
   ok("tenant a does not see tenant b's network", !nets.includes("tb") && nets.includes("ta"), nets);
-  await page.click('#nodes tr[data-node="na"] button.link');
+  await click(page, '#nodes tr[data-node="na"] button.link');
   await page.waitForSelector("#detail:not([hidden])");
   const acts = await page.$$eval("#actions button", (b) => b.map((x) => x.dataset.action));
   ok("a project member gets actions on its node", acts.includes("power on"), acts);
@@ -181,7 +197,7 @@ async function tenantFlow(browser) {
   await waitNodes(page2);
   ok("tenant b sees its own and its leased node", JSON.stringify(await nodeNames(page2)) ===
     JSON.stringify(["nb", "nl"]), await nodeNames(page2));
-  await page2.click('#nodes tr[data-node="nb"] button.link');
+  await click(page2, '#nodes tr[data-node="nb"] button.link');
   await page2.waitForSelector("#detail:not([hidden])");
   ok("a reader gets no action buttons", (await page2.$$("#actions button")).length === 0);
 }
