@@ -141,23 +141,23 @@ loopback(const char *listen)
  * unknown user costs a bcrypt like a known one (no user enumeration by
  * timing). */
 static int
-make_dummy_hash(char *err, size_t len)
+make_dummy_hash(const struct users *t, char out[128], char *err, size_t len)
 {
 	struct crypt_data cd;
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
 	unsigned long cost = 4;
 	const char *h;
 
-	for (int i = 0; users != NULL && i < users->n; i++)
-		if (strtoul(users->u[i].hash + 4, NULL, 10) > cost)
-			cost = strtoul(users->u[i].hash + 4, NULL, 10);
+	for (int i = 0; i < t->n; i++)
+		if (strtoul(t->u[i].hash + 4, NULL, 10) > cost)
+			cost = strtoul(t->u[i].hash + 4, NULL, 10);
 	if (!util_random_hex(pw, 16) ||
 	    crypt_gensalt_rn("$2b$", cost, NULL, 0, setting, sizeof(setting)) == NULL)
 		goto fail;
 	memset(&cd, 0, sizeof(cd));
 	if ((h = crypt_rn(pw, setting, &cd, (int)sizeof(cd))) == NULL || h[0] == '*')
 		goto fail;
-	snprintf(dummy_hash, sizeof(dummy_hash), "%s", h);
+	snprintf(out, 128, "%s", h);
 	return 0;
 fail:
 	snprintf(err, len, "auth: cannot make a bcrypt hash");
@@ -285,8 +285,7 @@ auth_configure(const struct auth_conf *c, char *err, size_t len)
 		return -1;
 	}
 	basic = true;
-	if (auth_reload(c->htpasswd_file, c->roles_file, err, len) != 0 ||
-	    make_dummy_hash(err, len) != 0)
+	if (auth_reload(c->htpasswd_file, c->roles_file, err, len) != 0)
 		return -1;
 	return 0;
 }
@@ -295,18 +294,23 @@ int
 auth_reload(const char *htpasswd_file, const char *roles_file, char *err, size_t len)
 {
 	struct users *t, *old;
+	char dummy[128];
 
 	if (!basic || keystone)
 		return 0;
 	t = util_calloc(1, sizeof(*t));
+	/* The dummy hash of unknown users follows the new users' highest cost,
+	 * so a failed attempt costs the same whether the user exists or not. */
 	if (load_htpasswd(t, htpasswd_file, err, len) != 0 ||
-	    load_roles(t, roles_file, err, len) != 0) {
+	    load_roles(t, roles_file, err, len) != 0 ||
+	    make_dummy_hash(t, dummy, err, len) != 0) {
 		free(t);
 		return -1;
 	}
 	pthread_rwlock_wrlock(&users_lock);
 	old = users;
 	users = t;
+	memcpy(dummy_hash, dummy, sizeof(dummy_hash));
 	pthread_rwlock_unlock(&users_lock);
 	free(old);
 	log_info("auth: http_basic with %d users", t->n);

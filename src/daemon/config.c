@@ -331,7 +331,6 @@ accept_all(void *user, const char *section, const char *key, const char *value)
 	(void)user; (void)section; (void)key; (void)value;
 	return 1;
 }
-#define NULL_HANDLER accept_all
 
 static int
 on_reload(void *user, const char *section, const char *key, const char *value)
@@ -351,7 +350,7 @@ config_reload(const char *path, char *err, size_t len)
 	int line;
 
 	/* A file that does not parse changes nothing: checked first. */
-	if ((line = ini_parse(path, NULL_HANDLER, NULL)) != 0) {
+	if ((line = ini_parse(path, accept_all, NULL)) != 0) {
 		snprintf(err, len, line == -1 ? "cannot read config file %s" :
 		    "%s:%d: syntax error", path, line);
 		return -1;
