@@ -141,8 +141,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					check_out(out);
 					check_no_leak(stored, out, patch);
 					json_decref(out);
-				} else if (r.status < 400 || r.body == NULL) {
-					abort();	/* a refusal has a status and a body */
+				} else if (r.body == NULL || (r.status < 400 &&
+				    !(r.status == 200 && json_array_size(patch) == 0))) {
+					/* A refusal has a status and a body; only
+					 * an empty patch answers 200 with the
+					 * object as it is (Ironic's behaviour). */
+					abort();
 				}
 				json_decref(r.body);
 				json_decref(stored);
