@@ -311,30 +311,65 @@ h_node_show(struct req *q, struct resp *r)
 	api_json(r, 200, api_render(q, &model_node, q->obj, given ? &fs : NULL, true));
 }
 
-void
-h_node_patch(struct req *q, struct resp *r)
+/* One try of a PATCH on the node n as read: 0 saved (*saved the result),
+ * -1 answered, 1 the node changed meanwhile (read it and try again). */
+static int
+patch_once(struct req *q, struct resp *r, json_t *n, json_t **saved)
 {
-	json_t *n = q->obj, *upd, *saved = NULL;
 	struct ierr e = { 0 };
-	const char *olddrv;
+	json_t *upd;
+	int rc = -1;
 
 	if ((upd = api_patch(q, r, &model_node, n, q->json)) == NULL)
-		return;
+		return -1;
 	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd) ||
 	    !check_sources(r, n, upd) || !check_chassis(q, r, n, upd))
 		goto done;
-	olddrv = jstr(n, "driver");
-	if (cond_resolve_interfaces(upd, strcmp(olddrv, jstr(upd, "driver")) != 0, &e) != 0 ||
-	    cond_update_node(upd, &e) != 0) {
-		api_ierr(r, &e);
+	if (cond_resolve_interfaces(upd, strcmp(jstr(n, "driver"), jstr(upd, "driver")) != 0,
+	    &e) != 0 || cond_update_node(upd, n, &e) != 0) {
+		if (e.code == IG_ESTALE)
+			rc = 1;
+		else
+			api_ierr(r, &e);
 		goto done;
 	}
-	saved = store_get(store_thread(), &model_node, "uuid", jstr(upd, "uuid"));
-	log_info("node updated");
-	api_json(r, 200, api_render(q, &model_node, saved ? saved : upd, NULL, true));
+	*saved = store_get(store_thread(), &model_node, "uuid", jstr(upd, "uuid"));
+	if (*saved == NULL)
+		*saved = json_incref(upd);
+	rc = 0;
 done:
-	json_decref(saved);
 	json_decref(upd);
+	return rc;
+}
+
+/*
+ * The patch is applied to the node as stored when its lock is taken: a
+ * PATCH that raced another one is applied again to the fresh copy (a few
+ * times), never saved over it.
+ */
+void
+h_node_patch(struct req *q, struct resp *r)
+{
+	json_t *n = json_incref(q->obj), *saved = NULL;
+	int rc;
+
+	for (int i = 0; (rc = patch_once(q, r, n, &saved)) == 1 && i < 20; i++) {
+		json_decref(n);
+		n = store_get(store_thread(), &model_node, "uuid", jstr(q->obj, "uuid"));
+		if (n == NULL) {
+			api_error(r, 404, "Node %s could not be found.", jstr(q->obj, "uuid"));
+			return;
+		}
+	}
+	json_decref(n);
+	if (rc == 1)
+		api_error(r, 409, "Node %s is changed by other requests too often; please "
+		    "retry.", jstr(q->obj, "uuid"));
+	if (rc != 0)
+		return;
+	log_info("node updated");
+	api_json(r, 200, api_render(q, &model_node, saved, NULL, true));
+	json_decref(saved);
 }
 
 void

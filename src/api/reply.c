@@ -50,6 +50,7 @@ api_status_of(enum ig_err code)
 		[IG_ENOTFOUND] = 404, [IG_ECONFLICT] = 409, [IG_ELOCKED] = 409,
 		[IG_ETOOBIG] = 413, [IG_EUNSUPPORTED] = 400, [IG_EBMC] = 503,
 		[IG_EUNAVAIL] = 503, [IG_EINTERNAL] = 500, [IG_EVERSION] = 406,
+		[IG_ESTALE] = 409,
 	};
 
 	return (unsigned)code < sizeof(status) / sizeof(status[0]) ? status[code] : 500;

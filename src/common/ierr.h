@@ -22,6 +22,7 @@ enum ig_err {
 	IG_EUNAVAIL,		/* a service Ingot needs is down (503) */
 	IG_EINTERNAL,		/* the database, or a bug (500) */
 	IG_EVERSION,		/* not at the requested API version (406) */
+	IG_ESTALE,		/* changed since the caller read it: read and apply again (409) */
 };
 
 struct ierr {

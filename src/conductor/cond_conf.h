@@ -24,6 +24,8 @@ struct cond_conf {
 	int		 heartbeat_timeout;	/* told to agents */
 	bool		 erase_devices;		/* full disk erase in cleaning */
 	int		 switch_reconcile_interval;	/* seconds; 0: off */
+	int		 lock_retry_attempts;	/* a briefly held node lock: tries */
+	int		 lock_retry_interval;	/* ... and milliseconds between them */
 	struct images_conf images;		/* image cache and downloads */
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;

@@ -241,8 +241,29 @@ check_protected(json_t *cur, json_t *upd, struct ierr *e)
 	return 0;
 }
 
+/* a and b are the same node but for who holds its lock. */
+static bool
+same_but_lock(json_t *a, json_t *b)
+{
+	json_t *x = json_copy(a), *y = json_copy(b);
+	bool same;
+
+	json_object_del(x, "reservation");
+	json_object_del(y, "reservation");
+	same = json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return same;
+}
+
+/*
+ * Saves a node changed by the API.  base is the copy the change was made
+ * to: when the stored node differs from it (another request saved in
+ * between), nothing is saved and IG_ESTALE says to read and apply again,
+ * so no change is lost.
+ */
 int
-cond_update_node(json_t *updated, struct ierr *e)
+cond_update_node(json_t *updated, json_t *base, struct ierr *e)
 {
 	const char *uuid = node_uuid(updated);
 	json_t *cur;
@@ -251,6 +272,13 @@ cond_update_node(json_t *updated, struct ierr *e)
 
 	if ((cur = node_lock_reload(uuid, e)) == NULL)
 		return -1;
+	if (base != NULL && !same_but_lock(cur, base)) {
+		json_decref(cur);
+		node_unlock(uuid);
+		ierr_set(e, IG_ESTALE, "Node %s was changed by another request meanwhile; "
+		    "please retry.", uuid);
+		return -1;
+	}
 	/* Fields the conductor owns come from the fresh copy. */
 	static const char *const owned[] = { "provision_state",
 	    "target_provision_state", "power_state", "target_power_state",

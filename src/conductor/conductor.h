@@ -38,7 +38,7 @@ json_t	*cond_boot_devices_supported(json_t *node, struct ierr *e);
 json_t	*cond_sensors(json_t *node, struct ierr *e);
 json_t	*cond_validate(json_t *node);
 /* Saves an updated node (after PATCH) under its lock. */
-int	 cond_update_node(json_t *updated, struct ierr *e);
+int	 cond_update_node(json_t *updated, json_t *base, struct ierr *e);
 int	 cond_delete_node(json_t *node, struct ierr *e);
 
 /* A node's traits, under its lock (names checked by the API): replaced by

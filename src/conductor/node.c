@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsm.h"
 #include "hw.h"
@@ -144,25 +145,54 @@ cond_transition(json_t *node, const char *event, const char *last_error, struct 
 	return 0;
 }
 
+/* A lock held by a running operation (a worker in an active state, a power
+ * action under way) is not given back soon: waiting for it is pointless. */
+static bool
+held_long(json_t *n)
+{
+	const struct fsm_state *st = fsm_state(node_provision_state(n));
+
+	return (st != NULL && st->kind == FSM_ACTIVE) || node_target_power_state(n) != NULL;
+}
+
+/* Takes the node's lock.  A lock another request holds briefly (a PATCH, a
+ * heartbeat, a power-sync read) is tried again for a bounded time, as
+ * Ironic's node_locked_retry_attempts, so clients rarely see 409: after
+ * 1 ms, then twice as long each time up to node_locked_retry_interval. */
 int
 node_lock(const char *uuid, struct ierr *e)
 {
-	int rc = store_node_reserve(store_thread(), uuid, cond_host_name);
+	int tries = cconf.lock_retry_attempts > 0 ? cconf.lock_retry_attempts : 1;
+	long gap_us = 1000, max_us = (long)cconf.lock_retry_interval * 1000;
+	json_t *n = NULL;
+	int rc;
 
-	if (rc == STORE_OK)
+	for (int i = 0;; i++) {
+		rc = store_node_reserve(store_thread(), uuid, cond_host_name);
+		if (rc != STORE_LOCKED)
+			break;
+		json_decref(n);
+		n = store_get(store_thread(), &model_node, "uuid", uuid);
+		if (n == NULL || held_long(n) || i + 1 >= tries)
+			break;
+		/* Brief holders let go within milliseconds: try again soon,
+		 * then less often. */
+		usleep((useconds_t)(gap_us < max_us ? gap_us : max_us));
+		gap_us *= 2;
+	}
+	if (rc == STORE_OK) {
+		json_decref(n);
 		return 0;
-	if (rc == STORE_LOCKED) {
-		json_t *n = store_get(store_thread(), &model_node, "uuid", uuid);
+	}
+	if (rc == STORE_LOCKED)
 		ierr_set(e, IG_ELOCKED, "Node %s is locked by host %s, please retry after "
 		    "the current operation is completed.", uuid,
 		    n && node_reservation(n) ? node_reservation(n) : "?");
-		json_decref(n);
-		return -1;
-	}
-	if (rc == STORE_NOTFOUND)
+	else if (rc == STORE_NOTFOUND)
 		ierr_set(e, IG_ENOTFOUND, "Node %s could not be found.", uuid);
 	else
 		ierr_set(e, IG_EINTERNAL, "database error while locking node %s", uuid);
+	json_decref(n);
 	return -1;
 }
 

@@ -102,6 +102,14 @@ static const struct option_def options[] = {
 	{ "conductor", "switch_reconcile_interval", OT_INT, O(switch_reconcile_interval),
 	  0, 86400, "60", "Seconds between read-backs of every managed switch port "
 	  "(wrong VLANs are corrected; 0: only at start)." },
+	{ "conductor", "node_locked_retry_attempts", OT_INT, O(lock_retry_attempts), 1, 1000, "20",
+	  "Tries to take a node lock that another request holds briefly (a PATCH, a "
+	  "heartbeat, a power-sync read) before answering 409; a node in a running "
+	  "operation (deploying, a power action ...) answers 409 at once, as Ironic's "
+	  "node_locked_retry_attempts." },
+	{ "conductor", "node_locked_retry_interval", OT_INT, O(lock_retry_interval), 1, 10000,
+	  "100", "Longest pause between those tries, in milliseconds (the first "
+	  "comes after 1 ms, each next one after twice as long)." },
 	{ "deploy", "callback_timeout", OT_INT, O(callback_timeout), 10, 86400, "1800",
 	  "Seconds a deploy ramdisk may stay silent before its deploy or cleaning fails." },
 	{ "deploy", "heartbeat_timeout", OT_INT, O(heartbeat_timeout), 5, 86400, "300",

@@ -35,6 +35,8 @@ struct config {
 	int	 power_failure_max;
 	bool	 force_power_state;
 	int	 switch_reconcile_interval;
+	int	 lock_retry_attempts;
+	int	 lock_retry_interval;
 	int	 callback_timeout;
 	int	 heartbeat_timeout;
 	bool	 erase_devices;

@@ -334,6 +334,8 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 		.force_power_state = cfg.force_power_state,
 		.callback_timeout = cfg.callback_timeout,
 		.switch_reconcile_interval = cfg.switch_reconcile_interval,
+		.lock_retry_attempts = cfg.lock_retry_attempts,
+		.lock_retry_interval = cfg.lock_retry_interval,
 		.heartbeat_timeout = cfg.heartbeat_timeout,
 		.erase_devices = cfg.erase_devices,
 		.images = { .cache_dir = cache,
