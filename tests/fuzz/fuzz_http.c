@@ -240,7 +240,8 @@ resource_named(const char *seg, size_t n)
 	return NULL;
 }
 
-/* The resource of segment i of the path (-1: the last one). */
+/* The resource of segment i of the path (-1: the last one); empty
+ * segments ("/v1//nodes") do not count, as in the router. */
 static const struct resource *
 resource_at(const char *path, int i)
 {
@@ -255,7 +256,9 @@ resource_at(const char *path, int i)
 			return resource_named(seg, (size_t)(end - seg));
 		if (*end == '\0')
 			return NULL;
-		seg = end + 1;
+		seg = end;
+		while (*seg == '/')	/* the router skips empty segments too */
+			seg++;
 		n++;
 	}
 }
