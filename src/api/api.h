@@ -146,6 +146,8 @@ bool	api_list_text(struct req *q, struct resp *r, const struct resource *res,
 /* limit, marker, sort_key, sort_dir into a query; false with 400 on error. */
 struct store_query;
 bool	api_paging(struct req *q, struct resp *r, struct store_query *sq);
+json_t	*api_page_array(struct req *q, struct resp *r, json_t *all, const char *idkey,
+	    const char *path, json_t **next);
 
 /* JSON Patch (jsonpatch.c): applies RFC 6902 ops to doc in place. */
 int	jsonpatch_apply(json_t *doc, json_t *patch, char *err, size_t len);

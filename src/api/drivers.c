@@ -101,21 +101,71 @@ driver_json(struct req *q, const struct hw_type *t, bool detail)
 	return o;
 }
 
+/*
+ * ?fields= on drivers (1.77): the comma-separated names must be fields of
+ * a driver's detailed body (400 otherwise, as Ironic); *keep holds them,
+ * NULL when not asked for.  false: answered.
+ */
+static bool
+driver_fields(struct req *q, struct resp *r, json_t **keep)
+{
+	const char *f = api_query(q, "fields");
+	json_t *all;
+	char buf[1024], *save = NULL;
+
+	*keep = NULL;
+	if (f == NULL || q->minor < 77)
+		return true;
+	all = driver_json(q, hw_types()[0], true);
+	snprintf(buf, sizeof(buf), "%s", f);
+	*keep = json_object();
+	for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		if (json_object_get(all, t) == NULL) {
+			api_error(r, 400, "Field(s) \"%.100s\" are not valid", t);
+			json_decref(all);
+			json_decref(*keep);
+			*keep = NULL;
+			return false;
+		}
+		json_object_set_new(*keep, t, json_true());
+	}
+	json_decref(all);
+	return true;
+}
+
+/* o with only the fields in keep (all when keep is NULL). */
+static json_t *
+only(json_t *o, json_t *keep)
+{
+	const char *k;
+	json_t *v, *out;
+
+	if (keep == NULL)
+		return o;
+	out = json_object();
+	json_object_foreach(o, k, v)
+		if (json_object_get(keep, k) != NULL)
+			json_object_set(out, k, v);
+	json_decref(o);
+	return out;
+}
+
 void
 h_drivers_list(struct req *q, struct resp *r)
 {
 	const struct hw_type *const *t = hw_types();
 	const char *type = api_query(q, "type");
-	json_t *list = json_array();
+	json_t *list, *keep;
 	int detail;
 
-	if (!api_query_bool(q, r, "detail", &detail)) {
-		json_decref(list);
+	if (!api_query_bool(q, r, "detail", &detail) || !driver_fields(q, r, &keep))
 		return;
-	}
+	list = json_array();
 	for (size_t i = 0; t[i] != NULL; i++)
 		if (type == NULL || strcmp(type, "dynamic") == 0)
-			json_array_append_new(list, driver_json(q, t[i], detail == 1));
+			json_array_append_new(list, only(driver_json(q, t[i],
+			    detail == 1 || keep != NULL), keep));
+	json_decref(keep);
 	api_json(r, 200, json_pack("{s:o}", "drivers", list));
 }
 
@@ -123,12 +173,16 @@ void
 h_driver_show(struct req *q, struct resp *r)
 {
 	const struct hw_type *t = hw_type_find(q->args[0]);
+	json_t *keep;
 
 	if (t == NULL) {
 		api_error(r, 404, "Could not find the driver %s.", q->args[0]);
 		return;
 	}
-	api_json(r, 200, driver_json(q, t, true));
+	if (!driver_fields(q, r, &keep))
+		return;
+	api_json(r, 200, only(driver_json(q, t, true), keep));
+	json_decref(keep);
 }
 
 void
@@ -172,18 +226,26 @@ conductor_json(struct req *q, json_t *c, bool detail)
 void
 h_conductors_list(struct req *q, struct resp *r)
 {
-	json_t *list, *out, *c;
+	json_t *list, *out, *c, *page, *next, *body;
 	int detail;
 	size_t i;
 
 	if (!api_query_bool(q, r, "detail", &detail))
 		return;
 	list = store_conductor_list(store_thread());
+	if ((page = api_page_array(q, r, list, "hostname", "v1/conductors", &next)) == NULL) {
+		json_decref(list);
+		return;
+	}
 	out = json_array();
-	json_array_foreach(list, i, c)
+	json_array_foreach(page, i, c)
 		json_array_append_new(out, conductor_json(q, c, detail == 1));
+	json_decref(page);
 	json_decref(list);
-	api_json(r, 200, json_pack("{s:o}", "conductors", out));
+	body = json_pack("{s:o}", "conductors", out);
+	if (next != NULL)
+		json_object_set_new(body, "next", next);
+	api_json(r, 200, body);
 }
 
 void

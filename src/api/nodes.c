@@ -215,6 +215,7 @@ list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 	bool given;
 	json_t *bools[STORE_MAX_FILTERS + 2] = { NULL };
 	int assoc, detail_q, nb = 0;
+	const char *v;
 	char path[128];
 
 	if (!api_paging(q, r, &sq) || !api_fields(q, r, &model_node, &fs, &given) ||
@@ -234,7 +235,7 @@ list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 		detail = true;
 	snprintf(path, sizeof(path), "%s", detail ? "v1/nodes/detail" : "v1/nodes");
 	for (const struct filter_def *f = node_filters; f->param != NULL; f++) {
-		const char *v = api_query(q, f->param);
+		v = api_query(q, f->param);
 		if (v == NULL || q->minor < f->min_minor)
 			continue;
 		if (f->is_bool) {
@@ -249,6 +250,18 @@ list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 		}
 		sq.filters[sq.nfilters].field = f->field;
 		sq.filters[sq.nfilters++].op = SO_EQ;
+	}
+	if ((v = api_query(q, "description_contains")) != NULL && q->minor >= 51) {
+		bools[nb] = json_string(v);
+		sq.filters[sq.nfilters].value = bools[nb++];
+		sq.filters[sq.nfilters].field = "description";
+		sq.filters[sq.nfilters++].op = SO_CONTAINS;
+	}
+	/* conductor (1.49): every node is this conductor's; another name has none */
+	if ((v = api_query(q, "conductor")) != NULL && q->minor >= 49 &&
+	    strcmp(v, conductor_host()) != 0) {
+		sq.filters[sq.nfilters].field = "uuid";
+		sq.filters[sq.nfilters++].op = SO_NULL;
 	}
 	if (chassis != NULL) {	/* /v1/chassis/{chassis}/nodes */
 		bools[nb] = json_string(chassis);
@@ -311,6 +324,50 @@ h_node_show(struct req *q, struct resp *r)
 	api_json(r, 200, api_render(q, &model_node, q->obj, given ? &fs : NULL, true));
 }
 
+/* Whether the patch sets field k itself (an op whose path is /k). */
+static bool
+patch_sets(json_t *patch, const char *k)
+{
+	json_t *op;
+	size_t i;
+
+	json_array_foreach(patch, i, op) {
+		const char *p = json_string_value(json_object_get(op, "path"));
+		if (p != NULL && p[0] == '/' && strcmp(p + 1, k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ?reset_interfaces (1.45), only with a new driver: true resets every
+ * interface the patch does not set to the new driver's default; false
+ * keeps them (one the new driver lacks is 400); absent resets only those.
+ * *reset: whether interfaces the driver lacks are reset.
+ */
+static bool
+reset_interfaces(struct req *q, struct resp *r, json_t *old, json_t *upd, bool *reset)
+{
+	bool changed = strcmp(jstr(old, "driver"), jstr(upd, "driver")) != 0;
+	char key[64];
+	int b = -1;
+
+	if (q->minor >= 45 && !api_query_bool(q, r, "reset_interfaces", &b))
+		return false;
+	if (b >= 0 && !changed) {
+		api_error(r, 400, "The reset_interfaces parameter can be provided only when "
+		    "changing the node's driver.");
+		return false;
+	}
+	*reset = changed && b != 0;
+	for (int i = 0; b == 1 && i < HW_IF_COUNT; i++) {
+		snprintf(key, sizeof(key), "%s_interface", hw_iface_names[i]);
+		if (!patch_sets(q->json, key))
+			json_object_set_new(upd, key, json_null());
+	}
+	return true;
+}
+
 /* One try of a PATCH on the node n as read: 0 saved (*saved the result),
  * -1 answered, 1 the node changed meanwhile (read it and try again). */
 static int
@@ -318,6 +375,7 @@ patch_once(struct req *q, struct resp *r, json_t *n, json_t **saved)
 {
 	struct ierr e = { 0 };
 	json_t *upd;
+	bool reset;
 	int rc = -1;
 
 	if ((upd = api_patch(q, r, &model_node, n, q->json)) == NULL)
@@ -325,8 +383,9 @@ patch_once(struct req *q, struct resp *r, json_t *n, json_t **saved)
 	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd) ||
 	    !check_sources(r, n, upd) || !check_chassis(q, r, n, upd))
 		goto done;
-	if (cond_resolve_interfaces(upd, strcmp(jstr(n, "driver"), jstr(upd, "driver")) != 0,
-	    &e) != 0 || cond_update_node(upd, n, &e) != 0) {
+	if (!reset_interfaces(q, r, n, upd, &reset))
+		goto done;
+	if (cond_resolve_interfaces(upd, reset, &e) != 0 || cond_update_node(upd, n, &e) != 0) {
 		if (e.code == IG_ESTALE)
 			rc = 1;
 		else
@@ -597,17 +656,27 @@ void
 h_node_history(struct req *q, struct resp *r)
 {
 	const char *uuid = jstr(q->obj, "uuid");
-	json_t *list, *out, *ev;
+	json_t *list, *out, *ev, *page, *next, *body;
+	char path[128];
 	int detail;
 	size_t i;
 
 	if (!api_query_bool(q, r, "detail", &detail))
 		return;
 	list = store_history_list(store_thread(), uuid);
+	snprintf(path, sizeof(path), "v1/nodes/%s/history", uuid);
+	if ((page = api_page_array(q, r, list, "uuid", path, &next)) == NULL) {
+		json_decref(list);
+		return;
+	}
 	out = json_array();
-	json_array_foreach(list, i, ev)
+	json_array_foreach(page, i, ev)
 		json_array_append_new(out, render_event(q, ev, uuid, detail == 1));
-	api_json(r, 200, json_pack("{s:o}", "history", out));
+	body = json_pack("{s:o}", "history", out);
+	if (next != NULL)
+		json_object_set_new(body, "next", next);
+	api_json(r, 200, body);
+	json_decref(page);
 	json_decref(list);
 }
 

@@ -1,4 +1,5 @@
 /* Stored objects to API JSON: microversion gating, fields, links, secrets. */
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,29 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 	return out;
 }
 
+/* Appends "&k=v" to url, v percent-encoded (a free-text filter may hold
+ * '&', '#' or spaces). */
+static void
+add_param(char *url, size_t len, const char *k, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(url);
+
+	n += (size_t)snprintf(url + n, n < len ? len - n : 0, "&%s=", k);
+	for (; *v != '\0' && n + 4 < len; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (isalnum(c) || strchr("-._~,:", c) != NULL) {
+			url[n++] = (char)c;
+		} else {
+			url[n++] = '%';
+			url[n++] = hex[c >> 4];
+			url[n++] = hex[c & 15];
+		}
+	}
+	if (n < len)
+		url[n] = '\0';
+}
+
 json_t *
 api_next(struct req *q, const char *path, const char *marker, long limit)
 {
@@ -180,18 +204,59 @@ api_next(struct req *q, const char *path, const char *marker, long limit)
 	const char *keys[] = { "sort_key", "sort_dir", "fields", "detail", "node",
 	    "node_uuid", "provision_state", "driver", "maintenance", "owner",
 	    "lessee", "resource_class", "associated", "conductor_group", "address",
-	    "portgroup", "fault", "retired", "state", "chassis_uuid", NULL };
+	    "portgroup", "fault", "retired", "state", "chassis_uuid",
+	    "description_contains", "conductor", NULL };
 
 	snprintf(url, sizeof(url), "%s/%s?limit=%ld", q->base, path, limit);
 	for (size_t i = 0; keys[i] != NULL; i++) {
 		const char *v = api_query(q, keys[i]);
-		size_t n = strlen(url);
 		if (v != NULL)
-			snprintf(url + n, sizeof(url) - n, "&%s=%s", keys[i], v);
+			add_param(url, sizeof(url), keys[i], v);
 	}
-	size_t n = strlen(url);
-	snprintf(url + n, sizeof(url) - n, "&marker=%s", marker);
+	add_param(url, sizeof(url), "marker", marker);
 	return json_string(url);
+}
+
+/*
+ * One page of a list held in memory (node history, conductors), as the
+ * store pages tables: the items after the one whose idkey is the marker
+ * (400 when there is none such), at most limit of them, in the order asked
+ * (sort_dir); *next is the link to the rest, or NULL.  NULL: answered.
+ */
+json_t *
+api_page_array(struct req *q, struct resp *r, json_t *all, const char *idkey,
+    const char *path, json_t **next)
+{
+	struct store_query sq = { 0 };
+	json_t *out, *it;
+	size_t n = json_array_size(all), start = 0;
+
+	*next = NULL;
+	if (!api_paging(q, r, &sq))
+		return NULL;
+	if (sq.marker != NULL) {
+		size_t i;
+		for (i = 0; i < n; i++) {
+			it = json_array_get(all, sq.desc ? n - 1 - i : i);
+			const char *id = json_string_value(json_object_get(it, idkey));
+			if (id != NULL && strcmp(id, sq.marker) == 0)
+				break;
+		}
+		if (i == n) {
+			api_error(r, 400, "Marker %.200s could not be found.", sq.marker);
+			return NULL;
+		}
+		start = i + 1;
+	}
+	out = json_array();
+	for (size_t i = start; i < n && (long)json_array_size(out) < sq.limit; i++)
+		json_array_append(out, json_array_get(all, sq.desc ? n - 1 - i : i));
+	if (json_array_size(out) > 0 && start + json_array_size(out) < n) {
+		it = json_array_get(out, json_array_size(out) - 1);
+		*next = api_next(q, path, json_string_value(json_object_get(it, idkey)),
+		    sq.limit);
+	}
+	return out;
 }
 
 bool

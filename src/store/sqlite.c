@@ -731,6 +731,12 @@ filter_ok(const struct resource *r, const struct store_filter *f)
 static void
 add_filter(char *sql, size_t sqllen, const struct store_filter *f)
 {
+	if (f->op == SO_CONTAINS) {	/* a substring, case-sensitive */
+		append(sql, sqllen, "instr(");
+		append(sql, sqllen, f->field);
+		append(sql, sqllen, ", ?) > 0");
+		return;
+	}
 	if (f->op != SO_EQ_EITHER) {
 		append(sql, sqllen, f->field);
 		append(sql, sqllen, f->op == SO_EQ ? " = ?" :
@@ -835,7 +841,7 @@ bind_query(sqlite3_stmt *st, const struct resource *r, const struct store_query 
 			}
 			continue;
 		}
-		if (q->filters[i].op != SO_EQ)
+		if (q->filters[i].op != SO_EQ && q->filters[i].op != SO_CONTAINS)
 			continue;
 		bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);
 	}

@@ -46,15 +46,15 @@ int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 
 /* Filters for store_list: equality on a field, or null / not null. */
-enum store_op { SO_EQ, SO_NULL, SO_NOTNULL, SO_EQ_EITHER };
+enum store_op { SO_EQ, SO_NULL, SO_NOTNULL, SO_EQ_EITHER, SO_CONTAINS };
 struct store_filter {
 	const char	*field;
 	enum store_op	 op;
-	json_t		*value;		/* borrowed; for SO_EQ, SO_EQ_EITHER */
+	json_t		*value;		/* borrowed; for SO_EQ, SO_EQ_EITHER, SO_CONTAINS (a substring) */
 	const char	*field2;	/* SO_EQ_EITHER: field = value OR field2 = value */
 	json_t		*value2;	/* SO_EQ_EITHER, optional: ... OR either = value2 */
 };
-#define STORE_MAX_FILTERS 16
+#define STORE_MAX_FILTERS 20
 struct store_query {
 	struct store_filter filters[STORE_MAX_FILTERS];
 	int		 nfilters;

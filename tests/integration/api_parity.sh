@@ -327,4 +327,54 @@ api POST /v1/events '{"events":[{"event":"rm -rf"}]}' >/dev/null
 expect_eq "unknown event: 400" 400 "$STATUS"
 api GET "/v1/nodes/validate?node=p1" >/dev/null
 expect_eq "GET /v1/nodes/validate?node=" 200 "$STATUS"
+# Filters and paging Ironic has at or below 1.81.
+api POST /v1/nodes '{"driver":"fake-hardware","name":"dc1","description":"rack 7 & row B"}' >/dev/null
+api POST /v1/nodes '{"driver":"fake-hardware","name":"dc2","description":"rack 8"}' >/dev/null
+expect_eq "description_contains: the one node" dc1 \
+    "$(api GET '/v1/nodes?description_contains=7%20%26%20row' | jq -r '[.nodes[].name] | join(",")')"
+api GET '/v1/nodes?description_contains=rack&limit=1' >/dev/null
+ok "... its next link keeps the filter, encoded" grep -q 'description_contains=rack&' <(jq -r .next "$T/api.body")
+host=$(api GET /v1/conductors | jq -r '.conductors[0].hostname')
+expect_eq "conductor=<this one>: every node" "$(api GET /v1/nodes | jq '.nodes | length')" \
+    "$(api GET "/v1/nodes?conductor=$host" | jq '.nodes | length')"
+expect_eq "conductor=<another>: none" 0 "$(api GET '/v1/nodes?conductor=elsewhere' | jq '.nodes | length')"
+for i in 1 2 3 4 5; do api PATCH /v1/nodes/dc1 "[{\"op\":\"add\",\"path\":\"/extra/h$i\",\"value\":1}]" >/dev/null; done
+api PUT /v1/nodes/dc1/maintenance '{"reason":"r1"}' >/dev/null
+api DELETE /v1/nodes/dc1/maintenance >/dev/null
+api PUT /v1/nodes/dc1/maintenance '{"reason":"r2"}' >/dev/null
+total=$(api GET /v1/nodes/dc1/history | jq '.history | length')
+ok "node history has events to page ($total)" test "$total" -ge 2
+seen=0 url="/v1/nodes/dc1/history?limit=1" pages=0
+while [ -n "$url" ] && [ $pages -lt 50 ]; do
+	api GET "$url" >/dev/null
+	seen=$((seen + $(jq '.history | length' "$T/api.body"))); pages=$((pages + 1))
+	url=$(jq -r '.next // empty' "$T/api.body"); url=${url#"$INGOT_URL"}
+done
+expect_eq "history paged one by one: every event once" "$total" "$seen"
+api GET '/v1/nodes/dc1/history?marker=00000000-0000-0000-0000-000000000000' >/dev/null
+expect_eq "history: unknown marker 400" 400 "$STATUS"
+api GET '/v1/conductors?limit=1' >/dev/null
+expect_eq "conductors?limit=1: one" 1 "$(jq '.conductors | length' "$T/api.body")"
+api GET '/v1/conductors?limit=0' >/dev/null
+expect_eq "conductors?limit=0: 400 as Ironic" 400 "$STATUS"
+# reset_interfaces (1.45): only with a new driver.
+api PATCH '/v1/nodes/dc2?reset_interfaces=true' '[{"op":"add","path":"/extra/x","value":1}]' >/dev/null
+expect_eq "reset_interfaces without a driver change: 400" 400 "$STATUS"
+api PATCH /v1/nodes/dc2 '[{"op":"replace","path":"/boot_interface","value":"fake"}]' >/dev/null
+api PATCH '/v1/nodes/dc2?reset_interfaces=maybe' '[{"op":"replace","path":"/driver","value":"fake-hardware"}]' >/dev/null
+expect_eq "reset_interfaces=maybe: 400" 400 "$STATUS"
+# fake-hardware -> ipmi: bios_interface "fake" is not ipmi's.
+api PATCH /v1/nodes/dc2 '[{"op":"replace","path":"/bios_interface","value":"fake"},{"op":"replace","path":"/boot_interface","value":"fake"}]' >/dev/null
+api PATCH '/v1/nodes/dc2?reset_interfaces=false' '[{"op":"replace","path":"/driver","value":"ipmi"}]' >/dev/null
+expect_eq "reset_interfaces=false and an interface the new driver lacks: 400" 400 "$STATUS"
+expect_eq "... nothing changed" fake-hardware "$(api GET /v1/nodes/dc2 | jq -r .driver)"
+api PATCH '/v1/nodes/dc2?reset_interfaces=true' '[{"op":"replace","path":"/driver","value":"ipmi"},{"op":"replace","path":"/deploy_interface","value":"fake"}]' >/dev/null
+expect_eq "reset_interfaces=true with a new driver: 200" 200 "$STATUS"
+expect_eq "... every interface not in the patch takes the new driver's default" "no-bios ipxe fake" \
+    "$(api GET /v1/nodes/dc2 | jq -r '"\(.bios_interface) \(.boot_interface) \(.deploy_interface)"')"
+# fields on drivers (1.77)
+expect_eq "drivers?fields=name,hosts" '["hosts","name"]' "$(api GET '/v1/drivers?fields=name,hosts' | jq -c '.drivers[0] | keys')"
+expect_eq "drivers/ipmi?fields=default_boot_interface" '{"default_boot_interface":"ipxe"}' "$(api GET '/v1/drivers/ipmi?fields=default_boot_interface' | jq -c .)"
+api GET '/v1/drivers?fields=name,password' >/dev/null
+expect_eq "drivers: an unknown field 400" 400 "$STATUS"
 finish
