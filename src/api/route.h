@@ -52,6 +52,7 @@ enum route_load {
 	LOAD_PORTGROUP,		/* UUID or name */
 	LOAD_ALLOCATION,	/* UUID or name */
 	LOAD_CHASSIS,		/* UUID */
+	LOAD_TEMPLATE,		/* deploy template: UUID or name */
 };
 
 /* The request body a route takes, parsed before its handler (q->json). */

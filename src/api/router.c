@@ -149,6 +149,7 @@ static const struct {
 	[LOAD_PORTGROUP] = { &model_portgroup, "Portgroup" },
 	[LOAD_ALLOCATION] = { &model_allocation, "Allocation" },
 	[LOAD_CHASSIS] = { &model_chassis, "Chassis" },
+	[LOAD_TEMPLATE] = { &model_deploy_template, "Deploy template" },
 };
 
 /*
@@ -178,6 +179,7 @@ load(const struct route *rt, const struct req *q)
 			return NULL;
 		/* FALLTHROUGH */
 	case LOAD_NETWORK:
+	case LOAD_TEMPLATE:
 		return loader(res, "name", id);
 	case LOAD_PORT:
 		if (!util_normalize_mac(id, mac))

@@ -102,18 +102,3 @@ h_node_inventory(struct req *q, struct resp *r)
  * them), so the list is empty, every one is not found, and creating one is
  * refused (400) rather than stored and ignored.
  */
-void h_deploy_templates(struct req *q, struct resp *r) { (void)q; api_json(r, 200, json_pack("{s:[]}", "deploy_templates")); }
-
-void
-h_not_stored(struct req *q, struct resp *r)
-{
-	api_error(r, 404, "Deploy template %.200s could not be found.",
-	    q->args[0] ? q->args[0] : "");
-}
-
-void
-h_not_storable(struct req *q, struct resp *r)
-{
-	(void)q;
-	api_error(r, 400, "Deploy templates are not supported by Ingot yet.");
-}

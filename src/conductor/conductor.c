@@ -22,6 +22,7 @@
 #include "node.h"
 #include "periodic.h"
 #include "power_sync.h"
+#include "steps.h"
 #include "store.h"
 #include "util.h"
 #include "vif.h"
@@ -130,9 +131,12 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 				goto fail;
 			json_object_set_new(ii, "configdrive", cd);
 		}
-		if (json_object_get(body, "deploy_steps"))
-			json_object_set(node_driver_internal_info(node),
-			    "user_deploy_steps", json_object_get(body, "deploy_steps"));
+		json_t *plan = steps_plan(node, json_object_get(body, "deploy_steps"),
+		    minor, e);
+		if (plan == NULL)
+			goto fail;
+		json_object_set_new(node_driver_internal_info(node), "deploy_steps_plan",
+		    plan);
 		/* Whether this deploy may use a file:// image (the API sets
 		 * COND_FILE_IMAGES for system-scoped callers only). */
 		json_object_set_new(node_driver_internal_info(node),

@@ -7,6 +7,7 @@
 #include "agent_flow.h"
 #include "flow.h"
 #include "netflow.h"
+#include "steps.h"
 #include "volpool.h"
 
 /* The storage interface's step (attach at deploy, detach at tear down). */
@@ -56,6 +57,8 @@ flow_deploy(json_t *node, json_t *args, struct ierr *e)
 	(void)args;
 	if (flow_validate(node, true, err, sizeof(err)) != 0)
 		return deploy_failed(node, "Failed to validate deploy: %s", err, e);
+	if (steps_run(node, err, sizeof(err)) != 0)
+		return deploy_failed(node, "Deploy failed: %s", err, e);
 	if (netflow_apply(node, NET_PROVISIONING, err, sizeof(err)) != 0)
 		return deploy_failed(node, "Deploy failed: cannot move the node to the "
 		    "provisioning network: %s", err, e);

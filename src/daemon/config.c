@@ -370,6 +370,28 @@ config_reload(const char *path, char *err, size_t len)
 	return 0;
 }
 
+/* Prints text as "# " comment lines of at most 78 columns (ini parsers,
+ * inih among them, read lines of a bounded length). */
+static void
+print_comment(FILE *fp, const char *text)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t n = strlen(p), cut = n;
+		if (n > 76) {
+			for (cut = 76; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = 76;
+		}
+		fprintf(fp, "# %.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 void
 config_print_example(FILE *fp)
 {
@@ -383,7 +405,8 @@ config_print_example(FILE *fp)
 			fprintf(fp, "\n[%s]\n", o->section);
 			section = o->section;
 		}
-		fprintf(fp, "# %s\n#%s = %s\n", o->help, o->key, o->dflt);
+		print_comment(fp, o->help);
+		fprintf(fp, "#%s = %s\n", o->key, o->dflt);
 	}
 	fprintf(fp, "\n# Switches whose ports Ingot moves between VLANs are declared "
 	    "as [switch:NAME]\n# sections; see docs/switches.md.\n");

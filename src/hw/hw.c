@@ -12,6 +12,7 @@ extern const struct hw_type hw_type_fake;
 extern const struct hw_power_ops hw_power_fake;
 extern const struct hw_mgmt_ops hw_mgmt_fake;
 extern const struct hw_generic_ops hw_generic_fake, hw_generic_noop;
+extern const struct hw_generic_ops hw_bios_fake, hw_raid_fake;
 #ifdef INGOT_HAVE_IPMI
 extern const struct hw_type hw_type_ipmi;
 extern const struct hw_power_ops hw_power_ipmitool;
@@ -37,8 +38,8 @@ static struct hw_driver drivers[MAX_DRIVERS] = {
 	{ HW_IF_INSPECT, "fake", &hw_generic_fake },
 	{ HW_IF_RESCUE, "fake", &hw_generic_fake },
 	{ HW_IF_CONSOLE, "fake", &hw_generic_fake },
-	{ HW_IF_BIOS, "fake", &hw_generic_fake },
-	{ HW_IF_RAID, "fake", &hw_generic_fake },
+	{ HW_IF_BIOS, "fake", &hw_bios_fake },
+	{ HW_IF_RAID, "fake", &hw_raid_fake },
 	{ HW_IF_VENDOR, "fake", &hw_generic_fake },
 	{ HW_IF_NETWORK, "fake", &hw_generic_fake },
 	{ HW_IF_STORAGE, "fake", &hw_generic_fake },

@@ -75,6 +75,13 @@ struct hw_generic_ops {
 	 * and undo it. */
 	int (*prepare_ramdisk)(json_t *node, char *err, size_t errlen);
 	int (*clean_up_ramdisk)(json_t *node, char *err, size_t errlen);
+	/* Optional deploy steps this implementation offers (bios, raid ...
+	 * interfaces; Ironic's deploy templates and user deploy_steps):
+	 * their names, NULL-terminated, and running one with its args, out
+	 * of band, under the node's lock (DONE or FAIL with err). */
+	const char *const *deploy_steps;
+	enum hw_step (*run_step)(json_t *node, const char *step, json_t *args,
+	    char *err, size_t errlen);
 };
 
 enum hw_iface {

@@ -49,6 +49,12 @@ static const struct field chassis_fields[] = {
 #undef FIELD
 };
 
+static const struct field deploy_template_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "deploy_template.def"
+#undef FIELD
+};
+
 /*
  * Ingot's addition: a switch port that leads to infrastructure (a
  * hypervisor, a router, a firewall).  Ingot keeps it a tagged-only trunk
@@ -100,6 +106,8 @@ const struct resource model_allocation = { "allocation", "allocations",
     allocation_fields, NELEM(allocation_fields) };
 const struct resource model_chassis = { "chassis", "chassis", chassis_fields,
     NELEM(chassis_fields) };
+const struct resource model_deploy_template = { "deploy_template", "deploy_templates",
+    deploy_template_fields, NELEM(deploy_template_fields) };
 const struct resource model_uplink = { "uplink", "uplinks", uplink_fields,
     NELEM(uplink_fields) };
 const struct resource model_member = { "member", "members", member_fields,

@@ -52,7 +52,7 @@ struct resource {
 
 extern const struct resource model_node, model_port, model_portgroup;
 extern const struct resource model_network, model_vif;
-extern const struct resource model_allocation, model_chassis;
+extern const struct resource model_allocation, model_chassis, model_deploy_template;
 extern const struct resource model_uplink, model_member;
 extern const struct resource model_volume_connector, model_volume_target;
 extern const struct resource model_volume;

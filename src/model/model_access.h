@@ -64,6 +64,9 @@ static inline void res##_set_##f(json_t *o, json_t *v)				\
 #define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(chassis, n)
 #include "chassis.def"
 #undef FIELD
+#define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(deploy_template, n)
+#include "deploy_template.def"
+#undef FIELD
 #define FIELD(n, t, flags, since, dflt)	MODEL_ACCESS_##t(uplink, n)
 #include "uplink.def"
 #undef FIELD

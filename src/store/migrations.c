@@ -141,6 +141,12 @@ const char *const store_migrations[] = {
 	" created_at TEXT NOT NULL, updated_at TEXT);"
 	"CREATE INDEX volumes_project ON volumes(project);"
 	"CREATE INDEX volumes_attached ON volumes(attached_node);",
+	/* 7: Ironic's deploy templates */
+	"CREATE TABLE deploy_templates ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,"
+	" steps TEXT NOT NULL, extra TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -143,6 +143,31 @@ check("undeploy with wait: available", n.provision_state == "available")
 check("undeploy freed the allocation", bm.get_node(target.id).allocation_id is None and
       db("select count(*) from allocations where node_uuid='%s'" % target.id) == [(0,)])
 
+# deploy templates (1.55) and a deploy that runs their steps
+step = {"interface": "raid", "step": "apply_configuration", "priority": 150,
+        "args": {"raid_config": {"logical_disks": [{"size_gb": 10, "raid_level": "1"}]}}}
+tpl = bm.create_deploy_template(name="CUSTOM_SDK_RAID", steps=[step])
+check("deploy template created", tpl.id is not None and tpl.name == "CUSTOM_SDK_RAID")
+check("deploy templates listed with details", [t.name for t in bm.deploy_templates(details=True)
+      if t.steps and t.steps[0]["step"] == "apply_configuration"] == ["CUSTOM_SDK_RAID"])
+tpl = bm.patch_deploy_template(tpl, [{"op": "add", "path": "/extra/who", "value": "sdk"}])
+check("deploy template patched", tpl.extra == {"who": "sdk"})
+raises("a template name that is not a trait: BadRequestException", exc.BadRequestException,
+       lambda: bm.create_deploy_template(name="raid", steps=[step]))
+dn = bm.create_node(driver="fake-hardware", name="sdk-tpl", deploy_interface="fake",
+                    raid_interface="fake")
+bm.add_node_trait(dn, "CUSTOM_SDK_RAID")
+bm.patch_node(dn.id, [{"op": "add", "path": "/instance_info/traits", "value": ["CUSTOM_SDK_RAID"]}])
+dn = bm.get_node(dn.id)
+bm.set_node_provision_state(dn, "manage", wait=True, timeout=60)
+bm.set_node_provision_state(dn, "provide", wait=True, timeout=60)
+dn = bm.set_node_provision_state(dn, "active", wait=True, timeout=60)
+check("deploy with the template's trait: active", dn.provision_state == "active")
+check("... the template's raid step ran", bm.get_node(dn.id).raid_config.get("logical_disks", [{}])[0].get("size_gb") == 10)
+bm.delete_deploy_template(tpl)
+raises("deleted template: ResourceNotFound", exc.ResourceNotFound,
+       lambda: bm.get_deploy_template("CUSTOM_SDK_RAID"))
+
 # errors as exception types
 raises("unknown node: ResourceNotFound (404)", exc.ResourceNotFound, lambda: bm.get_node("nope"))
 raises("duplicate MAC: ConflictException (409)", exc.ConflictException,
