@@ -108,6 +108,13 @@ amember|GET|/v1/portgroups||403
 amember|GET|/v1/switches||403
 amember|GET|/v1/conductors||403
 amember|GET|/v1/drivers||200
+amember|GET|/v1/deploy_templates||403
+amember|POST|/v1/deploy_templates|{"name":"CUSTOM_X","steps":[{"interface":"bios","step":"factory_reset","priority":150,"args":{}}]}|403
+sysmember|POST|/v1/deploy_templates|{"name":"CUSTOM_X","steps":[{"interface":"bios","step":"factory_reset","priority":150,"args":{}}]}|403
+sysreader|GET|/v1/deploy_templates||200
+admin|POST|/v1/deploy_templates|{"name":"CUSTOM_X","steps":[{"interface":"bios","step":"factory_reset","priority":150,"args":{}}]}|201
+sysreader|PATCH|/v1/deploy_templates/CUSTOM_X|[{"op":"add","path":"/extra/k","value":1}]|403
+amember|DELETE|/v1/deploy_templates/CUSTOM_X||403
 amember|GET|/v1/networks/ta||200
 amember|GET|/v1/networks/sh||200
 amember|GET|/v1/networks/tb||404
