@@ -147,6 +147,21 @@ const char *const store_migrations[] = {
 	" uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,"
 	" steps TEXT NOT NULL, extra TEXT NOT NULL,"
 	" created_at TEXT NOT NULL, updated_at TEXT);",
+	/* 8: an index for every filter column (F_INDEX) that had none, so a
+	 * filtered list costs the same at 1,000 and 100,000 nodes */
+	"CREATE INDEX nodes_maintenance ON nodes(maintenance);"
+	"CREATE INDEX nodes_fault ON nodes(fault);"
+	"CREATE INDEX nodes_conductor_group ON nodes(conductor_group);"
+	"CREATE INDEX nodes_resource_class ON nodes(resource_class);"
+	"CREATE INDEX nodes_lessee ON nodes(lessee);"
+	"CREATE INDEX allocations_state ON allocations(state);"
+	"CREATE INDEX allocations_resource_class ON allocations(resource_class);"
+	"CREATE INDEX networks_project ON networks(project);"
+	"CREATE INDEX networks_purpose ON networks(purpose);"
+	"CREATE INDEX ports_portgroup ON ports(portgroup_uuid);"
+	"CREATE INDEX ports_physical_network ON ports(physical_network);"
+	"CREATE INDEX vifs_port ON vifs(port_uuid);"
+	"CREATE INDEX volumes_status ON volumes(status);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 #include "util.h"
 
@@ -45,6 +47,50 @@ teardown(void **state)
 	(void)state;
 	store_shutdown();
 	return 0;
+}
+
+/* Whether table has an index (or a unique constraint) led by column. */
+static bool
+has_index(sqlite3 *db, const char *table, const char *column)
+{
+	char sql[256];
+	sqlite3_stmt *il, *ii;
+	bool found = false;
+
+	snprintf(sql, sizeof(sql), "PRAGMA index_list(%s)", table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &il, NULL), SQLITE_OK);
+	while (!found && sqlite3_step(il) == SQLITE_ROW) {
+		snprintf(sql, sizeof(sql), "PRAGMA index_info(\"%s\")",
+		    (const char *)sqlite3_column_text(il, 1));
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &ii, NULL), SQLITE_OK);
+		if (sqlite3_step(ii) == SQLITE_ROW && sqlite3_column_int(ii, 0) == 0)
+			found = strcmp((const char *)sqlite3_column_text(ii, 2), column) == 0;
+		sqlite3_finalize(ii);
+	}
+	sqlite3_finalize(il);
+	return found;
+}
+
+/* Every field the model marks F_INDEX (a filter) leads an index. */
+static void
+filters_indexed(void **unused)
+{
+	const struct resource *const res[] = { &model_node, &model_port,
+	    &model_portgroup, &model_network, &model_vif, &model_allocation,
+	    &model_uplink, &model_member, &model_volume_connector,
+	    &model_volume_target, &model_volume };
+	sqlite3 *db;
+
+	(void)unused;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++)
+		for (size_t f = 0; f < res[i]->nfields; f++)
+			if (res[i]->fields[f].flags & F_INDEX) {
+				if (!has_index(db, res[i]->plural, res[i]->fields[f].name))
+					fail_msg("%s.%s is a filter without an index",
+					    res[i]->plural, res[i]->fields[f].name);
+			}
+	sqlite3_close(db);
 }
 
 static void
@@ -229,6 +275,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(migrations_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(migrations_older, setup, teardown),
+		cmocka_unit_test_setup_teardown(filters_indexed, setup, teardown),
 		cmocka_unit_test_setup_teardown(crud_and_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(paging_and_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(locks, setup, teardown),
