@@ -53,6 +53,10 @@ void	 client_status(const char *msg);
 json_t	*client_node(void);
 bool	 client_token_ok(const char *token);
 
+/* spawn.c: runs argv without a shell; 0 if it exited 0, else -1 and why
+ * (its output, or the missing program and its package) in err. */
+int	 agent_run(char *const argv[], bool quiet, char *err, size_t len);
+
 /* bootloader.c: image.install_bootloader's work */
 int	 bootloader_install(const char *disk, const char *root_uuid,
 	    const char *esp_uuid, const char *mode, const char *disk_id, char *msg,

@@ -35,49 +35,6 @@
 	"search_label", "linux", "echo", "test", "ls", "chain", "efi_gop", \
 	"all_video", "gzio"
 
-extern char **environ;
-
-/* Runs argv (no shell); its output (the first 2 KiB) goes into err and the
- * agent's log if it fails.  0: it exited 0.  (MTOOLS_SKIP_CHECK is set at
- * start-up: mtools would refuse an image whose geometry it cannot guess.) */
-static int
-run(char *const argv[], bool quiet, char *err, size_t len)
-{
-	posix_spawn_file_actions_t fa;
-	char out[2048], sink[4096];
-	int p[2], st = -1, rc;
-	ssize_t n;
-	size_t got = 0;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return snprintf(err, len, "pipe: %s", strerror(errno)), -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	while (rc == 0 && (n = read(p[0], sink, sizeof(sink))) > 0) {
-		size_t k = (size_t)n < sizeof(out) - 1 - got ? (size_t)n : sizeof(out) - 1 - got;
-		memcpy(out + got, sink, k);
-		got += k;
-	}
-	out[got] = '\0';
-	close(p[0]);
-	if (rc != 0) {
-		snprintf(err, len, "cannot run %s: %s", argv[0], strerror(rc));
-		alog("%s", err);
-		return -1;
-	}
-	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	snprintf(err, len, "%s failed%s%.400s", argv[0], got ? ": " : "", out);
-	if (!quiet)
-		alog("%s", err);
-	return -1;
-}
-
 /* mtools' name for the partition: "DISK@@OFFSET". */
 static void
 mtools_image(const char *disk, const struct pt_part *p, char *out, size_t len)
@@ -91,7 +48,7 @@ esp_has(const char *img, const char *path)
 	char *argv[] = { "mdir", "-b", "-i", (char *)img, (char *)path, NULL };
 	char err[512];
 
-	return run(argv, true, err, sizeof(err)) == 0;
+	return agent_run(argv, true, err, sizeof(err)) == 0;
 }
 
 /* GRUB's EFI image, built into dir/BOOTX64.EFI. */
@@ -114,7 +71,7 @@ grub_efi_image(const char *dir, char *err, size_t len)
 		return snprintf(err, len, "%s: %s", cfg, strerror(errno)), -1;
 	char *argv[] = { "grub-mkimage", "-d", GRUB_EFI_DIR, "-O", "x86_64-efi",
 	    "-p", "/EFI/BOOT", "-c", cfg, "-o", efi, GRUB_EFI_MODS, NULL };
-	return run(argv, false, err, len);
+	return agent_run(argv, false, err, len);
 }
 
 /* GRUB into the ESP at \EFI\BOOT\BOOTX64.EFI. */
@@ -131,16 +88,16 @@ esp_install(const char *img, char *err, size_t len)
 	rc = grub_efi_image(dir, err, len);
 	if (rc == 0 && !esp_has(img, "::/EFI")) {
 		char *md[] = { "mmd", "-i", (char *)img, "::/EFI", NULL };
-		rc = run(md, false, err, len);
+		rc = agent_run(md, false, err, len);
 	}
 	if (rc == 0 && !esp_has(img, "::/EFI/BOOT")) {
 		char *md[] = { "mmd", "-i", (char *)img, "::/EFI/BOOT", NULL };
-		rc = run(md, false, err, len);
+		rc = agent_run(md, false, err, len);
 	}
 	if (rc == 0) {
 		char *cp[] = { "mcopy", "-o", "-i", (char *)img, efi,
 		    "::/EFI/BOOT/BOOTX64.EFI", NULL };
-		rc = run(cp, false, err, len);
+		rc = agent_run(cp, false, err, len);
 	}
 	unlink(efi);
 	unlink(cfg);
