@@ -564,7 +564,9 @@ static json_t *
 install_bootloader(json_t *p, json_t **e)
 {
 	char disk[256], id[64], msg[512], err[1024];
-	const char *mode = jstr(p, "target_boot_mode");
+	/* as IPA: without a target mode, the mode the ramdisk booted in */
+	const char *mode = jstr(p, "target_boot_mode") ? jstr(p, "target_boot_mode") :
+	    access("/sys/firmware/efi", F_OK) == 0 ? "uefi" : "bios";
 
 	if (json_object_get(p, "prep_boot_part_uuid") != NULL &&
 	    !json_is_null(json_object_get(p, "prep_boot_part_uuid"))) {
@@ -579,9 +581,9 @@ install_bootloader(json_t *p, json_t **e)
 	if (target_disk(NULL, disk, sizeof(disk), e) != 0)
 		return NULL;
 	disk_identifier(disk, id, sizeof(id));
-	alog("installing the boot loader on %s (%s)", disk, mode ? mode : "bios");
+	alog("installing the boot loader on %s (%s)", disk, mode);
 	if (bootloader_install(disk, jstr(p, "root_uuid"), jstr(p, "efi_system_part_uuid"),
-	    mode ? mode : "bios", id, msg, sizeof(msg), err, sizeof(err)) != 0) {
+	    mode, id, msg, sizeof(msg), err, sizeof(err)) != 0) {
 		*e = ipa_error("CommandExecutionError", 500, "Command execution failed", err);
 		return NULL;
 	}
