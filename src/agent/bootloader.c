@@ -66,6 +66,10 @@ bootloader_early_cfg(const char *path, const char *fsuuid, char *err, size_t len
 {
 	FILE *f;
 
+	/* the UUID comes from the image's superblock: a GRUB word, nothing else */
+	if (fsuuid != NULL && (*fsuuid == '\0' || strspn(fsuuid,
+	    "0123456789abcdefABCDEF-") != strlen(fsuuid)))
+		fsuuid = NULL;
 	if ((f = fopen(path, "w")) == NULL)
 		return snprintf(err, len, "%s: %s", path, strerror(errno)), -1;
 	if (fsuuid != NULL)

@@ -288,8 +288,12 @@ partition_image(json_t *ii, const char *disk, struct iw_opts *o, struct iw_resul
 		return -1;
 	}
 	if (pi_disk_size(disk, &size, err, sizeof(err)) != 0 ||
-	    pi_plan(&s, size, l, err, sizeof(err)) != 0 ||
-	    disk_wipe_metadata(disk, err, sizeof(err)) != 0 ||
+	    pi_plan(&s, size, l, err, sizeof(err)) != 0) {
+		alog("partition image refused: %s", err);	/* the disk untouched */
+		*error = ipa_error("ImageWriteError", 500, "Image write failed", err);
+		return -1;
+	}
+	if (disk_wipe_metadata(disk, err, sizeof(err)) != 0 ||
 	    pi_partition(disk, &s, l, err, sizeof(err)) != 0)
 		goto fail;
 	root = pi_find(l, PI_ROOT);
