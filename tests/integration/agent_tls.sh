@@ -16,7 +16,7 @@ cat >"$T/ingotd.conf" <<CONF
 [api]
 ramdisk_endpoints = all
 [deploy]
-callback_timeout = 20
+callback_timeout = 300
 heartbeat_timeout = 5
 CONF
 ingot_start --config "$T/ingotd.conf" || exit 1
