@@ -306,14 +306,14 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
     char *err, size_t len)
 {
 	double t0 = util_mono_now();
-	int locked = pthread_rwlock_rdlock(&reload_lock);	/* until the end */
-	const struct switch_conf *s = lookup(id, port, err, len);
+	const struct switch_conf *s;
 	struct switch_port_state got;
 	pthread_mutex_t *m;
 	char e[700] = "";
 	int rc = -1;
 
-	if (s == NULL) {
+	pthread_rwlock_rdlock(&reload_lock);	/* the settings stay until the end */
+	if ((s = lookup(id, port, err, len)) == NULL) {
 		pthread_rwlock_unlock(&reload_lock);
 		return -1;
 	}
@@ -341,7 +341,6 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
 	metric_observe(&port_time, util_mono_now() - t0, s->name, s->driver);
 	if (rc != 0)
 		snprintf(err, len, "switch %s port %s: %s", s->name, port, e);
-	(void)locked;
 	pthread_rwlock_unlock(&reload_lock);
 	return rc;
 }
