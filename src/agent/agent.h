@@ -53,10 +53,23 @@ void	 client_status(const char *msg);
 json_t	*client_node(void);
 bool	 client_token_ok(const char *token);
 
-/* bootloader.c: image.install_bootloader's work */
+/* spawn.c: runs argv without a shell; 0 if it exited 0, else -1 and why
+ * (its output, or the missing program and its package) in err. */
+int	 agent_run(char *const argv[], bool quiet, char *err, size_t len);
+
+/* bootloader.c: image.install_bootloader's work; GRUB's embedded
+ * configuration (the root filesystem by UUID, or by its grub.cfg) */
 int	 bootloader_install(const char *disk, const char *root_uuid,
 	    const char *esp_uuid, const char *mode, const char *disk_id, char *msg,
 	    size_t mlen, char *err, size_t len);
+int	 bootloader_early_cfg(const char *path, const char *fsuuid, char *err,
+	    size_t len);
+
+/* biosboot.c: GRUB's boot.img and core.img for BIOS boot (struct pt is
+ * parttable.h's) */
+struct pt;
+int	 biosboot_install(const char *disk, const struct pt *t, const char *fsuuid,
+	    char *msg, size_t mlen, char *err, size_t len);
 
 /* server.c: the command API */
 int	 server_listen_opt(char *addr_port);

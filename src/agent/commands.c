@@ -22,6 +22,7 @@
 #include "imagewrite.h"
 #include "inventory.h"
 #include "parttable.h"
+#include "partimage.h"
 
 struct cmd {
 	const char	*name;		/* extension.command */
@@ -34,6 +35,22 @@ struct job {
 	json_t		*rec;		/* the command record (shared, under cs.mu) */
 	json_t		*params;
 };
+
+/* The partitions of the last partition image written (IPA keeps them for
+ * get_partition_uuids); NULL after a whole-disk image. */
+static struct {
+	pthread_mutex_t	 mu;
+	json_t		*uuids;
+} parts = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+set_partition_uuids(json_t *uuids)
+{
+	pthread_mutex_lock(&parts.mu);
+	json_decref(parts.uuids);
+	parts.uuids = uuids;
+	pthread_mutex_unlock(&parts.mu);
+}
 
 static struct {
 	pthread_mutex_t	 mu;
@@ -253,32 +270,103 @@ decode_configdrive(json_t *params, unsigned char **cd, size_t *len, json_t **err
 	return 0;
 }
 
+/* The partition image's root partition gets the image: the table first
+ * (the disk's old one wiped), the filesystems after.  0 or -1 with *error;
+ * a failure leaves no partition table. */
+static int
+partition_image(json_t *ii, const char *disk, struct iw_opts *o, struct iw_result *r,
+    struct pi_layout *l, json_t **error)
+{
+	struct pi_spec s;
+	const struct pi_part *root;
+	char err[1024], werr[256];
+	uint64_t size;
+
+	if (pi_spec_json(ii, &s, err, sizeof(err)) != 0) {
+		*error = ipa_error("InvalidCommandParamsError", 400,
+		    "Invalid command parameters", err);
+		return -1;
+	}
+	if (pi_disk_size(disk, &size, err, sizeof(err)) != 0 ||
+	    pi_plan(&s, size, l, err, sizeof(err)) != 0) {
+		alog("partition image refused: %s", err);	/* the disk untouched */
+		*error = ipa_error("ImageWriteError", 500, "Image write failed", err);
+		return -1;
+	}
+	if (disk_wipe_metadata(disk, err, sizeof(err)) != 0 ||
+	    pi_partition(disk, &s, l, err, sizeof(err)) != 0)
+		goto fail;
+	root = pi_find(l, PI_ROOT);
+	o->offset = root->offset;
+	o->size = root->size;
+	alog("partitions on %s: %d, root %d (%llu MiB at MiB %llu)", disk, l->n,
+	    root->number, (unsigned long long)(root->size >> 20),
+	    (unsigned long long)(root->offset >> 20));
+	if (iw_write(o, r, err, sizeof(err)) != 0 || pi_format(disk, &s, l, err,
+	    sizeof(err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	alog("partition image failed: %s", err);
+	disk_wipe_metadata(disk, werr, sizeof(werr));
+	*error = ipa_error("ImageWriteError", 500, "Image write failed", err);
+	return -1;
+}
+
+/* The image, whole-disk or partition; result or NULL and *error. */
+static json_t *
+write_to(json_t *ii, const char *disk, json_t **error)
+{
+	bool partition = jstr(ii, "image_type") != NULL &&
+	    strcmp(jstr(ii, "image_type"), "partition") == 0;
+	struct pi_layout l;
+	struct iw_opts o;
+	struct iw_result r;
+	char err[1024];
+	json_t *res, *uuids;
+
+	image_opts(ii, disk, &o);
+	alog("writing %s image %s to %s", partition ? "partition" : "whole-disk",
+	    jstr(ii, "id") ? jstr(ii, "id") : o.url, disk);
+	set_partition_uuids(NULL);
+	if (partition) {
+		if (partition_image(ii, disk, &o, &r, &l, error) != 0)
+			return NULL;
+	} else if (iw_write(&o, &r, err, sizeof(err)) != 0) {
+		alog("image write failed: %s", err);
+		*error = ipa_error("ImageWriteError", 500, "Image write failed", err);
+		return NULL;
+	}
+	res = image_written(ii, disk, &r);
+	if (partition) {
+		uuids = pi_uuids_json(disk, &l);
+		json_object_set_new(res, "result", json_sprintf("%s root_uuid=%s "
+		    "efi_system_partition_uuid=%s", jstr(res, "result"),
+		    jstr(uuids, "root uuid"), jstr(uuids, "efi system partition uuid") ?
+		    jstr(uuids, "efi system partition uuid") : "None"));
+		json_object_set(res, "partitions", json_object_get(uuids, "partitions"));
+		set_partition_uuids(uuids);
+	}
+	return res;
+}
+
 /* Writes image_info onto the root disk, then the config drive if there is
  * one; result text or error. */
 static json_t *
 write_image(json_t *params, json_t **error)
 {
 	json_t *ii, *res = NULL;
-	char disk[256], err[1024];
+	char disk[256];
 	unsigned char *cd = NULL;
 	size_t cdlen = 0;
-	struct iw_opts o;
-	struct iw_result r;
 
 	if ((ii = image_info(params, error)) == NULL ||
 	    decode_configdrive(params, &cd, &cdlen, error) != 0)
 		return NULL;
 	if (target_disk(params, disk, sizeof(disk), error) != 0)
 		goto out;
-	image_opts(ii, disk, &o);
-	alog("writing image %s to %s", jstr(ii, "id") ? jstr(ii, "id") : o.url, disk);
-	if (iw_write(&o, &r, err, sizeof(err)) != 0) {
-		alog("image write failed: %s", err);
-		*error = ipa_error("ImageWriteError", 500, "Image write failed", err);
-		goto out;
-	}
-	res = image_written(ii, disk, &r);
-	if (cd != NULL && write_configdrive(disk, cd, cdlen, res, error) != 0) {
+	res = write_to(ii, disk, error);
+	if (res != NULL && cd != NULL && write_configdrive(disk, cd, cdlen, res, error) != 0) {
 		json_decref(res);
 		res = NULL;
 	}
@@ -460,6 +548,11 @@ get_partition_uuids(json_t *p, json_t **e)
 	const struct pt_part *esp = NULL;
 
 	(void)p;
+	pthread_mutex_lock(&parts.mu);
+	json_t *kept = json_deep_copy(parts.uuids);
+	pthread_mutex_unlock(&parts.mu);
+	if (kept != NULL)
+		return kept;
 	if (target_disk(NULL, disk, sizeof(disk), e) != 0)
 		return NULL;
 	disk_identifier(disk, id, sizeof(id));
@@ -475,7 +568,9 @@ static json_t *
 install_bootloader(json_t *p, json_t **e)
 {
 	char disk[256], id[64], msg[512], err[1024];
-	const char *mode = jstr(p, "target_boot_mode");
+	/* as IPA: without a target mode, the mode the ramdisk booted in */
+	const char *mode = jstr(p, "target_boot_mode") ? jstr(p, "target_boot_mode") :
+	    access("/sys/firmware/efi", F_OK) == 0 ? "uefi" : "bios";
 
 	if (json_object_get(p, "prep_boot_part_uuid") != NULL &&
 	    !json_is_null(json_object_get(p, "prep_boot_part_uuid"))) {
@@ -490,9 +585,9 @@ install_bootloader(json_t *p, json_t **e)
 	if (target_disk(NULL, disk, sizeof(disk), e) != 0)
 		return NULL;
 	disk_identifier(disk, id, sizeof(id));
-	alog("installing the boot loader on %s (%s)", disk, mode ? mode : "bios");
+	alog("installing the boot loader on %s (%s)", disk, mode);
 	if (bootloader_install(disk, jstr(p, "root_uuid"), jstr(p, "efi_system_part_uuid"),
-	    mode ? mode : "bios", id, msg, sizeof(msg), err, sizeof(err)) != 0) {
+	    mode, id, msg, sizeof(msg), err, sizeof(err)) != 0) {
 		*e = ipa_error("CommandExecutionError", 500, "Command execution failed", err);
 		return NULL;
 	}
@@ -603,6 +698,7 @@ cmd_free(void)
 	json_decref(cs.records);
 	cs.records = NULL;
 	pthread_mutex_unlock(&cs.mu);
+	set_partition_uuids(NULL);
 }
 
 /* The command named "extension.command", or NULL with the IPA error. */

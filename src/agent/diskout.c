@@ -63,7 +63,7 @@ writer(void *arg)
 		size_t n = o->job_len;
 		uint64_t off = o->job_off;
 		pthread_mutex_unlock(&o->mu);
-		int e = o->werr ? 0 : diskout_pwrite(o->fd, p, n, off, NULL, 0);
+		int e = o->werr ? 0 : diskout_pwrite(o->fd, p, n, o->base + off, NULL, 0);
 		pthread_mutex_lock(&o->mu);
 		if (e != 0 && o->werr == 0) {
 			o->werr = e;
@@ -135,6 +135,26 @@ diskout_open(struct diskout *o, const char *path, char *err, size_t len)
 	return 0;
 }
 
+int
+diskout_open_at(struct diskout *o, const char *path, uint64_t base, uint64_t size,
+    char *err, size_t len)
+{
+	if (diskout_open(o, path, err, len) != 0)
+		return -1;
+	if (size == 0 || (o->dev_size != 0 && (base > o->dev_size ||
+	    size > o->dev_size - base))) {
+		char e[256];
+
+		snprintf(err, len, "bytes %llu to %llu are not on disk %s",
+		    (unsigned long long)base, (unsigned long long)(base + size), path);
+		diskout_close(o, false, e, sizeof(e));
+		return -1;
+	}
+	o->base = base;
+	o->dev_size = size;
+	return 0;
+}
+
 /* Hands the filled buffer to the writer and switches to the other one. */
 int
 diskout_flush(struct diskout *o, char *err, size_t len)
@@ -162,8 +182,8 @@ diskout_write(struct diskout *o, uint64_t off, const void *p, size_t n, char *er
     size_t len)
 {
 	if (o->dev_size != 0 && off + n > o->dev_size) {
-		snprintf(err, len, "the image does not fit on the disk (%llu bytes)",
-		    (unsigned long long)o->dev_size);
+		snprintf(err, len, "the image does not fit on the %s (%llu bytes)",
+		    o->base != 0 ? "partition" : "disk", (unsigned long long)o->dev_size);
 		return -1;
 	}
 	if (off + n > o->end)
@@ -176,7 +196,8 @@ diskout_write(struct diskout *o, uint64_t off, const void *p, size_t n, char *er
 		 * where it is, without a copy: memory bandwidth, not the disk,
 		 * is what limits a copy more.
 		 */
-		if (drain(o, err, len) != 0 || diskout_pwrite(o->fd, p, n, off, err, len) != 0)
+		if (drain(o, err, len) != 0 ||
+		    diskout_pwrite(o->fd, p, n, o->base + off, err, len) != 0)
 			return -1;
 		o->written += n;
 		return 0;
@@ -231,10 +252,16 @@ diskout_zero(struct diskout *o, uint64_t off, uint64_t n, char *err, size_t len)
 
 	if (n == 0)
 		return 0;
+	if (o->base != 0 && off + n > o->dev_size) {
+		snprintf(err, len, "the image does not fit in the partition (%llu bytes)",
+		    (unsigned long long)o->dev_size);
+		return -1;
+	}
 	if (diskout_flush(o, err, len) != 0 || drain(o, err, len) != 0)
 		return -1;
 	if (off + n > o->end)
 		o->end = off + n;
+	off += o->base;
 	if ((rc = zero_fast(o, off, n, err, len)) != 0)
 		return rc > 0 ? 0 : -1;
 	while (n > 0) {

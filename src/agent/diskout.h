@@ -18,6 +18,7 @@ struct diskout {
 	int		 fd;
 	bool		 blk;		/* block device (else regular file) */
 	uint64_t	 dev_size;	/* 0: unknown / growable file */
+	uint64_t	 base;		/* device offset of offset 0 (a partition) */
 	uint8_t		*buf[2];	/* the one filling and the one being written */
 	int		 cur;
 	size_t		 cap, len;
@@ -39,6 +40,10 @@ struct diskout {
 };
 
 int	diskout_open(struct diskout *o, const char *path, char *err, size_t len);
+/* The window [base, base + size) of the device only (a partition): offsets
+ * are relative to base, and nothing is written past size. */
+int	diskout_open_at(struct diskout *o, const char *path, uint64_t base,
+	    uint64_t size, char *err, size_t len);
 int	diskout_write(struct diskout *o, uint64_t off, const void *p, size_t n,
 	    char *err, size_t len);
 int	diskout_zero(struct diskout *o, uint64_t off, uint64_t n, char *err, size_t len);

@@ -625,7 +625,8 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	memset(r, 0, sizeof(*r));
 	if (check_opts(o, md, err, len) != 0)
 		return -1;
-	if (diskout_open(&w.out, o->disk, err, len) != 0)
+	if ((o->size != 0 ? diskout_open_at(&w.out, o->disk, o->offset, o->size, err, len) :
+	    diskout_open(&w.out, o->disk, err, len)) != 0)
 		return -1;
 	w.last_progress = t0;
 	rc = pump(&w, md, r);

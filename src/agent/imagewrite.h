@@ -15,6 +15,8 @@ typedef void (*iw_progress_fn)(void *arg, uint64_t done, uint64_t total);
 struct iw_opts {
 	const char	*url;
 	const char	*disk;		/* device or file path */
+	uint64_t	 offset;	/* with size: into this window of the disk */
+	uint64_t	 size;		/* (a partition); 0: the whole disk */
 	const char	*hash_algo;	/* sha256, sha512, md5 (NULL: none) */
 	const char	*hash_value;
 	const char	*disk_format;	/* raw, qcow2, NULL: detect */

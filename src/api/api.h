@@ -74,6 +74,11 @@ void	api_metrics_request(const struct req *q, int status, double t);
 /* [api] metrics: whether GET /metrics answers (else 404). */
 void	api_metrics_enable(bool on);
 
+/* SIGHUP: a new certificate chain and key (PEM, checked) for the next TLS
+ * handshakes of every listener; -1 and err: the old pair stays. */
+int	api_tls_reload(const char *cert, const char *key, char *err, size_t len);
+/* The listeners serve TLS. */
+bool	api_tls_on(void);
 /* Takes conf (defaults filled in) and starts the listener. */
 int	api_start(const struct api_conf *conf, char *err, size_t len);
 /* Takes conf without listening (api_start does both). */

@@ -19,6 +19,7 @@
 #include <sched.h>
 
 #include "api.h"
+#include "tls.h"
 #include "http_mhd.h"
 #include "route.h"
 #include "log.h"
@@ -267,6 +268,34 @@ scheme(void)
 	return tls_on() ? "https" : "http";
 }
 
+static bool
+tls_reloadable(void)
+{
+	return MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) == MHD_YES;
+}
+
+bool
+api_tls_on(void)
+{
+	return tls_on();
+}
+
+int
+api_tls_reload(const char *cert, const char *key, char *err, size_t len)
+{
+	if (!tls_on()) {
+		snprintf(err, len, "the API listens without TLS: serving a certificate "
+		    "needs a restart");
+		return -1;
+	}
+	if (!tls_reloadable()) {
+		snprintf(err, len, "this libmicrohttpd has no certificate callback: a new "
+		    "certificate needs a restart");
+		return -1;
+	}
+	return tls_set(cert, key, err, len);
+}
+
 static unsigned
 tls_flags(void)
 {
@@ -291,11 +320,17 @@ listener_options(struct MHD_OptionItem o[8])
 	    conf.per_ip_limit, NULL };
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 	    conf.conn_timeout, NULL };
-	if (tls_on()) {
+	if (tls_on() && tls_reloadable()) {
+		/* the current pair at each handshake: SIGHUP can replace it */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+		    tls_callback() };
+	} else if (tls_on()) {
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 		    (void *)conf.tls_cert };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 		    (void *)conf.tls_key };
+	}
+	if (tls_on()) {
 		if (conf.tls_priorities != NULL && *conf.tls_priorities != '\0')
 			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
 			    (void *)conf.tls_priorities };
@@ -526,6 +561,9 @@ api_start(const struct api_conf *c, char *err, size_t len)
 	api_configure(c);
 	if (parse_listen(conf.listen, &sa, err, len) != 0)
 		return -1;
+	if (tls_on() && tls_reloadable() && tls_set(conf.tls_cert, conf.tls_key, err,
+	    len) != 0)
+		return -1;
 	daemon_h = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_TURBO | tls_flags(), ntohs(sa.sin_port), NULL, NULL, api_mhd_request, NULL,
 	    MHD_OPTION_ARRAY, listener_options(to),
@@ -664,4 +702,5 @@ api_stop(void)
 		usleep(10000);
 	MHD_stop_daemon(daemon_h);
 	daemon_h = NULL;
+	tls_free();
 }

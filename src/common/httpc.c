@@ -127,6 +127,11 @@ set_options(CURL *c, const struct httpc_req *req, struct call *ctx)
 		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (req->cafile != NULL && *req->cafile != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, req->cafile);
+	if (req->ca_pem != NULL && *req->ca_pem != '\0') {
+		struct curl_blob b = { (void *)req->ca_pem, strlen(req->ca_pem),
+		    CURL_BLOB_COPY };
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
+	}
 	if (req->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);

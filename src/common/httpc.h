@@ -25,6 +25,7 @@ struct httpc_req {
 	long		 connect_timeout;	/* seconds; 0: libcurl's */
 	long		 timeout;	/* seconds for the whole call; 0: none */
 	const char	*cafile;	/* NULL or "": the system's CAs */
+	const char	*ca_pem;	/* PEM text: the only CA(s) (a pinned cert) */
 	bool		 insecure;	/* https without verifying the peer */
 	bool		 proxy;		/* honour *_proxy in the environment */
 	size_t		 max_response;	/* body bound; 0: HTTPC_MAX_DEFAULT */

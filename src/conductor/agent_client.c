@@ -74,9 +74,11 @@ agent_client_init(int timeout_s)
 
 /* The URL holds the agent's token: it is never logged. */
 static json_t *
-call(const char *method, const char *url, json_t *body, char *err, size_t len)
+call(const char *method, const char *url, const char *ca_pem, json_t *body, char *err,
+    size_t len)
 {
 	struct httpc_req req = { .method = method, .url = url, .json = body,
+	    .ca_pem = ca_pem,
 	    .timeout = client_timeout, .connect_timeout = AGENT_CONNECT_TIMEOUT,
 	    .max_response = AGENT_MAX_RESPONSE, .open_socket = open_socket };
 	struct httpc_res res;
@@ -96,8 +98,8 @@ call(const char *method, const char *url, json_t *body, char *err, size_t len)
 }
 
 json_t *
-agent_command(const char *agent_url, const char *token, const char *name,
-    json_t *params, bool wait, char *err, size_t len)
+agent_command(const char *agent_url, const char *token, const char *ca_pem,
+    const char *name, json_t *params, bool wait, char *err, size_t len)
 {
 	char url[1024];
 	json_t *req, *out;
@@ -107,15 +109,15 @@ agent_command(const char *agent_url, const char *token, const char *name,
 	    (int)(n > 0 && agent_url[n - 1] == '/' ? n - 1 : n), agent_url,
 	    wait ? "true" : "false", token ? token : "");
 	req = json_pack("{s:s, s:O}", "name", name, "params", params ? params : json_object());
-	out = call("POST", url, req, err, len);
+	out = call("POST", url, ca_pem, req, err, len);
 	json_decref(req);
 	log_debug("agent command %s: %s", name, out ? "sent" : err);
 	return out;
 }
 
 json_t *
-agent_last_command(const char *agent_url, const char *token, const char *name,
-    char *err, size_t len)
+agent_last_command(const char *agent_url, const char *token, const char *ca_pem,
+    const char *name, char *err, size_t len)
 {
 	char url[1024];
 	json_t *all, *list, *c, *found = NULL;
@@ -124,7 +126,7 @@ agent_last_command(const char *agent_url, const char *token, const char *name,
 	snprintf(url, sizeof(url), "%.*s/v1/commands/?agent_token=%s",
 	    (int)(n > 0 && agent_url[n - 1] == '/' ? n - 1 : n), agent_url,
 	    token ? token : "");
-	if ((all = call("GET", url, NULL, err, len)) == NULL)
+	if ((all = call("GET", url, ca_pem, NULL, err, len)) == NULL)
 		return NULL;
 	list = json_object_get(all, "commands");
 	json_array_foreach(list, i, c) {

@@ -11,7 +11,10 @@
  * phase lives in driver_internal_info.agent_phase.
  */
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +70,8 @@ forget_agent(json_t *node)
 {
 	static const char *const keys[] = { "agent_secret_token", "agent_url",
 	    "agent_phase", "agent_last_heartbeat", "agent_version",
-	    "agent_clean_steps", "agent_clean_index", "agent_status_message", NULL };
+	    "agent_clean_steps", "agent_clean_index", "agent_status_message",
+	    "agent_verify_ca", NULL };
 	for (size_t i = 0; keys[i] != NULL; i++)
 		json_object_del(dii(node), keys[i]);
 }
@@ -283,7 +287,8 @@ send_clean_step(json_t *node, struct ierr *e)
 	    "properties", node_properties(node)),
 	    "ports", ports_of(node), "clean_version");
 	cmd = agent_command(jstr(dii(node), "agent_url"),
-	    jstr(dii(node), "agent_secret_token"), "clean.execute_clean_step",
+	    jstr(dii(node), "agent_secret_token"), jstr(dii(node), "agent_verify_ca"),
+	    "clean.execute_clean_step",
 	    params, false, err, sizeof(err));
 	json_decref(params);
 	if (cond_transition(node, "resume", NULL, e) != 0) {
@@ -304,7 +309,8 @@ static int
 command_state(json_t *node, const char *name, char *err, size_t len)
 {
 	json_t *c = agent_last_command(jstr(dii(node), "agent_url"),
-	    jstr(dii(node), "agent_secret_token"), name, err, len);
+	    jstr(dii(node), "agent_secret_token"), jstr(dii(node), "agent_verify_ca"),
+	    name, err, len);
 	const char *st;
 	int rc;
 
@@ -359,7 +365,8 @@ start_writing(json_t *node, const char *phase, struct ierr *e)
 	if (jstr(ii, "configdrive"))
 		json_object_set(params, "configdrive", json_object_get(ii, "configdrive"));
 	cmd = agent_command(jstr(dii(node), "agent_url"),
-	    jstr(dii(node), "agent_secret_token"), "standby.prepare_image",
+	    jstr(dii(node), "agent_secret_token"), jstr(dii(node), "agent_verify_ca"),
+	    "standby.prepare_image",
 	    params, false, err, sizeof(err));
 	json_decref(params);
 	if (cmd == NULL)
@@ -547,6 +554,45 @@ callback_url_ok(const char *url)
 	return atoi(p + 1) > 0 && atoi(p + 1) < 65536;
 }
 
+#define VERIFY_CA_MAX	16384
+
+/*
+ * agent_verify_ca (API 1.68, IPA's auto-TLS): the certificate an agent made
+ * for its own https listener.  It must be one PEM certificate; like the
+ * callback URL it is fixed by the first heartbeat that carries it, and it
+ * is then the only certificate the agent's calls are verified with.
+ */
+static int
+verify_ca_check(json_t *node, json_t *body, struct ierr *e)
+{
+	json_t *v = json_object_get(body, "agent_verify_ca");
+	const char *pem = json_string_value(v), *pinned;
+	X509 *x = NULL;
+	BIO *b;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (pem != NULL && strlen(pem) <= VERIFY_CA_MAX &&
+	    (b = BIO_new_mem_buf(pem, -1)) != NULL) {
+		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	ERR_clear_error();
+	X509_free(x);
+	if (x == NULL) {
+		ierr_set(e, IG_EINVAL, "agent_verify_ca must be a PEM certificate of at "
+		    "most %d bytes.", VERIFY_CA_MAX);
+		return -1;
+	}
+	pinned = jstr(dii(node), "agent_verify_ca");
+	if (pinned != NULL && strcmp(pinned, pem) != 0) {
+		ierr_set(e, IG_EINVAL, "Detected change in ramdisk provided "
+		    "\"agent_verify_ca\".");
+		return -1;
+	}
+	return 0;
+}
+
 int
 agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e)
 {
@@ -574,7 +620,7 @@ agent_heartbeat_check(json_t *node, json_t *body, struct ierr *e)
 		ierr_set(e, IG_EINVAL, "Detected change in ramdisk provided \"callback_url\".");
 		return -1;
 	}
-	return 0;
+	return verify_ca_check(node, body, e);
 }
 
 int
@@ -587,6 +633,9 @@ agent_heartbeat_record(json_t *node, json_t *body, struct ierr *e)
 		return -1;
 	util_now_iso(now);
 	json_object_set_new(dii(node), "agent_url", json_string(url));
+	if (jstr(body, "agent_verify_ca") != NULL)
+		json_object_set_new(dii(node), "agent_verify_ca",
+		    json_string(jstr(body, "agent_verify_ca")));
 	json_object_set_new(dii(node), "agent_last_heartbeat", json_integer((json_int_t)time(NULL)));
 	if (jstr(body, "agent_version"))
 		json_object_set_new(dii(node), "agent_version", json_sprintf("%.64s",

@@ -331,6 +331,7 @@ config_load(const char *path, int (*switch_hook)(const char *, const char *,
 static const char *const reloadable[][2] = {
 	{ "log", "level" }, { "log", "format" },
 	{ "auth", "htpasswd_file" }, { "auth", "roles_file" },
+	{ "api", "tls_cert_file" }, { "api", "tls_key_file" },
 };
 
 static int
@@ -345,6 +346,9 @@ on_reload(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_ctx *ctx = user;
 
+	if (strncmp(section, "switch:", 7) == 0 && ctx->section_hook != NULL)
+		return ctx->section_hook(section + 7, key, value, ctx->err,
+		    sizeof(ctx->err)) == 0;
 	for (size_t i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
 		if (strcmp(section, reloadable[i][0]) == 0 && strcmp(key, reloadable[i][1]) == 0)
 			return config_set(section, key, value, ctx->err, sizeof(ctx->err)) == 0;
@@ -352,9 +356,10 @@ on_reload(void *user, const char *section, const char *key, const char *value)
 }
 
 int
-config_reload(const char *path, char *err, size_t len)
+config_reload(const char *path, int (*switch_hook)(const char *, const char *,
+    const char *, char *, size_t), char *err, size_t len)
 {
-	struct parse_ctx ctx = { .section_hook = NULL };
+	struct parse_ctx ctx = { .section_hook = switch_hook };
 	int line;
 
 	/* A file that does not parse changes nothing: checked first. */

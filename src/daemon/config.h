@@ -99,8 +99,11 @@ int	config_set(const char *section, const char *key, const char *value,
 int	config_load(const char *path, int (*switch_hook)(const char *, const char *,
 	    const char *, char *, size_t), char *err, size_t len);
 /* SIGHUP: sets again from path the options that may change while running
- * ([log] level and format, [auth] htpasswd_file and roles_file). */
-int	config_reload(const char *path, char *err, size_t len);
+ * ([log] level and format, [auth] htpasswd_file and roles_file, [api]
+ * tls_cert_file and tls_key_file); [switch:NAME] sections go to switch_hook
+ * (may be NULL: left alone). */
+int	config_reload(const char *path, int (*switch_hook)(const char *, const char *,
+	    const char *, char *, size_t), char *err, size_t len);
 void	config_print_example(FILE *fp);
 void	config_free(void);
 

@@ -414,24 +414,73 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 	return 0;
 }
 
+/* SIGHUP's switches: the staged [switch:NAME] settings swapped in; what
+ * changed appended to done. */
+static void
+reload_switches(char *done, size_t dlen)
+{
+	char what[512], err[768];
+
+	if (switch_count() == 0) {
+		switch_reload_begin();
+		return;
+	}
+	if (switch_reload_commit(what, sizeof(what), err, sizeof(err)) != 0) {
+		log_error("SIGHUP: the switches' settings were not reloaded: %s", err);
+		return;
+	}
+	snprintf(done + strlen(done), dlen - strlen(done), ", switches: %s",
+	    what[0] ? what : "unchanged");
+}
+
+/* SIGHUP's TLS: the certificate and key files read and checked again, and
+ * handed to the listeners' next handshakes. */
+static void
+reload_tls(char *done, size_t dlen)
+{
+	char *cert = NULL, *key = NULL, err[768];
+
+	if (cfg.tls_cert_file[0] == '\0' && cfg.tls_key_file[0] == '\0' &&
+	    !api_tls_on())
+		return;
+	if (load_tls(&cert, &key, err, sizeof(err)) != 0 ||
+	    (cert == NULL && (snprintf(err, sizeof(err), "TLS cannot be turned off "
+	    "without a restart"), 1)) ||
+	    api_tls_reload(cert, key, err, sizeof(err)) != 0)
+		log_error("SIGHUP: the TLS certificate was not reloaded (the old one "
+		    "stays): %s", err);
+	else
+		snprintf(done + strlen(done), dlen - strlen(done), ", the TLS "
+		    "certificate %s", cfg.tls_cert_file);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+}
+
 /*
  * SIGHUP: reads the configuration file again and applies what can change
- * while running — [log] level and format, and the http_basic users and
- * roles files — saying what it applied; the rest needs a restart.  A file
- * that does not parse changes nothing.
+ * while running — [log] level and format, the http_basic users and roles
+ * files, the switches' settings (not which switches there are) and the
+ * API's TLS certificate — saying in one line what it applied; the rest
+ * needs a restart.  A file that does not parse changes nothing; a part
+ * that fails its checks keeps its old settings and says so.
  */
 static void
 reload(const struct args *a)
 {
 	enum log_level lvl;
 	enum log_format fmt;
-	char err[768];
+	char err[768], done[1024] = "";
 
 	if (a->config_path == NULL) {
 		log_info("SIGHUP: no configuration file to reload");
 		return;
 	}
-	if (config_reload(a->config_path, err, sizeof(err)) != 0) {
+	switch_reload_begin();
+	if (config_reload(a->config_path, switch_count() > 0 ? switch_stage_set : NULL,
+	    err, sizeof(err)) != 0) {
+		switch_reload_begin();
 		log_error("SIGHUP: configuration not reloaded: %s", err);
 		return;
 	}
@@ -447,9 +496,12 @@ reload(const struct args *a)
 		    "the format is unchanged", cfg.log_format);
 	if (auth_reload(cfg.auth_htpasswd, cfg.auth_roles, err, sizeof(err)) != 0)
 		log_error("SIGHUP: the users were not reloaded: %s", err);
+	else if (auth_basic_enabled())
+		snprintf(done, sizeof(done), ", the htpasswd and roles files");
+	reload_switches(done, sizeof(done));
+	reload_tls(done, sizeof(done));
 	log_info("SIGHUP: reloaded [log] level %s, format %s%s; other settings need "
-	    "a restart", cfg.log_level, cfg.log_format,
-	    auth_basic_enabled() ? ", the htpasswd and roles files" : "");
+	    "a restart", cfg.log_level, cfg.log_format, done);
 }
 
 /* Until SIGTERM or SIGINT; SIGHUP reloads. */

@@ -286,8 +286,32 @@ huge=$(head -c 9M /dev/zero | tr '\0' a)
 expect_eq "oversized body: 413" 413 "$(printf '{"name":"standby.sync","params":{"x":"%s"}}' "$huge" |
 	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- \
 	"http://127.0.0.1:$APORT/v1/commands/?wait=true$tok")"
+# Partition images and boot loaders: what the conductor sends is checked
+# before the disk is touched (the disk keeps the image written above).
+cp "$T/disk.img" "$T/disk.before"
+pimg() {	# pimg EXTRA-IMAGE_INFO-FIELDS
+	acmd "$tok" "{\"name\":\"standby.prepare_image\",\"params\":{\"image_info\":{\"urls\":[\"file://$T/img.raw\"],\"image_type\":\"partition\",$1}}}" >/dev/null
+	jq -r '.command_status + " " + .command_error.type' "$T/c.out"
+}
+for f in '"root_mb":-1' '"root_mb":"10; rm -rf /"' '"root_mb":1e30' '"root_mb":0' \
+	'"root_mb":4294967296' '"root_mb":8,"swap_mb":{}' '"root_mb":8,"ephemeral_mb":8,"ephemeral_format":"../../bin/sh"' \
+	'"root_mb":8,"deploy_boot_mode":"uefi;"' '"root_mb":8,"disk_label":"sun"' \
+	'"root_mb":8,"preserve_ephemeral":true'; do
+	expect_eq "partition image {$f}: refused as bad parameters" "FAILED InvalidCommandParamsError" "$(pimg "$f")"
+done
+expect_eq "partition image larger than the disk: refused" "FAILED ImageWriteError" "$(pimg '"root_mb":4096')"
+expect_eq "five partitions on an MBR: refused" "FAILED ImageWriteError" \
+	"$(pimg '"root_mb":8,"swap_mb":1,"ephemeral_mb":1,"deploy_boot_mode":"uefi","disk_label":"msdos"')"
+ok "partition images refused: the disk is untouched" cmp "$T/disk.before" "$T/disk.img"
+for p in '"root_uuid":"no-such-uuid","target_boot_mode":"bios"' '"target_boot_mode":"chainload"' \
+	'"root_uuid":null,"prep_boot_part_uuid":"1234","target_boot_mode":"bios"'; do
+	acmd "$tok" "{\"name\":\"image.install_bootloader\",\"params\":{$p}}" >/dev/null
+	expect_eq "install_bootloader {$p}: FAILED" FAILED "$(jq -r .command_status "$T/c.out")"
+done
+ok "install_bootloader refused: the disk is untouched" cmp "$T/disk.before" "$T/disk.img"
+rm -f "$T/disk.before"
 ok "the agent survived all of it" kill -0 "$AGENT_PID"
-expect_eq "command list holds the accepted commands" 6 \
+expect_eq "command list holds the accepted commands (6, 12 partition images, 3 boot loaders)" 21 \
 	"$(curl -s "http://127.0.0.1:$APORT/v1/commands/?agent_token=known-token" | jq '.commands | length')"
 stop_agent
 kill "$STUB_PID"; wait "$STUB_PID" 2>/dev/null

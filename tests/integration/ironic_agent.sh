@@ -10,6 +10,11 @@
 #                 qcow2 in UEFI mode (image.install_bootloader puts GRUB
 #                 into the image's EFI system partition); active, and the
 #                 disk holds the image
+#                 a partition image (ext4 root holding /boot/grub) in BIOS
+#                 mode (MBR: ephemeral, swap, root; GRUB's boot.img in the
+#                 MBR and core.img after it, and QEMU's BIOS boots it to the
+#                 root's grub.cfg) and in UEFI mode (GPT: ESP, swap, root;
+#                 GRUB's EFI binary in the ESP)
 #   undeploy      automated cleaning again (the partition table is wiped)
 # It fails if Ironic refused any heartbeat, command or error reply: the
 # node's last_error, Ironic's log (HTTP 4xx on /v1/heartbeat and
@@ -51,6 +56,16 @@ PT
 	head -c 16M /dev/urandom | dd of="$1" bs=1M seek=17 conv=notrunc status=none
 }
 mkimage "$T/www/disk.raw"
+# A partition image: an ext4 root filesystem (made without mounting) with a
+# grub.cfg that says so on the serial line, and the GRUB modules it loads.
+mkdir -p "$T/rootfs/boot/grub/i386-pc"
+cp /usr/lib/grub/i386-pc/{serial,terminal,terminfo,extcmd,halt,acpi,echo}.mod "$T/rootfs/boot/grub/i386-pc/" 2>/dev/null
+printf 'insmod serial\nserial --unit=0 --speed=115200\nterminal_output serial\necho INGOT-GRUB-ROOT-$root\nhalt\n' \
+	>"$T/rootfs/boot/grub/grub.cfg"
+head -c 2M /dev/urandom >"$T/rootfs/data"
+truncate -s 24M "$T/www/root.img"
+mkfs.ext4 -q -F -d "$T/rootfs" "$T/www/root.img"
+ROOT_FS=$(blkid -s UUID -o value "$T/www/root.img")
 qemu-img convert -q -f raw -O qcow2 "$T/www/disk.raw" "$T/www/disk.qcow2"
 head -c 1M /dev/urandom >"$T/www/deploy.kernel"
 head -c 1M /dev/urandom >"$T/www/deploy.initramfs"
@@ -292,5 +307,67 @@ deploy() {	# deploy FILE FORMAT MODE
 }
 deploy disk.raw raw bios
 deploy disk.qcow2 qcow2 uefi
+
+# A partition image: the agent makes the table and the partitions from the
+# sizes Ironic sends (root_gb, swap_mb, ephemeral_gb), the disk (a sparse
+# file) grown to hold them.
+pjq() { sfdisk --json "$T/disk.img" | jq -r "$1"; }
+deploy_partition() {	# deploy_partition MODE EPHEMERAL-GB
+	local sum root_mib
+	sum=$(sha256sum "$T/www/root.img" | cut -d' ' -f1)
+	iapi PATCH "/v1/nodes/$N" "[{\"op\":\"add\",\"path\":\"/instance_info\",\"value\":{
+		\"image_source\":\"$WWW/root.img\",\"image_os_hash_algo\":\"sha256\",
+		\"image_os_hash_value\":\"$sum\",\"image_disk_format\":\"raw\",
+		\"image_type\":\"partition\",\"kernel\":\"$WWW/deploy.kernel\",
+		\"ramdisk\":\"$WWW/deploy.initramfs\",\"root_gb\":1,\"swap_mb\":16,
+		\"ephemeral_gb\":$2,\"ephemeral_format\":\"ext4\"}},
+		{\"op\":\"add\",\"path\":\"/properties/capabilities\",\"value\":\"boot_mode:$1\"}]" >/dev/null
+	expect_eq "partition image ($1): instance_info set" 200 "$STATUS"
+	phase active active "deploy partition image ($1)"
+	expect_eq "partition image ($1): Ironic keeps the root filesystem's UUID" "$ROOT_FS" \
+		"$(field .driver_internal_info.root_uuid_or_disk_id)"
+	root_mib=$(( $(pjq '.partitiontable.partitions[-1].start') / 2048 ))
+	ok "partition image ($1): the root partition holds the image" \
+		cmp <(range "$T/www/root.img" 0 24) <(range "$T/disk.img" "$root_mib" 24)
+	ok "partition image ($1): swap (swap1) before root" \
+		bash -c "blkid -p -O $(( $(pjq '.partitiontable.partitions[-2].start') * 512 )) '$T/disk.img' | grep -q 'LABEL=\"swap1\".*TYPE=\"swap\"'"
+	if [ "$1" = bios ]; then
+		expect_eq "partition image (bios): MBR: ephemeral, swap, root (bootable)" \
+			"dos 2048:2097152:83 2099200:32768:82 2131968:2097152:83:true" \
+			"$(pjq '[.partitiontable.label] + [.partitiontable.partitions[] | "\(.start):\(.size):\(.type)\(if .bootable then ":true" else "" end)"] | join(" ")')"
+		ok "partition image (bios): ephemeral0 (ext4) first" \
+			bash -c "blkid -p -O 1048576 '$T/disk.img' | grep -q 'LABEL=\"ephemeral0\".*TYPE=\"ext4\"'"
+		ok "partition image (bios): GRUB's boot.img code in the MBR" \
+			cmp -n 92 /usr/lib/grub/i386-pc/boot.img "$T/disk.img"
+		ok "partition image (bios): GRUB's core.img (diskboot.img) at sector 1" \
+			cmp -n 500 /usr/lib/grub/i386-pc/diskboot.img <(tail -c +513 "$T/disk.img")
+		# QEMU's BIOS (SeaBIOS) boots the disk (a snapshot: nothing is
+		# written): GRUB finds the root filesystem and runs its grub.cfg.
+		timeout 120 qemu-system-x86_64 -nographic -snapshot -m 128 -net none -no-reboot \
+			-drive "file=$T/disk.img,format=raw" >"$T/qemu-bios.log" 2>&1 &
+		local q=$!
+		booted() { tr -d '\033' <"$T/qemu-bios.log" | sed 's/\[[0-9;]*[A-Za-z]//g' |
+			grep -aq 'INGOT-GRUB-ROOT-hd0,msdos3'; }
+		wait_for 110 booted
+		kill "$q" 2>/dev/null; wait "$q" 2>/dev/null
+		ok "partition image (bios): the BIOS boots GRUB, GRUB reads the root's grub.cfg" booted
+	else
+		expect_eq "partition image (uefi): GPT: ESP (200 MiB), swap, root" \
+			"gpt 2048:409600:C12A7328-F81F-11D2-BA4B-00A0C93EC93B 411648:32768:0657FD6D-A4AB-43C4-84E5-0933C84B4F4F 444416:2097152:0FC63DAF-8483-4772-8E79-3D69D8477DE4" \
+			"$(pjq '[.partitiontable.label] + [.partitiontable.partitions[] | "\(.start):\(.size):\(.type)"] | join(" ")')"
+		expect_eq "partition image (uefi): GRUB's EFI binary in the ESP" MZ \
+			"$(MTOOLS_SKIP_CHECK=1 mtype -i "$T/disk.img@@1048576" ::/EFI/BOOT/BOOTX64.EFI 2>/dev/null | head -c 2)"
+		ok "partition image (uefi): GRUB looks for the root filesystem by its UUID" \
+			bash -c "MTOOLS_SKIP_CHECK=1 mtype -i '$T/disk.img@@1048576' ::/EFI/BOOT/BOOTX64.EFI | grep -aq '$ROOT_FS'"
+	fi
+	ok "partition image ($1): boot device no longer pxe (ipmi_sim)" \
+		bash -c "[ \"\$(cat '$T/bmc-node/boot')\" != pxe ]"
+	phase deleted available "undeploy partition image ($1) (automated cleaning)"
+	ok "undeploy partition image ($1): partition table wiped" \
+		cmp -n 1048576 "$T/disk.img" /dev/zero
+}
+truncate -s 2200M "$T/disk.img"
+deploy_partition bios 1
+deploy_partition uefi 0
 
 finish

@@ -289,4 +289,31 @@ ingot_stop
 ingot_start --config "$T/ingotd.conf" || exit 1
 wait_until 60 'test "$(tag pb$$)" = 300'
 expect_eq "restart corrected nb's port" 300 "$(tag pb$$)"
+
+# SIGHUP: new credentials (the key dropped, the password login) apply at
+# once: the session is closed, the next read-back logs in with the password.
+rl() {	# rl PATTERN: SIGHUP, then the reload line matches
+	local n
+	n=$(wc -l <"$T/ingotd.log")
+	kill -HUP "$INGOTD_PID"
+	wait_until 60 "tail -n +$((n + 1)) '$T/ingotd.log' | grep -q 'SIGHUP: reloaded'" &&
+	    tail -n +$((n + 1)) "$T/ingotd.log" | grep -q "$1"
+}
+pw_before=$(grep -c "Accepted password for ingotsw" "$SD/sshd.log")
+{ printf '[conductor]\nswitch_reconcile_interval = 2\n'; switch_conf "$SD/known_hosts" 'password = s3cret-Sw!tch'; } |
+	sed '/^key_file/d' >"$T/ingotd.conf"
+ok "SIGHUP: the switch's new credentials, named but not shown" rl "switches: tor1 (password key_file)"
+vsctl set port pb$$ tag=100
+wait_until 60 'test "$(tag pb$$)" = 300'
+expect_eq "tampering corrected through the new credentials" 300 "$(tag pb$$)"
+ok "... a password login" test "$(grep -c "Accepted password for ingotsw" "$SD/sshd.log")" -gt "$pw_before"
+# A known_hosts file that cannot be read: refused, the old settings stay.
+sed -i "s|^known_hosts = .*|known_hosts = $T/nonexistent|" "$T/ingotd.conf"
+ok "SIGHUP: an unreadable known_hosts is refused" \
+	rl "other settings need a restart"
+ok "... saying why" grep -q "the switches' settings were not reloaded: switch tor1: the ssh driver needs known_hosts" "$T/ingotd.log"
+vsctl set port pb$$ tag=100
+wait_until 60 'test "$(tag pb$$)" = 300'
+expect_eq "the switch still works with the settings it had" 300 "$(tag pb$$)"
+ok "no secret in ingotd's log after the reloads" bash -c "! grep -q -e never-shown-pw -e 's3cret' '$T/ingotd.log'"
 finish

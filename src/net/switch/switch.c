@@ -38,19 +38,29 @@ driver_named(const char *name)
 static struct switch_conf switches[MAX_SWITCHES];
 static int nswitches;
 
+/*
+ * SIGHUP: the [switch:NAME] sections are read into staged[], checked and
+ * prepared there, then swapped into switches[] under reload_lock's write
+ * side; every use of a switch's settings (a port change, a read, the list)
+ * holds its read side.  Names stay where they are (same switches).
+ */
+static pthread_rwlock_t reload_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct switch_conf staged[MAX_SWITCHES];
+static int nstaged;
+
 static struct keylock_set port_locks = KEYLOCK_SET_INIT;
 
 static struct switch_conf *
-conf_slot(const char *name, char *err, size_t len)
+conf_slot(struct switch_conf *arr, int *n, const char *name, char *err, size_t len)
 {
-	for (int i = 0; i < nswitches; i++)
-		if (strcmp(switches[i].name, name) == 0)
-			return &switches[i];
-	if (nswitches == MAX_SWITCHES) {
+	for (int i = 0; i < *n; i++)
+		if (strcmp(arr[i].name, name) == 0)
+			return &arr[i];
+	if (*n == MAX_SWITCHES) {
 		snprintf(err, len, "too many switches");
 		return NULL;
 	}
-	struct switch_conf *s = &switches[nswitches++];
+	struct switch_conf *s = &arr[(*n)++];
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->timeout_ms = 3000;
@@ -80,11 +90,11 @@ replay_pending(struct switch_conf *s, char *err, size_t len)
 	return rc;
 }
 
-int
-switch_conf_set(const char *name, const char *key, const char *value, char *err,
-    size_t len)
+static int
+conf_set_in(struct switch_conf *arr, int *n, const char *name, const char *key,
+    const char *value, char *err, size_t len)
 {
-	struct switch_conf *s = conf_slot(name, err, len);
+	struct switch_conf *s = conf_slot(arr, n, name, err, len);
 	long v;
 	int rc;
 
@@ -142,20 +152,33 @@ switch_conf_set(const char *name, const char *key, const char *value, char *err,
 }
 
 int
-switch_conf_finish(char *err, size_t len)
+switch_conf_set(const char *name, const char *key, const char *value, char *err,
+    size_t len)
 {
-	for (int i = 0; i < nswitches; i++) {
-		if (switches[i].drv == NULL || switches[i].address[0] == '\0' ||
-		    switches[i].switch_id[0] == '\0') {
+	return conf_set_in(switches, &nswitches, name, key, value, err, len);
+}
+
+/* Checks and prepares arr[0..n) (the driver loads what it needs). */
+static int
+conf_finish(struct switch_conf *arr, int n, char *err, size_t len)
+{
+	for (int i = 0; i < n; i++) {
+		if (arr[i].drv == NULL || arr[i].address[0] == '\0' ||
+		    arr[i].switch_id[0] == '\0') {
 			snprintf(err, len, "switch %s needs driver, address and switch_id",
-			    switches[i].name);
+			    arr[i].name);
 			return -1;
 		}
-		if (switches[i].drv->prepare != NULL &&
-		    switches[i].drv->prepare(&switches[i], err, len) != 0)
+		if (arr[i].drv->prepare != NULL && arr[i].drv->prepare(&arr[i], err, len) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+int
+switch_conf_finish(char *err, size_t len)
+{
+	return conf_finish(switches, nswitches, err, len);
 }
 
 const struct switch_driver *
@@ -186,6 +209,7 @@ switch_find(const char *id)
 void
 switch_list_json(struct strbuf *b)
 {
+	pthread_rwlock_rdlock(&reload_lock);
 	sb_puts(b, "{\"switches\":[");
 	for (int i = 0; i < nswitches; i++) {
 		const struct switch_conf *s = &switches[i];
@@ -209,6 +233,7 @@ switch_list_json(struct strbuf *b)
 		sb_puts(b, "]}");
 	}
 	sb_puts(b, "]}");
+	pthread_rwlock_unlock(&reload_lock);
 }
 
 static pthread_mutex_t *
@@ -245,7 +270,12 @@ lookup(const char *id, const char *port, char *err, size_t len)
 int
 switch_port_check(const char *id, const char *port, char *err, size_t len)
 {
-	return lookup(id, port, err, len) != NULL ? 0 : -1;
+	int rc;
+
+	pthread_rwlock_rdlock(&reload_lock);
+	rc = lookup(id, port, err, len) != NULL ? 0 : -1;
+	pthread_rwlock_unlock(&reload_lock);
+	return rc;
 }
 
 static bool
@@ -276,14 +306,17 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
     char *err, size_t len)
 {
 	double t0 = util_mono_now();
-	const struct switch_conf *s = lookup(id, port, err, len);
+	const struct switch_conf *s;
 	struct switch_port_state got;
 	pthread_mutex_t *m;
 	char e[700] = "";
 	int rc = -1;
 
-	if (s == NULL)
+	pthread_rwlock_rdlock(&reload_lock);	/* the settings stay until the end */
+	if ((s = lookup(id, port, err, len)) == NULL) {
+		pthread_rwlock_unlock(&reload_lock);
 		return -1;
+	}
 	m = port_lock(s->name, port);
 	pthread_mutex_lock(m);
 	for (int attempt = 0; attempt <= s->retries; attempt++) {
@@ -308,6 +341,7 @@ switch_port_set(const char *id, const char *port, const struct switch_port_state
 	metric_observe(&port_time, util_mono_now() - t0, s->name, s->driver);
 	if (rc != 0)
 		snprintf(err, len, "switch %s port %s: %s", s->name, port, e);
+	pthread_rwlock_unlock(&reload_lock);
 	return rc;
 }
 
@@ -315,14 +349,148 @@ int
 switch_port_get(const char *id, const char *port, struct switch_port_state *got,
     char *err, size_t len)
 {
-	const struct switch_conf *s = lookup(id, port, err, len);
+	const struct switch_conf *s;
 	char e[700];
+	int rc = 0;
 
-	if (s == NULL)
-		return -1;
-	if (switch_driver_of(s)->get(s, port, got, e, sizeof(e)) != 0) {
+	pthread_rwlock_rdlock(&reload_lock);
+	if ((s = lookup(id, port, err, len)) == NULL) {
+		rc = -1;
+	} else if (switch_driver_of(s)->get(s, port, got, e, sizeof(e)) != 0) {
 		snprintf(err, len, "switch %s port %s: %s", s->name, port, e);
+		rc = -1;
+	}
+	pthread_rwlock_unlock(&reload_lock);
+	return rc;
+}
+
+/* --- SIGHUP ------------------------------------------------------------- */
+
+/* Frees what a switch's settings hold (the driver's state first). */
+static void
+conf_clear(struct switch_conf *s)
+{
+	if (s->drv != NULL && s->drv->release != NULL)
+		s->drv->release(s);
+	for (int i = 0; i < s->nports; i++)
+		free(s->ports[i]);
+	if (s->password != NULL)
+		explicit_bzero(s->password, strlen(s->password));
+	free(s->password);
+	for (int i = 0; i < s->nvars; i++) {
+		free(s->var_name[i]);
+		free(s->var_value[i]);
+	}
+	for (int i = 0; i < s->npending; i++) {
+		free(s->pending_key[i]);
+		free(s->pending_value[i]);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+void
+switch_reload_begin(void)
+{
+	for (int i = 0; i < nstaged; i++)
+		conf_clear(&staged[i]);
+	nstaged = 0;
+}
+
+int
+switch_stage_set(const char *name, const char *key, const char *value, char *err,
+    size_t len)
+{
+	return conf_set_in(staged, &nstaged, name, key, value, err, len);
+}
+
+static bool
+differ(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+/* The names of the settings that differ (no values: a password). */
+static void
+changes(const struct switch_conf *a, const struct switch_conf *b, char *out, size_t len)
+{
+	bool ports = a->nports != b->nports, vars = a->nvars != b->nvars;
+	const struct { bool d; const char *k; } c[] = {
+		{ differ(a->address, b->address), "address" },
+		{ differ(a->username, b->username), "username" },
+		{ differ(a->password, b->password), "password" },
+		{ differ(a->key_file, b->key_file), "key_file" },
+		{ differ(a->known_hosts, b->known_hosts), "known_hosts" },
+		{ differ(a->device_type, b->device_type) || differ(a->template_path,
+		    b->template_path) || differ(a->templates_dir, b->templates_dir),
+		    "template" },
+		{ a->timeout_ms != b->timeout_ms || a->retries != b->retries, "timeouts" },
+		{ a->isolation_vlan != b->isolation_vlan, "isolation_vlan" },
+		{ a->save_config != b->save_config, "save_config" },
+		{ false, "ports" }, { false, "var" },
+	};
+	for (int i = 0; !ports && i < a->nports; i++)
+		ports = strcmp(a->ports[i], b->ports[i]) != 0;
+	for (int i = 0; !vars && i < a->nvars; i++)
+		vars = differ(a->var_name[i], b->var_name[i]) ||
+		    differ(a->var_value[i], b->var_value[i]);
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		bool d = c[i].d || (strcmp(c[i].k, "ports") == 0 && ports) ||
+		    (strcmp(c[i].k, "var") == 0 && vars);
+		if (d)
+			snprintf(out + strlen(out), len - strlen(out), "%s%s",
+			    out[0] ? " " : "", c[i].k);
+	}
+}
+
+/* The staged switches are the same ones: names, drivers, ids, bridges. */
+static int
+same_switches(char *err, size_t len)
+{
+	if (nstaged != nswitches) {
+		snprintf(err, len, "switches were added or removed (%d, was %d): that "
+		    "needs a restart", nstaged, nswitches);
 		return -1;
 	}
+	for (int i = 0; i < nstaged; i++) {
+		const struct switch_conf *o = switch_find(staged[i].name);
+		if (o == NULL || strcmp(o->driver, staged[i].driver) != 0 ||
+		    strcmp(o->switch_id, staged[i].switch_id) != 0 ||
+		    strcmp(o->bridge, staged[i].bridge) != 0) {
+			snprintf(err, len, "switch %s: %s; name, driver, switch_id and "
+			    "bridge need a restart", staged[i].name, o == NULL ? "new" :
+			    "changed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+switch_reload_commit(char *what, size_t wlen, char *err, size_t len)
+{
+	char ch[200];
+
+	what[0] = '\0';
+	if (same_switches(err, len) != 0 || conf_finish(staged, nstaged, err, len) != 0) {
+		switch_reload_begin();
+		return -1;
+	}
+	pthread_rwlock_wrlock(&reload_lock);
+	for (int i = 0; i < nswitches; i++) {
+		for (int j = 0; j < nstaged; j++) {
+			if (strcmp(staged[j].name, switches[i].name) != 0)
+				continue;
+			changes(&switches[i], &staged[j], ch, sizeof(ch));
+			if (ch[0] != '\0')
+				snprintf(what + strlen(what), wlen - strlen(what), "%s%s (%s)",
+				    what[0] ? ", " : "", switches[i].name, ch);
+			struct switch_conf t = switches[i];
+			switches[i] = staged[j];
+			staged[j] = t;
+		}
+	}
+	pthread_rwlock_unlock(&reload_lock);
+	switch_reload_begin();		/* frees the old settings */
 	return 0;
 }

@@ -88,6 +88,18 @@ extern const struct switch_driver *const switch_drivers[];
 int	switch_conf_set(const char *name, const char *key, const char *value,
 	    char *err, size_t len);
 int	switch_conf_finish(char *err, size_t len);
+/*
+ * SIGHUP: switch_reload_begin, then every [switch:NAME] option through
+ * switch_stage_set, then switch_reload_commit: the same switches (names,
+ * drivers, switch_ids, bridges) get their new settings at once (address,
+ * credentials, template, ports, timeouts, variables), a driver's session
+ * is reopened with them; what changed (names only) into what.  -1: the
+ * old settings stay, err says why.
+ */
+void	switch_reload_begin(void);
+int	switch_stage_set(const char *name, const char *key, const char *value,
+	    char *err, size_t len);
+int	switch_reload_commit(char *what, size_t wlen, char *err, size_t len);
 int	switch_count(void);
 const struct switch_conf *switch_find(const char *name_or_id);
 /* Lists switches (no secrets) as JSON text into buf; for the API. */
