@@ -4,6 +4,11 @@
 #   ovs_stop             del-br first (so the netdev taps go), then stops both by pid
 #   vsctl ARGS...        ovs-vsctl against it;  OVSDB is the unix: remote
 #   node_ns NAME PORT    a namespace NAME whose eth0 is veth-paired with OVS port PORT
+#   tag_watch            records every change of every port's VLAN tag
+#                        (ovsdb-client monitor), so transient phases are
+#                        checked without catching them in time
+#   tags_of PORT         the tags PORT went through since tag_watch, in order,
+#                        repeats folded: e.g. "4095 100 4095"
 OVS_DIR=$T/ovs
 OVSDB=unix:$OVS_DIR/db.sock
 OVS_BRIDGE=
@@ -38,8 +43,28 @@ node_ns() {	# node_ns NAME PORT [TAG]
 	vsctl add-port "$OVS_BRIDGE" "$port" ${3:+tag=$3}
 }
 
+tag_watch() {
+	ovsdb-client monitor "$OVSDB" Open_vSwitch Port name,tag --format=csv \
+		>"$OVS_DIR/tags.csv" 2>/dev/null &
+	TAG_WATCH_PID=$!
+	for _ in $(seq 1 600); do
+		grep -q ',initial,' "$OVS_DIR/tags.csv" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+tags_of() {
+	awk -F, -v p="$1" '
+	function add(t) { if (t != last) { out = out (out != "" ? " " : "") t; last = t } }
+	{ gsub(/"/, "") }
+	($2 == "initial" || $2 == "insert" || $2 == "new") && $3 == p && $4 != "" { add($4) }
+	END { print out }' "$OVS_DIR/tags.csv"
+}
+
 ovs_stop() {
 	local p
+	[ -n "${TAG_WATCH_PID:-}" ] && kill "$TAG_WATCH_PID" 2>/dev/null
 	[ -n "$OVS_BRIDGE" ] && vsctl --if-exists del-br "$OVS_BRIDGE" 2>/dev/null
 	for p in vswitchd ovsdb; do
 		[ -f "$OVS_DIR/$p.pid" ] && kill "$(cat "$OVS_DIR/$p.pid")" 2>/dev/null
