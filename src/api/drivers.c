@@ -88,9 +88,10 @@ driver_json(struct req *q, const struct hw_type *t, bool detail)
 		return o;
 	for (int i = 0; i < HW_IF_COUNT; i++) {
 		char key[64];
-		json_t *en = json_array();
+		json_t *en;
 		if (i == HW_IF_FIRMWARE)
 			continue;
+		en = json_array();
 		for (int j = 0; j < HW_MAX_IMPLS && t->enabled[i][j] != NULL; j++)
 			json_array_append_new(en, json_string(t->enabled[i][j]));
 		snprintf(key, sizeof(key), "default_%s_interface", hw_iface_names[i]);
