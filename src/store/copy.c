@@ -116,6 +116,36 @@ copy_row(PGconn *c, sqlite3_stmt *st, char *err, size_t len)
 	return pq_ok(c, PQexecPrepared(c, "ins", n, vals, NULL, NULL, 0), err, len);
 }
 
+/* The last id SQLite's AUTOINCREMENT gave in table (deleted rows count). */
+static long long
+last_id(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *st;
+	long long v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq FROM sqlite_sequence WHERE name = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The table's id sequence past its largest id and SQLite's last one
+ * (ids of deleted rows are never given again); no-op without a serial. */
+static int
+set_sequence(sqlite3 *db, PGconn *c, const char *table, char *err, size_t len)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('\"%s\"', 'id'), "
+	    "greatest(coalesce(max(id), 0), %lld) + 1, false) FROM \"%s\"", table,
+	    last_id(db, table), table);
+	return pq_ok(c, PQexec(c, sql), err, len);
+}
+
 /* Every row of table; the number copied, or -1 with err. */
 static long
 copy_table(sqlite3 *db, PGconn *c, const char *table, char *err, size_t len)
@@ -149,10 +179,7 @@ copy_table(sqlite3 *db, PGconn *c, const char *table, char *err, size_t len)
 			snprintf(err, len, "%s: %s", table, sqlite3_errmsg(db));
 		return -1;
 	}
-	/* the next id after the largest (no-op for a table without a serial id) */
-	snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('\"%s\"', 'id'), "
-	    "coalesce(max(id), 0) + 1, false) FROM \"%s\"", table, table);
-	if (pq_ok(c, PQexec(c, sql), err, len) != 0)
+	if (set_sequence(db, c, table, err, len) != 0)
 		return -1;
 	log_info("store: copied %ld rows of %s", n, table);
 	return n;
