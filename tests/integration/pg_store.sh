@@ -124,4 +124,35 @@ ingot_stop
 expect_eq "an unreachable database: exit 1" 1 "$?"
 ok "the message masks the password" grep -q 'ingot:\*\*\*\*@' "$T/bad.err"
 ok "no password in any log or message" sh -c "! grep -rq '$secret' '$T'/*.log '$T'/*.err '$T'/*.stderr"
+
+# --- 5. TLS: libpq's sslmode in the URL ----------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ingot-test-ca \
+	-keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$T/pg/server.key" \
+	-out "$T/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
+openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+	-days 2 -extfile "$T/san.ext" -out "$T/pg/server.pem" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca \
+	-keyout "$T/other.key" -out "$T/other.pem" 2>/dev/null
+[ "$(id -u)" = 0 ] && chown postgres: "$T/pg/server.key" "$T/pg/server.pem"
+chmod 600 "$T/pg/server.key"
+PGPORT_TLS=$(free_port)
+_pg_as "$PG_BIN/pg_ctl" -D "$T/pg/data" -w -m fast -o "-k $T/pg -c listen_addresses=127.0.0.1 \
+	-p $PGPORT_TLS -c ssl=on -c ssl_cert_file=$T/pg/server.pem -c ssl_key_file=$T/pg/server.key \
+	-c fsync=off" restart >"$T/pg-restart.log" 2>&1
+ok "PostgreSQL with TLS on 127.0.0.1:$PGPORT_TLS" test $? = 0
+PG_SOCK=$T/pg
+tls="postgresql://ingot@127.0.0.1:$PGPORT_TLS/copy?sslmode=verify-full"
+INGOT_DB_ARGS=(--db "$T/src.db" --config "$T/ingotd.conf" --connection "$tls&sslrootcert=$T/ca.pem")
+ingot_start || exit 1
+api GET /v1/nodes/n1 >/dev/null
+expect_eq "over verified TLS: the API answers" 200 "$STATUS"
+expect_eq "ingotd's connections use TLS" t "$(PGPORT=$PGPORT_TLS pg_psql copy -c \
+	"select bool_and(s.ssl) from pg_stat_ssl s join pg_stat_activity a using (pid)
+	 where a.datname = 'copy' and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'")"
+ingot_stop
+"$INGOTD" --connection "$tls&sslrootcert=$T/other.pem" --migrate >/dev/null 2>"$T/tls.err"
+expect_eq "a server certificate from another CA: refused" 1 "$?"
+ok "it says why" grep -q 'certificate verify failed' "$T/tls.err"
 finish
