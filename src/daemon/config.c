@@ -74,7 +74,11 @@ static const struct option_def options[] = {
 	  "Seconds between the web console's refreshes (each one a few API "
 	  "requests per open page)." },
 	{ "database", "path", OT_STR, O(db_path), 0, 0, "/var/lib/ingot/ingot.db",
-	  "SQLite database file; created and migrated at start." },
+	  "SQLite database file; created and migrated at start (with connection: "
+	  "only the base of images/, dhcp/, sdr-cache)." },
+	{ "database", "connection", OT_STR, O(db_connection), 0, 0, "",
+	  "PostgreSQL instead of SQLite at path: postgresql://USER@HOST[:PORT]/DB"
+	  "[?sslmode=verify-full&sslrootcert=FILE] (see docs/scale-out.md)." },
 	{ "database", "secret_key_file", OT_STR, O(secret_key_file), 0, 0, "",
 	  "Key (32 bytes, or 64 hex digits) to store BMC passwords and other "
 	  "driver_info secrets encrypted (AES-256-GCM); empty: stored as given." },

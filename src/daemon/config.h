@@ -24,6 +24,7 @@ struct config {
 	char	*web_root;
 	int	 web_refresh;
 	char	*db_path;
+	char	*db_connection;
 	char	*host;
 	char	*group;
 	int	 workers;

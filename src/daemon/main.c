@@ -30,8 +30,11 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: ingotd [--config FILE] [--listen HOST:PORT] [--db PATH]\n"
-	    "              [--log-file FILE] [--log-level LEVEL] [--host NAME] [--workers N]\n"
+	    "              [--connection postgresql://...] [--log-file FILE]\n"
+	    "              [--log-level LEVEL] [--host NAME] [--workers N]\n"
 	    "       ingotd --check-config [--config FILE]\n"
+	    "       ingotd --migrate[=VERSION] [--config FILE] [--db PATH | --connection URL]\n"
+	    "       ingotd --copy-to postgresql://... [--config FILE] [--db PATH]\n"
 	    "       ingotd --print-example-config | --print-states dot|markdown |\n"
 	    "              --print-routes markdown | --version\n");
 }
@@ -150,6 +153,8 @@ struct args {
 	bool		 check_only;
 	struct override	 over[16];
 	int		 nover;
+	int		 migrate;	/* --migrate: -1 no, 0 latest, else up to it */
+	const char	*copy_to;	/* --copy-to URL */
 };
 
 /* -1: go on; otherwise main's exit status (a --print-* or --help option). */
@@ -160,6 +165,9 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "connection", required_argument, NULL, 'D' },
+		{ "migrate", optional_argument, NULL, 'M' },
+		{ "copy-to", required_argument, NULL, 'T' },
 		{ "log-file", required_argument, NULL, 'L' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "host", required_argument, NULL, 'H' },
@@ -174,6 +182,7 @@ parse_args(int argc, char **argv, struct args *a)
 	};
 	static const struct { int ch; const char *sec, *key; } flags[] = {
 		{ 'l', "api", "listen" }, { 'd', "database", "path" },
+		{ 'D', "database", "connection" },
 		{ 'L', "log", "file" }, { 'v', "log", "level" },
 		{ 'H', "conductor", "host" }, { 'w', "conductor", "workers" },
 	};
@@ -185,7 +194,15 @@ parse_args(int argc, char **argv, struct args *a)
 				a->over[a->nover++] = (struct override){ flags[i].sec,
 				    flags[i].key, optarg };
 		switch (ch) {
-		case 'l': case 'd': case 'L': case 'v': case 'H': case 'w': break;
+		case 'l': case 'd': case 'D': case 'L': case 'v': case 'H': case 'w': break;
+		case 'M':
+			if (optarg != NULL && (a->migrate = atoi(optarg)) <= 0)
+				return die("--migrate=VERSION takes a version from 1, not %s%s",
+				    optarg, "");
+			if (optarg == NULL)
+				a->migrate = 0;
+			break;
+		case 'T': a->copy_to = optarg; break;
 		case 'c': a->config_path = optarg; break;
 		case 'C': a->check_only = true; break;
 		case 'E': config_print_example(stdout); return 0;
@@ -374,6 +391,48 @@ configure_ipmi(void)
 #endif
 }
 
+/* The database: [database] connection when set, else the SQLite path. */
+static const char *
+db_location(void)
+{
+	return cfg.db_connection[0] != '\0' ? cfg.db_connection : cfg.db_path;
+}
+
+static int
+check_database(char *err, size_t len)
+{
+	if (cfg.db_connection[0] != '\0' && !store_is_pg_url(cfg.db_connection)) {
+		snprintf(err, len, "[database] connection is not a postgresql:// or "
+		    "postgres:// URL");
+		return -1;
+	}
+	return 0;
+}
+
+/* --migrate and --copy-to: the database only, then exit. */
+static int
+db_command(const struct args *a)
+{
+	char err[1200], red[1024];
+	long n;
+	int v;
+
+	store_redact(a->copy_to ? a->copy_to : db_location(), red, sizeof(red));
+	if (a->copy_to != NULL) {
+		if ((n = store_copy(cfg.db_path, a->copy_to, err, sizeof(err))) < 0)
+			return die("%s%s", err, "");
+		printf("copied %ld rows from %s to %s\n", n, cfg.db_path, red);
+		return 0;
+	}
+	if (store_init(db_location(), a->migrate, err, sizeof(err)) != 0)
+		return die("%s%s", err, "");
+	v = store_schema_version(store_thread());
+	store_shutdown();
+	printf("database %s: schema version %d (latest %d)\n", red, v,
+	    store_latest_version());
+	return 0;
+}
+
 /* The database, the API socket (first: a second ingotd on a busy port must
  * not touch the nodes of the one already running), then the conductor. */
 static int
@@ -390,7 +449,8 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 		snprintf(err, len, "bad configuration: %s", e);
 		return -1;
 	}
-	if (configure_console(false, err, len) != 0 || store_init(cfg.db_path, 0, err, len) != 0)
+	if (configure_console(false, err, len) != 0 ||
+	    store_init(db_location(), 0, err, len) != 0)
 		return -1;
 	if (api_start(&ac, err, len) != 0) {
 		store_shutdown();
@@ -523,7 +583,7 @@ int
 main(int argc, char **argv)
 {
 	static char *tls_cert, *tls_key;	/* static: reachable on every exit */
-	struct args a = { 0 };
+	struct args a = { .migrate = -1 };
 	char err[768];
 	enum log_level lvl;
 	enum log_format fmt;
@@ -544,7 +604,7 @@ main(int argc, char **argv)
 	if (log_parse_format(cfg.log_format, &fmt) != 0)
 		return die("bad configuration: [log] format '%s' is not one of logfmt, "
 		    "json, text%s", cfg.log_format, "");
-	if (configure_api(err, sizeof(err)) != 0 ||
+	if (check_database(err, sizeof(err)) != 0 || configure_api(err, sizeof(err)) != 0 ||
 	    load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
 	if (a.check_only) {
@@ -555,6 +615,8 @@ main(int argc, char **argv)
 	}
 	log_init(cfg.log_file, lvl);
 	log_set_format(fmt);
+	if (a.migrate >= 0 || a.copy_to != NULL)
+		return db_command(&a);
 	/* Signals are taken synchronously by the main thread only. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -565,7 +627,8 @@ main(int argc, char **argv)
 	if (start(tls_cert, tls_key, err, sizeof(err)) != 0)
 		return die("%s%s", err, "");
 	api_set_ready(true);
-	log_info("ingotd %s started (database %s)", INGOT_VERSION, cfg.db_path);
+	store_redact(db_location(), err, sizeof(err));
+	log_info("ingotd %s started (database %s)", INGOT_VERSION, err);
 	log_info("signal %d: stopping (finishing requests and tasks)", wait_for_stop(&sigs, &a));
 	api_stop();
 	api_set_ready(false);

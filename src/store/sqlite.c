@@ -3,14 +3,10 @@
  * statements cached per connection, every multi-row change in a transaction.
  */
 #include <pthread.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +14,7 @@
 
 #include "log.h"
 #include "migrations.h"
-#include "store.h"
-#include "metrics.h"
+#include "store_int.h"
 #include "util.h"
 
 #define STMT_CACHE 96
@@ -125,32 +120,26 @@ exec_simple(struct store *s, const char *sql)
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
 }
 
-int
-store_begin(struct store *s)
+static int
+sq_begin(struct store *s)
 {
 	return exec_simple(s, "BEGIN IMMEDIATE");
 }
 
-int
-store_commit(struct store *s)
+static int
+sq_commit(struct store *s)
 {
 	return exec_simple(s, "COMMIT");
 }
 
-void
-store_rollback(struct store *s)
+static void
+sq_rollback(struct store *s)
 {
 	exec_simple(s, "ROLLBACK");
 }
 
-int
-store_latest_version(void)
-{
-	return store_nmigrations;
-}
-
-int
-store_schema_version(struct store *s)
+static int
+sq_schema_version(struct store *s)
 {
 	sqlite3_stmt *st = prep(s, "PRAGMA user_version");
 	int v = -1;
@@ -165,7 +154,7 @@ store_schema_version(struct store *s)
 static int
 migrate(struct store *s, int max_version, char *err, size_t len)
 {
-	int cur = store_schema_version(s), target = store_nmigrations;
+	int cur = sq_schema_version(s), target = store_nmigrations;
 	char *msg = NULL, pragma[64];
 
 	if (max_version > 0 && max_version < target)
@@ -222,8 +211,8 @@ private_files(const char *path, char *err, size_t len)
 	return 0;
 }
 
-int
-store_init(const char *path, int max_version, char *err, size_t len)
+static int
+sq_init(const char *path, int max_version, char *err, size_t len)
 {
 	struct store *s;
 
@@ -250,8 +239,8 @@ store_init(const char *path, int max_version, char *err, size_t len)
 	return 0;
 }
 
-struct store *
-store_thread(void)
+static struct store *
+sq_thread(void)
 {
 	char err[256];
 	struct store *s;
@@ -268,8 +257,8 @@ store_thread(void)
 	return s;
 }
 
-void
-store_thread_release(void)
+static void
+sq_thread_release(void)
 {
 	struct store **pp;
 
@@ -287,8 +276,8 @@ store_thread_release(void)
 	tl_store = NULL;
 }
 
-void
-store_shutdown(void)
+static void
+sq_shutdown(void)
 {
 	pthread_mutex_lock(&conns_mtx);
 	while (conns != NULL) {
@@ -300,213 +289,6 @@ store_shutdown(void)
 	tl_store = NULL;
 	free(db_path);
 	db_path = NULL;
-}
-
-/* --- secrets at rest ------------------------------------------------------ */
-
-#define ENC_PREFIX "enc:v1:"
-
-static unsigned char secret_key[32];
-static bool have_key;
-
-void
-store_set_secret_key(const unsigned char key[32])
-{
-	memcpy(secret_key, key, 32);
-	have_key = true;
-}
-
-int
-store_load_secret_key(const char *path, char *err, size_t len)
-{
-	unsigned char buf[130], key[32];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, len, "[database] secret_key_file %s cannot be read", path);
-		return -1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	if (n == 64) {
-		for (int i = 0; i < 32; i++) {
-			unsigned int b;
-			char h[3] = { (char)buf[2 * i], (char)buf[2 * i + 1], 0 };
-			if (!isxdigit(buf[2 * i]) || !isxdigit(buf[2 * i + 1]) ||
-			    sscanf(h, "%2x", &b) != 1)
-				goto bad;
-			key[i] = (unsigned char)b;
-		}
-	} else if (n == 32) {
-		memcpy(key, buf, 32);
-	} else {
-		goto bad;
-	}
-	store_set_secret_key(key);
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
-bad:
-	snprintf(err, len, "[database] secret_key_file %s: not 32 bytes or 64 hex digits",
-	    path);
-	return -1;
-}
-
-static json_t *
-seal(const char *plain)
-{
-	unsigned char iv[12], tag[16], *ct, *blob;
-	size_t n = strlen(plain);
-	int l1 = 0, l2 = 0;
-	EVP_CIPHER_CTX *c;
-	char *b64;
-	json_t *out = NULL;
-
-	if (RAND_bytes(iv, sizeof(iv)) != 1 || (c = EVP_CIPHER_CTX_new()) == NULL)
-		return NULL;
-	ct = malloc(n + 16);
-	blob = malloc(12 + n + 16 + 16);
-	b64 = malloc(4 * ((12 + n + 16 + 2) / 3) + 8);
-	if (ct != NULL && blob != NULL && b64 != NULL &&
-	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, secret_key, iv) == 1 &&
-	    EVP_EncryptUpdate(c, ct, &l1, (const unsigned char *)plain, (int)n) == 1 &&
-	    EVP_EncryptFinal_ex(c, ct + l1, &l2) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1) {
-		memcpy(blob, iv, 12);
-		memcpy(blob + 12, ct, (size_t)(l1 + l2));
-		memcpy(blob + 12 + l1 + l2, tag, 16);
-		EVP_EncodeBlock((unsigned char *)b64, blob, 12 + l1 + l2 + 16);
-		out = json_sprintf(ENC_PREFIX "%s", b64);
-	}
-	EVP_CIPHER_CTX_free(c);
-	free(ct);
-	free(blob);
-	free(b64);
-	return out;
-}
-
-static json_t *
-unseal(const char *sealed)
-{
-	const char *b64 = sealed + strlen(ENC_PREFIX);
-	size_t bl = strlen(b64);
-	unsigned char *blob = malloc(bl + 4), *pt = NULL;
-	int n, l1 = 0, l2 = 0;
-	EVP_CIPHER_CTX *c = NULL;
-	json_t *out = NULL;
-
-	if (blob == NULL)
-		return NULL;
-	n = EVP_DecodeBlock(blob, (const unsigned char *)b64, (int)bl);
-	/* EVP_DecodeBlock counts base64 padding as zero bytes. */
-	if (bl >= 1 && b64[bl - 1] == '=')
-		n--;
-	if (bl >= 2 && b64[bl - 2] == '=')
-		n--;
-	if (n < 28 || (pt = malloc((size_t)n)) == NULL ||
-	    (c = EVP_CIPHER_CTX_new()) == NULL)
-		goto out;
-	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, secret_key, blob) == 1 &&
-	    EVP_DecryptUpdate(c, pt, &l1, blob + 12, n - 28) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, blob + n - 16) == 1 &&
-	    EVP_DecryptFinal_ex(c, pt + l1, &l2) == 1)
-		out = json_stringn((const char *)pt, (size_t)(l1 + l2));
-out:
-	EVP_CIPHER_CTX_free(c);
-	free(blob);
-	if (pt != NULL) {
-		OPENSSL_cleanse(pt, (size_t)n);
-		free(pt);
-	}
-	return out;
-}
-
-/* Seals every secret-named string member of v, at any depth, in place. */
-static void
-seal_tree(json_t *v, int depth)
-{
-	const char *k;
-	json_t *x, *sealed;
-	size_t i;
-
-	if (depth > 64)
-		return;
-	if (json_is_array(v))
-		json_array_foreach(v, i, x)
-			seal_tree(x, depth + 1);
-	if (!json_is_object(v))
-		return;
-	json_object_foreach(v, k, x) {
-		if (!util_is_secret_key(k) || !json_is_string(x)) {
-			seal_tree(x, depth + 1);
-			continue;
-		}
-		if (strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) != 0 &&
-		    (sealed = seal(json_string_value(x))) != NULL)
-			json_object_set_new(v, k, sealed);
-	}
-}
-
-/* driver_info as stored: secret strings sealed (a new object) or v itself. */
-static json_t *
-sealed_copy(const struct field *f, json_t *v)
-{
-	json_t *c;
-
-	if (!have_key || !(f->flags & F_SEALED) || !json_is_object(v))
-		return json_incref(v);
-	c = json_deep_copy(v);
-	seal_tree(c, 0);
-	return c;
-}
-
-/* Opens every sealed string of v, at any depth, in place. */
-static void
-unseal_tree(json_t *v, int depth)
-{
-	static bool warned;
-	const char *k;
-	json_t *x, *p;
-	size_t i;
-
-	if (depth > 64)
-		return;
-	if (json_is_array(v))
-		json_array_foreach(v, i, x)
-			unseal_tree(x, depth + 1);
-	if (!json_is_object(v))
-		return;
-	json_object_foreach(v, k, x) {
-		if (!json_is_string(x)) {
-			unseal_tree(x, depth + 1);
-			continue;
-		}
-		if (strncmp(json_string_value(x), ENC_PREFIX, strlen(ENC_PREFIX)) != 0)
-			continue;
-		if (!have_key) {
-			if (!warned)
-				log_error("store: driver_info holds encrypted secrets but no "
-				    "[database] secret_key_file is configured");
-			warned = true;
-			continue;
-		}
-		if ((p = unseal(json_string_value(x))) == NULL) {
-			log_error("store: a driver_info secret (%s) does not decrypt with "
-			    "the configured key", k);
-			continue;
-		}
-		json_object_set_new(v, k, p);
-	}
-}
-
-static void
-unseal_in_place(const struct field *f, json_t *v)
-{
-	if ((f->flags & F_SEALED) && json_is_object(v))
-		unseal_tree(v, 0);
 }
 
 /* Binds a JSON value to parameter i according to the field type. */
@@ -535,7 +317,7 @@ bind_value(sqlite3_stmt *st, int i, const struct field *f, json_t *v)
 		break;
 	case FT_OBJECT:
 	case FT_LIST: {
-		json_t *sv = sealed_copy(f, v);
+		json_t *sv = store_sealed_copy(f, v);
 		txt = json_dumps(sv, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		json_decref(sv);
 		sqlite3_bind_text(st, i, txt ? txt : "null", -1, SQLITE_TRANSIENT);
@@ -566,7 +348,7 @@ column_value(sqlite3_stmt *st, int i, const struct field *f)
 		txt = (const char *)sqlite3_column_text(st, i);
 		v = json_loads(txt, JSON_DECODE_ANY, NULL);
 		if (v != NULL)
-			unseal_in_place(f, v);
+			store_unseal_in_place(f, v);
 		return v ? v : json_null();
 	}
 	return json_null();
@@ -582,24 +364,6 @@ row_to_json(sqlite3_stmt *st, const struct resource *r)
 		json_object_set_new(o, r->fields[i].name,
 		    column_value(st, (int)i + 1, &r->fields[i]));
 	return o;
-}
-
-static void
-append(char *buf, size_t len, const char *s)
-{
-	size_t n = strlen(buf);
-
-	snprintf(buf + n, len - n, "%s", s);
-}
-
-static void
-column_list(const struct resource *r, char *buf, size_t len)
-{
-	append(buf, len, "id");
-	for (size_t i = 0; i < r->nfields; i++) {
-		append(buf, len, ",");
-		append(buf, len, r->fields[i].name);
-	}
 }
 
 static int
@@ -626,13 +390,13 @@ create_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 
 	snprintf(sql, sizeof(sql), "INSERT INTO %s (", r->plural);
 	for (size_t i = 0; i < r->nfields; i++) {
-		append(sql, sizeof(sql), i ? "," : "");
-		append(sql, sizeof(sql), r->fields[i].name);
+		sqlgen_append(sql, sizeof(sql), i ? "," : "");
+		sqlgen_append(sql, sizeof(sql), r->fields[i].name);
 	}
-	append(sql, sizeof(sql), ") VALUES (");
+	sqlgen_append(sql, sizeof(sql), ") VALUES (");
 	for (size_t i = 0; i < r->nfields; i++)
-		append(sql, sizeof(sql), i ? ",?" : "?");
-	append(sql, sizeof(sql), ")");
+		sqlgen_append(sql, sizeof(sql), i ? ",?" : "?");
+	sqlgen_append(sql, sizeof(sql), ")");
 	if ((st = prep(s, sql)) == NULL) {
 		snprintf(err, len, "database error");
 		return STORE_ERR;
@@ -660,12 +424,12 @@ get_row(struct store *s, const struct resource *r, const char *field,
 
 	if (model_field(r, field) == NULL || value == NULL)
 		return NULL;
-	column_list(r, sql, sizeof(sql));
-	append(sql, sizeof(sql), " FROM ");
-	append(sql, sizeof(sql), r->plural);
-	append(sql, sizeof(sql), " WHERE ");
-	append(sql, sizeof(sql), field);
-	append(sql, sizeof(sql), " = ?");
+	sqlgen_columns(r, sql, sizeof(sql));
+	sqlgen_append(sql, sizeof(sql), " FROM ");
+	sqlgen_append(sql, sizeof(sql), r->plural);
+	sqlgen_append(sql, sizeof(sql), " WHERE ");
+	sqlgen_append(sql, sizeof(sql), field);
+	sqlgen_append(sql, sizeof(sql), " = ?");
 	if ((st = prep(s, sql)) == NULL)
 		return NULL;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
@@ -675,30 +439,13 @@ get_row(struct store *s, const struct resource *r, const char *field,
 	return o;
 }
 
-/* The field of q's sort_key in *sk, NULL for "id" or none. */
-static int
-sort_field(const struct resource *r, const struct store_query *q,
-    const struct field **sk, char *err, size_t len)
-{
-	*sk = NULL;
-	if (q->sort_key == NULL || strcmp(q->sort_key, "id") == 0)
-		return 0;
-	*sk = model_field(r, q->sort_key);
-	if (*sk == NULL || !((*sk)->flags & F_SORT)) {
-		snprintf(err, len, "The sort_key value \"%s\" is an invalid field "
-		    "for sorting", q->sort_key);
-		return -1;
-	}
-	return 0;
-}
-
 /* The marker's row id and, sorting by sk, its value of that field. */
 static int
 find_marker(struct store *s, const struct resource *r, const char *marker,
     const struct field *sk, sqlite3_int64 *marker_id, json_t **marker_val,
     char *err, size_t len)
 {
-	json_t *m = store_get(s, r, "uuid", marker);
+	json_t *m = get_row(s, r, "uuid", marker);
 	sqlite3_stmt *st;
 	char idsql[256];
 
@@ -719,76 +466,10 @@ find_marker(struct store *s, const struct resource *r, const char *marker,
 	return 0;
 }
 
-/* Whether the filter's field (and second field) are r's. */
-static bool
-filter_ok(const struct resource *r, const struct store_filter *f)
-{
-	return model_field(r, f->field) != NULL && (f->op != SO_EQ_EITHER ||
-	    (f->field2 != NULL && model_field(r, f->field2) != NULL));
-}
-
-/* The condition of one filter, with a ? per value bind_query binds. */
-static void
-add_filter(char *sql, size_t sqllen, const struct store_filter *f)
-{
-	if (f->op == SO_CONTAINS) {	/* a substring, case-sensitive */
-		append(sql, sqllen, "instr(");
-		append(sql, sqllen, f->field);
-		append(sql, sqllen, ", ?) > 0");
-		return;
-	}
-	if (f->op != SO_EQ_EITHER) {
-		append(sql, sqllen, f->field);
-		append(sql, sqllen, f->op == SO_EQ ? " = ?" :
-		    f->op == SO_NULL ? " IS NULL" : " IS NOT NULL");
-		return;
-	}
-	append(sql, sqllen, "(");
-	append(sql, sqllen, f->field);
-	append(sql, sqllen, " = ? OR ");
-	append(sql, sqllen, f->field2);
-	append(sql, sqllen, " = ?");
-	if (f->value2 != NULL) {
-		append(sql, sqllen, " OR ");
-		append(sql, sqllen, f->field);
-		append(sql, sqllen, " = ? OR ");
-		append(sql, sqllen, f->field2);
-		append(sql, sqllen, " = ?");
-	}
-	append(sql, sqllen, ")");
-}
-
-/* The condition "after the marker" in the sort order (sk, then id). */
-static void
-add_marker(char *sql, size_t sqllen, const struct field *sk, bool desc)
-{
-	const char *cmp = desc ? "<" : ">";
-	char buf[512];
-
-	if (sk == NULL) {
-		append(sql, sqllen, "id ");
-		append(sql, sqllen, cmp);
-		append(sql, sqllen, " ?");
-		return;
-	}
-	/* (key, id) after the marker's, nulls first */
-	snprintf(buf, sizeof(buf), "((%1$s %2$s ?) OR (%1$s IS ? AND id %2$s ?)"
-	    " OR (? IS NULL AND %1$s IS NOT NULL))", sk->name, cmp);
-	append(sql, sqllen, buf);
-}
-
-/* ORDER BY sk (if any), then id. */
-static void
-add_order(char *sql, size_t sqllen, const struct field *sk, bool desc)
-{
-	if (sk == NULL) {
-		append(sql, sqllen, desc ? " ORDER BY id DESC" : " ORDER BY id ASC");
-		return;
-	}
-	append(sql, sqllen, " ORDER BY ");
-	append(sql, sqllen, sk->name);
-	append(sql, sqllen, desc ? " DESC, id DESC" : " ASC, id ASC");
-}
+static const struct sql_dialect sqlite_dialect = {
+	.contains = "instr", .is = "IS", .null_param = "? IS NULL",
+	.nulls_asc = "", .nulls_desc = "",
+};
 
 /* Builds WHERE (filters and marker) and ORDER BY; binds afterwards. */
 static int
@@ -797,66 +478,44 @@ build_query(struct store *s, const struct resource *r, const struct store_query 
     char *err, size_t len)
 {
 	const struct field *sk;
-	int nw = 0;
 
 	*marker_id = -1;
 	*marker_val = NULL;
-	if (sort_field(r, q, &sk, err, len) != 0)
+	if (sqlgen_sort_field(r, q, &sk, err, len) != 0)
 		return -1;
 	if (q->marker != NULL && find_marker(s, r, q->marker, sk, marker_id,
 	    marker_val, err, len) != 0)
 		return -1;
-	for (int i = 0; i < q->nfilters; i++) {
-		if (!filter_ok(r, &q->filters[i])) {
-			snprintf(err, len, "unknown filter %s", q->filters[i].field);
-			json_decref(*marker_val);
-			return -1;
-		}
-		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
-		add_filter(sql, sqllen, &q->filters[i]);
+	if (sqlgen_where(&sqlite_dialect, r, q, sk, *marker_id >= 0, sql, sqllen,
+	    err, len) != 0) {
+		json_decref(*marker_val);
+		return -1;
 	}
-	if (*marker_id >= 0) {
-		append(sql, sqllen, nw++ ? " AND " : " WHERE ");
-		add_marker(sql, sqllen, sk, q->desc);
-	}
-	add_order(sql, sqllen, sk, q->desc);
 	return 0;
+}
+
+static void
+bind_cb_value(void *ctx, int i, const struct field *f, json_t *v)
+{
+	bind_value(ctx, i, f, v);
+}
+
+static void
+bind_cb_id(void *ctx, int i, long long id)
+{
+	sqlite3_bind_int64(ctx, i, id);
 }
 
 static int
 bind_query(sqlite3_stmt *st, const struct resource *r, const struct store_query *q,
     sqlite3_int64 marker_id, json_t *marker_val)
 {
-	int b = 1;
+	struct sql_binder b = { bind_cb_value, bind_cb_id, st };
+	const struct field *sk = NULL;
+	char err[8];
 
-	for (int i = 0; i < q->nfilters; i++) {
-		if (q->filters[i].op == SO_EQ_EITHER) {
-			bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);
-			bind_value(st, b++, model_field(r, q->filters[i].field2), q->filters[i].value);
-			if (q->filters[i].value2 != NULL) {
-				bind_value(st, b++, model_field(r, q->filters[i].field),
-				    q->filters[i].value2);
-				bind_value(st, b++, model_field(r, q->filters[i].field2),
-				    q->filters[i].value2);
-			}
-			continue;
-		}
-		if (q->filters[i].op != SO_EQ && q->filters[i].op != SO_CONTAINS)
-			continue;
-		bind_value(st, b++, model_field(r, q->filters[i].field), q->filters[i].value);
-	}
-	if (marker_id >= 0) {
-		if (q->sort_key != NULL && strcmp(q->sort_key, "id") != 0) {
-			const struct field *sk = model_field(r, q->sort_key);
-			bind_value(st, b++, sk, marker_val);
-			bind_value(st, b++, sk, marker_val);
-			sqlite3_bind_int64(st, b++, marker_id);
-			bind_value(st, b++, sk, marker_val);
-		} else {
-			sqlite3_bind_int64(st, b++, marker_id);
-		}
-	}
-	return b;
+	(void)sqlgen_sort_field(r, q, &sk, err, sizeof(err));
+	return sqlgen_bind(r, q, sk, marker_id, marker_val, &b);
 }
 
 static json_t *
@@ -869,13 +528,13 @@ list_rows(struct store *s, const struct resource *r, const struct store_query *q
 	sqlite3_stmt *st;
 	int b, rc;
 
-	column_list(r, sql, sizeof(sql));
-	append(sql, sizeof(sql), " FROM ");
-	append(sql, sizeof(sql), r->plural);
+	sqlgen_columns(r, sql, sizeof(sql));
+	sqlgen_append(sql, sizeof(sql), " FROM ");
+	sqlgen_append(sql, sizeof(sql), r->plural);
 	if (build_query(s, r, q, sql, sizeof(sql), &marker_id, &marker_val, err, len) != 0)
 		return NULL;
 	if (q->limit > 0)
-		append(sql, sizeof(sql), " LIMIT ?");
+		sqlgen_append(sql, sizeof(sql), " LIMIT ?");
 	if ((st = prep(s, sql)) == NULL) {
 		json_decref(marker_val);
 		snprintf(err, len, "database error");
@@ -913,13 +572,13 @@ scan_rows(struct store *s, const struct resource *r, const struct store_query *q
 		snprintf(err, len, "too many fields");
 		return -1;
 	}
-	column_list(r, sql, sizeof(sql));
-	append(sql, sizeof(sql), " FROM ");
-	append(sql, sizeof(sql), r->plural);
+	sqlgen_columns(r, sql, sizeof(sql));
+	sqlgen_append(sql, sizeof(sql), " FROM ");
+	sqlgen_append(sql, sizeof(sql), r->plural);
 	if (build_query(s, r, q, sql, sizeof(sql), &marker_id, &marker_val, err, len) != 0)
 		return -1;
 	if (q->limit > 0)
-		append(sql, sizeof(sql), " LIMIT ?");
+		sqlgen_append(sql, sizeof(sql), " LIMIT ?");
 	if ((st = prep(s, sql)) == NULL) {
 		json_decref(marker_val);
 		snprintf(err, len, "database error");
@@ -948,8 +607,8 @@ scan_rows(struct store *s, const struct resource *r, const struct store_query *q
 	return n;
 }
 
-long
-store_count(struct store *s, const struct resource *r, const struct store_query *q)
+static long
+sq_count(struct store *s, const struct resource *r, const struct store_query *q)
 {
 	char sql[2048], err[128];
 	struct store_query cq = *q;
@@ -972,8 +631,8 @@ store_count(struct store *s, const struct resource *r, const struct store_query 
 	return n;
 }
 
-json_t *
-store_count_by(struct store *s, const struct resource *r, const char *field)
+static json_t *
+sq_count_by(struct store *s, const struct resource *r, const char *field)
 {
 	const struct field *f = model_field(r, field);
 	json_t *out = json_object();
@@ -982,7 +641,7 @@ store_count_by(struct store *s, const struct resource *r, const char *field)
 
 	if (f == NULL || (f->type != FT_STRING && f->type != FT_BOOL))
 		return out;
-	snprintf(sql, sizeof(sql), "SELECT %s, count(*) FROM %s GROUP BY 1", f->name,
+	snprintf(sql, sizeof(sql), "SELECT %s, count(*) FROM %s GROUP BY 1 ORDER BY 1", f->name,
 	    r->plural);
 	if ((st = prep(s, sql)) == NULL)
 		return out;
@@ -1008,11 +667,11 @@ update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 		const char *name = r->fields[i].name;
 		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0)
 			continue;
-		append(sql, sizeof(sql), n++ ? "," : "");
-		append(sql, sizeof(sql), name);
-		append(sql, sizeof(sql), "=?");
+		sqlgen_append(sql, sizeof(sql), n++ ? "," : "");
+		sqlgen_append(sql, sizeof(sql), name);
+		sqlgen_append(sql, sizeof(sql), "=?");
 	}
-	append(sql, sizeof(sql), " WHERE uuid = ?");
+	sqlgen_append(sql, sizeof(sql), " WHERE uuid = ?");
 	if ((st = prep(s, sql)) == NULL) {
 		snprintf(err, len, "database error");
 		return STORE_ERR;
@@ -1054,8 +713,8 @@ exec_bind1(struct store *s, const char *sql, const char *a, const char *b)
 	return sqlite3_changes(s->db);
 }
 
-int
-store_delete(struct store *s, const struct resource *r, const char *uuid)
+static int
+sq_delete(struct store *s, const struct resource *r, const char *uuid)
 {
 	char sql[256];
 	int n;
@@ -1065,8 +724,8 @@ store_delete(struct store *s, const struct resource *r, const char *uuid)
 	return n < 0 ? STORE_ERR : n == 0 ? STORE_NOTFOUND : STORE_OK;
 }
 
-int
-store_delete_node(struct store *s, const char *uuid)
+static int
+sq_delete_node(struct store *s, const char *uuid)
 {
 	static const char *const sqls[] = {
 		"DELETE FROM vifs WHERE node_uuid = ?",
@@ -1078,24 +737,24 @@ store_delete_node(struct store *s, const char *uuid)
 	};
 	int n;
 
-	if (store_begin(s) != 0)
+	if (sq_begin(s) != 0)
 		return STORE_ERR;
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		if (exec_bind1(s, sqls[i], uuid, NULL) < 0) {
-			store_rollback(s);
+			sq_rollback(s);
 			return STORE_ERR;
 		}
 	}
 	n = exec_bind1(s, "DELETE FROM nodes WHERE uuid = ?", uuid, NULL);
 	if (n <= 0) {
-		store_rollback(s);
+		sq_rollback(s);
 		return n == 0 ? STORE_NOTFOUND : STORE_ERR;
 	}
-	return store_commit(s) == 0 ? STORE_OK : STORE_ERR;
+	return sq_commit(s) == 0 ? STORE_OK : STORE_ERR;
 }
 
-int
-store_node_reserve(struct store *s, const char *uuid, const char *holder)
+static int
+sq_node_reserve(struct store *s, const char *uuid, const char *holder)
 {
 	int n = exec_bind1(s, "UPDATE nodes SET reservation = ?2 WHERE uuid = ?1 "
 	    "AND reservation IS NULL", uuid, holder);
@@ -1105,14 +764,14 @@ store_node_reserve(struct store *s, const char *uuid, const char *holder)
 		return STORE_ERR;
 	if (n == 1)
 		return STORE_OK;
-	if ((node = store_get(s, &model_node, "uuid", uuid)) == NULL)
+	if ((node = get_row(s, &model_node, "uuid", uuid)) == NULL)
 		return STORE_NOTFOUND;
 	json_decref(node);
 	return STORE_LOCKED;
 }
 
-int
-store_node_release(struct store *s, const char *uuid, const char *holder)
+static int
+sq_node_release(struct store *s, const char *uuid, const char *holder)
 {
 	int n = exec_bind1(s, "UPDATE nodes SET reservation = NULL WHERE uuid = ?1 "
 	    "AND reservation = ?2", uuid, holder);
@@ -1120,8 +779,8 @@ store_node_release(struct store *s, const char *uuid, const char *holder)
 	return n == 1 ? STORE_OK : n == 0 ? STORE_NOTFOUND : STORE_ERR;
 }
 
-int
-store_release_all(struct store *s, const char *holder)
+static int
+sq_release_all(struct store *s, const char *holder)
 {
 	int n = exec_bind1(s, "UPDATE nodes SET reservation = NULL WHERE "
 	    "reservation = ?", holder, NULL);
@@ -1129,8 +788,8 @@ store_release_all(struct store *s, const char *holder)
 	return n < 0 ? STORE_ERR : n;
 }
 
-int
-store_history_add(struct store *s, const char *node_uuid, const char *severity,
+static int
+sq_history_add(struct store *s, const char *node_uuid, const char *severity,
     const char *event_type, const char *event, const char *conductor,
     const char *user)
 {
@@ -1166,8 +825,8 @@ text_or_null(sqlite3_stmt *st, int i)
 	return t ? json_string((const char *)t) : json_null();
 }
 
-json_t *
-store_history_list(struct store *s, const char *node_uuid)
+static json_t *
+sq_history_list(struct store *s, const char *node_uuid)
 {
 	sqlite3_stmt *st = prep(s, "SELECT uuid, created_at, severity, event_type, "
 	    "event, conductor, user_id FROM node_history WHERE node_uuid = ? "
@@ -1190,8 +849,8 @@ store_history_list(struct store *s, const char *node_uuid)
 	return out;
 }
 
-int
-store_conductor_register(struct store *s, const char *hostname, const char *group,
+static int
+sq_conductor_register(struct store *s, const char *hostname, const char *group,
     json_t *drivers)
 {
 	sqlite3_stmt *st = prep(s, "INSERT INTO conductors (hostname, "
@@ -1215,8 +874,8 @@ store_conductor_register(struct store *s, const char *hostname, const char *grou
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
 }
 
-int
-store_conductor_heartbeat(struct store *s, const char *hostname)
+static int
+sq_conductor_heartbeat(struct store *s, const char *hostname)
 {
 	char now[40];
 
@@ -1225,15 +884,15 @@ store_conductor_heartbeat(struct store *s, const char *hostname)
 	    "WHERE hostname = ?1", hostname, now) < 0 ? STORE_ERR : STORE_OK;
 }
 
-int
-store_conductor_offline(struct store *s, const char *hostname)
+static int
+sq_conductor_offline(struct store *s, const char *hostname)
 {
 	return exec_bind1(s, "UPDATE conductors SET online = 0 WHERE hostname = ?",
 	    hostname, NULL) < 0 ? STORE_ERR : STORE_OK;
 }
 
-json_t *
-store_conductor_list(struct store *s)
+static json_t *
+sq_conductor_list(struct store *s)
 {
 	sqlite3_stmt *st = prep(s, "SELECT hostname, conductor_group, drivers, "
 	    "online, created_at, updated_at FROM conductors ORDER BY id");
@@ -1257,63 +916,18 @@ store_conductor_list(struct store *s)
 	return out;
 }
 
-/* --- the entry points, timed (ingot_db_operation_duration_seconds) --------- */
-
-static struct metric db_time = METRIC_HIST("ingot_db_operation_duration_seconds",
-    "Time of a store operation (one statement or a scan), by operation.",
-    metric_buckets_fast, "operation");
-
-int
-store_create(struct store *s, const struct resource *r, json_t *obj, char *err,
-    size_t len)
-{
-	double t0 = util_mono_now();
-	int rc = create_row(s, r, obj, err, len);
-
-	metric_observe(&db_time, util_mono_now() - t0, "create");
-	return rc;
-}
-
-json_t *
-store_get(struct store *s, const struct resource *r, const char *field,
-    const char *value)
-{
-	double t0 = util_mono_now();
-	json_t *o = get_row(s, r, field, value);
-
-	metric_observe(&db_time, util_mono_now() - t0, "get");
-	return o;
-}
-
-json_t *
-store_list(struct store *s, const struct resource *r, const struct store_query *q,
-    char *err, size_t len)
-{
-	double t0 = util_mono_now();
-	json_t *a = list_rows(s, r, q, err, len);
-
-	metric_observe(&db_time, util_mono_now() - t0, "list");
-	return a;
-}
-
-long
-store_scan(struct store *s, const struct resource *r, const struct store_query *q,
-    int (*cb)(void *, const struct store_val *), void *ctx, char *err, size_t len)
-{
-	double t0 = util_mono_now();
-	long n = scan_rows(s, r, q, cb, ctx, err, len);
-
-	metric_observe(&db_time, util_mono_now() - t0, "scan");
-	return n;
-}
-
-int
-store_update(struct store *s, const struct resource *r, json_t *obj, char *err,
-    size_t len)
-{
-	double t0 = util_mono_now();
-	int rc = update_row(s, r, obj, err, len);
-
-	metric_observe(&db_time, util_mono_now() - t0, "update");
-	return rc;
-}
+const struct store_engine store_engine_sqlite = {
+	.name = "sqlite",
+	.init = sq_init, .shutdown = sq_shutdown,
+	.thread = sq_thread, .thread_release = sq_thread_release,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
+	.create = create_row, .get = get_row, .list = list_rows, .scan = scan_rows,
+	.count = sq_count, .count_by = sq_count_by, .update = update_row,
+	.del = sq_delete, .delete_node = sq_delete_node,
+	.reserve = sq_node_reserve, .release = sq_node_release,
+	.release_all = sq_release_all,
+	.history_add = sq_history_add, .history_list = sq_history_list,
+	.cond_register = sq_conductor_register, .cond_heartbeat = sq_conductor_heartbeat,
+	.cond_offline = sq_conductor_offline, .cond_list = sq_conductor_list,
+};

@@ -24,9 +24,21 @@ enum store_rc {
 	STORE_LOCKED = -4,	/* node reserved by someone else */
 };
 
-/* Opens the database at path (created if missing), applies migrations up to
- * the latest (or up to max_version when > 0, for tests). */
-int	store_init(const char *path, int max_version, char *err, size_t len);
+/* Opens the database at loc, applies migrations up to the latest (or up
+ * to max_version when > 0, for tests).  loc is a SQLite file (created if
+ * missing) or a postgresql:// (postgres://) URL of an existing database. */
+int	store_init(const char *loc, int max_version, char *err, size_t len);
+/* Whether loc names a PostgreSQL database (postgresql:// or postgres://). */
+bool	store_is_pg_url(const char *loc);
+/* loc fit for logs and messages: a URL's password masked. */
+void	store_redact(const char *loc, char *out, size_t len);
+/*
+ * Copies every row of every table of the SQLite database at from (ids
+ * and all) into the PostgreSQL database at to, which must hold no rows;
+ * both are migrated to the latest schema first.  Returns the rows copied
+ * or -1 with err.
+ */
+long	store_copy(const char *from, const char *to, char *err, size_t len);
 /*
  * With a key, secret values of nodes' driver_info (passwords, keys,
  * tokens) are stored encrypted (AES-256-GCM) and decrypted when read.

@@ -4,7 +4,7 @@
 ingot_start || exit 1
 
 faultstring() { jq -r '.error_message | fromjson | .faultstring' "$T/api.body"; }
-snapshot() { sqlite3 "$T/ingot.db" "select provision_state, ifnull(target_provision_state,''), ifnull(reservation,''), ifnull(name,''), extra, driver_info, maintenance from nodes where uuid='$1'"; }
+snapshot() { db "select provision_state, coalesce(target_provision_state,''), coalesce(reservation,''), coalesce(name,''), extra, driver_info, maintenance from nodes where uuid='$1'"; }
 
 api POST /v1/nodes '{"driver":"fake-hardware","name":"n1","driver_info":{"fake_delay":0}}' >/dev/null
 expect_eq "create 201" 201 "$STATUS"
@@ -42,7 +42,7 @@ api POST /v1/ports "{\"address\":\"52:54:00:00:00:0G\",\"node_uuid\":\"$N1\"}" >
 expect_eq "invalid MAC: 400" 400 "$STATUS"
 api POST /v1/ports "{\"address\":\"52:54:00:00:00:02\",\"node_uuid\":\"$N1\",\"local_link_connection\":{\"port_id\":\"p1\",\"switch_id\":\"zz\"}}" >/dev/null
 expect_eq "invalid switch_id: 400" 400 "$STATUS"
-expect_eq "only one port stored" 1 "$(sqlite3 "$T/ingot.db" 'select count(*) from ports')"
+expect_eq "only one port stored" 1 "$(db 'select count(*) from ports')"
 
 # Duplicate name
 api POST /v1/nodes '{"driver":"fake-hardware","name":"n1"}' >/dev/null
@@ -53,7 +53,7 @@ api POST /v1/nodes '{"driver":"fake-hardware","colour":"red"}' >/dev/null
 expect_eq "unknown field on create: 400" 400 "$STATUS"
 api POST /v1/nodes '{"driver":"fake-hardware","name":"bad name!"}' >/dev/null
 expect_eq "invalid name: 400" 400 "$STATUS"
-expect_eq "still one node" 1 "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes')"
+expect_eq "still one node" 1 "$(db 'select count(*) from nodes')"
 
 # Unknown field in PATCH, read-only field, wrong type
 api PATCH /v1/nodes/n1 '[{"op":"add","path":"/colour","value":"red"}]' >/dev/null
@@ -64,7 +64,7 @@ api PATCH /v1/nodes/n1 '[{"op":"replace","path":"/extra","value":"notadict"}]' >
 expect_eq "wrong type in PATCH: 400" 400 "$STATUS"
 api PATCH /v1/nodes/n1 '[{"op":"add","path":"/extra/a","value":1},{"op":"remove","path":"/extra/missing"}]' >/dev/null
 expect_eq "PATCH with a failing op: 400" 400 "$STATUS"
-expect_eq "failed PATCH applied nothing" "{}" "$(sqlite3 "$T/ingot.db" "select extra from nodes where uuid='$N1'")"
+expect_eq "failed PATCH applied nothing" "{}" "$(db "select extra from nodes where uuid='$N1'")"
 
 # Locked node: a slow action (cleaning with a fake delay) holds the lock
 api PUT /v1/nodes/n1/states/provision '{"target":"manage"}' >/dev/null
@@ -82,8 +82,8 @@ api DELETE /v1/nodes/n1 >/dev/null
 expect_eq "locked node delete: 409" 409 "$STATUS"
 ok "locked node: message names the holder" bash -c "jq -r .error_message '$T/api.body' | grep -q 'locked by host'"
 wait_until 60 db_is "select provision_state from nodes where uuid='$N1'" available
-expect_eq "lock released after the task" "" "$(sqlite3 "$T/ingot.db" "select ifnull(reservation,'') from nodes where uuid='$N1'")"
-expect_eq "refused PATCH left extra alone" "{}" "$(sqlite3 "$T/ingot.db" "select extra from nodes where uuid='$N1'")"
+expect_eq "lock released after the task" "" "$(db "select coalesce(reservation,'') from nodes where uuid='$N1'")"
+expect_eq "refused PATCH left extra alone" "{}" "$(db "select extra from nodes where uuid='$N1'")"
 api PATCH /v1/nodes/n1 '[{"op":"replace","path":"/driver_info/fake_delay","value":0}]' >/dev/null
 api PUT /v1/nodes/n1/states/provision '{"target":"manage"}' >/dev/null
 wait_until 60 db_is "select provision_state from nodes where uuid='$N1'" manageable
@@ -146,7 +146,7 @@ expect_eq "brackets inside a string are not nesting" 201 "$STATUS"
 api DELETE /v1/nodes/brackets >/dev/null
 
 expect_eq "node n1 unchanged except its state" "manageable|||n1|{}|{\"fake_delay\":0}|0" "$(snapshot "$N1")"
-ok "no reservation left anywhere" test "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes where reservation is not null')" = 0
+ok "no reservation left anywhere" test "$(db 'select count(*) from nodes where reservation is not null')" = 0
 ok "daemon still alive" kill -0 "$INGOTD_PID"
 : "$before"
 finish

@@ -29,7 +29,7 @@ expect_eq "160 PATCHes answered" 160 "$(wc -l <"$T/codes")"
 expect_eq "none answered 409 (the brief locks were waited for)" 0 "$(grep -c '^409$' "$T/codes")"
 expect_eq "every PATCH answered 200" 160 "$(grep -c '^200$' "$T/codes")"
 expect_eq "every change is kept" 160 "$(api GET /v1/nodes/hot | jq '.extra | length')"
-expect_eq "no lock left" 0 "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes where reservation is not null')"
+expect_eq "no lock left" 0 "$(db 'select count(*) from nodes where reservation is not null')"
 
 # A lock held by a running operation answers at once: a slow fake cleaning.
 api PATCH /v1/nodes/hot '[{"op":"add","path":"/driver_info/fake_delay","value":2}]' >/dev/null
@@ -41,6 +41,6 @@ expect_eq "PATCH during cleaning: 409" 409 "$STATUS"
 # Had it waited (its budget, about 18 s, outlasts the 2 s cleaning) it would
 # have got the lock after the cleaning and answered 200.
 wait_until 60 '[ "$(api GET /v1/nodes/hot | jq -r .provision_state)" = available ]'
-expect_eq "no lock left after cleaning" 0 "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes where reservation is not null')"
+expect_eq "no lock left after cleaning" 0 "$(db 'select count(*) from nodes where reservation is not null')"
 ingot_stop
 finish

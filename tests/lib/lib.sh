@@ -1,7 +1,11 @@
 # Shared helpers for integration tests (bash).  Source it, then:
 #   ingot_start [extra ingotd flags]   starts a real ingotd on a free loopback port
-#                                       with a temporary SQLite database; sets
-#                                       INGOT_URL, INGOTD_PID, T (scratch dir)
+#                                       with a temporary SQLite database ($T/ingot.db)
+#                                       or, with INGOT_DB_ENGINE=pg, a fresh PostgreSQL
+#                                       one (tests/lib/pg.sh); sets INGOT_URL,
+#                                       INGOTD_PID, T (scratch dir)
+#   db SQL                              the test database answers SQL (either engine:
+#                                       columns joined by '|'; write portable SQL)
 #   ingot_stop                          SIGTERM + wait
 #   ok "what" cmd...                    a check: passes when cmd exits 0
 #   expect_eq "what" expected actual
@@ -22,6 +26,7 @@ STATUS=
 
 _cleanup() {
 	[ -n "$INGOTD_PID" ] && kill "$INGOTD_PID" 2>/dev/null && wait "$INGOTD_PID" 2>/dev/null
+	declare -F pg_stop >/dev/null && pg_stop
 	declare -F ovs_stop >/dev/null && ovs_stop
 	declare -F bmc_stop_all >/dev/null && bmc_stop_all
 	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi
@@ -35,11 +40,33 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 PY
 }
 
+# INGOT_DB_ENGINE=pg: one PostgreSQL per test, one database (ingot) that
+# every ingot_start of the test uses; $T/ingot.db stays the --db path (the
+# base of images/, dhcp/, sdr-cache) but holds no data.
+INGOT_DB_ENGINE=${INGOT_DB_ENGINE:-sqlite}
+INGOT_DB_ARGS=(--db "$T/ingot.db")
+if [ "$INGOT_DB_ENGINE" = pg ]; then
+	. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+	pg_start || exit 1
+	INGOT_PG_URL=$(pg_new_db ingot) || exit 1
+	INGOT_DB_ARGS+=(--connection "$INGOT_PG_URL")
+fi
+
+# db SQL: the test database's answer to SQL (rows on lines, columns joined
+# by '|'), from SQLite or PostgreSQL; write SQL both take (coalesce, not ifnull).
+db() {
+	if [ "$INGOT_DB_ENGINE" = pg ]; then
+		pg_psql ingot -c "$1"
+	else
+		sqlite3 "$T/ingot.db" "$1"
+	fi
+}
+
 ingot_start() {
 	INGOT_PORT=${INGOT_PORT:-$(free_port)}
 	INGOT_URL=http://127.0.0.1:$INGOT_PORT
 	export INGOT_URL
-	"$INGOTD" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" --log-file "$T/ingotd.log" "$@" 2>>"$T/ingotd.stderr" &
+	"$INGOTD" --listen "127.0.0.1:$INGOT_PORT" "${INGOT_DB_ARGS[@]}" --log-file "$T/ingotd.log" "$@" 2>>"$T/ingotd.stderr" &
 	INGOTD_PID=$!
 	for _ in $(seq 1 1200); do	# up to a minute: a loaded or sanitized machine
 		curl -fsS "$INGOT_URL/" >/dev/null 2>&1 && return 0
@@ -116,7 +143,7 @@ wait_until() {
 
 # db_is QUERY VALUE: the test database answers QUERY with VALUE (for wait_until)
 db_is() {
-	[ "$(sqlite3 "$T/ingot.db" "$1")" = "$2" ]
+	[ "$(db "$1")" = "$2" ]
 }
 
 finish() {
