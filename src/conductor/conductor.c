@@ -22,6 +22,7 @@
 #include "node.h"
 #include "periodic.h"
 #include "power_sync.h"
+#include "recovery.h"
 #include "store.h"
 #include "util.h"
 #include "vif.h"
@@ -110,8 +111,11 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
 		goto fail;
 	}
+	/* An operator may recover a node in maintenance (a dead BMC puts
+	 * nodes there). */
 	if (node_in_maintenance(node) && strcmp(v->event, "manage") != 0 &&
-	    strcmp(v->event, "abort") != 0 && strcmp(v->event, "delete") != 0) {
+	    strcmp(v->event, "abort") != 0 && strcmp(v->event, "delete") != 0 &&
+	    strcmp(v->event, "recover") != 0) {
 		ierr_set(e, IG_EINVAL, "The node %s is in maintenance mode. Please remove "
 		    "it from maintenance mode and retry.", uuid);
 		goto fail;
@@ -157,6 +161,8 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	args = json_object();
 	if (json_object_get(body, "clean_steps"))
 		json_object_set(args, "clean_steps", json_object_get(body, "clean_steps"));
+	if (strcmp(v->event, "recover") == 0)
+		json_object_set_new(args, "operator", json_true());
 	log_info("provision action %s accepted", verb);
 	worker_submit(run_state, uuid, args);
 	json_decref(node);
@@ -380,6 +386,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	boot_ipxe_configure(&c->ipxe);
 	if (volpool_configure(&c->storage, err, len) != 0)
 		return -1;
+	if (recovery_configure(&c->recovery, err, len) != 0)
+		return -1;
 	network_sync_all();
 	periodic_recover();
 	allocation_recover();
@@ -387,6 +395,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	    .failure_max = cconf.power_failure_max, .force = cconf.force_power_state };
 	power_sync_configure(&pc);
 	worker_start(cconf.workers);
+	recovery_resume();
 	periodic_start();
 	log_info("conductor %s started with %d workers", cond_host_name, cconf.workers);
 	return 0;

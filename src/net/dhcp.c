@@ -394,6 +394,24 @@ dhcp_host_add_ip(json_t *n, const char *mac, const char *want, char *ip,
 }
 
 int
+dhcp_host_ip(json_t *n, const char *mac, char *ip, size_t iplen)
+{
+	char path[800];
+	uint32_t a;
+	int r;
+
+	if (!dh.enabled || host_path(n, mac, path, sizeof(path)) != 0)
+		return -1;
+	pthread_mutex_lock(&dh.mtx);
+	r = read_host(path, &a);
+	pthread_mutex_unlock(&dh.mtx);
+	if (r != 1)
+		return -1;
+	ip4_str(a, ip, iplen);
+	return 0;
+}
+
+int
 dhcp_host_remove(json_t *n, const char *mac)
 {
 	char path[800];
