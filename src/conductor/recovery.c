@@ -156,15 +156,13 @@ trigger(json_t *seen, const char *cause, const char *why)
 	json_t *node, *rec;
 	char ev[900];
 
-	if (!take_slot()) {
-		log_warn("recovery: more than %d failures this pass; node %s waits for the "
-		    "next one: %s", cconf.recovery.max_per_pass, node_uuid(seen), why);
-		return;
-	}
 	if ((node = node_lock_reload(node_uuid(seen), &e)) == NULL)
 		return;		/* busy: the next pass sees it again */
 	log_set_node(node_uuid(node));
-	if (!watched(node)) {
+	if (!watched(node) || !take_slot()) {
+		if (watched(node))
+			log_warn("recovery: more than %d failures this pass; the node "
+			    "waits for the next one: %s", cconf.recovery.max_per_pass, why);
 		node_unlock(node_uuid(node));
 		json_decref(node);
 		log_set_node(NULL);
