@@ -90,8 +90,10 @@ const struct fsm_transition fsm_transitions[] = {
 	{ "recovering", "wait", "recover wait", NULL },
 	{ "recovering", "fail", "recover failed", NULL },
 	{ "recover wait", "recover", "recovering", NULL },
+	{ "recover wait", "rebuild", "deploying", NULL },
 	{ "recover wait", "delete", "deleting", NULL },
 	{ "recover failed", "recover", "recovering", NULL },
+	{ "recover failed", "rebuild", "deploying", NULL },
 	{ "recover failed", "delete", "deleting", NULL },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -410,7 +410,7 @@ recovery_resume(void)
 		const char *ph = jstr(rec, "phase");
 
 		if (strcmp(ps, "recover failed") == 0 && ph != NULL &&
-		    (strcmp(ph, "fencing") == 0 || strcmp(ph, "fenced") == 0))
+		    strcmp(ph, "failed") != 0 && strcmp(ph, "moved") != 0)
 			resume(n, "recover", flow_recover, json_pack("{s:b}", "operator",
 			    json_is_true(json_object_get(rec, "operator"))));
 		else if (strcmp(ps, "deploy failed") == 0 &&

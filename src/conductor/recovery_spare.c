@@ -383,6 +383,9 @@ apply_dhcp(json_t *moves)
 		    jstr(m, "network"))) == NULL)
 			continue;
 		dhcp_host_remove(net, jstr(m, "from"));
+		/* the dead node's lease must not keep the address from the spare */
+		if (ip != NULL && *ip != '\0' && dhcp_lease_release(net, jstr(m, "from"), ip) != 0)
+			log_warn("recovery: could not release %s's lease of %s", jstr(m, "from"), ip);
 		if (dhcp_host_add_ip(net, jstr(m, "to"), ip && *ip ? ip : NULL, got,
 		    sizeof(got), err, sizeof(err)) != 0)
 			log_error("recovery: DHCP reservation of %s on %s: %s", jstr(m, "to"),

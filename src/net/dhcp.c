@@ -394,6 +394,18 @@ dhcp_host_add_ip(json_t *n, const char *mac, const char *want, char *ip,
 }
 
 int
+dhcp_lease_release(json_t *n, const char *mac, const char *ip)
+{
+	char ns[64], ifn[32];
+
+	if (!dh.enabled || jstr(n, "dhcp_range") == NULL)
+		return 0;
+	netns_name(vlan_of(n), ns, sizeof(ns));
+	netns_ifname(vlan_of(n), ifn, sizeof(ifn));
+	return priv_dhcp_release(ns, ifn, ip, mac);
+}
+
+int
 dhcp_host_ip(json_t *n, const char *mac, char *ip, size_t iplen)
 {
 	char path[800];

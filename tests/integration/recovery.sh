@@ -35,11 +35,12 @@ force_power_state_during_sync = false
 power_timeout = 5
 switch_reconcile_interval = 0
 [ipmi]
-timeout_ms = 500
-retries = 0
+timeout_ms = 1000
+retries = 1
+retry_backoff_ms = 100
 [recovery]
 policy = automatic
-bmc_failures = 2
+bmc_failures = 3
 power_off_grace = 2
 [dhcp]
 enabled = true
@@ -117,6 +118,7 @@ expect_eq "f on tenant A's VLAN" 200 "$(tag rf$$)"
 expect_eq "g on tenant B's VLAN" 300 "$(tag rg$$)"
 expect_eq "h on tenant A's VLAN (second switch)" 200 "$(ovs-vsctl --db=unix:$O2/db.sock get port rh$$ tag)"
 expect_eq "f leases from ta" 10.200.0.100 "$(lease rnf$$)"
+expect_eq "g leases from tb" 10.30.0.100 "$(lease rng$$)"
 FMAC=$(mac_of rnf$$) GMAC=$(mac_of rng$$)
 IF=$(field f instance_uuid) IG=$(field g instance_uuid) IH=$(field h instance_uuid)
 expect_eq "s1 and x available" "available available" "$(field s1 provision_state) $(field x provision_state)"
@@ -210,7 +212,15 @@ ok "p: fenced through its BMC" bash -c "'$INGOT' -f json node history p | grep -
 expect_eq "p keeps its instance" true "$(test "$(field p instance_uuid)" != null && echo true)"
 
 # --- a recovered node returns only through cleaning ------------------------
+bmc_start b$R >/dev/null	# repaired
 i node maintenance unset $R >/dev/null
 api PUT /v1/nodes/$R/states/provision '{"target":"active"}' >/dev/null
 expect_eq "recovered node cannot be deployed directly" 400 "$STATUS"
+api PATCH /v1/nodes/$R '[{"op":"add","path":"/automated_clean","value":false}]' >/dev/null
+cleaned() { grep -c "port r$R$$: cleaning" "$T/ingotd.log"; }	# on the cleaning VLAN
+c0=$(cleaned)
+ok "provide the repaired node" i node provide $R --wait 60
+expect_eq "$R available again, its recovery mark cleaned" "available|" \
+	"$(db "select provision_state || '|' || ifnull(json_extract(driver_internal_info, '$.recovery'), '') from nodes where name='$R'")"
+expect_eq "... through cleaning, although automated_clean is false" $((c0 + 1)) "$(cleaned)"
 finish

@@ -57,6 +57,8 @@ static const char *const allowed[][3] = {
 	{ "unrescue failed", "undeploy", "deleting" },
 	{ "active", "recover", "recovering" },
 	{ "recover wait", "recover", "recovering" },
+	{ "recover wait", "rebuild", "deploying" },
+	{ "recover failed", "rebuild", "deploying" },
 	{ "recover wait", "deleted", "deleting" },
 	{ "recover wait", "undeploy", "deleting" },
 	{ "recover failed", "recover", "recovering" },
