@@ -183,15 +183,17 @@ ok "metrics: one moved, one without spare" bash -c "curl -fsS '$INGOT_URL/metric
 	grep -q 'ingot_recoveries_total{outcome=\"no_spare\"} 1'"
 
 # --- the operator recovers the waiting node; ingotd dies mid-way ----------
-fake_node s2 gold --driver-info fake_delay=2; wire s2 rns2$$ rs2$$ $SW1
+fake_node s2 gold; wire s2 rns2$$ rs2$$ $SW1
 i node manage s2 --wait 60 >/dev/null; i node provide s2 --wait 60 >/dev/null
+i node set s2 --driver-info fake_delay=10 >/dev/null	# its deploy's steps take 10 s each
 ok "ingot node recover $W" i node recover $W
-wait_until 60 'test "$(field s2 provision_state)" = deploying'
-expect_eq "s2 deploying $W's instance" "deploying $WI" "$(field s2 provision_state) $(field s2 instance_uuid)"
+wait_until 60 db_is "select provision_state from nodes where name='s2'" deploying
 kill -KILL "$INGOTD_PID"; wait "$INGOTD_PID" 2>/dev/null; INGOTD_PID=
+expect_eq "SIGKILL while s2 deploys $W's instance" "deploying|$WI" \
+	"$(db "select provision_state || '|' || instance_uuid from nodes where name='s2'")"
 ok "never two nodes on one instance (after SIGKILL)" one_node_per_instance
 ingot_start --config "$T/ingotd.conf" || exit 1
-wait_until 90 'test "$(field s2 provision_state)" = active'
+wait_until 120 'test "$(field s2 provision_state)" = active'
 expect_eq "after restart: s2 active with $W's instance" "active $WI" \
 	"$(field s2 provision_state) $(field s2 instance_uuid)"
 expect_eq "$W manageable in maintenance" "manageable true" "$(field $W provision_state) $(field $W maintenance)"
