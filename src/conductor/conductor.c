@@ -86,6 +86,19 @@ event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int mino
 	return true;
 }
 
+/* The events a node in maintenance takes; an operator may also recover
+ * one (a dead BMC puts nodes there). */
+static bool
+maintenance_allows(const char *event)
+{
+	static const char *const ok[] = { "manage", "abort", "delete", "recover", NULL };
+
+	for (size_t i = 0; ok[i] != NULL; i++)
+		if (strcmp(ok[i], event) == 0)
+			return true;
+	return false;
+}
+
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
@@ -111,11 +124,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
 		goto fail;
 	}
-	/* An operator may recover a node in maintenance (a dead BMC puts
-	 * nodes there). */
-	if (node_in_maintenance(node) && strcmp(v->event, "manage") != 0 &&
-	    strcmp(v->event, "abort") != 0 && strcmp(v->event, "delete") != 0 &&
-	    strcmp(v->event, "recover") != 0) {
+	if (node_in_maintenance(node) && !maintenance_allows(v->event)) {
 		ierr_set(e, IG_EINVAL, "The node %s is in maintenance mode. Please remove "
 		    "it from maintenance mode and retry.", uuid);
 		goto fail;
@@ -161,8 +170,6 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	args = json_object();
 	if (json_object_get(body, "clean_steps"))
 		json_object_set(args, "clean_steps", json_object_get(body, "clean_steps"));
-	if (strcmp(v->event, "recover") == 0)
-		json_object_set_new(args, "operator", json_true());
 	log_info("provision action %s accepted", verb);
 	worker_submit(run_state, uuid, args);
 	json_decref(node);

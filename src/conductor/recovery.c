@@ -180,7 +180,7 @@ trigger(json_t *seen, const char *cause, const char *why)
 		log_error("%s", e.msg);
 		node_unlock(node_uuid(node));
 	} else {
-		worker_submit(flow_recover, node_uuid(node), NULL);
+		worker_submit(flow_recover, node_uuid(node), json_pack("{s:b}", "detected", 1));
 	}
 	(void)off_since(node_uuid(node), false);
 	json_decref(node);
@@ -346,7 +346,8 @@ wait_fenced(json_t *node, const char *outcome, const char *fault, const char *wh
 int
 flow_recover(json_t *node, json_t *args, struct ierr *e)
 {
-	bool op = json_is_true(json_object_get(args, "operator"));
+	/* the verb's task has no "detected": an operator asked */
+	bool op = !json_is_true(json_object_get(args, "detected"));
 	char msg[1200], why[900];
 
 	set_phase(node, "fencing");
@@ -411,8 +412,8 @@ recovery_resume(void)
 
 		if (strcmp(ps, "recover failed") == 0 && ph != NULL &&
 		    strcmp(ph, "failed") != 0 && strcmp(ph, "moved") != 0)
-			resume(n, "recover", flow_recover, json_pack("{s:b}", "operator",
-			    json_is_true(json_object_get(rec, "operator"))));
+			resume(n, "recover", flow_recover, json_pack("{s:b}", "detected",
+			    !json_is_true(json_object_get(rec, "operator"))));
 		else if (strcmp(ps, "deploy failed") == 0 &&
 		    json_is_true(json_object_get(dii, "recovery_pending")))
 			resume(n, "deploy", recovery_spare_deploy, NULL);

@@ -30,17 +30,17 @@ SW1=52:54:00:ee:00:01 SW2=52:54:00:ee:00:02
 cat >"$T/ingotd.conf" <<CONF
 [conductor]
 sync_power_state_interval = 1
-power_state_sync_max_retries = 2
+power_state_sync_max_retries = 10
 force_power_state_during_sync = false
 power_timeout = 5
 switch_reconcile_interval = 0
 [ipmi]
-timeout_ms = 1000
+timeout_ms = 2000
 retries = 1
 retry_backoff_ms = 100
 [recovery]
 policy = automatic
-bmc_failures = 3
+bmc_failures = 4
 power_off_grace = 2
 [dhcp]
 enabled = true
