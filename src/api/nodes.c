@@ -514,6 +514,12 @@ h_node_provision(struct req *q, struct resp *r)
 		    "provision state to clean");
 		return;
 	}
+	/* Recovery fences hardware and takes a spare: an operator's act. */
+	if (strcmp(target, "recover") == 0 && auth_project_scoped()) {
+		api_error(r, 403, "Recovering a node (target \"recover\") needs a "
+		    "system-scoped role.");
+		return;
+	}
 	if (strcmp(target, "rescue") == 0 && jstr(body, "rescue_password") == NULL) {
 		api_error(r, 400, "A non-empty \"rescue_password\" is required when "
 		    "setting target provision state to rescue");

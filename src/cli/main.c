@@ -374,6 +374,8 @@ static void node_abort(struct opts *o) { provision(o, "abort", NULL); }
 static void node_adopt(struct opts *o) { provision(o, "adopt", "active"); }
 static void node_rescue(struct opts *o) { provision(o, "rescue", "rescue"); }
 static void node_unrescue(struct opts *o) { provision(o, "unrescue", "active"); }
+/* Ingot's extension: fence the node, move its instance to a spare. */
+static void node_recover(struct opts *o) { provision(o, "recover", "manageable"); }
 
 static void
 node_clean(struct opts *o)
@@ -882,6 +884,7 @@ static const struct command commands[] = {
 	{ "node", "rescue", "NODE --rescue-password PW [--wait [SECONDS]]",
 	  "--rescue-password", 1, 1, node_rescue },
 	{ "node", "unrescue", "NODE [--wait [SECONDS]]", NULL, 1, 1, node_unrescue },
+	{ "node", "recover", "NODE [--wait [SECONDS]]", NULL, 1, 1, node_recover },
 	{ "node", "power", "on|off|reboot NODE [--soft] [--power-timeout S]",
 	  "--power-timeout", 2, 2, node_power },
 	{ "node", "maintenance", "set|unset NODE [--reason R]", "--reason", 2, 2,

@@ -17,6 +17,7 @@ isolate_and_finish(json_t *node, struct ierr *e)
 		return cond_transition(node, "fail", msg, e);
 	}
 	json_object_set_new(node, "clean_step", json_object());
+	json_object_del(node_driver_internal_info(node), "recovery");	/* cleaned */
 	return cond_transition(node, "done", NULL, e);
 }
 

@@ -9,6 +9,15 @@
 #include "images.h"
 #include "volpool.h"
 
+/* Recovery from server failure ([recovery], docs/recovery.md). */
+struct recovery_conf {
+	const char	*policy;		/* automatic, manual, off */
+	int		 bmc_failures;		/* failed power-sync reads in a row */
+	int		 power_off_grace;	/* seconds an unasked power-off may last */
+	const char	*spare_trait;		/* "": every fitting node is a spare */
+	int		 max_per_pass;		/* recoveries started per power-sync pass */
+};
+
 struct cond_conf {
 	const char	*host;			/* this conductor's name */
 	const char	*group;			/* conductor_group */
@@ -30,6 +39,7 @@ struct cond_conf {
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;
 	struct storage_conf storage;		/* the volume pool and tgt */
+	struct recovery_conf recovery;
 };
 
 #endif

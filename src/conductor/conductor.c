@@ -22,6 +22,7 @@
 #include "node.h"
 #include "periodic.h"
 #include "power_sync.h"
+#include "recovery.h"
 #include "steps.h"
 #include "store.h"
 #include "util.h"
@@ -86,6 +87,19 @@ event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int mino
 	return true;
 }
 
+/* The events a node in maintenance takes; an operator may also recover
+ * one (a dead BMC puts nodes there). */
+static bool
+maintenance_allows(const char *event)
+{
+	static const char *const ok[] = { "manage", "abort", "delete", "recover", NULL };
+
+	for (size_t i = 0; ok[i] != NULL; i++)
+		if (strcmp(ok[i], event) == 0)
+			return true;
+	return false;
+}
+
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
@@ -111,8 +125,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		    "node \"%s\" while it is in state \"%s\".", verb, uuid, state);
 		goto fail;
 	}
-	if (node_in_maintenance(node) && strcmp(v->event, "manage") != 0 &&
-	    strcmp(v->event, "abort") != 0 && strcmp(v->event, "delete") != 0) {
+	if (node_in_maintenance(node) && !maintenance_allows(v->event)) {
 		ierr_set(e, IG_EINVAL, "The node %s is in maintenance mode. Please remove "
 		    "it from maintenance mode and retry.", uuid);
 		goto fail;
@@ -412,6 +425,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	boot_ipxe_configure(&c->ipxe);
 	if (volpool_configure(&c->storage, err, len) != 0)
 		return -1;
+	if (recovery_configure(&c->recovery, err, len) != 0)
+		return -1;
 	network_sync_all();
 	periodic_recover();
 	allocation_recover();
@@ -419,6 +434,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	    .failure_max = cconf.power_failure_max, .force = cconf.force_power_state };
 	power_sync_configure(&pc);
 	worker_start(cconf.workers);
+	recovery_resume();
 	periodic_start();
 	log_info("conductor %s started with %d workers", cond_host_name, cconf.workers);
 	return 0;

@@ -61,6 +61,12 @@ bool
 flow_automated_clean(json_t *node)
 {
 	json_t *ac = json_object_get(node, "automated_clean");
+	json_t *rec = json_object_get(node_driver_internal_info(node), "recovery");
+
+	/* A node that failed and gave its instance away is cleaned, whatever
+	 * its setting (docs/recovery.md). */
+	if (json_is_object(rec))
+		return true;
 
 	return json_is_boolean(ac) ? json_is_true(ac) : cconf.automated_clean;
 }

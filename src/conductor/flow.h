@@ -21,7 +21,7 @@
  */
 typedef int flow_fn(json_t *node, json_t *args, struct ierr *e);
 flow_fn	 flow_verify, flow_adopt, flow_clean, flow_deploy, flow_tear_down,
-	 flow_inspect, flow_rescue, flow_unrescue;
+	 flow_inspect, flow_rescue, flow_unrescue, flow_recover;
 
 /* Shared by the flows. */
 int	 flow_validate(json_t *node, bool deploy, char *err, size_t len);

@@ -82,6 +82,19 @@ const struct fsm_transition fsm_transitions[] = {
 	{ "unrescue failed", "rescue", "rescuing", NULL },
 	{ "unrescue failed", "unrescue", "unrescuing", NULL },
 	{ "unrescue failed", "delete", "deleting", NULL },
+
+	/* Recovery (an Ingot extension, docs/recovery.md): the failed node
+	 * is fenced and its instance moved to a spare, which deploys. */
+	{ "active", "recover", "recovering", NULL },
+	{ "recovering", "done", "manageable", NULL },
+	{ "recovering", "wait", "recover wait", NULL },
+	{ "recovering", "fail", "recover failed", NULL },
+	{ "recover wait", "recover", "recovering", NULL },
+	{ "recover wait", "rebuild", "deploying", NULL },
+	{ "recover wait", "delete", "deleting", NULL },
+	{ "recover failed", "recover", "recovering", NULL },
+	{ "recover failed", "rebuild", "deploying", NULL },
+	{ "recover failed", "delete", "deleting", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -99,6 +112,7 @@ const struct fsm_verb fsm_verbs[] = {
 	{ "unrescue", "unrescue", 38 },
 	{ "deploy", "deploy", 73 },
 	{ "undeploy", "delete", 73 },
+	{ "recover", "recover", 1 },	/* Ingot's extension */
 	{ NULL, NULL, 0 },
 };
 

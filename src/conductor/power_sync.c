@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "power_sync.h"
+#include "recovery.h"
 #include "store.h"
 #include "util.h"
 
@@ -192,6 +193,8 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 	int fails = note_result(uuid, rc == 0);
 	bool changed = true;
 
+	if (recovery_detect(seen, rc, st, fails, err))
+		return;		/* an active node: recovery's to judge */
 	if (rc == 0 && !node_maintenance(seen) &&
 	    node_power_state(seen) != NULL &&
 	    strcmp(node_power_state(seen), st == HW_POWER_ON ? "power on" :
@@ -282,6 +285,7 @@ power_sync_run(struct power_sync_stats *out)
 	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
 	if (all == NULL)
 		return -1;
+	recovery_pass_begin();
 	sw.nodes = json_array();
 	json_array_foreach(all, i, node)
 		if (eligible(node))

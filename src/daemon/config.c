@@ -179,6 +179,21 @@ static const struct option_def options[] = {
 	{ "network", "max_members_per_network", OT_INT, O(max_members_per_network), 1,
 	  65536, "256",
 	  "How many VM ports (members) one network may have; 409 past it." },
+	{ "recovery", "policy", OT_STR, O(recovery_policy), 0, 0, "manual",
+	  "Active node found failed: automatic (fence, move to a spare), manual "
+	  "(fence, wait for an operator) or off; driver_info recovery_policy "
+	  "overrides it (docs/recovery.md)." },
+	{ "recovery", "bmc_failures", OT_INT, O(recovery_bmc_failures), 1, 100, "3",
+	  "Power-sync passes in a row an active node's BMC must miss to be failed." },
+	{ "recovery", "power_off_grace", OT_INT, O(recovery_power_off_grace), 0, 86400,
+	  "120", "Seconds an active node may be found powered off without a request "
+	  "before it is failed." },
+	{ "recovery", "spare_trait", OT_STR, O(recovery_spare_trait), 0, 0, "",
+	  "When set (e.g. CUSTOM_SPARE), only available nodes with this trait are "
+	  "spares; empty: any fitting available node." },
+	{ "recovery", "max_per_pass", OT_INT, O(recovery_max_per_pass), 1, 10000, "2",
+	  "Recoveries detection starts per power-sync pass; others wait for the "
+	  "next pass (a BMC network outage does not fence the fleet)." },
 	{ "storage", "pool_dir", OT_STR, O(storage_pool_dir), 0, 0, "",
 	  "Directory of the volume pool (storage_interface iscsi): one sparse file "
 	  "per volume. Empty: no pool, /v1/volumes refuses to create." },

@@ -82,6 +82,11 @@ struct config {
 	char	*ks_project_domain;
 	char	*ks_token_file;
 	int	 ks_cache_seconds;
+	char	*recovery_policy;
+	int	 recovery_bmc_failures;
+	int	 recovery_power_off_grace;
+	char	*recovery_spare_trait;
+	int	 recovery_max_per_pass;
 	char	*storage_pool_dir;
 	char	*storage_tgtadm;
 	int	 storage_tgt_control_port;

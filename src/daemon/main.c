@@ -376,6 +376,11 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 		    .portal = cfg.storage_portal, .iqn_prefix = cfg.storage_iqn_prefix,
 		    .max_volume_gb = cfg.storage_max_volume_gb,
 		    .max_volumes = cfg.storage_max_volumes },
+		.recovery = { .policy = cfg.recovery_policy,
+		    .bmc_failures = cfg.recovery_bmc_failures,
+		    .power_off_grace = cfg.recovery_power_off_grace,
+		    .spare_trait = cfg.recovery_spare_trait,
+		    .max_per_pass = cfg.recovery_max_per_pass },
 	};
 }
 

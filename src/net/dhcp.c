@@ -394,6 +394,36 @@ dhcp_host_add_ip(json_t *n, const char *mac, const char *want, char *ip,
 }
 
 int
+dhcp_lease_release(json_t *n, const char *mac, const char *ip)
+{
+	char ns[64], ifn[32];
+
+	if (!dh.enabled || jstr(n, "dhcp_range") == NULL)
+		return 0;
+	netns_name(vlan_of(n), ns, sizeof(ns));
+	netns_ifname(vlan_of(n), ifn, sizeof(ifn));
+	return priv_dhcp_release(ns, ifn, ip, mac);
+}
+
+int
+dhcp_host_ip(json_t *n, const char *mac, char *ip, size_t iplen)
+{
+	char path[800];
+	uint32_t a;
+	int r;
+
+	if (!dh.enabled || host_path(n, mac, path, sizeof(path)) != 0)
+		return -1;
+	pthread_mutex_lock(&dh.mtx);
+	r = read_host(path, &a);
+	pthread_mutex_unlock(&dh.mtx);
+	if (r != 1)
+		return -1;
+	ip4_str(a, ip, iplen);
+	return 0;
+}
+
+int
 dhcp_host_remove(json_t *n, const char *mac)
 {
 	char path[800];

@@ -38,6 +38,11 @@ int	dhcp_host_add(json_t *network, const char *mac, char *ip, size_t iplen,
 int	dhcp_host_add_ip(json_t *network, const char *mac, const char *want,
 	    char *ip, size_t iplen, char *err, size_t len);
 int	dhcp_host_remove(json_t *network, const char *mac);
+/* Ends mac's lease of ip on the network now (dnsmasq's dhcp_release),
+ * so that the address can go to another MAC at once. */
+int	dhcp_lease_release(json_t *network, const char *mac, const char *ip);
+/* The fixed address mac's host entry holds on the network; -1: none. */
+int	dhcp_host_ip(json_t *network, const char *mac, char *ip, size_t iplen);
 /* The server's own address on a network (for URLs), or NULL. */
 const char *dhcp_server_ip(json_t *network, char *buf, size_t len);
 /* The network namespace of a network's DHCP server. */

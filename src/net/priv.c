@@ -291,6 +291,20 @@ priv_offload_off(const char *ns, const char *ifname)
 }
 
 int
+priv_dhcp_release(const char *ns, const char *ifname, const char *ip, const char *mac)
+{
+	char m[18], a[INET_ADDRSTRLEN];
+	uint32_t v;
+
+	if (!priv_netns_ok(ns) || !priv_ifname_ok(ifname))
+		return refuse("dhcp release", ifname);
+	if (ip == NULL || !ip4_parse(ip, &v) || mac == NULL || !util_normalize_mac(mac, m))
+		return refuse("dhcp release", ip);
+	ip4_str(v, a, sizeof(a));	/* what runs is what was parsed */
+	return RUN(true, "ip", "netns", "exec", ns, "dhcp_release", ifname, a, m);
+}
+
+int
 priv_dnsmasq_start(const char *ns, const char *conf, pid_t *pid)
 {
 	char cf[PATH_MAX + 16];

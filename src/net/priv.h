@@ -51,6 +51,9 @@ int	priv_offload_off(const char *ns, const char *ifname);
  * the state directory).  Returns a handle (today a pidfd: readable once
  * dnsmasq has exited) and sets *pid, or -1.
  */
+/* dhcp_release in the namespace: the lease of mac on ip ends now. */
+int	priv_dhcp_release(const char *ns, const char *ifname, const char *ip,
+	    const char *mac);
 int	priv_dnsmasq_start(const char *ns, const char *conf, pid_t *pid);
 /* SIGTERM, SIGKILL or SIGHUP to the dnsmasq of handle h. */
 int	priv_dnsmasq_signal(int h, int sig);

@@ -55,6 +55,15 @@ static const char *const allowed[][3] = {
 	{ "unrescue failed", "unrescue", "unrescuing" },
 	{ "unrescue failed", "deleted", "deleting" },
 	{ "unrescue failed", "undeploy", "deleting" },
+	{ "active", "recover", "recovering" },
+	{ "recover wait", "recover", "recovering" },
+	{ "recover wait", "rebuild", "deploying" },
+	{ "recover failed", "rebuild", "deploying" },
+	{ "recover wait", "deleted", "deleting" },
+	{ "recover wait", "undeploy", "deleting" },
+	{ "recover failed", "recover", "recovering" },
+	{ "recover failed", "deleted", "deleting" },
+	{ "recover failed", "undeploy", "deleting" },
 };
 
 static const char *

@@ -71,6 +71,11 @@ refusals(void **unused)
 	REFUSED(priv_dnsmasq_start("ingot-net1", "/var/lib/ingot/dhcp/net1/..", &pid));
 	REFUSED(priv_dnsmasq_start("ingot-net1", "/var/lib/ingot/dhcp/a\nb", &pid));
 	REFUSED(priv_dnsmasq_start("-x", "/var/lib/ingot/dhcp/net1/dnsmasq.conf", &pid));
+	REFUSED(priv_dhcp_release("ingot-net1", "ingot1", "10.0.0.1; reboot", "52:54:00:00:00:01"));
+	REFUSED(priv_dhcp_release("ingot-net1", "ingot1", "-h", "52:54:00:00:00:01"));
+	REFUSED(priv_dhcp_release("ingot-net1", "ingot1", "10.0.0.1", "52:54:00:00:00"));
+	REFUSED(priv_dhcp_release("ingot-net1", "-i", "10.0.0.1", "52:54:00:00:00:01"));
+	REFUSED(priv_dhcp_release("../x", "ingot1", "10.0.0.1", "52:54:00:00:00:01"));
 	REFUSED(priv_dnsmasq_signal(0, SIGSTOP));
 	REFUSED(priv_dnsmasq_signal(0, 0));
 }

@@ -1,0 +1,49 @@
+/*
+ * Recovery from server failure (docs/recovery.md): an active node found
+ * failed is fenced (powered off through its BMC, else every switch port
+ * isolated and read back; its volume exports revoked), then its instance
+ * moves to a spare that deploys it: same VIFs and VLANs, same volume
+ * targets, same DHCP addresses.
+ *
+ *   recovery.c        detection (from power sync), fencing, the flow of
+ *                     the failed node ("recovering"), restart resumption
+ *   recovery_spare.c  picking and claiming a spare, moving the instance
+ *                     in one transaction, the spare's deploy
+ */
+#ifndef INGOT_RECOVERY_H
+#define INGOT_RECOVERY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cond_conf.h"
+#include "hw.h"
+#include "ierr.h"
+
+/* Checks and keeps the settings; -1 with err on a bad policy. */
+int	recovery_configure(const struct recovery_conf *c, char *err, size_t len);
+/* The policy for a node: driver_info.recovery_policy, else the default. */
+const char *recovery_policy(json_t *node);
+
+/* Power sync: a pass starts (the per-pass bound on new recoveries). */
+void	recovery_pass_begin(void);
+/*
+ * Power sync read an eligible node (no lock held): rc and st as the BMC
+ * answered, fails its failed reads in a row.  true: recovery took the
+ * result (power sync records nothing for it).
+ */
+bool	recovery_detect(json_t *seen, int rc, enum hw_power st, int fails,
+	    const char *err);
+/* At start, after the conductor failed interrupted operations: recoveries
+ * a restart interrupted go on. */
+void	recovery_resume(void);
+
+/* recovery_spare.c: the failed node (locked, fenced) gives its instance to
+ * a spare.  0: moved, the spare's deploy handed to a worker; -1: no spare
+ * or the move failed, why says which (nothing moved). */
+int	recovery_move_to_spare(json_t *failed, char *why, size_t len);
+/* The spare's task: DHCP reservations follow, then the deploy. */
+int	recovery_spare_deploy(json_t *spare, json_t *args, struct ierr *e);
+
+#endif

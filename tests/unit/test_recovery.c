@@ -1,0 +1,205 @@
+/*
+ * Recovery's detection (src/conductor/recovery.c) against a real SQLite
+ * store and the worker pool, with fake-hardware nodes: the damping of
+ * failed BMC reads, the power-off grace, the per-pass bound, the policies,
+ * and the whole flow of a node with no spare (fenced, waiting, nothing
+ * moved).  Prints the cost of one detection call per node.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "node.h"
+#include "recovery.h"
+#include "store.h"
+#include "util.h"
+#include "worker.h"
+
+static char dir[] = "/tmp/ingot-unit-recovery.XXXXXX";
+
+static json_t *
+active_node(const char *name, const char *policy)
+{
+	json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "driver", "fake-hardware",
+	    "name", name, "provision_state", "active", "power_state", "power on",
+	    "power_interface", "fake", "management_interface", "fake");
+	char u[UUID_STR_LEN], now[40], err[256];
+
+	util_uuid_new(u);
+	util_now_iso(now);
+	json_object_set_new(n, "uuid", json_string(u));
+	json_object_set_new(n, "instance_uuid", json_string(name));
+	json_object_set_new(n, "created_at", json_string(now));
+	model_apply_defaults(&model_node, n);
+	if (policy != NULL)
+		json_object_set_new(node_driver_info(n), "recovery_policy", json_string(policy));
+	assert_int_equal(store_create(store_thread(), &model_node, n, err, sizeof(err)),
+	    STORE_OK);
+	return n;
+}
+
+static const char *
+state_of(json_t *n)
+{
+	static char buf[64];
+	json_t *f = store_get(store_thread(), &model_node, "uuid", node_uuid(n));
+
+	snprintf(buf, sizeof(buf), "%s", node_provision_state(f));
+	json_decref(f);
+	return buf;
+}
+
+static void
+wait_state(json_t *n, const char *want)
+{
+	for (int i = 0; i < 600 && strcmp(state_of(n), want) != 0; i++)
+		usleep(50000);
+	assert_string_equal(state_of(n), want);
+}
+
+static void
+bmc_failures_are_damped(void **unused)
+{
+	json_t *a = active_node("a", NULL);
+
+	(void)unused;
+	recovery_pass_begin();
+	/* below the threshold: taken (power sync records nothing), no action */
+	assert_true(recovery_detect(a, -1, HW_POWER_UNKNOWN, 1, "timeout"));
+	assert_true(recovery_detect(a, -1, HW_POWER_UNKNOWN, 2, "timeout"));
+	assert_string_equal(state_of(a), "active");
+	/* a good read: power sync's again */
+	assert_false(recovery_detect(a, 0, HW_POWER_ON, 0, ""));
+	assert_true(recovery_detect(a, -1, HW_POWER_UNKNOWN, 3, "timeout"));
+	/* fenced by the fake BMC, no spare: waits with its instance */
+	wait_state(a, "recover wait");
+	json_t *f = store_get(store_thread(), &model_node, "uuid", node_uuid(a));
+	assert_string_equal(node_fault(f), "no spare");
+	assert_string_equal(node_instance_uuid(f), "a");
+	assert_string_equal(node_power_state(f), "power off");
+	assert_null(node_reservation(f));
+	json_decref(f);
+	json_decref(a);
+}
+
+static void
+per_pass_bound(void **unused)
+{
+	json_t *n[3];
+	int moving = 0;
+
+	(void)unused;
+	recovery_pass_begin();
+	for (int i = 0; i < 3; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "b%d", i);
+		n[i] = active_node(name, NULL);
+		(void)recovery_detect(n[i], -1, HW_POWER_UNKNOWN, 5, "timeout");
+	}
+	for (int i = 0; i < 3; i++)
+		moving += strcmp(state_of(n[i]), "active") != 0;
+	assert_int_equal(moving, 2);	/* max_per_pass */
+	for (int i = 0; i < 3; i++)
+		if (strcmp(state_of(n[i]), "active") != 0)
+			wait_state(n[i], "recover wait");
+	recovery_pass_begin();		/* the next pass takes the third */
+	for (int i = 0; i < 3; i++)
+		(void)recovery_detect(n[i], -1, HW_POWER_UNKNOWN, 6, "timeout");
+	for (int i = 0; i < 3; i++) {
+		wait_state(n[i], "recover wait");
+		json_decref(n[i]);
+	}
+}
+
+static void
+power_off_grace_and_policies(void **unused)
+{
+	json_t *c = active_node("c", "manual"), *d = active_node("d", "off");
+	json_t *e = active_node("e", "automatc");
+
+	(void)unused;
+	recovery_pass_begin();
+	assert_string_equal(recovery_policy(e), "manual");	/* a typo moves nothing */
+	assert_false(recovery_detect(d, -1, HW_POWER_UNKNOWN, 50, "timeout"));
+	assert_string_equal(state_of(d), "active");
+	/* off without a request: within the grace, nothing */
+	assert_true(recovery_detect(c, 0, HW_POWER_OFF, 0, "") == !cconf.force_power_state);
+	assert_string_equal(state_of(c), "active");
+	sleep(2);
+	assert_true(recovery_detect(c, 0, HW_POWER_OFF, 0, ""));
+	wait_state(c, "recover wait");
+	json_t *f = store_get(store_thread(), &model_node, "uuid", node_uuid(c));
+	assert_string_equal(node_fault(f), "awaiting recovery");	/* manual */
+	json_decref(f);
+	json_decref(c);
+	json_decref(d);
+	json_decref(e);
+}
+
+/* The cost power sync pays per healthy node (no BMC call is added). */
+static void
+detection_cost(void **unused)
+{
+	enum { N = 1000 };
+	json_t *nodes = json_array();
+	struct timespec t0, t1;
+
+	(void)unused;
+	for (int i = 0; i < N; i++) {
+		json_t *n = json_pack("{s:s, s:s, s:s, s:b, s:{}}", "uuid", "x",
+		    "provision_state", "active", "power_state", "power on", "maintenance", 0,
+		    "driver_info");
+		char u[UUID_STR_LEN];
+		util_uuid_new(u);
+		json_object_set_new(n, "uuid", json_string(u));
+		json_array_append_new(nodes, n);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < N; i++)
+		assert_false(recovery_detect(json_array_get(nodes, i), 0, HW_POWER_ON, 0, ""));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# detection: %.1f us for %d healthy active nodes (one pass)\n",
+	    ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e3, N);
+	json_decref(nodes);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bmc_failures_are_damped),
+		cmocka_unit_test(per_pass_bound),
+		cmocka_unit_test(power_off_grace_and_policies),
+		cmocka_unit_test(detection_cost),
+	};
+	struct recovery_conf rc = { .policy = "automatic", .bmc_failures = 3,
+	    .power_off_grace = 1, .spare_trait = "", .max_per_pass = 2 };
+	char path[300], err[256];
+	int r;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (store_init(path, 0, err, sizeof(err)) != 0)
+		return 1;
+	snprintf(cond_host_name, sizeof(cond_host_name), "unit");
+	cconf.recovery = rc;
+	cconf.force_power_state = true;
+	cconf.power_timeout = 5;
+	if (recovery_configure(&rc, err, sizeof(err)) != 0)
+		return 1;
+	worker_start(2);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	worker_stop();
+	store_thread_release();
+	store_shutdown();
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	(void)system(path);
+	return r;
+}
