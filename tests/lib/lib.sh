@@ -24,6 +24,7 @@ _cleanup() {
 	[ -n "$INGOTD_PID" ] && kill "$INGOTD_PID" 2>/dev/null && wait "$INGOTD_PID" 2>/dev/null
 	declare -F ovs_stop >/dev/null && ovs_stop
 	declare -F bmc_stop_all >/dev/null && bmc_stop_all
+	declare -F rf_stop_all >/dev/null && rf_stop_all
 	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi
 }
 trap _cleanup EXIT
