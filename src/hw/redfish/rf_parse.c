@@ -28,7 +28,8 @@ add_messages(json_t *infos, char *out, size_t len, size_t *n)
 	json_t *m;
 
 	json_array_foreach(infos, i, m) {
-		const char *s = jstr(m, "Message");
+		/* some BMCs (iLO) give only the MessageId */
+		const char *s = jstr(m, "Message") ? jstr(m, "Message") : jstr(m, "MessageId");
 		if (s == NULL || shown == 4)
 			continue;
 		if (shown++ > 0)
