@@ -24,6 +24,17 @@ mgmt_or_err(json_t *node, bool has, const char *what, struct ierr *e)
 	return drv_mgmt(node);
 }
 
+/* The BMC's failure in e, scrubbed of the BMC's address and user as
+ * last_error is: projects that own the node read it. */
+static void
+bmc_failed(json_t *node, struct ierr *e, const char *what, const char *err)
+{
+	char clean[512];
+
+	hw_scrub_bmc(node_driver_info(node), err, clean, sizeof(clean));
+	ierr_set(e, IG_EBMC, "Failed to %s: %s", what, clean);
+}
+
 #define MGMT_WITH(node, field, what, e)	mgmt_or_err(node, drv_mgmt(node) != NULL && \
 	drv_mgmt(node)->field != NULL, what, e)
 
@@ -37,7 +48,7 @@ cond_bios_get(json_t *node, struct ierr *e)
 	if (m == NULL)
 		return NULL;
 	if ((s = m->get_bios(node, err, sizeof(err))) == NULL)
-		ierr_set(e, IG_EBMC, "Failed to read BIOS settings: %s", err);
+		bmc_failed(node, e, "read BIOS settings", err);
 	return s;
 }
 
@@ -57,7 +68,7 @@ with_lock(json_t *in, const struct hw_mgmt_ops *m, locked_fn fn, const void *arg
 	if ((node = node_lock_reload(uuid, e)) == NULL)
 		return -1;
 	if (fn(m, node, arg, err, sizeof(err)) != 0)
-		ierr_set(e, IG_EBMC, "Failed to %s: %s", what, err);
+		bmc_failed(node, e, what, err);
 	else
 		rc = node_save(node, e);
 	node_unlock(uuid);
