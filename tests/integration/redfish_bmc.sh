@@ -147,6 +147,42 @@ tloc=$(awk -F': ' 'tolower($1)=="location"{print $2}' "$T/h" | tr -d '\r')
 wait_until 30 bash -c "curl -s -u admin:password '$TU$tloc' | jq -e '.TaskState == \"Completed\"'"
 expect_eq "task done: power on" On "$(rf_get tasks /Systems/tasks | jq -r .PowerState)"
 
+# With --qmp it drives a real QEMU (started paused, no disk: it boots
+# nothing): power, boot order, NMI and the CD, read back through QMP.
+QSOCK=$T/qmp.sock
+qemu-system-x86_64 -M q35 -S -nodefaults -display none -no-shutdown -m 64 \
+	-qmp "unix:$QSOCK,server=on,wait=off" -drive if=none,id=cd0,media=cdrom \
+	-device ide-cd,drive=cd0,bus=ide.0,id=cddev \
+	-device virtio-net-pci,id=nic0,netdev=n0,romfile= -netdev user,id=n0 >"$T/qemu.log" 2>&1 &
+RF_PIDS[qemu]=$!
+wait_until 30 "[ -S '$QSOCK' ]"
+qmp() { printf '{"execute":"qmp_capabilities"}{"execute":"%s"%s}\n' "$1" "${2:+,\"arguments\":$2}" | socat -t2 - "UNIX-CONNECT:$QSOCK" | tail -1; }
+rf_start q --qmp "$QSOCK" --qmp-cd cd0 --qmp-boot Cd=/machine/peripheral/cddev,Pxe=/machine/peripheral/nic0 || exit 1
+QU=$(rf_url q)
+post() { curl -s -u admin:password -H 'Content-Type: application/json' -d "$2" "$QU/redfish/v1$1"; }
+expect_eq "QEMU paused at start: Off" Off "$(rf_get q /Systems/q | jq -r .PowerState)"
+post /Systems/q/Actions/ComputerSystem.Reset '{"ResetType":"On"}'
+expect_eq "On: QEMU runs" running "$(qmp query-status | jq -r .return.status)"
+post /Systems/q/Actions/ComputerSystem.Reset '{"ResetType":"Nmi"}'
+expect_eq "Nmi delivered" 1 "$(rf_get q /Systems/q | jq -r .Oem.IngotLab.NmiCount)"
+post /Systems/q/Actions/ComputerSystem.Reset '{"ResetType":"ForceOff"}'
+expect_eq "ForceOff: QEMU stopped" "paused Off" "$(qmp query-status | jq -r .return.status) $(rf_get q /Systems/q | jq -r .PowerState)"
+echo "an iso" >"$T/media.iso"
+python3 -m http.server 0 --bind 127.0.0.1 --directory "$T" >"$T/http.log" 2>&1 &
+RF_PIDS[http]=$!
+wait_until 30 "grep -q 'port' '$T/http.log'"
+HPORT=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" | head -1)
+post /Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia "{\"Image\":\"http://127.0.0.1:$HPORT/media.iso\"}"
+ok "InsertMedia: the image is in QEMU's CD drive" bash -c "cmp -s '$T/media.iso' \"\$(printf '{\"execute\":\"qmp_capabilities\"}{\"execute\":\"query-block\"}\n' | socat -t2 - UNIX-CONNECT:$QSOCK | tail -1 | jq -r '.return[] | select(.device==\"cd0\") | .inserted.file')\""
+curl -s -u admin:password -X PATCH -H 'Content-Type: application/json' -d '{"Boot":{"BootSourceOverrideTarget":"Cd"}}' "$QU/redfish/v1/Systems/q" >/dev/null
+post /Systems/q/Actions/ComputerSystem.Reset '{"ResetType":"On"}'
+expect_eq "a Cd override puts the CD first in QEMU's boot order" "0 1" \
+	"$(qmp qom-get '{"path":"/machine/peripheral/cddev","property":"bootindex"}' | jq -r .return) $(qmp qom-get '{"path":"/machine/peripheral/nic0","property":"bootindex"}' | jq -r .return)"
+post /Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia '{}'
+expect_eq "EjectMedia: the drive is empty" "" "$(qmp query-block | jq -r '.return[] | select(.device=="cd0") | .inserted.file // empty')"
+post /Systems/q/Actions/ComputerSystem.Reset '{"ResetType":"ForceOff"}'
+rf_stop q; rf_stop qemu; rf_stop http
+
 # Many BMCs in one process are cheap: 200 on consecutive ports.
 for _ in 1 2 3 4 5; do	# a port of the range may be taken: another range
 	base=$(( 20000 + RANDOM % 20000 ))
