@@ -520,6 +520,7 @@ main(int argc, char **argv)
 	api_stop();
 	api_set_ready(false);
 	conductor_stop();
+	rf_sessions_close();	/* BMCs allow few sessions: give ours back */
 	store_shutdown();
 	log_info("ingotd stopped");
 	api_console_free();

@@ -209,6 +209,12 @@ kill -CONT "${RF_PIDS[r1]}"
 wait_until 90 'test "$(field r1 fault)" = "null"'
 expect_eq "fault cleared when the BMC answers" "null false" "$(field r1 fault) $(field r1 maintenance)"
 
+# --- a stopped ingotd gives its sessions back ---------------------------------
+wait_until 30 "[ \"\$(rf_get r1 /SessionService/Sessions | jq '.Members | length')\" = 1 ]"
+ingot_stop
+expect_eq "sessions deleted at shutdown" 0 "$(rf_get r1 /SessionService/Sessions | jq '.Members | length')"
+ingot_start --config "$T/ingotd.conf" || exit 1
+
 # --- power sync over many BMCs (one process, consecutive ports) -------------
 N=${RF_SYNC_NODES:-50}
 for _ in 1 2 3 4 5; do

@@ -75,7 +75,8 @@ int	rf_patch(const struct rf_target *t, const char *path, json_t *body,
 /* POST an action; waits for its task when the BMC answers 202. */
 int	rf_action(const struct rf_target *t, const char *path, json_t *body,
 	    char *err, size_t len);
-/* Forgets the sessions of every BMC (logging them out); at shutdown. */
+/* Logs out of every BMC's session (bounded in time); at shutdown, after
+ * the workers stopped. */
 void	rf_sessions_close(void);
 
 /* --- rf_parse.c ------------------------------------------------------- */

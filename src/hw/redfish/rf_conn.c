@@ -337,13 +337,17 @@ rf_action(const struct rf_target *t, const char *path, json_t *body, char *err,
 	return finish(t, &res, err, len);
 }
 
+/* At shutdown: each BMC gets 1 s, all of them 5 s; what is left expires
+ * on the BMC. */
 void
 rf_sessions_close(void)
 {
+	double end = util_mono_now() + 5;
 	struct rf_sess *s;
 
 	pthread_mutex_lock(&rf.mtx);
-	for (s = rf.head; s != NULL; s = s->next) {
+	rf.conf.timeout_s = rf.conf.connect_timeout_s = 1;
+	for (s = rf.head; s != NULL && util_mono_now() < end; s = s->next) {
 		struct rf_call c = { "DELETE", s->uri, NULL, NULL, NULL };
 		struct httpc_res res;
 		char err[300];
