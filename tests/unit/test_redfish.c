@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,45 @@ session_reuse_and_renewal(void **unused)
 	assert_true(bmc.basic_seen > 0);
 }
 
+static void *
+reader(void *arg)
+{
+	struct rf_target *t = arg;
+	char err[256];
+	json_t *d;
+	intptr_t bad = 0;
+
+	for (int i = 0; i < 5; i++) {
+		if ((d = rf_get(t, "/redfish/v1/Systems/1", NULL, 0, err, sizeof(err))) == NULL)
+			bad++;
+		json_decref(d);
+	}
+	return (void *)bad;
+}
+
+/* Concurrent requests share one session; a refused token is replaced
+ * once, not once per request that saw it refused. */
+static void
+session_shared_by_threads(void **unused)
+{
+	struct rf_target t;
+	pthread_t th[8];
+	int before;
+	void *bad;
+
+	target(&t, RF_AUTH_SESSION, "pw");
+	assert_null(reader(&t));	/* the session exists */
+	before = bmc.sessions_opened;
+	bmc.expire_next = true;
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, reader, &t), 0);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], &bad);
+		assert_null(bad);
+	}
+	assert_int_equal(bmc.sessions_opened, before + 1);
+}
+
 static void
 etag_412_retry(void **unused)
 {
@@ -538,6 +578,7 @@ main(void)
 		cmocka_unit_test(sensors_bios_tasks),
 		cmocka_unit_test(driver_info),
 		cmocka_unit_test(session_reuse_and_renewal),
+		cmocka_unit_test(session_shared_by_threads),
 		cmocka_unit_test(etag_412_retry),
 		cmocka_unit_test(task_polling_and_errors),
 	};

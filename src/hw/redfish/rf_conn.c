@@ -2,8 +2,10 @@
  * Requests to Redfish BMCs (see redfish.h).  A session per BMC, user and
  * password (a changed password opens a new one), reused by every request
  * and renewed once when the BMC answers 401; Basic auth when configured,
- * or when the BMC offers no session service (auto).  Requests to one
- * BMC are serialised by its entry's mutex, as IPMI sessions are.
+ * or when the BMC offers no session service (auto).  Requests to one BMC
+ * run concurrently (a BMC serving many systems is one entry); its entry's
+ * mutex guards only the session token, so one session is opened at a
+ * time and a refused token is replaced once, by the first to see it.
  * Passwords and tokens stay in this file: httpc wipes the headers and
  * bodies that carried them, and no message here contains them.
  */
@@ -51,8 +53,8 @@ sess_key(const struct rf_target *t, char out[SHA256_DIGEST_LENGTH * 2 + 1])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char buf[1200];
-	int n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%s\n%d\n%s", t->base, t->user,
-	    t->pass, t->cafile, t->verify, t->system);
+	int n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%s\n%d", t->base, t->user,
+	    t->pass, t->cafile, t->verify);
 
 	SHA256((unsigned char *)buf, (size_t)n, md);
 	explicit_bzero(buf, sizeof(buf));
@@ -173,38 +175,62 @@ use_session(const struct rf_sess *s, const struct rf_target *t)
 	return t->auth == RF_AUTH_SESSION || (t->auth == RF_AUTH_AUTO && !s->basic_only);
 }
 
-/* One request under the BMC's lock: a session (opened, renewed once on
- * 401) or Basic auth; retries of GETs the BMC did not answer. */
+/* The Authorization or X-Auth-Token header to send (the caller wipes
+ * it), under the entry's lock: a session is opened when there is none,
+ * or when stale (a token the BMC refused) is still the current one. */
 static int
-request_locked(struct rf_sess *s, const struct rf_target *t, const struct rf_call *c,
-    struct httpc_res *res, char *err, size_t len)
+auth_header(struct rf_sess *s, const struct rf_target *t, const char *stale,
+    char *hdr, size_t hlen, char *err, size_t len)
 {
-	char basic[600];
-	int rc = -1;
+	int rc = 0;
 
-	for (int attempt = 0, renewed = 0; attempt <= rf.conf.retries; attempt++) {
-		if (use_session(s, t) && s->token[0] == '\0' &&
-		    open_session(s, t, err, len) != 0)
-			return -1;
-		if (use_session(s, t))
-			snprintf(basic, sizeof(basic), "%s", s->token);
-		else
-			basic_header(t, basic, sizeof(basic));
-		rc = send_once(t, basic, c, res, err, len);
-		explicit_bzero(basic, sizeof(basic));
-		if (rc != 0) {
-			if (strcmp(c->method, "GET") != 0)
-				return -1;
-			continue;	/* a read is safe to send again */
-		}
-		if (res->status != 401 || !use_session(s, t) || renewed++)
-			return 0;
-		/* the session expired or was deleted: open another, once */
+	pthread_mutex_lock(&s->mtx);
+	if (use_session(s, t) && stale != NULL && strcmp(s->token, stale) == 0) {
 		explicit_bzero(s->token, sizeof(s->token));
 		s->uri[0] = '\0';
+	}
+	if (use_session(s, t) && s->token[0] == '\0')
+		rc = open_session(s, t, err, len);
+	if (rc == 0 && use_session(s, t))
+		snprintf(hdr, hlen, "%s", s->token);
+	else if (rc == 0)
+		basic_header(t, hdr, hlen);
+	pthread_mutex_unlock(&s->mtx);
+	return rc;
+}
+
+/* One request: a session (opened once, shared by concurrent requests,
+ * renewed once on 401) or Basic auth; retries of GETs the BMC did not
+ * answer. */
+static int
+request_auth(struct rf_sess *s, const struct rf_target *t, const struct rf_call *c,
+    struct httpc_res *res, char *err, size_t len)
+{
+	char hdr[600], stale[600] = "";
+	int rc = -1, renewed = 0;
+
+	for (int attempt = 0; attempt <= rf.conf.retries; attempt++) {
+		if (auth_header(s, t, renewed ? stale : NULL, hdr, sizeof(hdr), err,
+		    len) != 0)
+			break;
+		rc = send_once(t, hdr, c, res, err, len);
+		if (rc != 0) {
+			explicit_bzero(hdr, sizeof(hdr));
+			if (strcmp(c->method, "GET") != 0)
+				break;
+			continue;	/* a read is safe to send again */
+		}
+		if (res->status != 401 || strncmp(hdr, "X-Auth-Token:", 13) != 0 ||
+		    renewed++)
+			break;
+		/* the session expired or was deleted: open another, once */
+		snprintf(stale, sizeof(stale), "%s", hdr);
+		explicit_bzero(hdr, sizeof(hdr));
 		httpc_res_free(res);
 		attempt--;
 	}
+	explicit_bzero(hdr, sizeof(hdr));
+	explicit_bzero(stale, sizeof(stale));
 	return rc;
 }
 
@@ -213,12 +239,8 @@ rf_request(const struct rf_target *t, const struct rf_call *c, struct httpc_res 
     char *err, size_t len)
 {
 	struct rf_sess *s = sess_get(t);
-	int rc;
 
-	pthread_mutex_lock(&s->mtx);
-	rc = request_locked(s, t, c, res, err, len);
-	pthread_mutex_unlock(&s->mtx);
-	if (rc != 0) {
+	if (request_auth(s, t, c, res, err, len) != 0) {
 		res->status = 0;
 		return -1;
 	}
