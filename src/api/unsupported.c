@@ -3,9 +3,9 @@
  * Ironic answers for a node whose interface does not do it (the no-*
  * interfaces, every node's defaults here): 400 "does not support",
  * never a silent success.  Console, vendor passthru and RAID are the
- * drivers' (a row here each until one can); BIOS settings are an empty
- * list (a driver that reads them fills it); events are accepted as
- * Ironic's noop network interface accepts them.
+ * drivers' (a row here each until one can); BIOS, NMI, boot mode and
+ * secure boot are node_bmc.c's; events are accepted as Ironic's noop
+ * network interface accepts them.
  */
 #include <string.h>
 
@@ -27,33 +27,6 @@ void h_node_raid_set(struct req *q, struct resp *r) { unsupported(q, r, "raid");
 void h_node_vendor(struct req *q, struct resp *r) { unsupported(q, r, "vendor"); }
 void h_driver_vendor(struct req *q, struct resp *r) { unsupported(q, r, "vendor"); }
 void h_driver_raid_props(struct req *q, struct resp *r) { unsupported(q, r, "raid"); }
-
-/* The fake management interface injects nothing, successfully (as
- * Ironic's fake); the others cannot yet. */
-void
-h_node_inject_nmi(struct req *q, struct resp *r)
-{
-	const char *m = jstr(q->obj, "management_interface");
-
-	if (m != NULL && strcmp(m, "fake") == 0)
-		api_json(r, 204, NULL);
-	else
-		unsupported(q, r, "inject_nmi");
-}
-
-void
-h_node_bios(struct req *q, struct resp *r)
-{
-	(void)q;
-	api_json(r, 200, json_pack("{s:[]}", "bios"));
-}
-
-void
-h_node_bios_setting(struct req *q, struct resp *r)
-{
-	api_error(r, 404, "Node %s doesn't have a BIOS setting '%.200s'",
-	    jstr(q->obj, "uuid"), q->args[1]);
-}
 
 /* POST /v1/events {"events": [{"event": "network.bind_port", ...}]}:
  * checked as Ironic checks them, then nothing to do (Ingot's network
@@ -85,8 +58,6 @@ h_events(struct req *q, struct resp *r)
 	api_json(r, 204, NULL);
 }
 
-void h_node_boot_mode_set(struct req *q, struct resp *r) { unsupported(q, r, "boot mode changes"); }
-void h_node_secure_boot_set(struct req *q, struct resp *r) { unsupported(q, r, "secure boot changes"); }
 void h_node_indicators(struct req *q, struct resp *r) { unsupported(q, r, "indicators"); }
 
 /* Ingot keeps no inventory yet (the inspection work brings it). */

@@ -27,14 +27,20 @@ flow_run_cleaning(json_t *node, json_t *steps, struct ierr *e)
 	const struct hw_generic_ops *d = drv_generic(node, HW_IF_DEPLOY);
 	char err[512] = "", msg[700];
 	enum hw_step r = HW_STEP_DONE;
+	json_t *rest;
 
 	if (netflow_apply(node, NET_CLEANING, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "Cleaning failed: cannot move the node to "
 		    "the cleaning network: %s", err);
 		return flow_fail_isolated(node, msg, e);
 	}
-	if (d != NULL && d->clean != NULL)
-		r = d->clean(node, steps, err, sizeof(err));
+	if (bios_steps_run(node, steps, &rest, err, sizeof(err)) != 0)
+		r = HW_STEP_FAIL;
+	else if (rest != NULL && json_array_size(rest) == 0)
+		r = HW_STEP_DONE;	/* only bios steps */
+	else if (d != NULL && d->clean != NULL)
+		r = d->clean(node, rest, err, sizeof(err));
+	json_decref(rest);
 	if (r == HW_STEP_WAIT)
 		return cond_transition(node, "wait", NULL, e);
 	if (r != HW_STEP_DONE) {

@@ -100,6 +100,25 @@ maintenance_allows(const char *event)
 	return false;
 }
 
+/* A manual cleaning's steps: a list, its bios steps well-formed. */
+static bool
+clean_steps_ok(json_t *body, struct ierr *e)
+{
+	json_t *steps = json_object_get(body, "clean_steps");
+	char err[300];
+
+	if (!json_is_array(steps)) {
+		ierr_set(e, IG_EINVAL, "\"clean_steps\" is required when setting target "
+		    "provision state to clean");
+		return false;
+	}
+	if (bios_steps_check(steps, err, sizeof(err)) != 0) {
+		ierr_set(e, IG_EINVAL, "Invalid clean steps: %s", err);
+		return false;
+	}
+	return true;
+}
+
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
@@ -130,12 +149,8 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		    "it from maintenance mode and retry.", uuid);
 		goto fail;
 	}
-	if (strcmp(v->event, "clean") == 0 &&
-	    !json_is_array(json_object_get(body, "clean_steps"))) {
-		ierr_set(e, IG_EINVAL, "\"clean_steps\" is required when setting target "
-		    "provision state to clean");
+	if (strcmp(v->event, "clean") == 0 && !clean_steps_ok(body, e))
 		goto fail;
-	}
 	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
 		json_t *cd = json_object_get(body, "configdrive");
 		json_t *ii = node_instance_info(node);

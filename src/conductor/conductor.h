@@ -36,6 +36,14 @@ json_t	*cond_boot_device_get(json_t *node, struct ierr *e);
 json_t	*cond_boot_devices_supported(json_t *node, struct ierr *e);
 /* Sensor readings through the management interface (read only). */
 json_t	*cond_sensors(json_t *node, struct ierr *e);
+/* bmc.c: through the management interface when it offers them
+ * (IG_EUNSUPPORTED otherwise).  BIOS settings are read live as
+ * {name: value}; applying stages them for the node's next boot. */
+json_t	*cond_bios_get(json_t *node, struct ierr *e);
+int	 cond_bios_apply(json_t *node, json_t *settings, struct ierr *e);
+int	 cond_inject_nmi(json_t *node, struct ierr *e);
+int	 cond_boot_mode_set(json_t *node, const char *mode, struct ierr *e);
+int	 cond_secure_boot_set(json_t *node, bool on, struct ierr *e);
 json_t	*cond_validate(json_t *node);
 /* Saves an updated node (after PATCH) under its lock. */
 int	 cond_update_node(json_t *updated, json_t *base, struct ierr *e);

@@ -32,6 +32,13 @@ const char *flow_step_result(json_t *node, enum hw_step r, const char *err,
 /* Fails the node with msg, its switch ports isolated (as cond_transition). */
 IG_MUST_CHECK int flow_fail_isolated(json_t *node, const char *msg, struct ierr *e);
 bool	 flow_automated_clean(json_t *node);
+/* bios_steps.c: the bios interface's clean steps (apply_configuration).
+ * check: 0, or -1 with err for a malformed one.  run: applies them (the
+ * node rebooted, the settings read back) and gives the other steps in
+ * *rest (NULL for NULL steps: automated cleaning); -1 with err. */
+int	 bios_steps_check(json_t *steps, char *err, size_t len);
+int	 bios_steps_run(json_t *node, json_t *steps, json_t **rest, char *err,
+	    size_t len);
 /* Runs cleaning for a node in state "cleaning"; fires done/wait/fail. */
 IG_MUST_CHECK int flow_run_cleaning(json_t *node, json_t *steps, struct ierr *e);
 

@@ -216,6 +216,15 @@ static const struct option_def options[] = {
 	  "Retries of an IPMI operation whose BMC did not answer." },
 	{ "ipmi", "retry_backoff_ms", OT_INT, O(ipmi_backoff_ms), 0, 60000, "200",
 	  "First wait before a retry; doubles each time." },
+	{ "redfish", "timeout", OT_INT, O(redfish_timeout), 1, 600, "10",
+	  "Seconds one Redfish request may take." },
+	{ "redfish", "connect_timeout", OT_INT, O(redfish_connect_timeout), 1, 600, "5",
+	  "Seconds to connect to a Redfish BMC." },
+	{ "redfish", "retries", OT_INT, O(redfish_retries), 0, 10, "1",
+	  "Retries of a Redfish read the BMC did not answer (changes are never "
+	  "sent twice)." },
+	{ "redfish", "task_timeout", OT_INT, O(redfish_task_timeout), 1, 86400, "300",
+	  "Seconds to wait for a BMC task (an action answered 202) to end." },
 	{ "auth", "strategy", OT_STR, O(auth_strategy), 0, 0, "noauth",
 	  "noauth (everyone is the system admin; only with a loopback listen "
 	  "address), http_basic (htpasswd_file + roles_file) or keystone "

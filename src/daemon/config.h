@@ -66,6 +66,10 @@ struct config {
 	int	 ipmi_timeout_ms;
 	int	 ipmi_retries;
 	int	 ipmi_backoff_ms;
+	int	 redfish_timeout;
+	int	 redfish_connect_timeout;
+	int	 redfish_retries;
+	int	 redfish_task_timeout;
 	char	*log_file;
 	char	*log_level;
 	char	*log_format;

@@ -19,6 +19,7 @@
 #include "ipmi.h"
 #endif
 #include "log.h"
+#include "redfish.h"
 #include "store.h"
 #include "switch.h"
 #include "uplink.h"
@@ -385,7 +386,7 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 }
 
 static void
-configure_ipmi(void)
+configure_bmcs(void)
 {
 #ifdef INGOT_HAVE_IPMI
 	char sdr[1100];
@@ -394,6 +395,9 @@ configure_ipmi(void)
 	beside_db(NULL, "sdr-cache", sdr, sizeof(sdr));
 	ipmi_set_sdr_cache(sdr);
 #endif
+	rf_configure(&(struct rf_conf){ .timeout_s = cfg.redfish_timeout,
+	    .connect_timeout_s = cfg.redfish_connect_timeout,
+	    .retries = cfg.redfish_retries, .task_timeout_s = cfg.redfish_task_timeout });
 }
 
 /* The database: [database] connection when set, else the SQLite path. */
@@ -464,7 +468,7 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 	beside_db(cfg.image_cache, "images", cache, sizeof(cache));
 	beside_db(cfg.dhcp_state_dir, "dhcp", dhcpdir, sizeof(dhcpdir));
 	cc = cond_conf_of(tls_cert != NULL, cache, dhcpdir);
-	configure_ipmi();
+	configure_bmcs();
 	cond_set_prov_listen_hook(api_listen_netns);
 	if (conductor_start(&cc, err, len) != 0) {
 		api_stop();
@@ -638,6 +642,7 @@ main(int argc, char **argv)
 	api_stop();
 	api_set_ready(false);
 	conductor_stop();
+	rf_sessions_close();	/* BMCs allow few sessions: give ours back */
 	store_shutdown();
 	log_info("ingotd stopped");
 	api_console_free();

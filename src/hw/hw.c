@@ -18,9 +18,14 @@ extern const struct hw_type hw_type_ipmi;
 extern const struct hw_power_ops hw_power_ipmitool;
 extern const struct hw_mgmt_ops hw_mgmt_ipmitool;
 #endif
+extern const struct hw_type hw_type_redfish;
+extern const struct hw_power_ops hw_power_redfish;
+extern const struct hw_mgmt_ops hw_mgmt_redfish;
+extern const struct hw_generic_ops hw_inspect_redfish;
 
 static const struct hw_type *const types[] = {
 	&hw_type_fake,
+	&hw_type_redfish,
 #ifdef INGOT_HAVE_IPMI
 	&hw_type_ipmi,
 #endif
@@ -44,6 +49,9 @@ static struct hw_driver drivers[MAX_DRIVERS] = {
 	{ HW_IF_NETWORK, "fake", &hw_generic_fake },
 	{ HW_IF_STORAGE, "fake", &hw_generic_fake },
 	{ HW_IF_FIRMWARE, "fake", &hw_generic_fake },
+	{ HW_IF_POWER, "redfish", &hw_power_redfish },
+	{ HW_IF_MANAGEMENT, "redfish", &hw_mgmt_redfish },
+	{ HW_IF_INSPECT, "redfish", &hw_inspect_redfish },
 #ifdef INGOT_HAVE_IPMI
 	{ HW_IF_POWER, "ipmitool", &hw_power_ipmitool },
 	{ HW_IF_MANAGEMENT, "ipmitool", &hw_mgmt_ipmitool },

@@ -57,6 +57,14 @@ struct hw_mgmt_ops {
 	const char *const *supported_boot_devices;	/* NULL-terminated */
 	/* Optional: sensor readings as a JSON list; NULL with err on failure. */
 	json_t *(*get_sensors)(json_t *node, char *err, size_t errlen);
+	/* Optional (NULL: not supported): a diagnostic interrupt; BIOS
+	 * settings as {name: value} (new reference, NULL with err); settings
+	 * staged for the next boot; boot mode "uefi"/"bios"; secure boot. */
+	int (*inject_nmi)(json_t *node, char *err, size_t errlen);
+	json_t *(*get_bios)(json_t *node, char *err, size_t errlen);
+	int (*set_bios)(json_t *node, json_t *settings, char *err, size_t errlen);
+	int (*set_boot_mode)(json_t *node, const char *mode, char *err, size_t errlen);
+	int (*set_secure_boot)(json_t *node, bool on, char *err, size_t errlen);
 };
 
 /* Boot, deploy, inspect, rescue, network, ... share one simple shape. */

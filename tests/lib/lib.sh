@@ -29,6 +29,7 @@ _cleanup() {
 	declare -F pg_stop >/dev/null && pg_stop
 	declare -F ovs_stop >/dev/null && ovs_stop
 	declare -F bmc_stop_all >/dev/null && bmc_stop_all
+	declare -F rf_stop_all >/dev/null && rf_stop_all
 	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi
 }
 trap _cleanup EXIT
