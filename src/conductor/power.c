@@ -176,7 +176,10 @@ cond_sensors(json_t *node, struct ierr *e)
 		return NULL;
 	}
 	if ((s = m->get_sensors(node, err, sizeof(err))) == NULL) {
-		ierr_set(e, IG_EBMC, "Failed to read sensors: %s", err);
+		/* projects that own the node read this: no BMC address or user */
+		char clean[512];
+		hw_scrub_bmc(node_driver_info(node), err, clean, sizeof(clean));
+		ierr_set(e, IG_EBMC, "Failed to read sensors: %s", clean);
 		return NULL;
 	}
 	return json_pack("{s:o}", "sensors", s);
