@@ -7,6 +7,7 @@
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "images.h"
+#include "inspect_data.h"
 #include "volpool.h"
 
 struct cond_conf {
@@ -28,6 +29,7 @@ struct cond_conf {
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;
 	struct storage_conf storage;		/* the volume pool and tgt */
+	struct inspect_limits inspection;	/* what an agent's inventory may hold */
 };
 
 #endif

@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "fsm.h"
 #include "log.h"
+#include "inspect_agent.h"
 #include "netflow.h"
 #include "network.h"
 #include "node.h"
@@ -372,6 +373,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	    cconf.callback_timeout : 1800, .heartbeat_timeout = cconf.heartbeat_timeout > 0 ?
 	    cconf.heartbeat_timeout : 300, .erase_devices = cconf.erase_devices };
 	agent_flow_configure(&ag);
+	if (cconf.inspection.max_interfaces > 0)
+		inspect_agent_configure(&cconf.inspection);
 	agent_client_init(60);
 	if (images_init(&cconf.images, err, len) != 0)
 		return -1;

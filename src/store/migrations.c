@@ -141,6 +141,14 @@ const char *const store_migrations[] = {
 	" created_at TEXT NOT NULL, updated_at TEXT);"
 	"CREATE INDEX volumes_project ON volumes(project);"
 	"CREATE INDEX volumes_attached ON volumes(attached_node);",
+	/* 7: kept for a branch merged beside this one (renumbered at merge) */
+	"SELECT 1;",
+	/* 8: nodes' inspection data (in-band inspection, Ironic's 1.81 inventory) */
+	"CREATE TABLE node_inventories ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE REFERENCES nodes(uuid),"
+	" inventory TEXT NOT NULL, plugin_data TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
