@@ -35,6 +35,7 @@ struct agent_conf {
 	bool		 collect_lldp;		/* listen for LLDP before posting */
 	double		 lldp_timeout;		/* seconds */
 	char		 boot_mac[18];		/* the NIC that booted (BOOTIF=) */
+	char		*shadow_file;		/* tests: the rescue user's shadow file */
 };
 
 /* main.c */
@@ -57,6 +58,9 @@ void	 client_status(const char *msg);
 json_t	*client_node(void);
 /* POST without an API version header; the HTTP status (0: no answer). */
 long	 client_post_plain(const char *url, json_t *body, json_t **out);
+
+/* rescue.c: rescue.finalize_rescue (the rescue user's password) */
+json_t	*rescue_finalize(json_t *params, json_t **error);
 
 /* inspection.c: in-band inspection (inventory and LLDP to the callback URL) */
 void	 inspect_run(void);

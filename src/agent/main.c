@@ -41,7 +41,7 @@ usage(FILE *f)
 	    "[--advertise-host H] [--advertise-port P] [--mac MAC]... [--disk FILE] "
 	    "[--heartbeat-interval S] [--insecure | --ca-file PEM] [--no-power]\n"
 	    "       [--inspection-callback-url URL [--collect-lldp] [--lldp-timeout S] "
-	    "[--boot-mac MAC]]\n"
+	    "[--boot-mac MAC]] [--shadow-file FILE]\n"
 	    "       ingot-agent write-image URL DISK [ALGO:HEX] [FORMAT]\n"
 	    "       ingot-agent root-device HINTS-JSON\n"
 	    "       ingot-agent install-bootloader DISK uefi|bios [ROOT-UUID [ESP-UUID]]\n");
@@ -131,6 +131,7 @@ conf_flag(int ch, char *arg)
 	case 'L': conf.collect_lldp = true; break;
 	case 'T': conf.lldp_timeout = atof(arg); break;
 	case 'B': set_boot_mac(arg); break;
+	case 'S': conf.shadow_file = arg; break;
 	case 'h': usage(stdout); return 1;
 	default: usage(stderr); return -1;
 	}
@@ -157,6 +158,7 @@ parse_flags(int argc, char **argv)
 		{ "collect-lldp", no_argument, NULL, 'L' },
 		{ "lldp-timeout", required_argument, NULL, 'T' },
 		{ "boot-mac", required_argument, NULL, 'B' },
+		{ "shadow-file", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -18,6 +18,7 @@
 #include "fsm.h"
 #include "log.h"
 #include "inspect_agent.h"
+#include "rescue_agent.h"
 #include "netflow.h"
 #include "network.h"
 #include "node.h"
@@ -57,6 +58,36 @@ run_state(json_t *node, json_t *args, struct ierr *e)
 	return 0;
 }
 
+/* A ramdisk of this node runs through the agent: an abort powers it off. */
+static bool
+agent_driven(json_t *node)
+{
+	return agent_flow_used(node) || inspect_agent_used(node) ||
+	    rescue_agent_used(node);
+}
+
+/*
+ * Rescue and unrescue need a rescue interface (400 as Ironic's
+ * UnsupportedDriverExtension, never a silent success); rescue hashes its
+ * password into instance_info.
+ */
+static bool
+rescue_allowed(json_t *node, const struct fsm_verb *v, json_t *body, struct ierr *e)
+{
+	bool rescue = strcmp(v->event, "rescue") == 0;
+	const struct hw_generic_ops *g = drv_generic(node, HW_IF_RESCUE);
+
+	if (!rescue && strcmp(v->event, "unrescue") != 0)
+		return true;
+	if (g == NULL || (rescue ? g->rescue : g->unrescue) == NULL) {
+		ierr_set(e, IG_EINVAL, "Driver %s does not support rescue (disabled or not "
+		    "implemented).", node_driver(node));
+		return false;
+	}
+	return !rescue || rescue_set_password(node, json_string_value(json_object_get(body,
+	    "rescue_password")), e) == 0;
+}
+
 /*
  * What Ironic refuses although the state machine has the transition: an
  * event asked below the version that brought it to this state (abort in
@@ -65,7 +96,7 @@ run_state(json_t *node, json_t *args, struct ierr *e)
  */
 static bool
 event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int minor,
-    struct ierr *e)
+    json_t *body, struct ierr *e)
 {
 	const char *state = node_get(node, "provision_state");
 	int since = fsm_event_since(state, v->event);
@@ -83,7 +114,7 @@ event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int mino
 		    "rebuilt or deleted", node_get(node, "uuid"));
 		return false;
 	}
-	return true;
+	return rescue_allowed(node, v, body, e);
 }
 
 int
@@ -104,7 +135,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		return -1;
 	state = node_provision_state(node);
 	t = fsm_find(state, v->event);
-	if (t != NULL && !event_allowed(node, v, verb, minor, e))
+	if (t != NULL && !event_allowed(node, v, verb, minor, body, e))
 		goto fail;
 	if (t == NULL) {
 		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
@@ -143,7 +174,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	if (strcmp(v->event, "abort") == 0) {
 		/* Aborting a wait state is immediate: the ramdisk is powered off
 		 * and the switch ports isolated. */
-		if (agent_flow_used(node))
+		if (agent_driven(node))
 			agent_flow_abort(node);
 		int rc = cond_transition(node, "abort", "Operation aborted by a user request.",
 		    e);

@@ -8,6 +8,7 @@
 #include "boot_ipxe.h"
 #include "conductor.h"
 #include "inspect_agent.h"
+#include "rescue_agent.h"
 #include "log.h"
 #include "node.h"
 #include "util.h"
@@ -117,6 +118,7 @@ static const struct {
 	{ HW_IF_DEPLOY, &deploy_direct_ops },
 	{ HW_IF_STORAGE, &storage_iscsi_ops },
 	{ HW_IF_INSPECT, &inspect_agent_ops },
+	{ HW_IF_RESCUE, &rescue_agent_ops },
 };
 
 int
