@@ -60,6 +60,11 @@ ok "... saying the driver does not support rescue" grep -q "does not support res
 expect_eq "... and the node stays active" active "$(state nn)"
 provision nr rescue
 expect_eq "rescue without a password: 400" 400 "$STATUS"
+provision nr rescue "\"rescue_password\":\"$(printf 'p%.0s' {1..257})\""
+expect_eq "rescue with a 257-character password: 400" 400 "$STATUS"
+provision nr rescue '"rescue_password":7'
+expect_eq "rescue with a password that is no string: 400" 400 "$STATUS"
+expect_eq "... the node stays active, unlocked" "active null" "$(field nr '"\(.provision_state) \(.reservation)"')"
 
 # No rescuing network: the rescue fails rather than use provisioning.
 provision nr rescue "\"rescue_password\":\"$PW\""
