@@ -53,14 +53,19 @@ lldpcli configure lldp tx-interval 1
 CHASSIS=$(lldpcli -f json show chassis | jq -r '.["local-chassis"].chassis[].id | select(.type == "mac") | .value')
 ok "lldpd runs and names its chassis by MAC ($CHASSIS)" test -n "$CHASSIS"
 
-cat >"$T/ingotd.conf" <<CONF
-[api]
-ramdisk_endpoints = all
-[conductor]
-automated_clean = false
-[deploy]
-callback_timeout = 10
-CONF
+# A generous callback timeout while agents inspect (a loaded machine may
+# take its time); the timeout itself is checked after a restart with 10 s.
+conf() {
+	cat >"$T/ingotd.conf" <<-CONF
+	[api]
+	ramdisk_endpoints = all
+	[conductor]
+	automated_clean = false
+	[deploy]
+	callback_timeout = $1
+	CONF
+}
+conf 600
 ingot_start --config "$T/ingotd.conf" || exit 1
 
 state() { curl -s "$INGOT_URL/v1/nodes/$N" | jq -r .provision_state; }
@@ -146,6 +151,9 @@ expect_eq "mismatch: flagged in plugin data" "$MB swp2 swp9" "$(inventory '.plug
 ok "mismatch: a WARNING in the node's history" bash -c "curl -s -H 'X-OpenStack-Ironic-API-Version: latest' '$INGOT_URL/v1/nodes/$N/history' | jq -e '[.history[] | select(.severity == \"WARNING\")] | length >= 1'"
 
 # --- no agent ever posts: inspect wait times out ----------------------------
+ingot_stop
+conf 10
+ingot_start --config "$T/ingotd.conf" || exit 1
 provision inspect
 wait_until 60 '[ "$(state)" = "inspect wait" ]'
 wait_until 60 '[ "$(state)" = "inspect failed" ]'

@@ -21,7 +21,7 @@ ramdisk_endpoints = all
 [conductor]
 automated_clean = false
 [deploy]
-callback_timeout = 10
+callback_timeout = 600
 [switch:tor1]
 driver = ovsdb
 address = $OVSDB
