@@ -208,8 +208,30 @@ mismatch(json_t *node, json_t *port, json_t *want, const char *why, json_t *list
 	free(c);
 }
 
+/* Another port (of any node) records this switch port already. */
+static bool
+llc_taken(json_t *port, json_t *want)
+{
+	struct store_query q = { 0 };
+	char err[128];
+	json_t *all = store_list(store_thread(), &model_port, &q, err, sizeof(err)), *p;
+	bool taken = false;
+	size_t i;
+
+	json_array_foreach(all, i, p) {
+		json_t *llc = json_object_get(p, "local_link_connection");
+		if (strcmp(jstr(p, "address"), port_address(port)) != 0 &&
+		    json_object_size(llc) > 0 && !llc_differs(llc, want))
+			taken = true;
+	}
+	json_decref(all);
+	return taken;
+}
+
 /* Fills an empty local_link_connection from LLDP; a different one is a
- * mismatch (kept, flagged); an uplink's switch port is never taken. */
+ * mismatch (kept, flagged); an uplink's switch port, or one another port
+ * records, is never taken: a node cannot claim a switch port that carries
+ * someone else's VLANs by what it reports. */
 static void
 llc_apply(json_t *node, json_t *port, const struct lldp_info *li, json_t *list)
 {
@@ -229,6 +251,9 @@ llc_apply(json_t *node, json_t *port, const struct lldp_info *li, json_t *list)
 		mismatch(node, port, want, "which is an uplink's switch port; the port "
 		    "records", list);
 		json_decref(u);
+	} else if (llc_taken(port, want)) {
+		mismatch(node, port, want, "which another port records; the port "
+		    "records", list);
 	} else {
 		json_object_set(port, "local_link_connection", want);
 		snprintf(msg, sizeof(msg), "Inspection: port %s is on switch %s port %s (LLDP)",

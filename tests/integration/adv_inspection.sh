@@ -128,6 +128,22 @@ as sysadmin GET "/v1/ports/$MA" >/dev/null
 expect_eq "the port ID with ';' was not stored" '{}' "$(jq -c .local_link_connection "$T/as.body")"
 expect_eq "replaying the same data: 404 (no longer in inspect wait)" 404 "$(post "$T/ok.json")"
 
+# LLDP that claims another node's switch port: never taken (that port
+# would carry this node's tenant VLANs), flagged.
+as sysadmin PATCH "/v1/ports/$MB" '[{"op":"add","path":"/local_link_connection","value":{"switch_id":"aa:bb:cc:dd:ee:ff","port_id":"swp7"}}]' >/dev/null
+as sysadmin PUT /v1/nodes/na/states/provision '{"target":"inspect"}' >/dev/null
+wait_until 60 '[ "$(st na)" = "inspect wait" ]'
+SWP7=$(printf swp7 | od -An -tx1 | tr -d ' \n')
+body "$T/claim.json" ".inventory.interfaces[0].lldp = [[1, \"04aabbccddeeff\"], [2, \"05$SWP7\"], [3, \"0078\"]]"
+expect_eq "na claims nb's switch port by LLDP: 202" 202 "$(post "$T/claim.json")"
+wait_until 60 '[ "$(st na)" = manageable ]'
+as sysadmin GET "/v1/ports/$MA" >/dev/null
+expect_eq "... na's port did not take it" '{}' "$(jq -c .local_link_connection "$T/as.body")"
+as sysadmin GET "/v1/nodes/na/inventory" >/dev/null
+expect_eq "... flagged as a mismatch" "$MA swp7" "$(jq -r '.plugin_data.lldp_mismatch[] | "\(.address) \(.lldp.port_id)"' "$T/as.body")"
+as sysadmin GET /v1/nodes/na >/dev/null
+ok "... last_error says another port records it" grep -q 'another port records' <(jq -r .last_error "$T/as.body")
+
 # Reading the inventory: the node's project and the system, nobody else.
 adv_rows <<ROWS
 sysreader|GET|/v1/nodes/na/inventory||200
