@@ -31,6 +31,11 @@ struct agent_conf {
 	bool		 ramdisk;		/* booted as a deploy ramdisk */
 	double		 heartbeat_interval;	/* 0: from the lookup's heartbeat_timeout */
 	size_t		 qcow2_buffer_max;
+	char		*inspection_url;	/* post the inventory here first */
+	bool		 collect_lldp;		/* listen for LLDP before posting */
+	double		 lldp_timeout;		/* seconds */
+	char		 boot_mac[18];		/* the NIC that booted (BOOTIF=) */
+	char		*shadow_file;		/* tests: the rescue user's shadow file */
 };
 
 /* main.c */
@@ -51,6 +56,14 @@ void	 client_free(void);
 void	 client_heartbeat_now(void);
 void	 client_status(const char *msg);
 json_t	*client_node(void);
+/* POST without an API version header; the HTTP status (0: no answer). */
+long	 client_post_plain(const char *url, json_t *body, json_t **out);
+
+/* rescue.c: rescue.finalize_rescue (the rescue user's password) */
+json_t	*rescue_finalize(json_t *params, json_t **error);
+
+/* inspection.c: in-band inspection (inventory and LLDP to the callback URL) */
+void	 inspect_run(void);
 bool	 client_token_ok(const char *token);
 
 /* spawn.c: runs argv without a shell; 0 if it exited 0, else -1 and why

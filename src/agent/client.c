@@ -156,9 +156,12 @@ http_setup(CURL *c, const char *method, const char *url, struct curl_slist *h,
 	}
 }
 
-/* Returns the HTTP status (0: no answer); *out gets the JSON body if any. */
+/* Returns the HTTP status (0: no answer); *out gets the JSON body if any.
+ * versioned: declare the negotiated API version (IPA's inspection posts
+ * declare none, which Ironic answers as it answered ironic-inspector). */
 static long
-http_json(const char *method, const char *url, json_t *body, json_t **out)
+http_json_v(const char *method, const char *url, json_t *body, json_t **out,
+    bool versioned)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -176,7 +179,8 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 	pthread_mutex_unlock(&cl.mu);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json");
-	h = curl_slist_append(h, ver);
+	if (versioned)
+		h = curl_slist_append(h, ver);
 	http_setup(c, method, url, h, &b);
 	if (body != NULL) {
 		txt = json_dumps(body, JSON_COMPACT);
@@ -195,6 +199,18 @@ http_json(const char *method, const char *url, json_t *body, json_t **out)
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return code;
+}
+
+static long
+http_json(const char *method, const char *url, json_t *body, json_t **out)
+{
+	return http_json_v(method, url, body, out, true);
+}
+
+long
+client_post_plain(const char *url, json_t *body, json_t **out)
+{
+	return http_json_v("POST", url, body, out, false);
 }
 
 /* --- the API version ---------------------------------------------------------- */

@@ -677,6 +677,7 @@ static const struct cmd commands[] = {
 	{ "clean.execute_clean_step", true, execute_clean_step },
 	{ "log.collect_system_logs", false, collect_system_logs },
 	{ "poll.get_hardware_info", false, get_hardware_info },
+	{ "rescue.finalize_rescue", false, rescue_finalize },
 	{ NULL, false, NULL },
 };
 

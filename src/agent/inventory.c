@@ -168,3 +168,15 @@ inventory_json(const char *test_disk, const char **macs, int nmacs)
 	    "boot", "current_boot_mode", uefi ? "uefi" : "bios", "pxe_interface",
 	    "hostname", host);
 }
+
+void
+inventory_set_lldp(json_t *inv, json_t *by_ifname)
+{
+	size_t i;
+	json_t *nic, *l;
+
+	json_array_foreach(json_object_get(inv, "interfaces"), i, nic)
+		if ((l = json_object_get(by_ifname, json_string_value(json_object_get(nic,
+		    "name")) ? json_string_value(json_object_get(nic, "name")) : "")) != NULL)
+			json_object_set(nic, "lldp", l);
+}

@@ -29,6 +29,7 @@
 #include "agent.h"
 #include "disk.h"
 #include "imagewrite.h"
+#include "util.h"
 
 struct agent_conf conf = { .listen_addr = "0.0.0.0", .listen_port = 9999 };
 volatile sig_atomic_t agent_quit;
@@ -39,9 +40,41 @@ usage(FILE *f)
 	fprintf(f, "usage: ingot-agent [--api-url URL] [--listen ADDR:PORT] "
 	    "[--advertise-host H] [--advertise-port P] [--mac MAC]... [--disk FILE] "
 	    "[--heartbeat-interval S] [--insecure | --ca-file PEM] [--no-power]\n"
+	    "       [--inspection-callback-url URL [--collect-lldp] [--lldp-timeout S] "
+	    "[--boot-mac MAC]] [--shadow-file FILE]\n"
 	    "       ingot-agent write-image URL DISK [ALGO:HEX] [FORMAT]\n"
 	    "       ingot-agent root-device HINTS-JSON\n"
 	    "       ingot-agent install-bootloader DISK uefi|bios [ROOT-UUID [ESP-UUID]]\n");
+}
+
+/* BOOTIF= (01-aa-bb-..., as PXELINUX) or a MAC: the NIC that booted. */
+static void
+set_boot_mac(const char *v)
+{
+	char m[32];
+
+	if (strncmp(v, "01-", 3) == 0 && strlen(v) == 20)
+		v += 3;
+	snprintf(m, sizeof(m), "%s", v);
+	for (char *c = m; *c; c++)
+		if (*c == '-')
+			*c = ':';
+	if (!util_normalize_mac(m, conf.boot_mac))
+		conf.boot_mac[0] = '\0';
+}
+
+/* The inspection settings of the kernel command line (IPA's names). */
+static void
+inspect_from_cmdline(const char *t)
+{
+	if (strncmp(t, "ipa-inspection-callback-url=", 28) == 0 && !conf.inspection_url)
+		conf.inspection_url = strdup(t + 28);
+	else if (strcmp(t, "ipa-collect-lldp=1") == 0)
+		conf.collect_lldp = true;
+	else if (strncmp(t, "ipa-lldp-timeout=", 17) == 0 && conf.lldp_timeout <= 0)
+		conf.lldp_timeout = atof(t + 17);
+	else if (strncmp(t, "BOOTIF=", 7) == 0 && !conf.boot_mac[0])
+		set_boot_mac(t + 7);
 }
 
 /* The kernel command line fills in what no flag gave. */
@@ -70,6 +103,8 @@ conf_from_cmdline(void)
 			conf.insecure = true;
 		else if (strncmp(t, "ipa-ca-file=", 12) == 0 && conf.ca_file == NULL)
 			conf.ca_file = strdup(t + 12);
+		else
+			inspect_from_cmdline(t);
 	}
 }
 
@@ -92,6 +127,11 @@ conf_flag(int ch, char *arg)
 	case 'k': conf.insecure = true; break;
 	case 'c': conf.ca_file = arg; break;
 	case 'n': conf.no_power = true; break;
+	case 'I': conf.inspection_url = arg; break;
+	case 'L': conf.collect_lldp = true; break;
+	case 'T': conf.lldp_timeout = atof(arg); break;
+	case 'B': set_boot_mac(arg); break;
+	case 'S': conf.shadow_file = arg; break;
 	case 'h': usage(stdout); return 1;
 	default: usage(stderr); return -1;
 	}
@@ -114,6 +154,11 @@ parse_flags(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "no-power", no_argument, NULL, 'n' },
+		{ "inspection-callback-url", required_argument, NULL, 'I' },
+		{ "collect-lldp", no_argument, NULL, 'L' },
+		{ "lldp-timeout", required_argument, NULL, 'T' },
+		{ "boot-mac", required_argument, NULL, 'B' },
+		{ "shadow-file", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -224,6 +269,8 @@ agent(void)
 	cmd_init();
 	if (server_start() != 0)
 		return 1;
+	if (conf.inspection_url != NULL)
+		inspect_run();
 	client_lookup();
 	if (!agent_quit)
 		client_start();

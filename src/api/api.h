@@ -284,6 +284,7 @@ void	h_driver_properties(struct req *, struct resp *);
 void	h_conductors_list(struct req *, struct resp *);
 void	h_conductor_show(struct req *, struct resp *);
 void	h_lookup(struct req *, struct resp *);
+void	h_continue_inspection(struct req *, struct resp *);
 void	h_heartbeat(struct req *, struct resp *);
 void	h_image(struct req *, struct resp *);
 void	h_boot_script(struct req *, struct resp *);

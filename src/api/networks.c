@@ -151,7 +151,8 @@ addr_in(const char *ip, const struct cidr *c, uint32_t *out)
 static bool
 validate_network(struct resp *r, json_t *n)
 {
-	static const char *const purposes[] = { "provisioning", "cleaning", "tenant", NULL };
+	static const char *const purposes[] = { "provisioning", "cleaning", "rescuing",
+	    "tenant", NULL };
 	const char *name = jstr(n, "name"), *purpose = jstr(n, "purpose");
 	json_t *vlan = json_object_get(n, "vlan_id"), *dns;
 	struct cidr net = { 0, 32 };
@@ -172,7 +173,7 @@ validate_network(struct resp *r, json_t *n)
 		if (purpose != NULL && strcmp(purpose, purposes[i]) == 0)
 			ok = true;
 	if (!ok) {
-		api_error(r, 400, "purpose must be provisioning, cleaning or tenant.");
+		api_error(r, 400, "purpose must be provisioning, cleaning, rescuing or tenant.");
 		return false;
 	}
 	if (jstr(n, "cidr") != NULL && (!cidr_parse(jstr(n, "cidr"), 8, 30, &net) ||
@@ -219,7 +220,7 @@ validate_network(struct resp *r, json_t *n)
 	return true;
 }
 
-/* At most one provisioning and one cleaning network. */
+/* At most one provisioning, one cleaning and one rescuing network. */
 static bool
 purpose_free(struct resp *r, json_t *n)
 {

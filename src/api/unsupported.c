@@ -60,14 +60,6 @@ h_events(struct req *q, struct resp *r)
 
 void h_node_indicators(struct req *q, struct resp *r) { unsupported(q, r, "indicators"); }
 
-/* Ingot keeps no inventory yet (the inspection work brings it). */
-void
-h_node_inventory(struct req *q, struct resp *r)
-{
-	api_error(r, 404, "Node inventory record for node %s could not be found.",
-	    jstr(q->obj, "uuid"));
-}
-
 /*
  * Deploy templates (1.55): Ingot has none yet (the deploy-steps work brings
  * them), so the list is empty, every one is not found, and creating one is

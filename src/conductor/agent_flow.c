@@ -148,6 +148,12 @@ boot_ramdisk(json_t *node, char *err, size_t len)
 	return HW_STEP_WAIT;
 }
 
+enum hw_step
+agent_boot_ramdisk(json_t *node, char *err, size_t len)
+{
+	return boot_ramdisk(node, err, len);
+}
+
 /* file:// sources only for deploys a system-scoped user asked for
  * (recorded by cond_provision). */
 static bool

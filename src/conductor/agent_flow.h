@@ -20,6 +20,9 @@ bool	agent_flow_used(json_t *node);
 /* The "direct" deploy interface: the agent writes the image and cleans
  * (registered with the drivers at start). */
 extern const struct hw_generic_ops deploy_direct_ops;
+/* Boots the deploy ramdisk (network boot, power cycle): HW_STEP_WAIT, or
+ * HW_STEP_FAIL with err (inspection boots it as deploys do). */
+enum hw_step agent_boot_ramdisk(json_t *node, char *err, size_t len);
 enum hw_step agent_deploy_start(json_t *node, char *err, size_t len);
 enum hw_step agent_clean_start(json_t *node, json_t *steps, char *err, size_t len);
 /* A heartbeat resumed the node (worker, lock held). */

@@ -7,6 +7,7 @@
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "images.h"
+#include "inspect_data.h"
 #include "volpool.h"
 
 /* Recovery from server failure ([recovery], docs/recovery.md). */
@@ -40,6 +41,7 @@ struct cond_conf {
 	struct ipxe_conf ipxe;
 	struct storage_conf storage;		/* the volume pool and tgt */
 	struct recovery_conf recovery;
+	struct inspect_limits inspection;	/* what an agent's inventory may hold */
 };
 
 #endif

@@ -17,6 +17,8 @@
 #include "flow.h"
 #include "fsm.h"
 #include "log.h"
+#include "inspect_agent.h"
+#include "rescue_agent.h"
 #include "netflow.h"
 #include "network.h"
 #include "node.h"
@@ -58,6 +60,36 @@ run_state(json_t *node, json_t *args, struct ierr *e)
 	return 0;
 }
 
+/* A ramdisk of this node runs through the agent: an abort powers it off. */
+static bool
+agent_driven(json_t *node)
+{
+	return agent_flow_used(node) || inspect_agent_used(node) ||
+	    rescue_agent_used(node);
+}
+
+/*
+ * Rescue and unrescue need a rescue interface (400 as Ironic's
+ * UnsupportedDriverExtension, never a silent success); rescue hashes its
+ * password into instance_info.
+ */
+static bool
+rescue_allowed(json_t *node, const struct fsm_verb *v, json_t *body, struct ierr *e)
+{
+	bool rescue = strcmp(v->event, "rescue") == 0;
+	const struct hw_generic_ops *g = drv_generic(node, HW_IF_RESCUE);
+
+	if (!rescue && strcmp(v->event, "unrescue") != 0)
+		return true;
+	if (g == NULL || (rescue ? g->rescue : g->unrescue) == NULL) {
+		ierr_set(e, IG_EINVAL, "Driver %s does not support rescue (disabled or not "
+		    "implemented).", node_driver(node));
+		return false;
+	}
+	return !rescue || rescue_set_password(node, json_string_value(json_object_get(body,
+	    "rescue_password")), e) == 0;
+}
+
 /*
  * What Ironic refuses although the state machine has the transition: an
  * event asked below the version that brought it to this state (abort in
@@ -66,7 +98,7 @@ run_state(json_t *node, json_t *args, struct ierr *e)
  */
 static bool
 event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int minor,
-    struct ierr *e)
+    json_t *body, struct ierr *e)
 {
 	const char *state = node_get(node, "provision_state");
 	int since = fsm_event_since(state, v->event);
@@ -84,7 +116,7 @@ event_allowed(json_t *node, const struct fsm_verb *v, const char *verb, int mino
 		    "rebuilt or deleted", node_get(node, "uuid"));
 		return false;
 	}
-	return true;
+	return rescue_allowed(node, v, body, e);
 }
 
 /* The events a node in maintenance takes; an operator may also recover
@@ -137,7 +169,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		return -1;
 	state = node_provision_state(node);
 	t = fsm_find(state, v->event);
-	if (t != NULL && !event_allowed(node, v, verb, minor, e))
+	if (t != NULL && !event_allowed(node, v, verb, minor, body, e))
 		goto fail;
 	if (t == NULL) {
 		ierr_set(e, IG_EINVAL, "The requested action \"%s\" can not be performed on "
@@ -174,7 +206,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	if (strcmp(v->event, "abort") == 0) {
 		/* Aborting a wait state is immediate: the ramdisk is powered off
 		 * and the switch ports isolated. */
-		if (agent_flow_used(node))
+		if (agent_driven(node))
 			agent_flow_abort(node);
 		int rc = cond_transition(node, "abort", "Operation aborted by a user request.",
 		    e);
@@ -432,6 +464,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	    cconf.callback_timeout : 1800, .heartbeat_timeout = cconf.heartbeat_timeout > 0 ?
 	    cconf.heartbeat_timeout : 300, .erase_devices = cconf.erase_devices };
 	agent_flow_configure(&ag);
+	if (cconf.inspection.max_interfaces > 0)
+		inspect_agent_configure(&cconf.inspection);
 	agent_client_init(60);
 	if (images_init(&cconf.images, err, len) != 0)
 		return -1;

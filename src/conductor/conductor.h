@@ -88,6 +88,10 @@ void	 cond_network_changed(json_t *network, bool deleted);
 /* The agent's calls: lookup (token issued once) and heartbeat. */
 json_t	*cond_agent_lookup(const char *addresses, const char *node_uuid,
 	    struct ierr *e);
+/* POST /v1/continue_inspection: the agent's inventory for the node in
+ * inspect wait its MACs name (and node_uuid, when given); the answer
+ * (uuid, node, config), or NULL with e (IG_EINVAL, IG_ENOTFOUND, ...). */
+json_t	*cond_continue_inspection(json_t *body, const char *node_uuid, struct ierr *e);
 int	 cond_agent_heartbeat(json_t *node, json_t *body, struct ierr *e);
 /* Called after the provisioning network's DHCP server is up, so that the
  * API can listen on its address inside its namespace. */

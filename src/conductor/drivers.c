@@ -7,6 +7,8 @@
 #include "agent_flow.h"
 #include "boot_ipxe.h"
 #include "conductor.h"
+#include "inspect_agent.h"
+#include "rescue_agent.h"
 #include "log.h"
 #include "node.h"
 #include "util.h"
@@ -115,6 +117,8 @@ static const struct {
 	{ HW_IF_BOOT, &boot_ipxe_ops },
 	{ HW_IF_DEPLOY, &deploy_direct_ops },
 	{ HW_IF_STORAGE, &storage_iscsi_ops },
+	{ HW_IF_INSPECT, &inspect_agent_ops },
+	{ HW_IF_RESCUE, &rescue_agent_ops },
 };
 
 int

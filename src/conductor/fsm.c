@@ -219,7 +219,7 @@ fsm_is_stable(const char *state)
 
 static const char *const kind_names[] = { "stable", "active", "wait", "failed" };
 static const char *const phase_names[] = { "isolated", "provisioning", "cleaning",
-    "tenant" };
+    "tenant", "rescuing" };
 
 void
 fsm_print_dot(FILE *fp)

@@ -10,7 +10,8 @@
 #include <stdio.h>
 
 /* The VLANs a node's switch ports may carry (netflow.c applies them). */
-enum net_phase { NET_ISOLATED, NET_PROVISIONING, NET_CLEANING, NET_TENANT };
+enum net_phase { NET_ISOLATED, NET_PROVISIONING, NET_CLEANING, NET_TENANT,
+	NET_RESCUING };
 
 enum fsm_timeout {
 	FSM_TO_NONE,		/* waits for ever */

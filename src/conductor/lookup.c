@@ -7,6 +7,7 @@
 #include "fsm.h"
 #include "log.h"
 #include "node.h"
+#include "rescue_agent.h"
 #include "store.h"
 #include "util.h"
 #include "worker.h"
@@ -105,8 +106,9 @@ cond_agent_heartbeat(json_t *in, json_t *body, struct ierr *e)
 		return -1;
 	}
 	st = fsm_state(node_provision_state(node));
-	if (st != NULL && st->kind == FSM_WAIT) {
-		worker_submit(agent_flow_heartbeat, uuid, NULL);	/* the worker releases the lock */
+	if (st != NULL && st->kind == FSM_WAIT) {	/* the worker releases the lock */
+		worker_submit(strcmp(st->name, "rescue wait") == 0 && rescue_agent_used(node) ?
+		    rescue_agent_heartbeat : agent_flow_heartbeat, uuid, NULL);
 	} else {
 		node_unlock(uuid);
 	}

@@ -8,6 +8,8 @@
  *   cleaning      the cleaning network's VLAN (else provisioning)
  *   tenant        the node's attached tenant networks: one = access VLAN,
  *                 several = trunk with the first as native VLAN
+ *   rescuing      the rescuing network's VLAN: never the provisioning
+ *                 network (a tenant uses the ramdisk), so none is an error
  *
  * What was applied is recorded in each port's internal_info
  * (ingot_native_vlan, ingot_trunks, ingot_phase) so that a restart can read
@@ -26,7 +28,7 @@
 #include "model_access.h"
 
 static const char *const phase_names[] = { "isolated", "provisioning",
-    "cleaning", "tenant" };
+    "cleaning", "tenant", "rescuing" };
 
 bool
 netflow_managed(json_t *node)
@@ -135,6 +137,13 @@ phase_vlans(json_t *node, enum net_phase phase, int *native, int *trunks,
 	case NET_PROVISIONING:
 		if ((*native = network_vlan("provisioning")) == 0) {
 			snprintf(err, len, "no provisioning network is defined");
+			return -1;
+		}
+		return 0;
+	case NET_RESCUING:
+		if ((*native = network_vlan("rescuing")) == 0) {
+			snprintf(err, len, "no rescuing network is defined (a rescue never "
+			    "uses the provisioning network)");
 			return -1;
 		}
 		return 0;

@@ -11,6 +11,8 @@
 #include "agent_flow.h"
 #include "flow.h"
 #include "fsm.h"
+#include "inspect_agent.h"
+#include "rescue_agent.h"
 #include "log.h"
 #include "netflow.h"
 #include "node.h"
@@ -180,7 +182,9 @@ silent_too_long(json_t *node, void *ctx)
 {
 	const struct timeout_pass *t = ctx;
 
-	return agent_flow_used(node) && agent_flow_timed_out(node, t->now) &&
+	return (agent_flow_used(node) || inspect_agent_used(node) ||
+	    rescue_agent_used(node)) &&
+	    agent_flow_timed_out(node, t->now) &&
 	    strcmp(node_provision_state(node), t->state) == 0;
 }
 

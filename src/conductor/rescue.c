@@ -1,4 +1,4 @@
-/* Rescuing and unrescuing through the rescue interface. */
+/* Rescuing and unrescuing through the rescue interface (rescue_agent.c: "agent"). */
 #include "flow.h"
 
 static int
@@ -15,9 +15,11 @@ run_rescue(json_t *node, bool rescue, struct ierr *e)
 		r = fn(node, err, sizeof(err));
 	if (r == HW_STEP_WAIT)
 		return cond_transition(node, "wait", NULL, e);
-	return cond_transition(node, r == HW_STEP_DONE ? "done" : "fail",
-	    flow_step_result(node, r, err, rescue ? "Rescue failed: %s" :
-	    "Unrescue failed: %s"), e);
+	if (r == HW_STEP_DONE)
+		return cond_transition(node, "done", NULL, e);
+	/* A failed rescue or unrescue leaves no VLAN on the ports. */
+	return flow_fail_isolated(node, flow_step_result(node, r, err, rescue ?
+	    "Rescue failed: %s" : "Unrescue failed: %s"), e);
 }
 
 int

@@ -118,6 +118,14 @@ static const struct option_def options[] = {
 	  "Seconds a deploy ramdisk may stay silent before its deploy or cleaning fails." },
 	{ "deploy", "heartbeat_timeout", OT_INT, O(heartbeat_timeout), 5, 86400, "300",
 	  "Heartbeat timeout told to agents at lookup (they heartbeat well within it)." },
+	{ "inspection", "max_interfaces", OT_INT, O(inspect_max_interfaces), 1, 4096, "64",
+	  "Network interfaces one inventory may list (more: the agent's inspection "
+	  "data is refused with 400)." },
+	{ "inspection", "max_disks", OT_INT, O(inspect_max_disks), 1, 4096, "256",
+	  "Disks one inventory may list." },
+	{ "inspection", "max_data_size", OT_INT, O(inspect_max_size), 1024, 1L << 30,
+	  "1048576", "Bytes of one agent's inspection data (compact JSON; bodies are "
+	  "also bounded by [api] max_body_size)." },
 	{ "deploy", "erase_devices", OT_BOOL, O(erase_devices), 0, 1, "false",
 	  "Automated cleaning erases whole disks (false: partition tables and "
 	  "signatures only)." },

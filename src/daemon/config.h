@@ -40,6 +40,9 @@ struct config {
 	int	 lock_retry_interval;
 	int	 callback_timeout;
 	int	 heartbeat_timeout;
+	int	 inspect_max_interfaces;
+	int	 inspect_max_disks;
+	int	 inspect_max_size;
 	bool	 erase_devices;
 	char	*image_cache;
 	char	*image_url;

@@ -92,6 +92,13 @@ static const struct field volume_fields[] = {
 #undef FIELD
 };
 
+/* A node's inspection data (in-band inspection). */
+static const struct field inventory_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "inventory.def"
+#undef FIELD
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -119,6 +126,8 @@ const struct resource model_volume_target = { "volume_target", "volume_targets",
     volume_target_fields, NELEM(volume_target_fields) };
 const struct resource model_volume = { "volume", "volumes", volume_fields,
     NELEM(volume_fields) };
+const struct resource model_inventory = { "inventory", "node_inventories",
+    inventory_fields, NELEM(inventory_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)

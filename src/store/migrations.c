@@ -162,6 +162,12 @@ const char *const store_migrations[] = {
 	"CREATE INDEX ports_physical_network ON ports(physical_network);"
 	"CREATE INDEX vifs_port ON vifs(port_uuid);"
 	"CREATE INDEX volumes_status ON volumes(status);",
+	/* 9: nodes' inspection data (in-band inspection, Ironic's 1.81 inventory) */
+	"CREATE TABLE node_inventories ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE REFERENCES nodes(uuid),"
+	" inventory TEXT NOT NULL, plugin_data TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

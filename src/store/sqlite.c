@@ -734,6 +734,7 @@ sq_delete_node(struct store *s, const char *uuid)
 		"DELETE FROM ports WHERE node_uuid = ?",
 		"DELETE FROM portgroups WHERE node_uuid = ?",
 		"DELETE FROM node_history WHERE node_uuid = ?",
+		"DELETE FROM node_inventories WHERE uuid = ?",
 	};
 	int n;
 

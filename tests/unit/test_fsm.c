@@ -230,9 +230,11 @@ every_active_state_has_a_handler(void **unused)
 /*
  * The network-safety rule, as the VLAN tests (tests/integration/
  * network_vlan.sh, crash_switch.sh, the lab's isolation probes) assert it:
- * a node's ports carry its tenant's VLANs only when active; the
- * provisioning VLAN while a ramdisk deploys, inspects or rescues; the
- * cleaning VLAN while cleaning; otherwise nothing (isolated).
+ * a node's ports carry its tenant's VLANs only when active or in rescue
+ * (the tenant uses the rescue ramdisk); the provisioning VLAN while a
+ * ramdisk deploys or inspects; the rescuing VLAN (never provisioning)
+ * while it boots for a rescue; the cleaning VLAN while cleaning;
+ * otherwise nothing (isolated).
  */
 static void
 network_phase_column(void **unused)
@@ -241,7 +243,8 @@ network_phase_column(void **unused)
 		{ "active", NET_TENANT },
 		{ "deploying", NET_PROVISIONING }, { "wait call-back", NET_PROVISIONING },
 		{ "inspecting", NET_PROVISIONING }, { "inspect wait", NET_PROVISIONING },
-		{ "rescuing", NET_PROVISIONING }, { "rescue wait", NET_PROVISIONING },
+		{ "rescuing", NET_RESCUING }, { "rescue wait", NET_RESCUING },
+		{ "rescue", NET_TENANT },
 		{ "cleaning", NET_CLEANING }, { "clean wait", NET_CLEANING },
 	};
 
@@ -255,7 +258,8 @@ network_phase_column(void **unused)
 			fail_msg("state %s: phase %d, the VLAN tests expect %d", st->name,
 			    st->phase, expect);
 		/* only a running ramdisk may be on the provisioning or cleaning VLAN */
-		if ((st->phase == NET_PROVISIONING || st->phase == NET_CLEANING) != st->ramdisk)
+		if ((st->phase == NET_PROVISIONING || st->phase == NET_CLEANING ||
+		    st->phase == NET_RESCUING) != st->ramdisk)
 			fail_msg("state %s: ramdisk column disagrees with its phase", st->name);
 	}
 	assert_int_equal(fsm_phase("no such state"), NET_ISOLATED);

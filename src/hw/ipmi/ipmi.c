@@ -586,7 +586,7 @@ const struct hw_type hw_type_ipmi = {
 		[HW_IF_NETWORK] = { "vlan", "flat", "noop" },
 		[HW_IF_POWER] = { "ipmitool" },
 		[HW_IF_RAID] = { "no-raid" },
-		[HW_IF_RESCUE] = { "no-rescue" },
+		[HW_IF_RESCUE] = { "no-rescue", "agent" },
 		[HW_IF_STORAGE] = { "noop", "iscsi" },
 		[HW_IF_VENDOR] = { "no-vendor" },
 	},

@@ -1,0 +1,43 @@
+/*
+ * In-band inspection's endpoints: the agent's POST /v1/continue_inspection
+ * (ramdisk listeners only, like lookup) and a node's inventory,
+ * GET /v1/nodes/{node}/inventory (1.81).
+ */
+#include "api.h"
+#include "conductor.h"
+#include "jsonutil.h"
+#include "store.h"
+#include "util.h"
+
+void
+h_continue_inspection(struct req *q, struct resp *r)
+{
+	const char *uuid = api_query(q, "node_uuid");
+	struct ierr e = { 0 };
+	json_t *out;
+
+	if (uuid != NULL && !util_is_uuid(uuid)) {
+		api_error(r, 400, "Expected a UUID for node_uuid but received %.64s.", uuid);
+		return;
+	}
+	if ((out = cond_continue_inspection(q->json, uuid, &e)) == NULL)
+		api_ierr(r, &e);
+	else
+		api_json(r, 202, out);
+}
+
+void
+h_node_inventory(struct req *q, struct resp *r)
+{
+	json_t *row = store_get(store_thread(), &model_inventory, "uuid",
+	    jstr(q->obj, "uuid"));
+
+	if (row == NULL) {
+		api_error(r, 404, "Node inventory record for node %s could not be found.",
+		    jstr(q->obj, "uuid"));
+		return;
+	}
+	api_json(r, 200, json_pack("{s:O, s:O}", "inventory", json_object_get(row,
+	    "inventory"), "plugin_data", json_object_get(row, "plugin_data")));
+	json_decref(row);
+}

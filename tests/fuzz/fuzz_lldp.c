@@ -1,0 +1,116 @@
+/*
+ * What an inspecting agent sends, as ingotd and the agent read it:
+ *   - input starting with '{': a POST /v1/continue_inspection body, checked
+ *     (inspect_data_check) and, when accepted, turned into properties
+ *     (inspect_data_properties) and each NIC's LLDP decoded;
+ *   - anything else: an Ethernet frame as a NIC hears it: split into
+ *     IPA's lldp list (lldp_frame_ipa, the agent) and decoded back
+ *     (lldp_decode_ipa, ingotd), which must accept what the agent made.
+ * Oracles: decoded strings are NUL-terminated printable ASCII; VLAN IDs
+ * are 1..4094 and at most LLDP_MAX_VLANS; names lldp_name_ok accepts use
+ * only its characters; an accepted body yields properties without error
+ * unless its hints match nothing.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect_data.h"
+#include "lldp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_str(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	if (n == cap)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			abort();
+	if (lldp_name_ok(s) && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._:/-") != n)
+		abort();
+}
+
+static void
+check_info(const struct lldp_info *li)
+{
+	json_t *j;
+
+	check_str(li->chassis_id, sizeof(li->chassis_id));
+	check_str(li->port_id, sizeof(li->port_id));
+	check_str(li->port_desc, sizeof(li->port_desc));
+	check_str(li->sys_name, sizeof(li->sys_name));
+	if (li->pvid < 0 || li->pvid > 4094 || li->nvlans < 0 || li->nvlans > LLDP_MAX_VLANS)
+		abort();
+	for (int i = 0; i < li->nvlans; i++) {
+		if (li->vlans[i].id < 1 || li->vlans[i].id > 4094)
+			abort();
+		check_str(li->vlans[i].name, sizeof(li->vlans[i].name));
+	}
+	if ((j = lldp_info_json(li)) == NULL)
+		abort();
+	json_decref(j);
+}
+
+static void
+frame(const uint8_t *data, size_t size)
+{
+	struct lldp_info li;
+	char err[256];
+	json_t *l = lldp_frame_ipa(data, size);
+
+	if (l == NULL)
+		return;
+	if (json_array_size(l) < 3 || json_array_size(l) > LLDP_MAX_TLVS ||
+	    lldp_decode_ipa(l, &li, err, sizeof(err)) != 0)
+		abort();
+	check_info(&li);
+	json_decref(l);
+}
+
+static void
+body(const uint8_t *data, size_t size)
+{
+	static const struct inspect_limits lim = { 64, 256, 1 << 20 };
+	struct lldp_info li;
+	char err[512];
+	json_t *b = json_loadb((const char *)data, size, 0, NULL), *props, *root, *nic;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	err[0] = '\0';
+	if (inspect_data_check(b, &lim, err, sizeof(err)) != 0) {
+		if (err[0] == '\0')
+			abort();
+		json_decref(b);
+		return;
+	}
+	json_array_foreach(json_object_get(json_object_get(b, "inventory"), "interfaces"), i, nic)
+		if (json_is_array(json_object_get(nic, "lldp"))) {
+			if (lldp_decode_ipa(json_object_get(nic, "lldp"), &li, err, sizeof(err)) != 0)
+				abort();	/* the check accepted it */
+			check_info(&li);
+		}
+	props = json_object();
+	if (inspect_data_properties(props, json_object_get(b, "inventory"), &root, err,
+	    sizeof(err)) != 0 || !json_is_integer(json_object_get(props, "local_gb")))
+		abort();	/* no hints: never an error */
+	json_decref(root);
+	json_decref(props);
+	json_decref(b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 0 && data[0] == '{')
+		body(data, size);
+	else
+		frame(data, size);
+	return 0;
+}
