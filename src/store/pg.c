@@ -873,6 +873,7 @@ pg_delete_node(struct store *s, const char *uuid)
 		"DELETE FROM ports WHERE node_uuid = $1",
 		"DELETE FROM portgroups WHERE node_uuid = $1",
 		"DELETE FROM node_history WHERE node_uuid = $1",
+		"DELETE FROM node_inventories WHERE uuid = $1",
 	};
 	int n;
 
