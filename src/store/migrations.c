@@ -162,6 +162,11 @@ const char *const store_migrations[] = {
 	"CREATE INDEX ports_physical_network ON ports(physical_network);"
 	"CREATE INDEX vifs_port ON vifs(port_uuid);"
 	"CREATE INDEX volumes_status ON volumes(status);",
+
+	/* 12: several conductors: where each one's API answers (forwarding),
+	 * and the index the ring pass and "own nodes only" filter on */
+	"ALTER TABLE conductors ADD COLUMN api_url TEXT;"
+	"CREATE INDEX nodes_conductor ON nodes(conductor);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
