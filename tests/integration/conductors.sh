@@ -160,6 +160,18 @@ sleep 3
 owners >"$T/own4"
 ok "no flapping: ownership stable between passes" cmp "$T/own3" "$T/own4"
 
+# Abuse: a client cannot pick a node's owner (nor so the forwarding target),
+# and the owner's refusal comes back as is.
+u=$(db "select name from nodes where conductor='c2' limit 1")
+on c1 PATCH "/v1/nodes/$u" '[{"op":"replace","path":"/conductor","value":"c1"}]' >/dev/null
+expect_eq "PATCH /conductor refused" 400 "$STATUS"
+expect_eq "... and the owner unchanged" c2 "$(db "select conductor from nodes where name='$u'")"
+API_VERSION=1.999 on c1 PUT "/v1/nodes/$u/states/power" '{"target":"power on"}' >/dev/null
+expect_eq "an unsupported microversion: 406, nothing forwarded" 406 "$STATUS"
+on c1 PUT "/v1/nodes/$u/states/provision" '{"target":"no-such-verb"}' >/dev/null
+expect_eq "the owner's 400 for a bad verb comes back as is" 400 "$STATUS"
+ok "... with Ironic's error body" bash -c "jq -e '.error_message' '$T/api.body'"
+
 # Concurrent verbs from the three APIs on the same 20 nodes.
 conc=($(db "select name from nodes where provision_state='enroll' order by name limit 20"))
 for u in "${conc[@]}"; do
