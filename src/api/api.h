@@ -179,6 +179,10 @@ bool	api_check_create(struct req *q, struct resp *r, const struct resource *res,
 	    json_t *body);
 
 /* Resource handlers. */
+/* Sends a node verb to the conductor owning the node (forward.c); true
+ * when it answered r (the owner's answer or 503), false: handle it here. */
+bool	api_forward(struct req *q, struct resp *r);
+
 void	h_root(struct req *, struct resp *);
 void	h_v1(struct req *, struct resp *);
 void	h_metrics(struct req *, struct resp *);

@@ -5,6 +5,7 @@
 #include "api.h"
 #include "conductor.h"
 #include "hw.h"
+#include "ring.h"
 #include "store.h"
 #include "strbuf.h"
 #include "switch.h"
@@ -211,7 +212,8 @@ conductor_json(struct req *q, json_t *c, bool detail)
 
 	json_object_set(o, "hostname", json_object_get(c, "hostname"));
 	json_object_set(o, "conductor_group", json_object_get(c, "conductor_group"));
-	json_object_set(o, "alive", json_object_get(c, "alive"));
+	/* alive: heartbeat younger than [conductor] heartbeat_timeout */
+	json_object_set_new(o, "alive", json_boolean(h != NULL && ring_alive(h)));
 	if (detail) {
 		json_object_set(o, "drivers", json_object_get(c, "drivers"));
 		json_object_set(o, "created_at", json_object_get(c, "created_at"));

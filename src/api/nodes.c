@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "boot_ipxe.h"
 #include "conductor.h"
+#include "ring.h"
 #include "fsm.h"
 #include "images.h"
 #include "hw.h"
@@ -116,6 +117,19 @@ check_owner_fields(struct resp *r, json_t *node)
 	return true;
 }
 
+/* A new node belongs to the conductor the ring gives it (null: none yet). */
+static void
+set_owner(json_t *node)
+{
+	char owner[256];
+
+	if (ring_owner(jstr(node, "conductor_group"), jstr(node, "uuid"), owner,
+	    sizeof(owner)))
+		json_object_set_new(node, "conductor", json_string(owner));
+	else
+		json_object_set_new(node, "conductor", json_null());
+}
+
 void
 h_node_create(struct req *q, struct resp *r)
 {
@@ -152,6 +166,7 @@ h_node_create(struct req *q, struct resp *r)
 	json_object_set_new(body, "provision_state",
 	    json_string(q->minor >= 11 ? "enroll" : "available"));
 	model_apply_defaults(&model_node, body);
+	set_owner(body);
 	rc = store_create(store_thread(), &model_node, body, err, sizeof(err));
 	if (rc == STORE_DUP) {
 		const char *v = jstr(body, err);
@@ -257,11 +272,12 @@ list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 		sq.filters[sq.nfilters].field = "description";
 		sq.filters[sq.nfilters++].op = SO_CONTAINS;
 	}
-	/* conductor (1.49): every node is this conductor's; another name has none */
-	if ((v = api_query(q, "conductor")) != NULL && q->minor >= 49 &&
-	    strcmp(v, conductor_host()) != 0) {
-		sq.filters[sq.nfilters].field = "uuid";
-		sq.filters[sq.nfilters++].op = SO_NULL;
+	/* conductor (1.49): the nodes whose owner (nodes.conductor) it is */
+	if ((v = api_query(q, "conductor")) != NULL && q->minor >= 49) {
+		bools[nb] = json_string(v);
+		sq.filters[sq.nfilters].value = bools[nb++];
+		sq.filters[sq.nfilters].field = "conductor";
+		sq.filters[sq.nfilters++].op = SO_EQ;
 	}
 	if (chassis != NULL) {	/* /v1/chassis/{chassis}/nodes */
 		bools[nb] = json_string(chassis);
@@ -476,6 +492,9 @@ h_node_power(struct req *q, struct resp *r)
 	struct ierr e = { 0 };
 	int timeout = 0;
 
+	if (api_forward(q, r))
+		return;
+
 	if (target == NULL) {
 		api_error(r, 400, "Invalid request: \"target\" is required");
 		return;
@@ -504,6 +523,9 @@ h_node_provision(struct req *q, struct resp *r)
 	json_t *body = q->json, *n = q->obj;
 	const char *target = jstr(body, "target");
 	struct ierr e = { 0 };
+
+	if (api_forward(q, r))
+		return;
 
 	if (target == NULL) {
 		api_error(r, 400, "Invalid request: \"target\" is required");
@@ -593,6 +615,9 @@ h_node_bootdev_set(struct req *q, struct resp *r)
 	const char *dev = jstr(q->json, "boot_device");
 	json_t *p = json_object_get(q->json, "persistent");
 	struct ierr e = { 0 };
+
+	if (api_forward(q, r))
+		return;
 
 	if (dev == NULL || (p != NULL && !json_is_boolean(p))) {
 		api_error(r, 400, "Invalid request: \"boot_device\" (a string) is "

@@ -142,7 +142,6 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 {
 	json_t *out = json_object();
 	const char *uuid = json_string_value(json_object_get(obj, "uuid"));
-	bool is_node = res == &model_node;
 
 	for (size_t i = 0; i < res->nfields; i++) {
 		const struct field *f = &res->fields[i];
@@ -151,10 +150,7 @@ api_render(struct req *q, const struct resource *res, json_t *obj,
 		if (!field_shown(q, f, fs, detail))
 			continue;
 		v = json_object_get(obj, f->name);
-		if (is_node && strcmp(f->name, "conductor") == 0 && json_is_null(v))
-			v = json_string(conductor_host()), json_object_set_new(out, f->name, v);
-		else
-			json_object_set_new(out, f->name, masked(f, v ? v : json_null()));
+		json_object_set_new(out, f->name, masked(f, v ? v : json_null()));
 	}
 	if (fs == NULL || wanted(fs, "links") || fs->n == 0)
 		json_object_set_new(out, "links", api_links(q, res_path(res), uuid ? uuid : ""));
@@ -351,7 +347,7 @@ value_text(struct strbuf *b, const struct field *f, const struct store_val *v)
 	}
 }
 
-/* "name":value of one field; a node's NULL conductor is this host. */
+/* "name":value of one field. */
 static void
 field_text(struct strbuf *b, const struct resource *res, const struct field *f,
     const struct store_val *v)
@@ -360,8 +356,6 @@ field_text(struct strbuf *b, const struct resource *res, const struct field *f,
 	sb_puts(b, ":");
 	if (!v->null)
 		value_text(b, f, v);
-	else if (res == &model_node && strcmp(f->name, "conductor") == 0)
-		sb_json_str(b, conductor_host());
 	else
 		sb_puts(b, "null");
 }

@@ -26,6 +26,8 @@ struct cond_conf {
 	bool		 automated_clean;	/* default for nodes */
 	int		 power_timeout;		/* seconds to confirm a power change */
 	int		 heartbeat_interval;	/* seconds */
+	int		 dead_after;		/* seconds without heartbeat: dead */
+	const char	*api_url;		/* where other conductors forward to */
 	int		 sync_power_interval;	/* seconds; 0 disables */
 	int		 sync_power_workers;	/* concurrent BMC reads */
 	int		 power_failure_max;	/* failures before maintenance */

@@ -25,6 +25,7 @@
 #include "periodic.h"
 #include "power_sync.h"
 #include "recovery.h"
+#include "ring.h"
 #include "steps.h"
 #include "store.h"
 #include "util.h"
@@ -460,6 +461,10 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 		return -1;
 	}
 	json_decref(drivers);
+	if (c->api_url != NULL)
+		store_conductor_set_url(store_thread(), cond_host_name, c->api_url);
+	ring_configure(cond_host_name, c->dead_after);
+	ring_refresh();
 	struct agent_conf ag = { .callback_timeout = cconf.callback_timeout > 0 ?
 	    cconf.callback_timeout : 1800, .heartbeat_timeout = cconf.heartbeat_timeout > 0 ?
 	    cconf.heartbeat_timeout : 300, .erase_devices = cconf.erase_devices };
@@ -478,6 +483,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 		return -1;
 	network_sync_all();
 	periodic_recover();
+	takeover_pass();
 	allocation_recover();
 	struct power_sync_conf pc = { .workers = cconf.sync_power_workers,
 	    .failure_max = cconf.power_failure_max, .force = cconf.force_power_state };

@@ -17,6 +17,7 @@
 #include "netflow.h"
 #include "node.h"
 #include "power_sync.h"
+#include "ring.h"
 #include "store.h"
 #include "uplink.h"
 #include "util.h"
@@ -36,51 +37,80 @@ static struct {
 static void check_agent_timeouts(void);
 static void reconcile_switch_ports(void);
 
-/* Nodes this conductor left mid-operation fail with a clear reason. */
+/*
+ * One node left mid-operation: an interrupted power action is cleared and an
+ * active transient state fails with a clear reason (why: who went away).
+ */
+void
+periodic_recover_node(json_t *node, const char *why)
+{
+	const char *ps = node_provision_state(node);
+	const struct fsm_state *st = fsm_state(ps);
+	struct ierr e = { 0 };
+	char msg[400];
+
+	log_set_node(node_uuid(node));
+	if (node_target_power_state(node) != NULL) {
+		snprintf(msg, sizeof(msg), "Power action to %s was interrupted by "
+		    "a conductor restart", node_target_power_state(node));
+		node_set_target_power_state(node, NULL);
+		node_set_last_error(node, msg);
+		if (node_save(node, &e) != 0)
+			log_error("%s", e.msg);
+		node_history(node, "ERROR", "power", msg);
+	}
+	if (st != NULL && st->kind == FSM_ACTIVE) {
+		snprintf(msg, sizeof(msg), "%s while the node was in state \"%s\"; the "
+		    "operation was aborted", why, ps);
+		log_warn("%s", msg);
+		if (flow_fail_isolated(node, msg, &e) != 0)
+			log_error("%s", e.msg);
+	}
+	if (netflow_managed(node)) {
+		int fixed = netflow_reconcile(node);
+		if (fixed > 0)
+			log_warn("reconcile: corrected %d switch port(s)", fixed);
+	}
+	log_set_node(NULL);
+}
+
+/* Nodes of one query that no one holds, recovered. */
+static void
+recover_query(const struct store_query *q, const char *why)
+{
+	json_t *nodes, *node;
+	char err[256];
+	size_t i;
+
+	nodes = store_list(store_thread(), &model_node, q, err, sizeof(err));
+	json_array_foreach(nodes, i, node)
+		if (node_reservation(node) == NULL)	/* not another conductor's task */
+			periodic_recover_node(node, why);
+	json_decref(nodes);
+}
+
+/*
+ * Nodes this conductor left mid-operation fail with a clear reason: its own
+ * (nodes.conductor) and those no conductor took yet; a node another
+ * conductor holds the lock of is that one's.
+ */
 void
 periodic_recover(void)
 {
 	struct store *s = store_thread();
 	int n = store_release_all(s, cond_host_name);
-	json_t *nodes, *node;
-	struct store_query q = { .nfilters = 0 };
-	char err[256];
-	size_t i;
+	json_t *me = json_string(cond_host_name);
+	struct store_query q = { .nfilters = 1 };
+	char why[300];
 
 	if (n > 0)
 		log_warn("released %d node lock(s) left by a previous run of %s", n, cond_host_name);
-	nodes = store_list(s, &model_node, &q, err, sizeof(err));
-	json_array_foreach(nodes, i, node) {
-		const char *ps = node_provision_state(node);
-		const struct fsm_state *st = fsm_state(ps);
-		struct ierr e = { 0 };
-		char msg[400];
-
-		log_set_node(node_uuid(node));
-		if (node_target_power_state(node) != NULL) {
-			snprintf(msg, sizeof(msg), "Power action to %s was interrupted by "
-			    "a conductor restart", node_target_power_state(node));
-			node_set_target_power_state(node, NULL);
-			node_set_last_error(node, msg);
-			if (node_save(node, &e) != 0)
-				log_error("%s", e.msg);
-			node_history(node, "ERROR", "power", msg);
-		}
-		if (st != NULL && st->kind == FSM_ACTIVE) {
-			snprintf(msg, sizeof(msg), "Conductor %s restarted while the node "
-			    "was in state \"%s\"; the operation was aborted", cond_host_name, ps);
-			log_warn("%s", msg);
-			if (flow_fail_isolated(node, msg, &e) != 0)
-				log_error("%s", e.msg);
-		}
-		if (netflow_managed(node)) {
-			int fixed = netflow_reconcile(node);
-			if (fixed > 0)
-				log_warn("reconcile: corrected %d switch port(s)", fixed);
-		}
-		log_set_node(NULL);
-	}
-	json_decref(nodes);
+	snprintf(why, sizeof(why), "Conductor %s restarted", cond_host_name);
+	q.filters[0] = (struct store_filter){ .field = "conductor", .op = SO_EQ, .value = me };
+	recover_query(&q, why);
+	q.filters[0] = (struct store_filter){ .field = "conductor", .op = SO_NULL };
+	recover_query(&q, why);
+	json_decref(me);
 	if ((n = uplink_reconcile_all()) > 0)
 		log_warn("reconcile: corrected %d uplink(s)", n);
 }
@@ -102,6 +132,7 @@ periodic_main(void *arg)
 		pthread_mutex_unlock(&per.mtx);
 		if (now >= next_beat) {
 			store_conductor_heartbeat(store_thread(), cond_host_name);
+			takeover_pass();
 			next_beat = now + (cconf.heartbeat_interval > 0 ?
 			    cconf.heartbeat_interval : 10);
 		}
@@ -137,7 +168,8 @@ periodic_main(void *arg)
 }
 
 /*
- * The periodic walker: fn(node, ctx) for every node whose field is value,
+ * The periodic walker: fn(node, ctx) for every node of this conductor
+ * (nodes.conductor) whose field is value,
  * that want(node, ctx) (on the unlocked copy; NULL: every one) and no task
  * holds, under the node's lock and on a fresh copy.  Nodes locked by a
  * task are skipped: the next pass sees them.
@@ -146,14 +178,15 @@ static void
 each_locked(const char *field, const char *value, bool (*want)(json_t *, void *),
     void (*fn)(json_t *, void *), void *ctx)
 {
-	struct store_query q = { .nfilters = 1 };
-	json_t *v = json_string(value), *all, *n, *node;
+	struct store_query q = { .nfilters = 2 };
+	json_t *v = json_string(value), *me = json_string(cond_host_name), *all, *n, *node;
 	char err[128];
 	size_t i;
 
 	q.filters[0].field = field;
 	q.filters[0].op = SO_EQ;
 	q.filters[0].value = v;
+	q.filters[1] = (struct store_filter){ .field = "conductor", .op = SO_EQ, .value = me };
 	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
 	json_array_foreach(all, i, n) {
 		struct ierr e;
@@ -170,6 +203,7 @@ each_locked(const char *field, const char *value, bool (*want)(json_t *, void *)
 	}
 	json_decref(all);
 	json_decref(v);
+	json_decref(me);
 }
 
 struct timeout_pass {

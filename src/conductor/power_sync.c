@@ -273,7 +273,9 @@ sweep_worker(void *arg)
 int
 power_sync_run(struct power_sync_stats *out)
 {
-	struct store_query q = { 0 };
+	json_t *me = json_string(cond_host_name);
+	struct store_query q = { .nfilters = 1, .filters[0] = { .field = "conductor",
+	    .op = SO_EQ, .value = me } };	/* this conductor's nodes only */
 	struct sweep sw = { .mtx = PTHREAD_MUTEX_INITIALIZER };
 	json_t *all, *node;
 	pthread_t *thr;
@@ -283,6 +285,7 @@ power_sync_run(struct power_sync_stats *out)
 	int n;
 
 	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+	json_decref(me);
 	if (all == NULL)
 		return -1;
 	recovery_pass_begin();

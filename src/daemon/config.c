@@ -94,6 +94,13 @@ static const struct option_def options[] = {
 	  "Seconds to wait for a power change to be confirmed." },
 	{ "conductor", "heartbeat_interval", OT_INT, O(heartbeat_interval), 1, 3600, "10",
 	  "Seconds between conductor heartbeats in the database." },
+	{ "conductor", "heartbeat_timeout", OT_INT, O(cond_heartbeat_timeout), 2, 86400,
+	  "60", "Seconds without a heartbeat after which a conductor is dead: the "
+	  "others release its node locks and take its nodes over (several "
+	  "conductors on one database; keep it several heartbeat_interval)." },
+	{ "conductor", "api_url", OT_STR, O(api_url), 0, 0, "",
+	  "Base URL other conductors forward this one's provisioning and power "
+	  "requests to; empty: [api] public_url, else http(s):// and listen." },
 	{ "conductor", "sync_power_state_interval", OT_INT, O(sync_power_interval), 0,
 	  86400, "60", "Seconds between power state syncs (0: off)." },
 	{ "conductor", "sync_power_state_workers", OT_INT, O(sync_power_workers), 1,

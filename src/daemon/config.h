@@ -31,6 +31,8 @@ struct config {
 	bool	 automated_clean;
 	int	 power_timeout;
 	int	 heartbeat_interval;
+	int	 cond_heartbeat_timeout;	/* [conductor]: dead after */
+	char	*api_url;
 	int	 sync_power_interval;
 	int	 sync_power_workers;
 	int	 power_failure_max;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "conductor.h"
@@ -335,6 +336,27 @@ api_conf_of(const char *tls_cert, const char *tls_key)
 	};
 }
 
+/* [conductor] api_url, else [api] public_url, else the listen address (a
+ * wildcard one by this host's name). */
+static const char *
+own_api_url(bool tls)
+{
+	static char url[400];
+	char host[256];
+
+	if (cfg.api_url[0] != '\0')
+		return cfg.api_url;
+	if (cfg.public_url[0] != '\0')
+		return cfg.public_url;
+	snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
+	    cfg.listen);
+	if (strcmp(host, "0.0.0.0") == 0 && gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	snprintf(url, sizeof(url), "%s://%s%s", tls ? "https" : "http", host,
+	    strrchr(cfg.listen, ':'));
+	return url;
+}
+
 /* [conductor], [deploy], [dhcp]; the paths point into the caller's buffers. */
 static struct cond_conf
 cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
@@ -346,6 +368,8 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 		.automated_clean = cfg.automated_clean,
 		.power_timeout = cfg.power_timeout,
 		.heartbeat_interval = cfg.heartbeat_interval,
+		.dead_after = cfg.cond_heartbeat_timeout,
+		.api_url = own_api_url(tls),
 		.sync_power_interval = cfg.sync_power_interval,
 		.sync_power_workers = cfg.sync_power_workers,
 		.power_failure_max = cfg.power_failure_max,

@@ -809,7 +809,10 @@ update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 	snprintf(sql, sizeof(sql), "UPDATE %s SET ", r->plural);
 	for (size_t i = 0, n = 0; i < r->nfields; i++) {
 		const char *name = r->fields[i].name;
-		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0)
+		/* not the key, nor the node's lock and owner (as on SQLite: a
+		 * task saving its copy never undoes a takeover) */
+		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0 ||
+		    (r == &model_node && strcmp(name, "conductor") == 0))
 			continue;
 		sqlgen_append(sql, sizeof(sql), n++ ? "," : "");
 		sqlgen_append(sql, sizeof(sql), name);
@@ -1037,7 +1040,7 @@ static json_t *
 pg_conductor_list(struct store *s)
 {
 	PGresult *res = run(s, "SELECT hostname, conductor_group, drivers, online, "
-	    "created_at, updated_at FROM conductors ORDER BY id", NULL);
+	    "created_at, updated_at, api_url FROM conductors ORDER BY id", NULL);
 	json_t *out;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -1054,10 +1057,41 @@ pg_conductor_list(struct store *s)
 		json_object_set_new(c, "alive", json_boolean(atoi(PQgetvalue(res, r, 3))));
 		json_object_set_new(c, "created_at", text_or_null(res, r, 4));
 		json_object_set_new(c, "updated_at", text_or_null(res, r, 5));
+		json_object_set_new(c, "api_url", text_or_null(res, r, 6));
 		json_array_append_new(out, c);
 	}
 	PQclear(res);
 	return out;
+}
+
+static int
+pg_conductor_set_url(struct store *s, const char *hostname, const char *url)
+{
+	return exec_bind(s, "UPDATE conductors SET api_url = $2 WHERE hostname = $1",
+	    hostname, url) < 0 ? STORE_ERR : STORE_OK;
+}
+
+/* The node's owner becomes owner if it still is old (NULL: none). */
+static int
+pg_node_set_conductor(struct store *s, const char *uuid, const char *old,
+    const char *owner)
+{
+	struct params p = { .n = 0 };
+	PGresult *res;
+	int rc;
+
+	param_set(&p, 1, uuid);
+	param_set(&p, 2, old);
+	param_set(&p, 3, owner);
+	res = run(s, "UPDATE nodes SET conductor = $3 WHERE uuid = $1 AND "
+	    "conductor IS NOT DISTINCT FROM $2::text", &p);
+	params_free(&p);
+	if (res == NULL || !res_ok(res))
+		rc = STORE_ERR;
+	else
+		rc = strcmp(PQcmdTuples(res), "1") == 0 ? STORE_OK : STORE_NOTFOUND;
+	PQclear(res);
+	return rc;
 }
 
 const struct store_engine store_engine_pg = {
@@ -1074,4 +1108,5 @@ const struct store_engine store_engine_pg = {
 	.history_add = pg_history_add, .history_list = pg_history_list,
 	.cond_register = pg_conductor_register, .cond_heartbeat = pg_conductor_heartbeat,
 	.cond_offline = pg_conductor_offline, .cond_list = pg_conductor_list,
+	.cond_set_url = pg_conductor_set_url, .node_set_conductor = pg_node_set_conductor,
 };

@@ -654,6 +654,16 @@ sq_count_by(struct store *s, const struct resource *r, const char *field)
 	return out;
 }
 
+/* Columns an update writes: not the key, and not the node's lock and owner
+ * (reservation: the lock statements; conductor: store_node_set_conductor),
+ * so a task saving its copy never undoes a takeover. */
+static bool
+updated_column(const struct resource *r, const char *name)
+{
+	return strcmp(name, "uuid") != 0 && strcmp(name, "reservation") != 0 &&
+	    (r != &model_node || strcmp(name, "conductor") != 0);
+}
+
 static int
 update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
     size_t len)
@@ -665,7 +675,7 @@ update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 	snprintf(sql, sizeof(sql), "UPDATE %s SET ", r->plural);
 	for (size_t i = 0, n = 0; i < r->nfields; i++) {
 		const char *name = r->fields[i].name;
-		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0)
+		if (!updated_column(r, name))
 			continue;
 		sqlgen_append(sql, sizeof(sql), n++ ? "," : "");
 		sqlgen_append(sql, sizeof(sql), name);
@@ -678,7 +688,7 @@ update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 	}
 	for (size_t i = 0; i < r->nfields; i++) {
 		const char *name = r->fields[i].name;
-		if (strcmp(name, "uuid") == 0 || strcmp(name, "reservation") == 0)
+		if (!updated_column(r, name))
 			continue;
 		bind_value(st, b++, &r->fields[i], json_object_get(obj, name));
 	}
@@ -892,11 +902,39 @@ sq_conductor_offline(struct store *s, const char *hostname)
 	    hostname, NULL) < 0 ? STORE_ERR : STORE_OK;
 }
 
+static int
+sq_conductor_set_url(struct store *s, const char *hostname, const char *url)
+{
+	return exec_bind1(s, "UPDATE conductors SET api_url = ?2 WHERE hostname = ?1",
+	    hostname, url) < 0 ? STORE_ERR : STORE_OK;
+}
+
+static int
+sq_node_set_conductor(struct store *s, const char *uuid, const char *old,
+    const char *owner)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE nodes SET conductor = ?3 WHERE uuid = ?1 "
+	    "AND conductor IS ?2");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
+	if (old != NULL)
+		sqlite3_bind_text(st, 2, old, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, owner, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return STORE_ERR;
+	return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOTFOUND;
+}
+
 static json_t *
 sq_conductor_list(struct store *s)
 {
 	sqlite3_stmt *st = prep(s, "SELECT hostname, conductor_group, drivers, "
-	    "online, created_at, updated_at FROM conductors ORDER BY id");
+	    "online, created_at, updated_at, api_url FROM conductors ORDER BY id");
 	json_t *out;
 
 	if (st == NULL)
@@ -911,6 +949,7 @@ sq_conductor_list(struct store *s)
 		json_object_set_new(c, "alive", json_boolean(sqlite3_column_int(st, 3)));
 		json_object_set_new(c, "created_at", text_or_null(st, 4));
 		json_object_set_new(c, "updated_at", text_or_null(st, 5));
+		json_object_set_new(c, "api_url", text_or_null(st, 6));
 		json_array_append_new(out, c);
 	}
 	sqlite3_reset(st);
@@ -931,4 +970,5 @@ const struct store_engine store_engine_sqlite = {
 	.history_add = sq_history_add, .history_list = sq_history_list,
 	.cond_register = sq_conductor_register, .cond_heartbeat = sq_conductor_heartbeat,
 	.cond_offline = sq_conductor_offline, .cond_list = sq_conductor_list,
+	.cond_set_url = sq_conductor_set_url, .node_set_conductor = sq_node_set_conductor,
 };

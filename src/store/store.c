@@ -225,6 +225,19 @@ store_conductor_list(struct store *s)
 	return eng->cond_list(s);
 }
 
+int
+store_conductor_set_url(struct store *s, const char *hostname, const char *url)
+{
+	return eng->cond_set_url(s, hostname, url);
+}
+
+int
+store_node_set_conductor(struct store *s, const char *uuid, const char *old,
+    const char *owner)
+{
+	return eng->node_set_conductor(s, uuid, old, owner);
+}
+
 #ifndef INGOT_HAVE_PG
 long
 store_copy(const char *from, const char *to, char *err, size_t len)

@@ -124,6 +124,15 @@ int	store_conductor_register(struct store *s, const char *hostname,
 	    const char *group, json_t *drivers);
 int	store_conductor_heartbeat(struct store *s, const char *hostname);
 int	store_conductor_offline(struct store *s, const char *hostname);
+int	store_conductor_set_url(struct store *s, const char *hostname,
+	    const char *url);
+/* {hostname, conductor_group, drivers, alive (online), created_at,
+ * updated_at, api_url} of every conductor. */
 json_t	*store_conductor_list(struct store *s);
+/* The ring pass: nodes.conductor = owner where it is still old (NULL: none);
+ * STORE_NOTFOUND when it was not (another pass moved it meanwhile).  Only
+ * this writes nodes.conductor after creation (store_update leaves it). */
+int	store_node_set_conductor(struct store *s, const char *uuid,
+	    const char *old, const char *owner);
 
 #endif

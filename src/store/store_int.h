@@ -53,6 +53,9 @@ struct store_engine {
 	int	(*cond_heartbeat)(struct store *s, const char *hostname);
 	int	(*cond_offline)(struct store *s, const char *hostname);
 	json_t	*(*cond_list)(struct store *s);
+	int	(*cond_set_url)(struct store *s, const char *hostname, const char *url);
+	int	(*node_set_conductor)(struct store *s, const char *uuid, const char *old,
+		    const char *owner);
 };
 
 extern const struct store_engine store_engine_sqlite;

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Several conductors on one database (docs/scale-out.md): three ingotd with
+# their own --host names share one SQLite file.  Every node is owned by one
+# live conductor (nodes.conductor), roughly a third each; a verb sent to a
+# non-owner is forwarded and run by the owner; SIGKILL one conductor mid
+# deploys: the others release its locks, take its nodes and fail its
+# interrupted deploys as a restart does, and no acknowledged write is lost;
+# restarted, it takes back exactly its share, without flapping; concurrent
+# verbs through all three APIs: one wins each lock, the others get 409.
+. "$(dirname "$0")/../lib/lib.sh"
+db() { sqlite3 -cmd ".timeout 10000" "$T/ingot.db" "$@"; }
+HB_TIMEOUT=6
+declare -A PID PORT
+stop_all() {
+	for c in "${!PID[@]}"; do
+		[ -n "${PID[$c]}" ] && kill "${PID[$c]}" 2>/dev/null && wait "${PID[$c]}" 2>/dev/null
+	done
+	_cleanup
+}
+trap stop_all EXIT
+
+# start_c NAME: an ingotd named NAME on its own port, on the shared database
+start_c() {
+	local c=$1
+	PORT[$c]=${PORT[$c]:-$(free_port)}
+	cat >"$T/$c.conf" <<CONF
+[api]
+listen = 127.0.0.1:${PORT[$c]}
+[database]
+path = $T/ingot.db
+[conductor]
+host = $c
+workers = 16
+heartbeat_interval = 1
+heartbeat_timeout = $HB_TIMEOUT
+sync_power_state_interval = 2
+switch_reconcile_interval = 5
+[log]
+file = $T/$c.log
+CONF
+	"$INGOTD" --config "$T/$c.conf" 2>>"$T/$c.stderr" &
+	PID[$c]=$!
+	for _ in $(seq 1 1200); do
+		curl -fsS "http://127.0.0.1:${PORT[$c]}/" >/dev/null 2>&1 && return 0
+		kill -0 "${PID[$c]}" 2>/dev/null || { echo "$c exited at start"; cat "$T/$c.log"; return 1; }
+		sleep 0.05
+	done
+	return 1
+}
+# on NAME api-args...: the api helper against conductor NAME's API
+on() { local c=$1; shift; INGOT_URL=http://127.0.0.1:${PORT[$c]} api "$@"; }
+owners() { db "select uuid || ' ' || ifnull(conductor, '-') from nodes order by uuid"; }
+C=(c1 c2 c3)
+for c in "${C[@]}"; do start_c "$c" || exit 1; done
+wait_until 30 "[ \$(db \"select count(*) from conductors where online = 1\") = 3 ]"
+
+# 300 fake nodes, created through the three APIs in turn
+for i in $(seq 1 300); do
+	on "${C[$((i % 3))]}" POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"n$i\"}" >/dev/null
+	[ "$STATUS" = 201 ] || echo "# create n$i: $STATUS"
+done
+expect_eq "300 nodes created" 300 "$(db 'select count(*) from nodes')"
+wait_until 60 db_is "select count(*) from nodes where conductor in ('c1','c2','c3')" 300
+expect_eq "every node owned by one live conductor" 300 \
+	"$(db "select count(*) from nodes where conductor in ('c1','c2','c3')")"
+for c in "${C[@]}"; do
+	n=$(on c1 GET "/v1/nodes?conductor=$c&limit=1000" | jq '.nodes | length')
+	ok "GET ?conductor=$c: a rough third ($n of 300)" test "$n" -ge 50 -a "$n" -le 150
+	eval "share_$c=$n"
+done
+expect_eq "the shares add up" 300 $((share_c1 + share_c2 + share_c3))
+on c2 GET /v1/nodes/n7 >/dev/null
+expect_eq "node's conductor field is its owner" "$(db "select conductor from nodes where name='n7'")" \
+	"$(jq -r .conductor "$T/api.body")"
+on c1 GET /v1/conductors >/dev/null
+expect_eq "GET /v1/conductors: three alive" 3 "$(jq '[.conductors[] | select(.alive)] | length' "$T/api.body")"
+owners >"$T/own1"
+sleep 3		# three ring passes
+owners >"$T/own2"
+ok "ownership stable between passes" cmp "$T/own1" "$T/own2"
+
+# A verb sent to a non-owner runs on the owner (it holds the node's lock).
+u=$(db "select name from nodes where conductor='c1' limit 1")
+on c1 PATCH "/v1/nodes/$u" '[{"op":"add","path":"/driver_info/fake_delay","value":4}]' >/dev/null
+on c2 PUT "/v1/nodes/$u/states/power" '{"target":"power on"}' >/dev/null
+expect_eq "power verb at a non-owner: 202 (forwarded)" 202 "$STATUS"
+wait_until 30 db_is "select ifnull(reservation,'-') from nodes where name='$u'" c1
+expect_eq "the owner c1 holds the lock while it runs the verb" c1 \
+	"$(db "select ifnull(reservation, '-') from nodes where name='$u'")"
+wait_until 60 db_is "select power_state || ifnull(reservation,'-') from nodes where name='$u'" "power on-"
+expect_eq "the owner powered the node on" "power on" "$(db "select power_state from nodes where name='$u'")"
+# A forwarded request is never forwarded again (loop guard): it runs here.
+on c3 PUT "/v1/nodes/$u/states/power" '{"target":"power off"}' -H "X-Ingot-Forwarded-By: c2" >/dev/null
+expect_eq "a request marked forwarded runs where it arrives" 202 "$STATUS"
+wait_until 30 db_is "select power_state || ifnull(reservation,'-') from nodes where name='$u'" "power off-"
+
+# 45 nodes (15 per conductor) made available, then deployed slowly.
+dep=()
+for c in "${C[@]}"; do dep+=($(db "select name from nodes where conductor='$c' order by name limit 15")); done
+for u in "${dep[@]}"; do on c1 PUT "/v1/nodes/$u/states/provision" '{"target":"manage"}' >/dev/null; done
+wait_until 120 db_is "select count(*) from nodes where provision_state='manageable'" 45
+for u in "${dep[@]}"; do on c2 PUT "/v1/nodes/$u/states/provision" '{"target":"provide"}' >/dev/null; done
+wait_until 180 db_is "select count(*) from nodes where provision_state='available'" 45
+expect_eq "45 nodes available" 45 "$(db "select count(*) from nodes where provision_state='available'")"
+for u in "${dep[@]}"; do
+	on c3 PATCH "/v1/nodes/$u" '[{"op":"add","path":"/driver_info/fake_delay","value":10}]' >/dev/null
+done
+# Acknowledged writes through every API, then the deploys, then the kill.
+acked=0
+for i in $(seq 1 60); do
+	on "${C[$((i % 3))]}" PATCH "/v1/nodes/n$((i + 100))" "[{\"op\":\"add\",\"path\":\"/extra/w\",\"value\":\"v$i\"}]" >/dev/null
+	[ "$STATUS" = 200 ] && acked=$((acked + 1))
+done
+i=0
+for u in "${dep[@]}"; do
+	on "${C[$((i++ % 3))]}" PUT "/v1/nodes/$u/states/provision" '{"target":"active"}' >/dev/null
+	[ "$STATUS" = 202 ] || echo "# deploy $u: $STATUS"
+done
+wait_until 60 "[ \$(db \"select count(*) from nodes where reservation='c3' and provision_state='deploying'\") -ge 5 ]"
+victim_deploying=$(db "select count(*) from nodes where conductor='c3' and provision_state='deploying'")
+ok "c3 holds locks mid-deploy ($victim_deploying deploying)" test "$(db "select count(*) from nodes where reservation='c3'")" -ge 5
+grep '^.* c3$' "$T/own2" | cut -d' ' -f1 >"$T/share3"
+t_kill=$(date +%s%N)
+kill -KILL "${PID[c3]}"; wait "${PID[c3]}" 2>/dev/null; PID[c3]=
+db "select uuid from nodes where conductor='c3' and provision_state='deploying' and reservation='c3'" | sort >"$T/victim"
+# Until it is taken over, a verb for its node is refused, never run twice.
+v=$(db "select name from nodes where conductor='c3' and provision_state='enroll' limit 1")
+on c1 PUT "/v1/nodes/$v/states/power" '{"target":"power on"}' >/dev/null
+if [ "$(db "select conductor from nodes where name='$v'")" = c3 ]; then
+	expect_eq "verb for a dead owner's node: 503" 503 "$STATUS"
+	ok "503 says why (Ironic error body)" bash -c "jq -r .error_message '$T/api.body' | jq -e '.faultstring | test(\"c3\")'"
+fi
+wait_until $((HB_TIMEOUT + 60)) db_is "select count(*) from nodes where conductor='c3' or reservation='c3'" 0
+echo "# takeover after SIGKILL: $(( ($(date +%s%N) - t_kill) / 1000000 )) ms (heartbeat_timeout $HB_TIMEOUT s, interval 1 s)"
+expect_eq "after heartbeat_timeout + a pass: no node owned or locked by c3" 0 \
+	"$(db "select count(*) from nodes where conductor='c3' or reservation='c3'")"
+expect_eq "every node owned by a survivor" 300 "$(db "select count(*) from nodes where conductor in ('c1','c2')")"
+wait_until 240 db_is "select count(*) from nodes where provision_state in ('deploying','wait call-back') or reservation is not null" 0
+expect_eq "no node stuck deploying or locked" 0 \
+	"$(db "select count(*) from nodes where provision_state in ('deploying','wait call-back','cleaning','verifying') or reservation is not null")"
+nv=$(wc -l <"$T/victim")
+expect_eq "c3's interrupted deploys failed as on a restart ($nv)" "$nv" \
+	"$(for x in $(cat "$T/victim"); do db "select uuid from nodes where uuid='$x' and provision_state='deploy failed' and last_error like '%c3%'"; done | wc -l)"
+expect_eq "the survivors' deploys finished" $((45 - nv)) "$(db "select count(*) from nodes where provision_state='active'")"
+x=$(head -1 "$T/victim")
+if [ -n "$x" ]; then
+	on c1 GET "/v1/nodes/$x/history" >/dev/null
+	ok "history says who took the node over" bash -c "jq -e '.history[] | select(.event | test(\"taken over from conductor c3\"))' '$T/api.body'"
+fi
+expect_eq "every acknowledged write is there" "$acked" "$(db "select count(*) from nodes where json_extract(extra,'\$.w') is not null")"
+
+# c3 comes back: it takes back exactly its share (the ring is deterministic).
+start_c c3 || exit 1
+wait_until 60 "[ \"\$(db \"select uuid from nodes where conductor='c3' order by uuid\")\" = \"\$(cat $T/share3)\" ]"
+db "select uuid from nodes where conductor='c3' order by uuid" >"$T/share3b"
+ok "restarted c3 owns its share again ($(wc -l <"$T/share3") nodes)" cmp "$T/share3" "$T/share3b"
+owners >"$T/own3"
+ok "ownership after the restart equals the one before the kill" cmp "$T/own2" "$T/own3"
+sleep 3
+owners >"$T/own4"
+ok "no flapping: ownership stable between passes" cmp "$T/own3" "$T/own4"
+
+# Abuse: a client cannot pick a node's owner (nor so the forwarding target),
+# and the owner's refusal comes back as is.
+u=$(db "select name from nodes where conductor='c2' limit 1")
+on c1 PATCH "/v1/nodes/$u" '[{"op":"replace","path":"/conductor","value":"c1"}]' >/dev/null
+expect_eq "PATCH /conductor refused" 400 "$STATUS"
+expect_eq "... and the owner unchanged" c2 "$(db "select conductor from nodes where name='$u'")"
+API_VERSION=1.999 on c1 PUT "/v1/nodes/$u/states/power" '{"target":"power on"}' >/dev/null
+expect_eq "an unsupported microversion: 406, nothing forwarded" 406 "$STATUS"
+on c1 PUT "/v1/nodes/$u/states/provision" '{"target":"no-such-verb"}' >/dev/null
+expect_eq "the owner's 400 for a bad verb comes back as is" 400 "$STATUS"
+ok "... with Ironic's error body" bash -c "jq -e '.error_message' '$T/api.body'"
+
+# Concurrent verbs from the three APIs on the same 20 nodes.
+conc=($(db "select name from nodes where provision_state='enroll' order by name limit 20"))
+for u in "${conc[@]}"; do
+	on c1 PATCH "/v1/nodes/$u" '[{"op":"add","path":"/driver_info/fake_delay","value":6}]' >/dev/null
+done
+cpids=()
+for u in "${conc[@]}"; do
+	for c in "${C[@]}"; do
+		curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H 'Content-Type: application/json' \
+		    -H 'X-OpenStack-Ironic-API-Version: latest' --data '{"target":"power on"}' \
+		    "http://127.0.0.1:${PORT[$c]}/v1/nodes/$u/states/power" >"$T/conc.$u.$c" &
+		cpids+=($!)
+	done
+done
+wait "${cpids[@]}"
+wins=0; bad=0
+for u in "${conc[@]}"; do
+	s=$(cat "$T/conc.$u".* | sort | tr '\n' ' ')
+	[ "$s" = "202 409 409 " ] && wins=$((wins + 1)) || { bad=$((bad + 1)); echo "# $u: $s"; }
+done
+expect_eq "each node: one 202, two 409" 20 "$wins"
+wait_until 120 db_is "select count(*) from nodes where reservation is not null or target_power_state is not null" 0
+expect_eq "every winner's power on done, no lock left" 20 \
+	"$(for u in "${conc[@]}"; do db "select 1 from nodes where name='$u' and power_state='power on' and reservation is null"; done | wc -l)"
+expect_eq "integrity_check ok" ok "$(db 'pragma integrity_check')"
+for c in c1 c2 c3; do
+	kill -TERM "${PID[$c]}"; wait "${PID[$c]}"; expect_eq "$c exits 0 on SIGTERM" 0 "$?"; PID[$c]=
+done
+finish
