@@ -200,6 +200,7 @@ main(void)
 	store_thread_release();
 	store_shutdown();
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	(void)system(path);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
 	return r;
 }
