@@ -170,8 +170,7 @@ const char *const store_migrations[] = {
 	" created_at TEXT NOT NULL, updated_at TEXT);",
 	/* 10: several conductors: where each one's API answers (forwarding),
 	 * and the index the ring pass and "own nodes only" filter on */
-	"ALTER TABLE conductors ADD COLUMN api_url TEXT;"
-	"CREATE INDEX nodes_conductor ON nodes(conductor);",
+	"ALTER TABLE conductors ADD COLUMN api_url TEXT; CREATE INDEX nodes_conductor ON nodes(conductor);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
