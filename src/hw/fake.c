@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fake.h"
 #include "hw.h"
 
 static const char *const fake_props[][2] = {
@@ -52,7 +53,7 @@ const struct hw_type hw_type_fake = {
 	.properties = fake_props,
 };
 
-static int
+int
 fake_validate(json_t *node, char *err, size_t errlen)
 {
 	(void)node; (void)err; (void)errlen;
@@ -88,8 +89,8 @@ const struct hw_power_ops hw_power_fake = {
 static const char *const fake_boot_devices[] = { "pxe", "disk", "cdrom",
     "bios", "safe", NULL };
 
-static json_t *
-internal_info(json_t *node)
+json_t *
+fake_internal_info(json_t *node)
 {
 	json_t *dii = json_object_get(node, "driver_internal_info");
 
@@ -104,7 +105,7 @@ static int
 fake_set_boot(json_t *node, const char *dev, bool persistent, char *err,
     size_t errlen)
 {
-	json_t *dii = internal_info(node);
+	json_t *dii = fake_internal_info(node);
 
 	for (size_t i = 0; fake_boot_devices[i] != NULL; i++) {
 		if (strcmp(fake_boot_devices[i], dev) == 0) {

@@ -14,29 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fake.h"
 #include "hw.h"
 
 #define MAX_SETTINGS	1000
 #define MAX_DISKS	64
-
-static json_t *
-internal_info(json_t *node)
-{
-	json_t *dii = json_object_get(node, "driver_internal_info");
-
-	if (!json_is_object(dii)) {
-		dii = json_object();
-		json_object_set_new(node, "driver_internal_info", dii);
-	}
-	return dii;
-}
-
-static int
-fake_validate(json_t *node, char *err, size_t errlen)
-{
-	(void)node; (void)err; (void)errlen;
-	return 0;
-}
 
 /* settings: a list of {"name": string, "value": string or null}. */
 static bool
@@ -67,7 +49,7 @@ settings_ok(json_t *set, char *err, size_t errlen)
 static enum hw_step
 bios_step(json_t *node, const char *step, json_t *args, char *err, size_t errlen)
 {
-	json_t *dii = internal_info(node), *cur, *set, *s;
+	json_t *dii = fake_internal_info(node), *cur, *set, *s;
 	size_t i;
 
 	if (strcmp(step, "factory_reset") == 0) {
