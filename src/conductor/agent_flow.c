@@ -32,6 +32,7 @@
 #include "netflow.h"
 #include "store.h"
 #include "util.h"
+#include "worker.h"
 
 static struct agent_conf aconf = { .callback_timeout = 1800, .heartbeat_timeout = 300 };
 
@@ -421,6 +422,28 @@ clean_heartbeat(json_t *node, struct ierr *e)
 	json_object_set_new(dii(node), "agent_clean_index", json_integer(
 	    json_integer_value(json_object_get(dii(node), "agent_clean_index")) + 1));
 	return send_clean_step(node, e);
+}
+
+/* The image of a node waiting for it is ready (or failed): the deploy goes
+ * on now instead of at the agent's next heartbeat, which may be minutes
+ * away.  A node that is locked, gone or elsewhere is left to that
+ * heartbeat. */
+void
+agent_flow_image_done(const char *uuid)
+{
+	struct ierr e = { 0 };
+	json_t *node;
+	const char *phase;
+
+	if ((node = node_lock_reload(uuid, &e)) == NULL)
+		return;
+	phase = phase_of(node);
+	if (strcmp(node_provision_state(node), "wait call-back") == 0 &&
+	    phase != NULL && strcmp(phase, "fetching") == 0)
+		worker_submit(agent_flow_heartbeat, uuid, NULL);	/* unlocks */
+	else
+		node_unlock(uuid);
+	json_decref(node);
 }
 
 int

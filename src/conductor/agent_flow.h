@@ -27,6 +27,8 @@ enum hw_step agent_deploy_start(json_t *node, char *err, size_t len);
 enum hw_step agent_clean_start(json_t *node, json_t *steps, char *err, size_t len);
 /* A heartbeat resumed the node (worker, lock held). */
 int	agent_flow_heartbeat(json_t *node, json_t *args, struct ierr *e);
+/* A node's image download ended (images_on_done): resumes its deploy. */
+void	agent_flow_image_done(const char *uuid);
 void	agent_flow_abort(json_t *node);
 bool	agent_flow_timed_out(json_t *node, time_t now);
 

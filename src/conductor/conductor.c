@@ -474,6 +474,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	agent_client_init(60);
 	if (images_init(&cconf.images, err, len) != 0)
 		return -1;
+	images_on_done(agent_flow_image_done);
 	if (dhcp_init(&c->dhcp, err, len) != 0)
 		return -1;
 	boot_ipxe_configure(&c->ipxe);

@@ -56,6 +56,7 @@ static struct {
 	bool			 stopping;
 	pthread_t		*threads;
 	int			 nthreads;
+	void			(*on_done)(const char *);
 } img = {
 	.jmtx = PTHREAD_MUTEX_INITIALIZER,
 	.jcv = PTHREAD_COND_INITIALIZER,
@@ -701,9 +702,23 @@ download_main(void *arg)
 		}
 		j->st = rc == 0 ? J_READY : J_FAILED;
 		snprintf(j->err, sizeof(j->err), "%s", err);
+		if (img.on_done != NULL) {
+			char id[sizeof(j->node)];
+
+			snprintf(id, sizeof(id), "%s", j->node);
+			pthread_mutex_unlock(&img.jmtx);
+			img.on_done(id);	/* the job may be gone meanwhile */
+			pthread_mutex_lock(&img.jmtx);
+		}
 	}
 	pthread_mutex_unlock(&img.jmtx);
 	return NULL;
+}
+
+void
+images_on_done(void (*fn)(const char *))
+{
+	img.on_done = fn;
 }
 
 /* --- the conductor's side --------------------------------------------- */

@@ -49,6 +49,9 @@ enum images_state { IMAGES_PENDING, IMAGES_READY, IMAGES_FAILED };
  */
 enum images_state images_request(const char *node_uuid, json_t *instance_info,
 	    bool file_ok, const char *base, json_t **info, char *err, size_t len);
+/* fn(id) is called on a download thread, without locks, when the download
+ * of id (a node's, or a volume's) ended, ready or failed. */
+void	images_on_done(void (*fn)(const char *id));
 /* The node's deploy ended: cancels its download, deletes its image. */
 void	images_release(const char *node_uuid);
 /* Path of a verified image of a running deploy by its id, or -1. */
