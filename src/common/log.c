@@ -27,7 +27,9 @@ log_init(const char *path, enum log_level level)
 		/* 0600: the log names nodes, addresses and requests. */
 		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		FILE *fp = fd >= 0 ? fdopen(fd, "a") : NULL;
-		if (fd >= 0)
+		struct stat st;
+		/* Only a file of its own: not /dev/null, a tty or a pipe. */
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			(void)fchmod(fd, 0600);
 		if (fp == NULL) {
 			fprintf(stderr, "ingot: cannot open log file %s\n", path);

@@ -193,11 +193,13 @@ static int
 private_files(const char *path, char *err, size_t len)
 {
 	char side[4096];
+	struct stat st;
 	int fd;
 
 	if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
 		return 0;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0) {
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || fstat(fd, &st) != 0 ||
+	    (S_ISREG(st.st_mode) && fchmod(fd, 0600) != 0)) {
 		snprintf(err, len, "cannot open database %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -97,6 +97,12 @@ expect_eq "the same body for both (networks)" "$b2" "$b1"
 for f in ingot.db ingot.db-wal ingotd.log; do
 	[ -e "$T/$f" ] && expect_eq "$f is mode 600" 600 "$(stat -c %a "$T/$f")"
 done
+# ... but a device given as the log (e.g. /dev/null) keeps its mode: a
+# private copy of /dev/null stands in for it.
+mknod -m 666 "$T/null" c 1 3
+timeout 5 "$INGOT_BUILD/src/daemon/ingotd" --listen "127.0.0.1:$(free_port)" --db "$T/null.db" \
+	--log-file "$T/null" >/dev/null 2>&1
+expect_eq "a device as --log-file keeps its mode (666)" 666 "$(stat -c %a "$T/null")"
 
 # --- errors tenants read do not say where the BMC is --------------------
 body='{"name":"ni","driver":"ipmi","owner":"a","boot_interface":"fake","deploy_interface":"fake",
