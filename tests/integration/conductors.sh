@@ -2,7 +2,10 @@
 # Several conductors on one database (docs/scale-out.md): three ingotd with
 # their own --host names share one SQLite file (or, with INGOT_DB_ENGINE=pg,
 # one PostgreSQL database; CONDUCTORS_NODES nodes, 300 by default, of which
-# CONDUCTORS_DEPLOY per conductor are deployed, 15 by default).  Every node is owned by one
+# CONDUCTORS_DEPLOY per conductor are deployed, 15 by default; with
+# CONDUCTORS_BMCS=N, N more nodes have ipmi_sim BMCs: their power, changed
+# behind ingotd's back, is synced by their owners, and after the kill by the
+# survivors).  Every node is owned by one
 # live conductor (nodes.conductor), roughly a third each; a verb sent to a
 # non-owner is forwarded and run by the owner; SIGKILL one conductor mid
 # deploys: the others release its locks, take its nodes and fail its
@@ -14,6 +17,9 @@ HB_TIMEOUT=6
 NODES=${CONDUCTORS_NODES:-300}
 DPER=${CONDUCTORS_DEPLOY:-15}
 NDEP=$((DPER * 3))
+NBMC=${CONDUCTORS_BMCS:-0}
+TOTAL=$((NODES + NBMC))
+[ "$NBMC" -gt 0 ] && . "$(dirname "$0")/../lib/bmc.sh"
 declare -A PID PORT
 stop_all() {
 	for c in "${!PID[@]}"; do
@@ -36,6 +42,7 @@ workers = 16
 heartbeat_interval = 1
 heartbeat_timeout = $HB_TIMEOUT
 sync_power_state_interval = 2
+force_power_state_during_sync = false
 switch_reconcile_interval = 5
 [log]
 file = $T/$c.log
@@ -57,27 +64,55 @@ for c in "${C[@]}"; do start_c "$c" || exit 1; done
 wait_until 30 "[ \$(db \"select count(*) from conductors where online = 1\") = 3 ]"
 
 # $NODES fake nodes, created through the three APIs in turn
+# (six clients at a time: several APIs answer at once)
 t0=$(date +%s)
-for i in $(seq 1 "$NODES"); do
-	on "${C[$((i % 3))]}" POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"n$i\"}" >/dev/null
-	[ "$STATUS" = 201 ] || echo "# create n$i: $STATUS"
-done
+for i in $(seq 1 "$NODES"); do echo "http://127.0.0.1:${PORT[${C[$((i % 3))]}]} n$i"; done |
+	xargs -n 2 -P 6 sh -c 'curl -sS -o /dev/null -w "%{http_code} $1\n" -X POST \
+		-H "X-OpenStack-Ironic-API-Version: latest" -H "Content-Type: application/json" \
+		--data "{\"driver\":\"fake-hardware\",\"name\":\"$1\"}" "$0/v1/nodes"' >"$T/create.codes"
+grep -v '^201 ' "$T/create.codes" | sed 's/^/# create: /'
 echo "# $NODES nodes created in $(( $(date +%s) - t0 )) s"
-expect_eq "$NODES nodes created" "$NODES" "$(db 'select count(*) from nodes')"
-wait_until 60 db_is "select count(*) from nodes where conductor in ('c1','c2','c3')" "$NODES"
-expect_eq "every node owned by one live conductor" "$NODES" \
+# NBMC nodes with ipmi_sim BMCs, made manageable (power sync reads them)
+for k in $(seq 1 "$NBMC"); do
+	bmc_start "b$k" >/dev/null || exit 1
+	[ $((k % 25)) -eq 0 ] && sleep 0.5	# batches: let them settle
+	on "${C[$((k % 3))]}" POST /v1/nodes "{\"driver\":\"ipmi\",\"name\":\"b$k\",
+		\"deploy_interface\":\"fake\",\"boot_interface\":\"fake\",\"network_interface\":\"noop\",
+		\"driver_info\":{\"ipmi_address\":\"127.0.0.1\",\"ipmi_port\":${BMC_PORTS[b$k]},
+		\"ipmi_username\":\"admin\",\"ipmi_password\":\"password\"}}" >/dev/null
+	[ "$STATUS" = 201 ] || echo "# create b$k: $STATUS"
+	on "${C[$((k % 3))]}" PUT "/v1/nodes/b$k/states/provision" '{"target":"manage"}' >/dev/null
+done
+if [ "$NBMC" -gt 0 ]; then
+	wait_until 300 db_is "select count(*) from nodes where name like 'b%' and provision_state='manageable'" "$NBMC"
+	expect_eq "$NBMC BMC nodes manageable" "$NBMC" "$(db "select count(*) from nodes where name like 'b%' and provision_state='manageable'")"
+fi
+expect_eq "$TOTAL nodes created" "$TOTAL" "$(db 'select count(*) from nodes')"
+wait_until 60 db_is "select count(*) from nodes where conductor in ('c1','c2','c3')" "$TOTAL"
+expect_eq "every node owned by one live conductor" "$TOTAL" \
 	"$(db "select count(*) from nodes where conductor in ('c1','c2','c3')")"
 for c in "${C[@]}"; do
 	n=$(INGOT_URL=http://127.0.0.1:${PORT[c1]} list_all "/v1/nodes?conductor=$c" nodes | jq length)
-	ok "GET ?conductor=$c: a rough third ($n of $NODES)" test "$n" -ge $((NODES / 6)) -a "$n" -le $((NODES / 2))
+	ok "GET ?conductor=$c: a rough third ($n of $TOTAL)" test "$n" -ge $((TOTAL / 6)) -a "$n" -le $((TOTAL / 2))
 	eval "share_$c=$n"
 done
-expect_eq "the shares add up" "$NODES" $((share_c1 + share_c2 + share_c3))
+expect_eq "the shares add up" "$TOTAL" $((share_c1 + share_c2 + share_c3))
 on c2 GET /v1/nodes/n7 >/dev/null
 expect_eq "node's conductor field is its owner" "$(db "select conductor from nodes where name='n7'")" \
 	"$(jq -r .conductor "$T/api.body")"
 on c1 GET /v1/conductors >/dev/null
 expect_eq "GET /v1/conductors: three alive" 3 "$(jq '[.conductors[] | select(.alive)] | length' "$T/api.body")"
+# bmc_power_all 0|1 STATE WHO: every BMC's power set behind ingotd's back,
+# then recorded by the power sync of the nodes' owners
+bmc_power_all() {
+	[ "$NBMC" -gt 0 ] || return 0
+	local k t0=$(date +%s)
+	for k in $(seq 1 "$NBMC"); do echo "$1" >"$T/bmc-b$k/power"; done
+	wait_until 300 db_is "select count(*) from nodes where name like 'b%' and power_state='$2'" "$NBMC"
+	expect_eq "$3: all $NBMC BMCs' $2 recorded ($(( $(date +%s) - t0 )) s)" "$NBMC" \
+		"$(db "select count(*) from nodes where name like 'b%' and power_state='$2'")"
+}
+bmc_power_all 1 "power on" "power sync by the three owners"
 owners >"$T/own1"
 sleep 3		# three ring passes
 owners >"$T/own2"
@@ -100,7 +135,7 @@ wait_until 30 db_is "select power_state || coalesce(reservation,'-') from nodes 
 
 # $NDEP nodes ($DPER per conductor) made available, then deployed slowly.
 dep=()
-for c in "${C[@]}"; do dep+=($(db "select name from nodes where conductor='$c' order by name limit $DPER")); done
+for c in "${C[@]}"; do dep+=($(db "select name from nodes where conductor='$c' and name like 'n%' order by name limit $DPER")); done
 for u in "${dep[@]}"; do on c1 PUT "/v1/nodes/$u/states/provision" '{"target":"manage"}' >/dev/null; done
 wait_until 120 db_is "select count(*) from nodes where provision_state='manageable'" $NDEP
 for u in "${dep[@]}"; do on c2 PUT "/v1/nodes/$u/states/provision" '{"target":"provide"}' >/dev/null; done
@@ -138,7 +173,8 @@ wait_until $((HB_TIMEOUT + 60)) db_is "select count(*) from nodes where conducto
 echo "# takeover after SIGKILL: $(( ($(date +%s%N) - t_kill) / 1000000 )) ms (heartbeat_timeout $HB_TIMEOUT s, interval 1 s)"
 expect_eq "after heartbeat_timeout + a pass: no node owned or locked by c3" 0 \
 	"$(db "select count(*) from nodes where conductor='c3' or reservation='c3'")"
-expect_eq "every node owned by a survivor" "$NODES" "$(db "select count(*) from nodes where conductor in ('c1','c2')")"
+expect_eq "every node owned by a survivor" "$TOTAL" "$(db "select count(*) from nodes where conductor in ('c1','c2')")"
+bmc_power_all 0 "power off" "power sync by the survivors, c3's former share included"
 wait_until 240 db_is "select count(*) from nodes where provision_state in ('deploying','wait call-back') or reservation is not null" 0
 expect_eq "no node stuck deploying or locked" 0 \
 	"$(db "select count(*) from nodes where provision_state in ('deploying','wait call-back','cleaning','verifying') or reservation is not null")"
