@@ -5,7 +5,8 @@
 #   pg_new_db NAME        creates database NAME (after pg_start); prints its
 #                         postgresql:// URL
 #   pg_psql DB SQL...     psql on DB: unaligned, tuples only, '|' between columns
-#   pg_stop               immediate shutdown (the EXIT trap calls it)
+#   pg_stop               immediate shutdown (the EXIT trap calls it; a
+#                         watcher does when the test is SIGKILLed)
 PG_SOCK=
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
@@ -32,6 +33,11 @@ pg_start() {
 		"-k $T/pg -c listen_addresses= -c fsync=off -c max_connections=200" \
 		start >"$T/pg-ctl.log" 2>&1 || { cat "$T/pg-ctl.log" "$T/pg/server.log"; return 1; }
 	PG_SOCK=$T/pg
+	# A test killed with SIGKILL (meson's timeout) runs no EXIT trap: this
+	# watcher stops its server once the test's shell is gone.
+	( trap '' TERM INT; while kill -0 $$ 2>/dev/null; do sleep 2; done
+	  [ -f "$T/pg/data/postmaster.pid" ] && _pg_as "$PG_BIN/pg_ctl" -D "$T/pg/data" -m immediate stop
+	) </dev/null >/dev/null 2>&1 &
 }
 
 pg_psql() {
