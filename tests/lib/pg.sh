@@ -11,10 +11,13 @@ PG_SOCK=
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 # As postgres when root.  Where /dev/null is not writable for it (some
-# sandboxes make it 0600), in a mount namespace with a 0666 one bound over.
+# sandboxes make it 0600, and some flip it while tests run), in a mount
+# namespace with a 0666 one bound over, whenever namespaces can be made.
+_PG_NS=
 _pg_as() {
 	if [ "$(id -u)" != 0 ]; then "$@"; return; fi
-	if runuser -u postgres -- test -w /dev/null; then
+	[ -n "$_PG_NS" ] || { unshare -m true 2>/dev/null && _PG_NS=yes || _PG_NS=no; }
+	if [ "$_PG_NS" = no ] && runuser -u postgres -- test -w /dev/null; then
 		runuser -u postgres -- "$@"; return
 	fi
 	[ -c "$T/pg/null" ] || mknod -m 666 "$T/pg/null" c 1 3
