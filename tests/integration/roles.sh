@@ -83,7 +83,7 @@ expect_eq "conductor-only: a forwarded GET is not a verb: 404" 404 "$STATUS"
 expect_eq "... none of them ran" "power off" "$(db "select coalesce(power_state, 'power off') from nodes where name='n1'")"
 
 # Verbs at the API-only ingotd run on the owners.
-on a PATCH /v1/nodes/n1 '[{"op":"add","path":"/driver_info/fake_delay","value":3}]' >/dev/null
+on a PATCH /v1/nodes/n1 '[{"op":"add","path":"/driver_info/fake_delay","value":10}]' >/dev/null
 expect_eq "the API-only ingotd writes a PATCH itself" 200 "$STATUS"
 on a PUT /v1/nodes/n1/states/power '{"target":"power on"}' >/dev/null
 expect_eq "power verb at the API-only ingotd: 202" 202 "$STATUS"
