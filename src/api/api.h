@@ -35,6 +35,7 @@ struct req {
 	char			 base[300];	/* http://host:port, for links */
 	bool			 prov_only;	/* came in on a provisioning network */
 	bool			 ramdisk_here;	/* this listener serves the ramdisk routes */
+	bool			 conductor_only;	/* --role conductor: forwarded verbs only */
 	json_t			*obj;		/* the object the route loaded; router-owned */
 	json_t			*json;		/* the parsed body (router-owned, mutable) */
 	const char		*route;		/* the matched route's pattern (metrics) */
@@ -67,6 +68,7 @@ struct api_conf {
 	unsigned	 conn_timeout;	/* seconds idle before a connection closes */
 	bool		 ramdisk_everywhere; /* ramdisk routes on listen too */
 	bool		 metrics;	/* GET /metrics answers */
+	bool		 conductor_only;	/* --role conductor: see api_forward_accepts */
 };
 
 /* Counts a request answered with status in t seconds (metrics.c). */
@@ -182,6 +184,9 @@ bool	api_check_create(struct req *q, struct resp *r, const struct resource *res,
 /* Sends a node verb to the conductor owning the node (forward.c); true
  * when it answered r (the owner's answer or 503), false: handle it here. */
 bool	api_forward(struct req *q, struct resp *r);
+/* On a conductor-only ingotd (--role conductor), whether the route with
+ * this pattern is served: a verb another ingotd forwarded. */
+bool	api_forward_accepts(const struct req *q, const char *pattern);
 
 void	h_root(struct req *, struct resp *);
 void	h_v1(struct req *, struct resp *);

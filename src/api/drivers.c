@@ -214,6 +214,8 @@ conductor_json(struct req *q, json_t *c, bool detail)
 	json_object_set(o, "conductor_group", json_object_get(c, "conductor_group"));
 	/* alive: heartbeat younger than [conductor] heartbeat_timeout */
 	json_object_set_new(o, "alive", json_boolean(h != NULL && ring_alive(h)));
+	/* Ingot's: what the ingotd runs (--role all, api, conductor) */
+	json_object_set(o, "role", json_object_get(c, "role"));
 	if (detail) {
 		json_object_set(o, "drivers", json_object_get(c, "drivers"));
 		json_object_set(o, "created_at", json_object_get(c, "created_at"));

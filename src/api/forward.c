@@ -89,6 +89,22 @@ send_to(struct req *q, struct resp *r, const char *owner, const char *url)
 	explicit_bzero(hdrs, sizeof(hdrs));
 }
 
+/* The routes (all PUT) whose handlers call api_forward. */
+static const char *const forwarded[] = { "v1/nodes/*/states/provision",
+    "v1/nodes/*/states/power", "v1/nodes/*/management/boot_device", NULL };
+
+bool
+api_forward_accepts(const struct req *q, const char *pattern)
+{
+	if (strcmp(q->method, "PUT") != 0 ||
+	    MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, FWD_HEADER) == NULL)
+		return false;
+	for (int i = 0; forwarded[i] != NULL; i++)
+		if (strcmp(pattern, forwarded[i]) == 0)
+			return true;
+	return false;
+}
+
 bool
 api_forward(struct req *q, struct resp *r)
 {
@@ -96,8 +112,15 @@ api_forward(struct req *q, struct resp *r)
 
 	if (MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, FWD_HEADER) != NULL)
 		return false;	/* already forwarded once: run here */
-	if (!owner_of(q->obj, owner, sizeof(owner)) ||
-	    strcmp(owner, conductor_host()) == 0)
+	if (!owner_of(q->obj, owner, sizeof(owner))) {
+		if (cond_owns_nodes())
+			return false;	/* no live conductor for it: run here */
+		api_error(r, 503, "No live conductor serves this node's conductor group "
+		    "'%.128s'; this ingotd is API-only. Retry later.",
+		    json_string_value(json_object_get(q->obj, "conductor_group")) ?: "");
+		return true;
+	}
+	if (strcmp(owner, conductor_host()) == 0)
 		return false;
 	if (!ring_alive(owner)) {
 		api_error(r, 503, "The conductor %s that manages this node is not alive; "

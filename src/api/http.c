@@ -454,6 +454,7 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 	q.conn = c;
 	q.prov_only = cls != NULL;
 	q.ramdisk_here = conf.ramdisk_everywhere;
+	q.conductor_only = conf.conductor_only;
 	q.body = cs->body;
 	q.body_len = cs->len;
 	set_base(&q);

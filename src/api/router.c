@@ -97,11 +97,16 @@ match(const char *pattern, char **segs, int nsegs, struct req *q)
  * The deploy ramdisks' routes are public and by default served only on
  * the provisioning networks' listeners (an agent token or a boot file
  * must not be one anonymous request away from anyone who reaches the API
- * port); those listeners serve nothing else but discovery.
+ * port); those listeners serve nothing else but discovery.  A
+ * conductor-only ingotd serves discovery, the ramdisks' routes and the
+ * verbs other ingotd forward to it, not the rest of the public API.
  */
 static bool
 route_here(const struct req *q, const struct route *rt)
 {
+	if (q->conductor_only && rt->access.system != SYS_PUBLIC &&
+	    rt->access.system != SYS_RAMDISK && !api_forward_accepts(q, rt->pattern))
+		return false;
 	if (q->prov_only)
 		return rt->access.system == SYS_PUBLIC || rt->access.system == SYS_RAMDISK;
 	return rt->access.system != SYS_RAMDISK || q->ramdisk_here;

@@ -22,6 +22,7 @@ struct recovery_conf {
 struct cond_conf {
 	const char	*host;			/* this conductor's name */
 	const char	*group;			/* conductor_group */
+	const char	*role;			/* all, api, conductor */
 	int		 workers;		/* worker threads */
 	bool		 automated_clean;	/* default for nodes */
 	int		 power_timeout;		/* seconds to confirm a power change */

@@ -463,6 +463,11 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	json_decref(drivers);
 	if (c->api_url != NULL)
 		store_conductor_set_url(store_thread(), cond_host_name, c->api_url);
+	if (store_conductor_set_role(store_thread(), cond_host_name, c->role ? c->role :
+	    "all") != STORE_OK) {
+		snprintf(err, len, "cannot record conductor %s's role", cond_host_name);
+		return -1;
+	}
 	ring_configure(cond_host_name, c->dead_after);
 	ring_refresh();
 	struct agent_conf ag = { .callback_timeout = cconf.callback_timeout > 0 ?
@@ -475,24 +480,30 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	if (images_init(&cconf.images, err, len) != 0)
 		return -1;
 	images_on_done(agent_flow_image_done);
-	if (dhcp_init(&c->dhcp, err, len) != 0)
+	struct dhcp_conf dc = c->dhcp;
+	dc.enabled = dc.enabled && cond_owns_nodes();	/* API-only: no dnsmasq */
+	if (dhcp_init(&dc, err, len) != 0)
 		return -1;
 	boot_ipxe_configure(&c->ipxe);
 	if (volpool_configure(&c->storage, err, len) != 0)
 		return -1;
 	if (recovery_configure(&c->recovery, err, len) != 0)
 		return -1;
-	network_sync_all();
-	periodic_recover();
-	takeover_pass();
-	allocation_recover();
+	if (cond_owns_nodes()) {
+		network_sync_all();
+		periodic_recover();
+		takeover_pass();
+		allocation_recover();
+	}
 	struct power_sync_conf pc = { .workers = cconf.sync_power_workers,
 	    .failure_max = cconf.power_failure_max, .force = cconf.force_power_state };
 	power_sync_configure(&pc);
 	worker_start(cconf.workers);
-	recovery_resume();
+	if (cond_owns_nodes())
+		recovery_resume();
 	periodic_start();
-	log_info("conductor %s started with %d workers", cond_host_name, cconf.workers);
+	log_info("conductor %s (role %s) started with %d workers", cond_host_name,
+	    cconf.role ? cconf.role : "all", cconf.workers);
 	return 0;
 }
 

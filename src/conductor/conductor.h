@@ -23,6 +23,9 @@ int	 conductor_start(const struct cond_conf *conf, char *err, size_t len);
 /* Stops taking work, finishes what runs, releases what it holds. */
 void	 conductor_stop(void);
 const char *conductor_host(void);
+/* false for an API-only ingotd (--role api): it owns no nodes and runs no
+ * periodic work on them, no DHCP, no takeover. */
+bool	cond_owns_nodes(void);
 bool	 conductor_idle(void);
 
 /* Node-level operations; node is the stored object (not consumed). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conductor.h"
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
@@ -14,6 +15,12 @@
 
 struct cond_conf cconf;
 char cond_host_name[256];
+
+bool
+cond_owns_nodes(void)
+{
+	return cconf.role == NULL || strcmp(cconf.role, "api") != 0;
+}
 
 void
 node_set(json_t *node, const char *k, const char *v)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agent_flow.h"
+#include "conductor.h"
 #include "flow.h"
 #include "fsm.h"
 #include "inspect_agent.h"
@@ -132,17 +133,23 @@ periodic_main(void *arg)
 		pthread_mutex_unlock(&per.mtx);
 		if (now >= next_beat) {
 			store_conductor_heartbeat(store_thread(), cond_host_name);
-			takeover_pass();
+			if (cond_owns_nodes())
+				takeover_pass();
+			else
+				ring_refresh();	/* API-only: who owns what, to forward */
 			next_beat = now + (cconf.heartbeat_interval > 0 ?
 			    cconf.heartbeat_interval : 10);
 		}
 		if (now >= next_trim) {
-			check_agent_timeouts();
+			if (cond_owns_nodes())
+				check_agent_timeouts();
 			/* Hand freed heap back: bursts of large responses and
 			 * many threads otherwise keep it resident. */
 			malloc_trim(0);
 			next_trim = now + 2;
 		}
+		if (!cond_owns_nodes())
+			goto wait;	/* API-only: no periodic work on nodes */
 		if (cconf.switch_reconcile_interval > 0 && now >= next_switch) {
 			reconcile_switch_ports();
 			next_switch = util_mono_now() + cconf.switch_reconcile_interval;
@@ -151,6 +158,7 @@ periodic_main(void *arg)
 			power_sync_run(NULL);
 			next_sync = util_mono_now() + cconf.sync_power_interval;
 		}
+wait:
 		pthread_mutex_lock(&per.mtx);
 		if (per.stopping)
 			break;

@@ -19,6 +19,7 @@ struct member {
 	char	group[128];
 	char	url[256];
 	bool	alive;
+	bool	owns;	/* takes nodes: role all or conductor, not api */
 };
 
 struct point {
@@ -89,11 +90,13 @@ member_of(json_t *c, struct member *m, const char *self, int dead_after)
 {
 	const char *host = json_string_value(json_object_get(c, "hostname"));
 	const char *url = json_string_value(json_object_get(c, "api_url"));
+	const char *role = json_string_value(json_object_get(c, "role"));
 
 	snprintf(m->host, sizeof(m->host), "%s", host ? host : "");
 	snprintf(m->group, sizeof(m->group), "%s",
 	    json_string_value(json_object_get(c, "conductor_group")) ?: "");
 	snprintf(m->url, sizeof(m->url), "%s", url ? url : "");
+	m->owns = role == NULL || strcmp(role, "api") != 0;
 	m->alive = strcmp(m->host, self) == 0 ||
 	    (json_is_true(json_object_get(c, "alive")) &&
 	    age_of(json_string_value(json_object_get(c, "updated_at"))) <= dead_after);
@@ -116,7 +119,7 @@ ring_refresh(void)
 		if (n == RING_MAX)
 			break;
 		member_of(c, &m[n], ring.self, ring.dead_after);
-		for (int k = 0; m[n].alive && k < RING_POINTS; k++)
+		for (int k = 0; m[n].alive && m[n].owns && k < RING_POINTS; k++)
 			p[np++] = (struct point){ hash(m[n].host, k + 1), n };
 		n++;
 	}

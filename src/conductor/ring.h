@@ -3,8 +3,9 @@
  * which node.  A conductor is alive while its heartbeat (conductors.
  * updated_at) is younger than [conductor] heartbeat_timeout.  Nodes map to
  * the live conductors of their conductor_group by a consistent hash ring
- * (RING_POINTS virtual points per conductor: when one joins or leaves, only
- * its share of the nodes moves).  The membership is read from the
+ * (RING_POINTS virtual points per conductor whose role is all or conductor,
+ * none for API-only processes, which own no nodes; when one joins or
+ * leaves, only its share of the nodes moves).  The membership is read from the
  * conductors table (ring_refresh, every heartbeat); the ring pass
  * (takeover.c) writes each node's owner into nodes.conductor.
  */

@@ -86,6 +86,11 @@ static const struct option_def options[] = {
 	  "This conductor's name (used for node locks); empty: the hostname." },
 	{ "conductor", "group", OT_STR, O(group), 0, 0, "",
 	  "Conductor group this conductor serves." },
+	{ "conductor", "role", OT_STR, O(role), 0, 0, "all",
+	  "What this ingotd runs: all (API and conductor), api (the public API "
+	  "only: no periodic work, owns no nodes, forwards verbs to their owners) "
+	  "or conductor (owns nodes; its API answers only forwarded verbs, the "
+	  "deploy ramdisks and /). See docs/scale-out.md." },
 	{ "conductor", "workers", OT_INT, O(workers), 1, 1024, "8",
 	  "Worker threads running node tasks." },
 	{ "conductor", "automated_clean", OT_BOOL, O(automated_clean), 0, 1, "true",

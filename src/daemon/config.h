@@ -27,6 +27,7 @@ struct config {
 	char	*db_connection;
 	char	*host;
 	char	*group;
+	char	*role;		/* all, api, conductor */
 	int	 workers;
 	bool	 automated_clean;
 	int	 power_timeout;

@@ -34,6 +34,7 @@ usage(FILE *fp)
 	fprintf(fp, "usage: ingotd [--config FILE] [--listen HOST:PORT] [--db PATH]\n"
 	    "              [--connection postgresql://...] [--log-file FILE]\n"
 	    "              [--log-level LEVEL] [--host NAME] [--workers N]\n"
+	    "              [--role all|api|conductor]\n"
 	    "       ingotd --check-config [--config FILE]\n"
 	    "       ingotd --migrate[=VERSION] [--config FILE] [--db PATH | --connection URL]\n"
 	    "       ingotd --copy-to postgresql://... [--config FILE] [--db PATH]\n"
@@ -173,6 +174,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "log-file", required_argument, NULL, 'L' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "role", required_argument, NULL, 'r' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "print-example-config", no_argument, NULL, 'E' },
@@ -187,6 +189,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ 'D', "database", "connection" },
 		{ 'L', "log", "file" }, { 'v', "log", "level" },
 		{ 'H', "conductor", "host" }, { 'w', "conductor", "workers" },
+		{ 'r', "conductor", "role" },
 	};
 	int ch;
 
@@ -196,7 +199,8 @@ parse_args(int argc, char **argv, struct args *a)
 				a->over[a->nover++] = (struct override){ flags[i].sec,
 				    flags[i].key, optarg };
 		switch (ch) {
-		case 'l': case 'd': case 'D': case 'L': case 'v': case 'H': case 'w': break;
+		case 'l': case 'd': case 'D': case 'L': case 'v': case 'H': case 'w':
+		case 'r': break;
 		case 'M':
 			if (optarg != NULL && (a->migrate = atoi(optarg)) <= 0)
 				return die("--migrate=VERSION takes a version from 1, not %s%s",
@@ -333,6 +337,7 @@ api_conf_of(const char *tls_cert, const char *tls_key)
 		.tls_priorities = cfg.tls_priorities,
 		.ramdisk_everywhere = strcmp(cfg.ramdisk_endpoints, "all") == 0,
 		.metrics = cfg.metrics,
+		.conductor_only = strcmp(cfg.role, "conductor") == 0,
 	};
 }
 
@@ -364,7 +369,8 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 	int port = atoi(strrchr(cfg.listen, ':') + 1);
 
 	return (struct cond_conf){
-		.host = cfg.host, .group = cfg.group, .workers = cfg.workers,
+		.host = cfg.host, .group = cfg.group, .role = cfg.role,
+		.workers = cfg.workers,
 		.automated_clean = cfg.automated_clean,
 		.power_timeout = cfg.power_timeout,
 		.heartbeat_interval = cfg.heartbeat_interval,
@@ -432,6 +438,18 @@ static const char *
 db_location(void)
 {
 	return cfg.db_connection[0] != '\0' ? cfg.db_connection : cfg.db_path;
+}
+
+/* [conductor] role (docs/scale-out.md). */
+static int
+check_role(char *err, size_t len)
+{
+	if (strcmp(cfg.role, "all") == 0 || strcmp(cfg.role, "api") == 0 ||
+	    strcmp(cfg.role, "conductor") == 0)
+		return 0;
+	snprintf(err, len, "[conductor] role '%.64s' is not one of all, api, "
+	    "conductor", cfg.role);
+	return -1;
 }
 
 static int
@@ -640,7 +658,8 @@ main(int argc, char **argv)
 	if (log_parse_format(cfg.log_format, &fmt) != 0)
 		return die("bad configuration: [log] format '%s' is not one of logfmt, "
 		    "json, text%s", cfg.log_format, "");
-	if (check_database(err, sizeof(err)) != 0 || configure_api(err, sizeof(err)) != 0 ||
+	if (check_role(err, sizeof(err)) != 0 || check_database(err, sizeof(err)) != 0 ||
+	    configure_api(err, sizeof(err)) != 0 ||
 	    load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");
 	if (a.check_only) {

@@ -171,6 +171,8 @@ const char *const store_migrations[] = {
 	/* 10: several conductors: where each one's API answers (forwarding),
 	 * and the index the ring pass and "own nodes only" filter on */
 	"ALTER TABLE conductors ADD COLUMN api_url TEXT; CREATE INDEX nodes_conductor ON nodes(conductor);",
+	/* 14: what each ingotd runs (--role): all, api (owns no nodes), conductor */
+	"ALTER TABLE conductors ADD COLUMN role TEXT NOT NULL DEFAULT 'all';",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

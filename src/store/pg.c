@@ -1040,7 +1040,7 @@ static json_t *
 pg_conductor_list(struct store *s)
 {
 	PGresult *res = run(s, "SELECT hostname, conductor_group, drivers, online, "
-	    "created_at, updated_at, api_url FROM conductors ORDER BY id", NULL);
+	    "created_at, updated_at, api_url, role FROM conductors ORDER BY id", NULL);
 	json_t *out;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -1058,6 +1058,7 @@ pg_conductor_list(struct store *s)
 		json_object_set_new(c, "created_at", text_or_null(res, r, 4));
 		json_object_set_new(c, "updated_at", text_or_null(res, r, 5));
 		json_object_set_new(c, "api_url", text_or_null(res, r, 6));
+		json_object_set_new(c, "role", text_or_null(res, r, 7));
 		json_array_append_new(out, c);
 	}
 	PQclear(res);
@@ -1069,6 +1070,13 @@ pg_conductor_set_url(struct store *s, const char *hostname, const char *url)
 {
 	return exec_bind(s, "UPDATE conductors SET api_url = $2 WHERE hostname = $1",
 	    hostname, url) < 0 ? STORE_ERR : STORE_OK;
+}
+
+static int
+pg_conductor_set_role(struct store *s, const char *hostname, const char *role)
+{
+	return exec_bind(s, "UPDATE conductors SET role = $2 WHERE hostname = $1",
+	    hostname, role) < 0 ? STORE_ERR : STORE_OK;
 }
 
 /* The node's owner becomes owner if it still is old (NULL: none). */
@@ -1108,5 +1116,6 @@ const struct store_engine store_engine_pg = {
 	.history_add = pg_history_add, .history_list = pg_history_list,
 	.cond_register = pg_conductor_register, .cond_heartbeat = pg_conductor_heartbeat,
 	.cond_offline = pg_conductor_offline, .cond_list = pg_conductor_list,
-	.cond_set_url = pg_conductor_set_url, .node_set_conductor = pg_node_set_conductor,
+	.cond_set_url = pg_conductor_set_url, .cond_set_role = pg_conductor_set_role,
+	.node_set_conductor = pg_node_set_conductor,
 };

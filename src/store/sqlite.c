@@ -912,6 +912,13 @@ sq_conductor_set_url(struct store *s, const char *hostname, const char *url)
 }
 
 static int
+sq_conductor_set_role(struct store *s, const char *hostname, const char *role)
+{
+	return exec_bind1(s, "UPDATE conductors SET role = ?2 WHERE hostname = ?1",
+	    hostname, role) < 0 ? STORE_ERR : STORE_OK;
+}
+
+static int
 sq_node_set_conductor(struct store *s, const char *uuid, const char *old,
     const char *owner)
 {
@@ -936,7 +943,7 @@ static json_t *
 sq_conductor_list(struct store *s)
 {
 	sqlite3_stmt *st = prep(s, "SELECT hostname, conductor_group, drivers, "
-	    "online, created_at, updated_at, api_url FROM conductors ORDER BY id");
+	    "online, created_at, updated_at, api_url, role FROM conductors ORDER BY id");
 	json_t *out;
 
 	if (st == NULL)
@@ -952,6 +959,7 @@ sq_conductor_list(struct store *s)
 		json_object_set_new(c, "created_at", text_or_null(st, 4));
 		json_object_set_new(c, "updated_at", text_or_null(st, 5));
 		json_object_set_new(c, "api_url", text_or_null(st, 6));
+		json_object_set_new(c, "role", text_or_null(st, 7));
 		json_array_append_new(out, c);
 	}
 	sqlite3_reset(st);
@@ -972,5 +980,6 @@ const struct store_engine store_engine_sqlite = {
 	.history_add = sq_history_add, .history_list = sq_history_list,
 	.cond_register = sq_conductor_register, .cond_heartbeat = sq_conductor_heartbeat,
 	.cond_offline = sq_conductor_offline, .cond_list = sq_conductor_list,
-	.cond_set_url = sq_conductor_set_url, .node_set_conductor = sq_node_set_conductor,
+	.cond_set_url = sq_conductor_set_url, .cond_set_role = sq_conductor_set_role,
+	.node_set_conductor = sq_node_set_conductor,
 };

@@ -226,6 +226,12 @@ store_conductor_list(struct store *s)
 }
 
 int
+store_conductor_set_role(struct store *s, const char *hostname, const char *role)
+{
+	return eng->cond_set_role(s, hostname, role);
+}
+
+int
 store_conductor_set_url(struct store *s, const char *hostname, const char *url)
 {
 	return eng->cond_set_url(s, hostname, url);

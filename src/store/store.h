@@ -126,8 +126,11 @@ int	store_conductor_heartbeat(struct store *s, const char *hostname);
 int	store_conductor_offline(struct store *s, const char *hostname);
 int	store_conductor_set_url(struct store *s, const char *hostname,
 	    const char *url);
+/* What the ingotd runs: all, api or conductor (--role). */
+int	store_conductor_set_role(struct store *s, const char *hostname,
+	    const char *role);
 /* {hostname, conductor_group, drivers, alive (online), created_at,
- * updated_at, api_url} of every conductor. */
+ * updated_at, api_url, role} of every conductor. */
 json_t	*store_conductor_list(struct store *s);
 /* The ring pass: nodes.conductor = owner where it is still old (NULL: none);
  * STORE_NOTFOUND when it was not (another pass moved it meanwhile).  Only

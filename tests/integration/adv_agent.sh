@@ -31,7 +31,7 @@ deploy_na() {	# instance_info: $IMAGE, or a bogus image
 }
 st() { as sysadmin GET "/v1/nodes/$1" >/dev/null; jq -r .provision_state "$T/as.body"; }
 token_in_db() {
-	sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_secret_token') from nodes where name='na'"
+	db "select $(db_json driver_internal_info agent_secret_token) from nodes where name='na'"
 }
 hb() {	# hb NODE TOKEN CALLBACK_URL: the status
 	as - POST "/v1/heartbeat/$1" "{\"callback_url\":\"$3\",\"agent_token\":\"$2\"}"
@@ -67,7 +67,7 @@ expect_eq "main port: na still waits for its agent" "wait call-back" "$(st na)"
 ingot_stop
 
 # --- ramdisk_endpoints = all: the lookup's and heartbeat's own rules ---------
-rm -f "$T/ingot.db"
+db_reset
 adv_start <<<"${CONF/provisioning/all}" ||
 	{ ingot_stop; adv_start <<<"${CONF/ramdisk_endpoints = provisioning/}"; } || { finish; exit 1; }
 
@@ -106,7 +106,7 @@ expect_eq "lookup by node_uuid and another node's MAC: 404" 404 \
 expect_eq "lookup by MACs of two nodes: 404" 404 "$(as - GET "/v1/lookup?addresses=$MA,$MB")"
 expect_eq "the fake agent heartbeats with what it got: 401" 401 "$(hb "$NA" "$stolen" "$FAKE")"
 expect_eq "the fake agent's heartbeat set no callback URL" "" \
-	"$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_url') from nodes where name='na'")"
+	"$(db "select $(db_json driver_internal_info agent_url) from nodes where name='na'")"
 
 # No oracle: a node in another state, an unknown MAC: the same 404.
 as - GET "/v1/lookup?addresses=$MX" >/dev/null; cp "$T/as.body" "$T/unknown.body"
@@ -188,13 +188,13 @@ expect_eq "agent heartbeat with the token: 202" 202 "$(hb "$NA" "$TOKEN" "$FAKE"
 wait_until 60 'grep -q prepare_image "$T/fake.log" && [ "$(st na)" = "wait call-back" ] ||
 	! grep -qx "wait call-back\|deploying" <<<"$(st na)"'
 expect_eq "its callback URL recorded" "$FAKE" \
-	"$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_url') from nodes where name='na'")"
+	"$(db "select $(db_json driver_internal_info agent_url) from nodes where name='na'")"
 if grep -q prepare_image "$T/fake.log"; then
 	ok "the token's holder got standby.prepare_image" true
 	expect_eq "a changed callback URL, even with the token: 400" 400 \
 		"$(hb "$NA" "$TOKEN" "http://127.0.0.1:1")"
 	expect_eq "... the recorded one stays" "$FAKE" \
-		"$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_url') from nodes where name='na'")"
+		"$(db "select $(db_json driver_internal_info agent_url) from nodes where name='na'")"
 else
 	echo "# na did not reach prepare_image ($(st na): $(as sysadmin GET /v1/nodes/na >/dev/null; jq -r .last_error "$T/as.body")); callback URL change not checked"
 fi

@@ -108,8 +108,8 @@ CONF
 
 declare -A UUID TOK
 uuid() { [ -n "${UUID[$1]:-}" ] || UUID[$1]=$(node_uuid "$1"); echo "${UUID[$1]}"; }
-state() { sqlite3 "$T/ingot.db" "select provision_state from nodes where name='$1'"; }
-field() { sqlite3 "$T/ingot.db" "select $2 from nodes where name='$1'"; }
+state() { db "select provision_state from nodes where name='$1'"; }
+field() { db "select $2 from nodes where name='$1'"; }
 lasterr() { as sysadmin GET "/v1/nodes/$1" >/dev/null; jq -r .last_error "$T/as.body"; }
 prov() { as "$1" PUT "/v1/nodes/$2/states/provision" "{\"target\":\"$3\"}"; }
 image() {	# image USER NODE SOURCE SHA256: prints the PATCH status

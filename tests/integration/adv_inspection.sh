@@ -43,7 +43,7 @@ expect_eq "default listeners: continue_inspection on the API port: 404" 404 "$(p
 ingot_stop
 
 # --- ramdisk_endpoints = all: the endpoint's own rules ----------------------
-rm -f "$T/ingot.db"
+db_reset
 adv_start <<<"${CONF/provisioning/all}" || { finish; exit 1; }
 NA=$(node_uuid na) NB=$(node_uuid nb)
 as sysadmin PATCH /v1/nodes/na '[{"op":"replace","path":"/inspect_interface","value":"agent"}]' >/dev/null
@@ -113,8 +113,8 @@ expect_eq "after the abuse: na still waits" "inspect wait" "$(st na)"
 expect_eq "after the abuse: na not locked" null "$(st na .reservation)"
 expect_eq "after the abuse: na has its one port" 1 "$(nports "$NA")"
 expect_eq "after the abuse: nb has its one port" 1 "$(nports "$NB")"
-expect_eq "after the abuse: no inventory stored" 0 "$(sqlite3 "$T/ingot.db" 'select count(*) from node_inventories')"
-expect_eq "after the abuse: no port was created" 2 "$(sqlite3 "$T/ingot.db" 'select count(*) from ports')"
+expect_eq "after the abuse: no inventory stored" 0 "$(db 'select count(*) from node_inventories')"
+expect_eq "after the abuse: no port was created" 2 "$(db 'select count(*) from ports')"
 
 # LLDP whose port ID could reach a switch's command line: accepted, never stored.
 EVIL=$(printf 'swp1;reload' | od -An -tx1 | tr -d ' \n')

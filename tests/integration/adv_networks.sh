@@ -230,7 +230,7 @@ ok "no password or hash in the log" log_clean
 
 # --- the safe default: no ranges, no project-created networks -------------
 ingot_stop
-rm -f "$T"/ingot.db*
+db_reset
 adv_start </dev/null || exit 1
 expect_eq "no tenant_vlan_ranges: a project cannot create a network" 403 \
 	"$(as amember POST /v1/networks '{"name":"a1","vlan_id":1000,"cidr":"10.63.0.0/24"}')"

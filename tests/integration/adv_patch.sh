@@ -63,9 +63,9 @@ expect_eq "refused patches stored nothing (nl extra)" '{"e":null}' \
 expect_eq "nl still owned by a, leased to b, named nl" "a b nl" \
 	"$(stored nl '"\(.owner) \(.lessee) \(.name)"')"
 expect_eq "nu's password still where it was" "sekrit-nu" \
-	"$(sqlite3 "$T/ingot.db" "SELECT json_extract(driver_info, '$.ipmi_password') FROM nodes WHERE name = 'nu'")"
+	"$(db "SELECT $(db_json driver_info ipmi_password) FROM nodes WHERE name = 'nu'")"
 expect_eq "nu's extra holds no secret" "false" \
-	"$(sqlite3 "$T/ingot.db" "SELECT extra FROM nodes WHERE name = 'nu'" | grep -q sekrit && echo true || echo false)"
+	"$(db "SELECT extra FROM nodes WHERE name = 'nu'" | grep -q sekrit && echo true || echo false)"
 as bmember PATCH /v1/nodes/nl '[{"op":"copy","from":"/driver_info","path":"/extra/x"}]' >/dev/null
 ok "a refused copy does not echo the secret" no_secret_in_body
 
@@ -105,7 +105,7 @@ expect_eq "the error says the limit" "true" \
 	"$(jq -r '.error_message' "$T/as.body" | grep -q 'at most 64' && echo true || echo false)"
 ok "ingotd is alive and answers" curl -fsS "$INGOT_URL/"
 expect_eq "database stays small (< 5 MB)" true \
-	"$([ "$(stat -c %s "$T/ingot.db")" -lt 5000000 ] && echo true || echo false)"
+	"$([ "$(db_bytes)" -lt 5000000 ] && echo true || echo false)"
 # (the old code grew to 2.3 GB; AddressSanitizer's quarantine alone keeps
 # up to 256 MB of freed memory)
 rss_bound=200000

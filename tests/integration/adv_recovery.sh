@@ -11,8 +11,7 @@ adv_start <<'CONF' || exit 1
 [recovery]
 policy = automatic
 CONF
-db() { sqlite3 "$T/ingot.db" "$1"; }
-state_of() { db "select provision_state || ifnull(reservation,'') from nodes where name='$1'"; }
+state_of() { db "select provision_state || coalesce(reservation,'') from nodes where name='$1'"; }
 
 # active nodes ra (owned by a) and rb (b), of a resource class no spare has;
 # an available node sp of another class (never a spare for them)
@@ -20,14 +19,14 @@ for n in ra:a:rec rb:b:rec sp:a:other; do
 	IFS=: read -r name owner rc <<<"$n"
 	as sysadmin POST /v1/nodes "{\"name\":\"$name\",\"driver\":\"fake-hardware\",\"owner\":\"$owner\",\"resource_class\":\"$rc\"}" >/dev/null
 	as sysadmin PUT "/v1/nodes/$name/states/provision" '{"target":"manage"}' >/dev/null
-	wait_until 20 db_is "select provision_state || ifnull(reservation,'') from nodes where name='$name'" manageable
+	wait_until 20 db_is "select provision_state || coalesce(reservation,'') from nodes where name='$name'" manageable
 	as sysadmin PUT "/v1/nodes/$name/states/provision" '{"target":"provide"}' >/dev/null
-	wait_until 20 db_is "select provision_state || ifnull(reservation,'') from nodes where name='$name'" available
+	wait_until 20 db_is "select provision_state || coalesce(reservation,'') from nodes where name='$name'" available
 done
 for name in ra rb; do
 	as sysadmin PATCH "/v1/nodes/$name" "[{\"op\":\"add\",\"path\":\"/instance_uuid\",\"value\":\"$(cat /proc/sys/kernel/random/uuid)\"}]" >/dev/null
 	as sysadmin PUT "/v1/nodes/$name/states/provision" '{"target":"active"}' >/dev/null
-	wait_until 20 db_is "select provision_state || ifnull(reservation,'') from nodes where name='$name'" active
+	wait_until 20 db_is "select provision_state || coalesce(reservation,'') from nodes where name='$name'" active
 done
 IA=$(db "select instance_uuid from nodes where name='ra'")
 
@@ -58,12 +57,12 @@ expect_eq "sp untouched" available "$(state_of sp)"
 expect_eq "sysadmin recover ra: 202" 202 "$(as sysadmin PUT /v1/nodes/ra/states/provision '{"target":"recover"}')"
 again=$(as sysadmin PUT /v1/nodes/ra/states/provision '{"target":"recover"}')
 ok "recover at once again: 202, 400 or 409 ($again)" bash -c "[[ '$again' =~ ^(202|400|409)$ ]]"
-wait_until 30 db_is "select provision_state || ifnull(reservation,'') from nodes where name='ra'" "recover wait"
+wait_until 30 db_is "select provision_state || coalesce(reservation,'') from nodes where name='ra'" "recover wait"
 expect_eq "ra waits, fault no spare" "recover wait|no spare" "$(db "select provision_state || '|' || fault from nodes where name='ra'")"
 for k in 1 2 3; do as sysadmin PUT /v1/nodes/ra/states/provision '{"target":"recover"}' >/dev/null; done
-wait_until 30 db_is "select provision_state || ifnull(reservation,'') from nodes where name='ra'" "recover wait"
+wait_until 30 db_is "select provision_state || coalesce(reservation,'') from nodes where name='ra'" "recover wait"
 expect_eq "repeated recovers: ra keeps its instance" "$IA" "$(db "select instance_uuid from nodes where name='ra'")"
-expect_eq "sp (another class) was never taken" "available|" "$(db "select provision_state || '|' || ifnull(instance_uuid,'') from nodes where name='sp'")"
+expect_eq "sp (another class) was never taken" "available|" "$(db "select provision_state || '|' || coalesce(instance_uuid,'') from nodes where name='sp'")"
 expect_eq "rb untouched" active "$(state_of rb)"
 expect_eq "no lock left" 0 "$(db 'select count(*) from nodes where reservation is not null')"
 # a project reads its node's recovery state and why, nothing else

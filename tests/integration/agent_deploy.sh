@@ -94,7 +94,7 @@ ok "raw deploy: disk bytes equal the image" cmp -n 8388608 "$T/img.raw" "$T/disk
 expect_eq "raw deploy: no error" null "$(field .last_error)"
 echo "# raw deploy: agent start to active $(echo "$t1 - $t0" | bc) s"
 expect_eq "the agent token is wiped once active" "" \
-	"$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.agent_secret_token') from nodes where uuid='$N'")"
+	"$(db "select $(db_json driver_internal_info agent_secret_token) from nodes where uuid='$N'")"
 
 # The agent refuses commands without the token, and with a forged one.
 acmd() {	# acmd TOKEN-QUERY BODY

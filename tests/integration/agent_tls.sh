@@ -73,8 +73,8 @@ wait_until 30 "curl -fsS --cacert '$T/agent.pem' -o /dev/null 'https://127.0.0.1
 state() { curl -s "$INGOT_URL/v1/nodes/$N" | jq -r .provision_state; }
 field() { curl -s "$INGOT_URL/v1/nodes/$N" | jq -r "$1"; }
 pin() {	# driver_internal_info is not shown by the API: the database
-	sqlite3 "$T/ingot.db" "select coalesce(json_extract(driver_internal_info,
-	    '\$.agent_verify_ca'), 'none') from nodes where uuid='$N'"
+	db "select coalesce($(db_json driver_internal_info agent_verify_ca), 'none')
+	    from nodes where uuid='$N'"
 }
 TOKEN=
 lookup() { TOKEN=$(curl -s -H 'X-OpenStack-Ironic-API-Version: 1.68' \

@@ -13,7 +13,7 @@ ok "node create with properties and driver_info" bm node create --driver fake-ha
 expect_eq "properties stored" "8" "$(bm node show bm1 -f json | jq -r '.properties.cpus')"
 expect_eq "password masked in show" '"******"' "$(bm node show bm1 -f json | jq -c '.driver_info.ipmi_password')"
 expect_eq "password stored for the driver" "hunter2" \
-	"$(sqlite3 "$T/ingot.db" "select json_extract(driver_info,'$.ipmi_password') from nodes where name='bm1'")"
+	"$(db "select $(db_json driver_info ipmi_password) from nodes where name='bm1'")"
 expect_eq "new node is enroll" "enroll" "$(field bm1 provision_state)"
 ok "port create" bm port create 52:54:00:aa:bb:01 --node bm1 \
 	--local-link-connection switch_id=0a:1b:2c:3d:4e:5f --local-link-connection port_id=p1 \
@@ -55,6 +55,6 @@ ok "node delete" bm node delete bm1
 if bm node show bm1 >"$T/out" 2>&1; then r=0; else r=$?; fi
 expect_eq "deleted node is gone (non-zero exit)" "1" "$r"
 ok "404 message" grep -q "could not be found" "$T/out"
-expect_eq "ports deleted with the node" "0" "$(sqlite3 "$T/ingot.db" 'select count(*) from ports')"
+expect_eq "ports deleted with the node" "0" "$(db 'select count(*) from ports')"
 ok "no password in the log" bash -c "! grep -q hunter2 '$T/ingotd.log'"
 finish

@@ -196,6 +196,6 @@ refuse "a gzip bomb (70 MiB of zeros)" 413
 expect_eq "refusals: node still available" available "$(state)"
 expect_eq "refusals: node not locked" null "$(field .reservation)"
 expect_eq "refusals: no configdrive stored" "" \
-	"$(sqlite3 "$T/ingot.db" "select json_extract(instance_info,'\$.configdrive') from nodes where uuid='$N'")"
+	"$(db "select $(db_json instance_info configdrive) from nodes where uuid='$N'")"
 
 finish

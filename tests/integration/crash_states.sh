@@ -7,7 +7,6 @@
 # survives and the database is intact.
 source "$(dirname "$0")/../lib/lib.sh"
 AGENT=${AGENT:-$INGOT_BUILD/src/agent/ingot-agent}
-db() { sqlite3 "$T/ingot.db" "$@"; }
 AGENT_PIDS=()
 stop_agents() {
 	local p
@@ -81,10 +80,10 @@ for n in $AGENTS; do
 	AGENT_PIDS+=($!)
 done
 wait_until 60 db_is "select count(*) from nodes where name like 'a%' and
-	json_extract(driver_internal_info,'\$.agent_last_heartbeat') is not null" 3
+	$(db_json driver_internal_info agent_last_heartbeat) is not null" 3
 echo "# before the kill:"
 db "select name, provision_state, reservation is not null from nodes order by name" | sed 's/^/#   /'
-expect_eq "before the kill: 5 fake + 2 direct deploying" 7 "$(count "provision_state='deploying' and name glob '[fd]*'")"
+expect_eq "before the kill: 5 fake + 2 direct deploying" 7 "$(count "provision_state='deploying' and (name like 'f%' or name like 'd%')")"
 expect_eq "before the kill: 3 cleaning" 3 "$(count "provision_state='cleaning'")"
 expect_eq "before the kill: 4 waiting for a call-back" 4 "$(count "provision_state='wait call-back' and name like 'w%'")"
 expect_eq "before the kill: 4 waiting for a cleaning agent" 4 "$(count "provision_state='clean wait'")"
@@ -99,16 +98,16 @@ db "select name, provision_state, target_provision_state, reservation is not nul
 expect_eq "no node without an agent left in an active state" 0 \
 	"$(count "provision_state in ($active_states) and name not like 'a%'")"
 expect_eq "interrupted deploys failed with a reason" 7 \
-	"$(count "provision_state='deploy failed' and name glob '[fd]*' and last_error like '%restarted%'")"
+	"$(count "provision_state='deploy failed' and (name like 'f%' or name like 'd%') and last_error like '%restarted%'")"
 expect_eq "interrupted cleanings failed with a reason" 3 \
 	"$(count "provision_state='clean failed' and name like 'c%' and last_error like '%restarted%'")"
 # A slow machine may take longer than callback_timeout from the waits to
 # here: a waiting node may have timed out meanwhile, but never be failed by
 # the restart.
 expect_eq "nodes waiting for an agent keep waiting (or time out)" 8 \
-	"$(count "(name like 'w%' and provision_state='wait call-back') or (name like 'k%' and provision_state='clean wait') or (name glob '[wk]*' and last_error like 'Timeout reached%')")"
+	"$(count "(name like 'w%' and provision_state='wait call-back') or (name like 'k%' and provision_state='clean wait') or ((name like 'w%' or name like 'k%') and last_error like 'Timeout reached%')")"
 expect_eq "no waiting node failed by the restart" 0 \
-	"$(count "name glob '[wk]*' and last_error like '%restarted%'")"
+	"$(count "(name like 'w%' or name like 'k%') and last_error like '%restarted%'")"
 expect_eq "no stale lock on the nodes nothing runs for" 0 \
 	"$(count "reservation is not null and name not like 'a%'")"
 ok "no lock survives the restart" wait_until 60 db_is "select count(*) from nodes where reservation is not null" 0
@@ -116,7 +115,7 @@ ok "no lock survives the restart" wait_until 60 db_is "select count(*) from node
 # The agents carry on with the new ingotd; nothing they drive stays stuck.
 ok "agent-driven deploys settle (active or failed)" wait_until 40 \
 	db_is "select count(*) from nodes where name like 'a%' and provision_state in ('active','deploy failed')" 3
-echo "# agent nodes: $(db "select group_concat(name || '=' || provision_state, ' ') from nodes where name like 'a%'")"
+echo "# agent nodes: $(db "select name || '=' || provision_state from nodes where name like 'a%'" | paste -sd' ')"
 ok "agent-driven deploys that failed say why" \
 	db_is "select count(*) from nodes where name like 'a%' and provision_state='deploy failed' and last_error is null" 0
 i=0
@@ -142,7 +141,7 @@ expect_eq "every node stable or failed" 0 \
 	"$(count "provision_state not in ('enroll','manageable','available','active','error','rescue') and provision_state not like '% failed'")"
 expect_eq "every failed node has a last_error" 0 "$(count "provision_state like '% failed' and last_error is null")"
 expect_eq "no reservation at the end" 0 "$(count "reservation is not null")"
-expect_eq "integrity_check ok" ok "$(db 'pragma integrity_check')"
+db_sqlite_only "SQLite's integrity_check" && expect_eq "integrity_check ok" ok "$(db 'pragma integrity_check')"
 # A failed node is usable again.
 delay f1 0
 prov f1 active

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 ingot_start || exit 1
 state() { api GET "/v1/nodes/$1" | jq -r .provision_state; }
-nolock() { sqlite3 "$T/ingot.db" 'select count(*) from nodes where reservation is not null'; }
+nolock() { db 'select count(*) from nodes where reservation is not null'; }
 
 BIOS='{"interface":"bios","step":"apply_configuration","priority":150,"args":{"settings":[{"name":"LogicalProc","value":"Disabled"}]}}'
 RAID='{"interface":"raid","step":"apply_configuration","priority":160,"args":{"raid_config":{"logical_disks":[{"size_gb":"MAX","raid_level":"1","is_root_volume":true}]},"delete_existing":true}}'
@@ -40,7 +40,7 @@ bad "an unknown key in a step" '{"name":"CUSTOM_A","steps":[{"interface":"bios",
 bad "the same step twice" "{\"name\":\"CUSTOM_A\",\"steps\":[$BIOS,$BIOS]}"
 many=$(jq -cn '[range(51) | {interface:"bios", step:"s\(.)", priority:150, args:{}}]')
 bad "51 steps" "{\"name\":\"CUSTOM_A\",\"steps\":$many}"
-expect_eq "none of those was stored" 1 "$(sqlite3 "$T/ingot.db" 'select count(*) from deploy_templates')"
+expect_eq "none of those was stored" 1 "$(db 'select count(*) from deploy_templates')"
 api PATCH /v1/deploy_templates/CUSTOM_HT_OFF '[{"op":"replace","path":"/steps/0/priority","value":-5}]' >/dev/null
 expect_eq "PATCH to a bad step: 400" 400 "$STATUS"
 api PATCH /v1/deploy_templates/CUSTOM_HT_OFF '[{"op":"add","path":"/extra/rev","value":2}]' >/dev/null
@@ -67,7 +67,7 @@ wait_until 60 '[ "$(state t1)" = active ]'
 expect_eq "t1 active" active "$(state t1)"
 expect_eq "raid.apply_configuration set the node's raid_config" '"MAX"' "$(api GET /v1/nodes/t1 | jq -c '.raid_config.logical_disks[0].size_gb')"
 expect_eq "bios.apply_configuration recorded the setting" '"Disabled"' \
-    "$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info, '$.fake_bios_settings.LogicalProc') from nodes where name='t1'" | sed 's/.*/"&"/')"
+    "$(db "select $(db_json driver_internal_info fake_bios_settings.LogicalProc) from nodes where name='t1'" | sed 's/.*/"&"/')"
 hist=$(api GET /v1/nodes/t1/history | jq -r '[.history[].event] | join("|")')
 ok "history: the raid step ran before the bios step (priority 160, then 150)" \
     bash -c "grep -o 'deploy step [a-z]*\.[a-z_]* done' <<<'$hist' | tr '\n' ' ' | grep -q '^deploy step raid.apply_configuration done deploy step bios.apply_configuration done'"
@@ -79,7 +79,7 @@ expect_eq "deploy with a user step that disables the template's bios step: 202" 
 wait_until 60 '[ "$(state t2)" = active ]'
 expect_eq "t2: the raid step ran" '"MAX"' "$(api GET /v1/nodes/t2 | jq -c '.raid_config.logical_disks[0].size_gb')"
 expect_eq "t2: the bios step did not" "" \
-    "$(sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info, '$.fake_bios_settings') from nodes where name='t2'")"
+    "$(db "select $(db_json driver_internal_info fake_bios_settings) from nodes where name='t2'")"
 
 # Refusals: nothing changes, nothing stays locked.
 API_VERSION=1.68 api PUT /v1/nodes/t3/states/provision '{"target":"active","deploy_steps":[]}' >/dev/null

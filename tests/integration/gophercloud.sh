@@ -19,7 +19,7 @@ ingot_start --workers 8 || exit 1
 PASS=$((PASS + $(grep -c '^ok - ' "$T/gc.out")))
 FAIL=$((FAIL + $(grep -c '^not ok - ' "$T/gc.out")))
 ok "the workflow ran to its end" grep -q 'every node deleted' "$T/gc.out"
-expect_eq "no lock left" 0 "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes where reservation is not null')"
-expect_eq "no node left" 0 "$(sqlite3 "$T/ingot.db" 'select count(*) from nodes')"
+expect_eq "no lock left" 0 "$(db 'select count(*) from nodes where reservation is not null')"
+expect_eq "no node left" 0 "$(db 'select count(*) from nodes')"
 ingot_stop
 finish

@@ -99,10 +99,10 @@ ok "maintenance_reason says why" bash -c "'$INGOT' -f json node show n1 | jq -r 
 BMC_SENSORS=1 bmc_start b1 || exit 1
 wait_until 60 'test "$(field n1 fault)" = "null"'
 expect_eq "fault cleared when the BMC answers" null "$(field n1 fault)"
-ok "driver_info passwords are stored encrypted" bash -c \
-	"sqlite3 -cmd '.timeout 5000' '$T/ingot.db' \"select driver_info from nodes where name='n1'\" | grep -q '\"ipmi_password\":\"enc:v1:'"
-ok "no BMC password in clear in the database" bash -c \
-	"! sqlite3 -cmd '.timeout 5000' '$T/ingot.db' 'select driver_info from nodes' | grep -q '\"password\"'"
+ok "driver_info passwords are stored encrypted" grep -q '"ipmi_password":"enc:v1:' \
+	<(db "select driver_info from nodes where name='n1'")
+ok "no BMC password in clear in the database" test -z \
+	"$(db 'select driver_info from nodes' | grep '"password"')"
 expect_eq "maintenance cleared" false "$(field n1 maintenance)"
 
 # Twenty BMCs, one dead: the other nineteen are read within the cycle bound.
@@ -123,6 +123,6 @@ for k in $(seq 1 20); do [ "$k" = 7 ] || echo 1 >"$T/bmc-m$k/power"; done
 t0=$(date +%s%N)
 wait_until 240 db_is "select count(*) from nodes where name like 'm%' and power_state='power on'" 19
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-expect_eq "19 live BMCs' power recorded despite the dead BMC" 19 "$(sqlite3 "$T/ingot.db" "select count(*) from nodes where name like 'm%' and power_state='power on'")"
+expect_eq "19 live BMCs' power recorded despite the dead BMC" 19 "$(db "select count(*) from nodes where name like 'm%' and power_state='power on'")"
 echo "# recorded in ${ms} ms (bench/ipmi_sync measures the sync's speed)"
 finish

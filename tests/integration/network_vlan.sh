@@ -114,7 +114,7 @@ kill "$(cat "$OVS_DIR/ovsdb.pid")"
 wait_until 60 'test "$(state na)" = "deploy failed"'
 expect_eq "deploy failed" "deploy failed" "$(state na)"
 ok "last_error names switch and port" bash -c "'$INGOT' -f json node show na | jq -r .last_error | grep -q 'switch tor1 port va$$'"
-ok "no lock left" test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='na'")"
+ok "no lock left" test -z "$(db "select reservation from nodes where name='na'")"
 ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb.ctl" \
 	--pidfile="$OVS_DIR/ovsdb.pid" --detach --log-file="$OVS_DIR/ovsdb.log"
 wait_until 60 'test "$(tag va$$)" = 4095'

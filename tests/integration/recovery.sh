@@ -68,7 +68,6 @@ js() { "$INGOT" -f json "$@"; }
 field() { js node show "$1" | jq -r ".$2"; }
 tag() { vsctl get port "$1" tag; }
 mac_of() { ip -n "$1" -j link show eth0 | jq -r '.[0].address'; }
-db() { sqlite3 "$T/ingot.db" "$1"; }
 uuid() { db "select uuid from nodes where name='$1'"; }
 lease() {
 	ip netns exec "$1" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s /bin/true 2>&1 |
@@ -223,6 +222,6 @@ cleaned() { grep -c "port r$R$$: cleaning" "$T/ingotd.log"; }	# on the cleaning 
 c0=$(cleaned)
 ok "provide the repaired node" i node provide $R --wait 60
 expect_eq "$R available again, its recovery mark cleaned" "available|" \
-	"$(db "select provision_state || '|' || ifnull(json_extract(driver_internal_info, '$.recovery'), '') from nodes where name='$R'")"
+	"$(db "select provision_state || '|' || coalesce($(db_json driver_internal_info recovery), '') from nodes where name='$R'")"
 expect_eq "... through cleaning, although automated_clean is false" $((c0 + 1)) "$(cleaned)"
 finish

@@ -179,8 +179,8 @@ expect_eq "the BMC is still off" Off "$(bmc r1 .PowerState)"
 ok "restore the password" i node set r1 --driver-info redfish_password=password
 wait_until 60 "[ \"\$(field r1 power_state)\" = 'power off' ]"
 ok "no password in the log" bash -c "! grep -q -e wrong -e 'password\"' '$T/ingotd.log'"
-ok "redfish_password stored encrypted" bash -c \
-	"sqlite3 -cmd '.timeout 5000' '$T/ingot.db' \"select driver_info from nodes where name='r1'\" | grep -q '\"redfish_password\":\"enc:v1:'"
+ok "redfish_password stored encrypted" grep -q '"redfish_password":"enc:v1:' \
+	<(db "select driver_info from nodes where name='r1'")
 
 # --- TLS: verified against the given CA; refused without it -----------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -239,6 +239,6 @@ done
 t0=$(date +%s%N)
 wait_until 120 db_is "select count(*) from nodes where name like 'm%' and power_state='power on'" "$N"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-expect_eq "$N BMCs' outside power-on recorded by the sync" "$N" "$(sqlite3 "$T/ingot.db" "select count(*) from nodes where name like 'm%' and power_state='power on'")"
+expect_eq "$N BMCs' outside power-on recorded by the sync" "$N" "$(db "select count(*) from nodes where name like 'm%' and power_state='power on'")"
 echo "# recorded in ${ms} ms"
 finish

@@ -110,6 +110,7 @@ wait_until 30 '[ "$(state nr)" = active ]'
 expect_eq "unrescued: active" active "$(state nr)"
 expect_eq "unrescued: the tenant VLAN" 200 "$(tag)"
 expect_eq "unrescued: booting from disk" disk "$(field nr .driver_internal_info.fake_boot_device)"
-expect_eq "unrescued: the password hash is gone" null "$(sqlite3 "$T/ingot.db" "select json_extract(instance_info,'\$.hashed_rescue_password') from nodes where name='nr'" | sed 's/^$/null/')"
-ok "the password is in no log and not in the database" bash -c "! grep -rqF '$PW' '$T/ingotd.log' '$T/agent.stderr' '$T/ingot.db'* && ! grep -rqF '$HASH' '$T/ingotd.log' '$T/agent.stderr'"
+expect_eq "unrescued: the password hash is gone" null "$(db "select $(db_json instance_info hashed_rescue_password) from nodes where name='nr'" | sed 's/^$/null/')"
+db_dump >"$T/db.dump"
+ok "the password is in no log and not in the database" bash -c "! grep -rsqF '$PW' '$T/ingotd.log' '$T/agent.stderr' '$T/db.dump' '$T/ingot.db'* && ! grep -rqF '$HASH' '$T/ingotd.log' '$T/agent.stderr'"
 finish

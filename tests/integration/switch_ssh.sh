@@ -275,8 +275,8 @@ expect_eq "deploy failed" "deploy failed" "$(state na)"
 echo "# failed after $(( $(date +%s) - t0 )) s"
 ok "last_error names switch and port" bash -c "'$INGOT' -f json node show na | jq -r .last_error | grep -q 'switch tor1 port pa$$'"
 # (the failed deploy's attempt to isolate the port may still be timing out)
-wait_until 60 'test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='"'na'"'")"'
-ok "no lock left" test -z "$(sqlite3 "$T/ingot.db" "select reservation from nodes where name='na'")"
+wait_until 60 'test -z "$(db "select reservation from nodes where name='"'na'"'")"'
+ok "no lock left" test -z "$(db "select reservation from nodes where name='na'")"
 kill -CONT $hung
 wait_until 60 'test "$(tag pa$$)" = 4095'
 expect_eq "isolated once the switch answers" 4095 "$(tag pa$$)"

@@ -63,7 +63,7 @@ ok "--check-config accepts the certificate and key" \
 curl() { command curl --cacert "$T/ca.pem" "$@"; }
 INGOT_PORT=$(free_port)
 export INGOT_URL=https://127.0.0.1:$INGOT_PORT
-"$INGOTD" --config "$T/ingotd.conf" --listen "127.0.0.1:$INGOT_PORT" --db "$T/ingot.db" \
+"$INGOTD" --config "$T/ingotd.conf" --listen "127.0.0.1:$INGOT_PORT" "${INGOT_DB_ARGS[@]}" \
 	--log-file "$T/ingotd.log" 2>>"$T/ingotd.stderr" &
 INGOTD_PID=$!
 ok "ingotd answers https with the CA" wait_until 60 curl -fsS "$INGOT_URL/"
@@ -128,7 +128,7 @@ stop_agent
 expect_eq "agent with another CA: the node still waits" "wait call-back" "$(state)"
 ok "agent with another CA: its log names the certificate problem" \
 	grep -qiE "certificate|SSL" "$T/agent.stderr"
-dii() { sqlite3 "$T/ingot.db" "select json_extract(driver_internal_info,'\$.$1') from nodes where uuid='$N'"; }
+dii() { db "select $(db_json driver_internal_info "$1") from nodes where uuid='$N'"; }
 expect_eq "agent with another CA: no lookup got a token" "" "$(dii agent_secret_token)"
 expect_eq "agent with another CA: no heartbeat reached ingotd" "" "$(dii agent_url)"
 

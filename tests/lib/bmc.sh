@@ -7,11 +7,15 @@
 #   bmc_stop NAME      kills it (by pid)
 #   ipmitool_for NAME ARGS...   ipmitool -I lanplus -C 3 against it
 declare -A BMC_PIDS BMC_PORTS
+# A UDP port no socket holds (/proc/net/udp), from the ephemeral range,
+# without starting an interpreter per BMC (seconds each on a loaded machine).
 free_udp_port() {
-	python3 - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-PY
+	local p
+	for _ in $(seq 1 100); do
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		grep -q ":$(printf '%04X' "$p") " /proc/net/udp /proc/net/udp6 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
 }
 
 bmc_start() {

@@ -6,6 +6,11 @@
 #                                       INGOTD_PID, T (scratch dir)
 #   db SQL                              the test database answers SQL (either engine:
 #                                       columns joined by '|'; write portable SQL)
+#   db_json COL PATH                    SQL for a member of a JSON text column (a.b.c)
+#   db_dump                             every row of the database as text (to grep)
+#   db_bytes                            bytes the database's rows take
+#   db_reset                            an empty database again (ingotd stopped)
+#   db_sqlite_only WHY                  true on SQLite; on PostgreSQL says "# skip"
 #   ingot_stop                          SIGTERM + wait
 #   ok "what" cmd...                    a check: passes when cmd exits 0
 #   expect_eq "what" expected actual
@@ -60,12 +65,59 @@ fi
 
 # db SQL: the test database's answer to SQL (rows on lines, columns joined
 # by '|'), from SQLite or PostgreSQL; write SQL both take (coalesce, not ifnull).
+# (SQLite waits up to 10 s for a writer, as ingotd's own connections do.)
 db() {
 	if [ "$INGOT_DB_ENGINE" = pg ]; then
 		pg_psql ingot -c "$1"
 	else
-		sqlite3 "$T/ingot.db" "$1"
+		sqlite3 -cmd ".timeout 10000" "$T/ingot.db" "$1"
 	fi
+}
+
+# db_json COL a.b: SQL reading member a.b of the JSON text in COL (text,
+# JSON for objects; SQL NULL when absent), for either engine.
+db_json() {
+	if [ "$INGOT_DB_ENGINE" = pg ]; then
+		echo "($1::json #>> '{${2//./,}}')"
+	else
+		echo "json_extract($1, '\$.$2')"
+	fi
+}
+
+# db_dump: every row of the test database as text (to grep for a secret).
+db_dump() {
+	if [ "$INGOT_DB_ENGINE" = pg ]; then
+		pg_dump -a -h "$PG_SOCK" -U ingot ingot
+	else
+		sqlite3 "$T/ingot.db" .dump
+	fi
+}
+
+# db_bytes: what the database takes on disk (SQLite: the file and its WAL;
+# PostgreSQL: its tables with their indexes and TOAST).
+db_bytes() {
+	if [ "$INGOT_DB_ENGINE" = pg ]; then
+		db "select sum(pg_total_relation_size(relid))::bigint from pg_stat_user_tables"
+	else
+		cat "$T/ingot.db" "$T/ingot.db-wal" 2>/dev/null | wc -c
+	fi
+}
+
+# db_reset: an empty database for the next ingot_start (ingotd stopped).
+db_reset() {
+	rm -f "$T"/ingot.db*
+	if [ "$INGOT_DB_ENGINE" = pg ]; then
+		pg_psql postgres -c 'DROP DATABASE IF EXISTS ingot WITH (FORCE)' &&
+			pg_psql postgres -c 'CREATE DATABASE ingot'
+	fi
+}
+
+# db_sqlite_only WHY: true on SQLite; on PostgreSQL prints why a check of
+# SQLite itself is skipped and is false.
+db_sqlite_only() {
+	[ "$INGOT_DB_ENGINE" = pg ] || return 0
+	echo "# skip on PostgreSQL: $1"
+	return 1
 }
 
 ingot_start() {

@@ -5,15 +5,19 @@
 #   pg_new_db NAME        creates database NAME (after pg_start); prints its
 #                         postgresql:// URL
 #   pg_psql DB SQL...     psql on DB: unaligned, tuples only, '|' between columns
-#   pg_stop               immediate shutdown (the EXIT trap calls it)
+#   pg_stop               immediate shutdown (the EXIT trap calls it; a
+#                         watcher does when the test is SIGKILLed)
 PG_SOCK=
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 # As postgres when root.  Where /dev/null is not writable for it (some
-# sandboxes make it 0600), in a mount namespace with a 0666 one bound over.
+# sandboxes make it 0600, and some flip it while tests run), in a mount
+# namespace with a 0666 one bound over, whenever namespaces can be made.
+_PG_NS=
 _pg_as() {
 	if [ "$(id -u)" != 0 ]; then "$@"; return; fi
-	if runuser -u postgres -- test -w /dev/null; then
+	[ -n "$_PG_NS" ] || { unshare -m true 2>/dev/null && _PG_NS=yes || _PG_NS=no; }
+	if [ "$_PG_NS" = no ] && runuser -u postgres -- test -w /dev/null; then
 		runuser -u postgres -- "$@"; return
 	fi
 	[ -c "$T/pg/null" ] || mknod -m 666 "$T/pg/null" c 1 3
@@ -32,6 +36,11 @@ pg_start() {
 		"-k $T/pg -c listen_addresses= -c fsync=off -c max_connections=200" \
 		start >"$T/pg-ctl.log" 2>&1 || { cat "$T/pg-ctl.log" "$T/pg/server.log"; return 1; }
 	PG_SOCK=$T/pg
+	# A test killed with SIGKILL (meson's timeout) runs no EXIT trap: this
+	# watcher stops its server once the test's shell is gone.
+	( trap '' TERM INT; while kill -0 $$ 2>/dev/null; do sleep 2; done
+	  [ -f "$T/pg/data/postmaster.pid" ] && _pg_as "$PG_BIN/pg_ctl" -D "$T/pg/data" -m immediate stop
+	) </dev/null >/dev/null 2>&1 &
 }
 
 pg_psql() {
