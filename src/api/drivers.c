@@ -90,7 +90,7 @@ driver_json(struct req *q, const struct hw_type *t, bool detail)
 	for (int i = 0; i < HW_IF_COUNT; i++) {
 		char key[64];
 		json_t *en;
-		if (i == HW_IF_FIRMWARE)
+		if (i == HW_IF_FIRMWARE && q->minor < 86)	/* firmware: 1.86 */
 			continue;
 		en = json_array();
 		for (int j = 0; j < HW_MAX_IMPLS && t->enabled[i][j] != NULL; j++)

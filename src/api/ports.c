@@ -104,6 +104,23 @@ not_vm_or_uplink(struct resp *r, json_t *port)
 	return m == NULL && u == NULL;
 }
 
+/* A port's name (1.88): a logical name that is neither UUID- nor
+ * MAC-shaped, so that a port's identifier always names one port. */
+static bool
+check_port_name(struct resp *r, const char *name)
+{
+	char mac[18];
+
+	if (name == NULL)
+		return true;
+	if (strlen(name) > 255 || !util_is_valid_name(name) || util_is_uuid(name) ||
+	    util_normalize_mac(name, mac)) {
+		api_error(r, 400, "Expected a logical name but received %.255s.", name);
+		return false;
+	}
+	return true;
+}
+
 /* Resolves node_uuid (which may be a name) and checks references. */
 static bool
 check_refs(struct req *q, struct resp *r, const struct resource *res, json_t *obj)
@@ -143,7 +160,8 @@ check_refs(struct req *q, struct resp *r, const struct resource *res, json_t *ob
 		}
 		return true;
 	}
-	if (!check_llc(r, json_object_get(obj, "local_link_connection")) ||
+	if (!check_port_name(r, jstr(obj, "name")) ||
+	    !check_llc(r, json_object_get(obj, "local_link_connection")) ||
 	    !not_vm_or_uplink(r, obj))
 		return false;
 	if (jstr(obj, "portgroup_uuid") != NULL) {

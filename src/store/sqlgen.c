@@ -47,6 +47,10 @@ sqlgen_sort_field(const struct resource *r, const struct store_query *q,
 static bool
 filter_ok(const struct resource *r, const struct store_filter *f)
 {
+	size_t n = json_array_size(f->value);
+
+	if (f->op == SO_IN && (n == 0 || n > STORE_MAX_IN))
+		return false;
 	return model_field(r, f->field) != NULL && (f->op != SO_EQ_EITHER ||
 	    (f->field2 != NULL && model_field(r, f->field2) != NULL));
 }
@@ -61,6 +65,14 @@ add_filter(const struct sql_dialect *d, char *sql, size_t sqllen,
 	if (f->op == SO_CONTAINS) {	/* a substring, case-sensitive */
 		snprintf(buf, sizeof(buf), "%s(%s, ?) > 0", d->contains, f->field);
 		sqlgen_append(sql, sqllen, buf);
+		return;
+	}
+	if (f->op == SO_IN) {	/* field IN (?, ?, ...) */
+		sqlgen_append(sql, sqllen, f->field);
+		sqlgen_append(sql, sqllen, " IN (?");
+		for (size_t i = 1; i < json_array_size(f->value); i++)
+			sqlgen_append(sql, sqllen, ", ?");
+		sqlgen_append(sql, sqllen, ")");
 		return;
 	}
 	if (f->op != SO_EQ_EITHER) {
@@ -155,6 +167,9 @@ sqlgen_bind(const struct resource *r, const struct store_query *q,
 			}
 		} else if (f->op == SO_EQ || f->op == SO_CONTAINS) {
 			b->value(b->ctx, n++, f1, f->value);
+		} else if (f->op == SO_IN) {
+			for (size_t k = 0; k < json_array_size(f->value); k++)
+				b->value(b->ctx, n++, f1, json_array_get(f->value, k));
 		}
 	}
 	if (marker_id < 0)
