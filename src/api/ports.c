@@ -286,6 +286,11 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 		return;
 	if (dq == 1)
 		detail = true;
+	if (api_query(q, "shard") != NULL) {	/* Ironic 1.82; not taken yet */
+		api_error(r, q->minor < 82 ? 406 : 400, "Filtering ports by shard is not "
+		    "supported%s.", q->minor < 82 ? " below API version 1.82" : " yet");
+		return;
+	}
 	if ((vals[nv] = owner_uuid(q, r, &model_node, node, &bad)) != NULL)
 		filter_eq(&sq, "node_uuid", vals[nv++]);
 	if (bad)

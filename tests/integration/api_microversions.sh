@@ -60,6 +60,9 @@ expect_eq "remove shard: 200, null" "200 " "$STATUS $(db "select shard from node
 v 1.82 PATCH /v1/nodes/s4 "[{\"op\":\"add\",\"path\":\"/shard\",\"value\":\"$(printf 'x%.0s' $(seq 256))\"}]" >/dev/null
 expect_eq "a 256-character shard: 400" "400 " "$STATUS $(db "select shard from nodes where name='s4'")"
 
+v 1.82 GET '/v1/ports?shard=east' >/dev/null
+expect_eq "ports ?shard= (not taken yet): 400, not an unfiltered list" 400 "$STATUS"
+
 # --- 1.83: parent and child nodes ------------------------------------------
 v 1.83 PATCH /v1/nodes/s2 '[{"op":"add","path":"/parent_node","value":"s1"}]' >/dev/null
 expect_eq "s2's parent is s1 (by name): 200" 200 "$STATUS"
