@@ -251,6 +251,9 @@ void	h_node_firmware(struct req *, struct resp *);
  * nodes are hidden without them); the filters' values go to held. */
 bool	api_node_link_filters(struct req *q, struct resp *r, struct store_query *sq,
 	    json_t **held, int *nh);
+/* ?shard=a,b (1.82; 406 below): *out the names (1 to STORE_MAX_IN, else
+ * 400), NULL when not given.  false: answered. */
+bool	api_shard_query(struct req *q, struct resp *r, json_t **out);
 /* shard (system admins only) and parent_node (resolved to a UUID) of upd,
  * the node as created or patched (old: as stored, NULL on create). */
 bool	api_node_links_check(struct resp *r, json_t *old, json_t *upd);

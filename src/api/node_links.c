@@ -37,15 +37,14 @@ add_filter(struct store_query *sq, const char *field, enum store_op op, json_t *
 	sq->filters[sq->nfilters++].value = v;
 }
 
-/* ?shard=a,b (1.82): the nodes of those shards. */
-static bool
-shard_filter(struct req *q, struct resp *r, struct store_query *sq, json_t **held,
-    int *nh)
+bool
+api_shard_query(struct req *q, struct resp *r, json_t **out)
 {
 	const char *v = api_query(q, "shard");
 	char buf[4096], *save = NULL;
 	json_t *in;
 
+	*out = NULL;
 	if (v == NULL)
 		return true;
 	if (too_old(q, r, 82))
@@ -61,7 +60,21 @@ shard_filter(struct req *q, struct resp *r, struct store_query *sq, json_t **hel
 		json_decref(in);
 		return false;
 	}
-	add_filter(sq, "shard", SO_IN, in, held, nh);
+	*out = in;
+	return true;
+}
+
+/* ?shard=a,b (1.82): the nodes of those shards. */
+static bool
+shard_filter(struct req *q, struct resp *r, struct store_query *sq, json_t **held,
+    int *nh)
+{
+	json_t *in;
+
+	if (!api_shard_query(q, r, &in))
+		return false;
+	if (in != NULL)
+		add_filter(sq, "shard", SO_IN, in, held, nh);
 	return true;
 }
 

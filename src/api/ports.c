@@ -276,7 +276,7 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 	struct store_query sq = { 0 };
 	struct fieldset fs;
 	bool given, bad = false;
-	json_t *vals[4] = { NULL };
+	json_t *vals[5] = { NULL };
 	const char *addr = api_query(q, "address");
 	char mac[18], path[300];
 	int dq, nv = 0;
@@ -286,10 +286,12 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 		return;
 	if (dq == 1)
 		detail = true;
-	if (api_query(q, "shard") != NULL) {	/* Ironic 1.82; not taken yet */
-		api_error(r, q->minor < 82 ? 406 : 400, "Filtering ports by shard is not "
-		    "supported%s.", q->minor < 82 ? " below API version 1.82" : " yet");
-		return;
+	if (res == &model_port) {	/* ?shard= (1.82): ports of the shards' nodes */
+		if (!api_shard_query(q, r, &vals[nv]))
+			return;
+		if (vals[nv] != NULL)
+			sq.filters[sq.nfilters++] = (struct store_filter){ .field = "node_uuid",
+			    .op = SO_IN_NODES, .value = vals[nv++], .field2 = "shard" };
 	}
 	if ((vals[nv] = owner_uuid(q, r, &model_node, node, &bad)) != NULL)
 		filter_eq(&sq, "node_uuid", vals[nv++]);

@@ -60,8 +60,14 @@ expect_eq "remove shard: 200, null" "200 " "$STATUS $(db "select shard from node
 v 1.82 PATCH /v1/nodes/s4 "[{\"op\":\"add\",\"path\":\"/shard\",\"value\":\"$(printf 'x%.0s' $(seq 256))\"}]" >/dev/null
 expect_eq "a 256-character shard: 400" "400 " "$STATUS $(db "select shard from nodes where name='s4'")"
 
+v 1.82 POST /v1/ports '{"node_uuid":"s1","address":"52:54:00:00:82:01"}' >/dev/null
+v 1.82 POST /v1/ports '{"node_uuid":"s3","address":"52:54:00:00:82:03"}' >/dev/null
 v 1.82 GET '/v1/ports?shard=east' >/dev/null
-expect_eq "ports ?shard= (not taken yet): 400, not an unfiltered list" 400 "$STATUS"
+expect_eq "ports ?shard=east: s1's" 52:54:00:00:82:01 "$(jq -r '[.ports[].address] | join(",")' "$T/api.body")"
+v 1.82 GET '/v1/ports/detail?shard=west,east' >/dev/null
+expect_eq "ports/detail ?shard=west,east: both" 2 "$(jq '.ports | length' "$T/api.body")"
+v 1.81 GET '/v1/ports?shard=east' >/dev/null
+expect_eq "ports ?shard at 1.81: 406" 406 "$STATUS"
 
 # --- 1.83: parent and child nodes ------------------------------------------
 v 1.83 PATCH /v1/nodes/s2 '[{"op":"add","path":"/parent_node","value":"s1"}]' >/dev/null
@@ -175,5 +181,5 @@ v 1.87 POST /v1/ports '{"node_uuid":"s3","address":"52:54:00:00:88:04","name":"x
 expect_eq "name at 1.87: refused" 1 "$([ "$STATUS" -ge 400 ] && [ "$STATUS" -lt 500 ] && echo 1)"
 v 1.88 PATCH /v1/ports/eth0-s3 '[{"op":"replace","path":"/name","value":"nic0"}]' >/dev/null
 expect_eq "rename by name: 200" "200 nic0" "$STATUS $(db "select name from ports where uuid='$P1'")"
-expect_eq "ports in the database" 1 "$(db "select count(*) from ports")"
+expect_eq "ports in the database" 3 "$(db "select count(*) from ports")"
 finish
