@@ -55,7 +55,8 @@ h_v1(struct req *q, struct resp *r)
 		{ "nodes", 1 }, { "ports", 1 }, { "drivers", 1 },
 		{ "portgroups", 23 }, { "lookup", 22 }, { "heartbeat", 22 },
 		{ "conductors", 49 }, { "chassis", 1 }, { "allocations", 52 },
-		{ "networks", 1 }, { "switches", 1 },
+		{ "networks", 1 }, { "switches", 1 }, { "shards", 82 },
+		{ "continue_inspection", 84 },
 		{ NULL, 0 },
 	};
 

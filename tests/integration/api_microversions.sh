@@ -51,6 +51,8 @@ v 1.82 GET /v1/shards >/dev/null
 expect_eq "GET /v1/shards: counts, the largest first" '[{"name":"east","count":2},{"name":"None","count":1},{"name":"west","count":1}]' \
     "$(jq -c '.shards | sort_by(-.count, .name)' "$T/api.body")"
 expect_eq "... in order of count" 2 "$(jq '.shards[0].count' "$T/api.body")"
+expect_eq "GET /v1 links shards and continue_inspection at the maximum" true "$(v 1.88 GET /v1 | jq '(.shards[0].href | endswith("/v1/shards/")) and (.continue_inspection | length > 0)')"
+expect_eq "... not at 1.81" false "$(v 1.81 GET /v1 | jq 'has("shards") or has("continue_inspection")')"
 v 1.81 GET /v1/shards >/dev/null
 expect_eq "GET /v1/shards at 1.81: 404" 404 "$STATUS"
 v 1.82 PATCH /v1/nodes/s4 '[{"op":"add","path":"/shard","value":"west"}]' >/dev/null
