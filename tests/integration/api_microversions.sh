@@ -150,7 +150,7 @@ expect_eq "the refusals left sv active, unlocked" "active" "$(db "select provisi
 v 1.87 PUT /v1/nodes/sv/states/provision "{\"target\":\"service\",\"service_steps\":[$SET]}" >/dev/null
 expect_eq "service: 202" 202 "$STATUS"
 wait_until 60 state_is sv active
-expect_eq "back to active, the setting applied" Disabled "$(db "select json_extract(driver_internal_info, '$.fake_bios_settings.LogicalProc') from nodes where name='sv'")"
+expect_eq "back to active, the setting applied" Disabled "$(v 1.87 GET /v1/nodes/sv | jq -r .driver_internal_info.fake_bios_settings.LogicalProc)"
 expect_eq "service_step cleared" '{}' "$(v 1.87 GET /v1/nodes/sv | jq -c .service_step)"
 expect_eq "service_step hidden at 1.86" false "$(v 1.86 GET /v1/nodes/sv | jq 'has("service_step")')"
 v 1.87 GET /v1/nodes/sv/history >/dev/null
