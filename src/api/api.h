@@ -18,7 +18,7 @@
 #include "model.h"
 
 #define API_MIN_MINOR	1
-#define API_MAX_MINOR	81
+#define API_MAX_MINOR	88	/* 89 once /v1/nodes/{node}/vmedia is served */
 
 struct MHD_Connection;
 
@@ -248,6 +248,20 @@ void	h_node_boot_mode_set(struct req *, struct resp *);
 void	h_node_secure_boot_set(struct req *, struct resp *);
 void	h_node_indicators(struct req *, struct resp *);
 void	h_node_inventory(struct req *, struct resp *);
+/* node_links.c: shards (1.82), parent and child nodes (1.83), firmware (1.86) */
+void	h_shards(struct req *, struct resp *);
+void	h_node_children(struct req *, struct resp *);
+void	h_node_firmware(struct req *, struct resp *);
+/* The list filters shard, sharded, include_children and parent_node (child
+ * nodes are hidden without them); the filters' values go to held. */
+bool	api_node_link_filters(struct req *q, struct resp *r, struct store_query *sq,
+	    json_t **held, int *nh);
+/* ?shard=a,b (1.82; 406 below): *out the names (1 to STORE_MAX_IN, else
+ * 400), NULL when not given.  false: answered. */
+bool	api_shard_query(struct req *q, struct resp *r, json_t **out);
+/* shard (system admins only) and parent_node (resolved to a UUID) of upd,
+ * the node as created or patched (old: as stored, NULL on create). */
+bool	api_node_links_check(struct resp *r, json_t *old, json_t *upd);
 void	h_volume_root(struct req *, struct resp *);
 void	h_vconn_list(struct req *, struct resp *);
 void	h_vconn_detail(struct req *, struct resp *);

@@ -55,7 +55,8 @@ h_v1(struct req *q, struct resp *r)
 		{ "nodes", 1 }, { "ports", 1 }, { "drivers", 1 },
 		{ "portgroups", 23 }, { "lookup", 22 }, { "heartbeat", 22 },
 		{ "conductors", 49 }, { "chassis", 1 }, { "allocations", 52 },
-		{ "networks", 1 }, { "switches", 1 },
+		{ "networks", 1 }, { "switches", 1 }, { "shards", 82 },
+		{ "continue_inspection", 84 },
 		{ NULL, 0 },
 	};
 
@@ -90,7 +91,7 @@ driver_json(struct req *q, const struct hw_type *t, bool detail)
 	for (int i = 0; i < HW_IF_COUNT; i++) {
 		char key[64];
 		json_t *en;
-		if (i == HW_IF_FIRMWARE)
+		if (i == HW_IF_FIRMWARE && q->minor < 86)	/* firmware: 1.86 */
 			continue;
 		en = json_array();
 		for (int j = 0; j < HW_MAX_IMPLS && t->enabled[i][j] != NULL; j++)

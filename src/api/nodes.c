@@ -145,7 +145,8 @@ h_node_create(struct req *q, struct resp *r)
 		return;
 	}
 	if (!check_name(r, json_object_get(body, "name")) || !check_owner_fields(r, body) ||
-	    !check_sources(r, NULL, body) || !check_chassis(q, r, NULL, body))
+	    !check_sources(r, NULL, body) || !check_chassis(q, r, NULL, body) ||
+	    !api_node_links_check(r, NULL, body))
 		return;
 	if (jstr(body, "uuid") != NULL) {
 		if (!util_is_uuid(jstr(body, "uuid"))) {
@@ -289,6 +290,8 @@ list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 		sq.filters[sq.nfilters].field = "instance_uuid";
 		sq.filters[sq.nfilters++].op = assoc ? SO_NOTNULL : SO_NULL;
 	}
+	if (!api_node_link_filters(q, r, &sq, bools, &nb))
+		goto out;
 	if (auth_project_scoped()) {
 		/* A project sees the nodes it owns or leases, nothing else. */
 		bools[nb] = json_string(auth_current()->project);
@@ -397,7 +400,8 @@ patch_once(struct req *q, struct resp *r, json_t *n, json_t **saved)
 	if ((upd = api_patch(q, r, &model_node, n, q->json)) == NULL)
 		return -1;
 	if (!check_name(r, json_object_get(upd, "name")) || !check_owner_fields(r, upd) ||
-	    !check_sources(r, n, upd) || !check_chassis(q, r, n, upd))
+	    !check_sources(r, n, upd) || !check_chassis(q, r, n, upd) ||
+	    !api_node_links_check(r, n, upd))
 		goto done;
 	if (!reset_interfaces(q, r, n, upd, &reset))
 		goto done;
@@ -534,6 +538,11 @@ h_node_provision(struct req *q, struct resp *r)
 	if (json_object_get(body, "clean_steps") && strcmp(target, "clean") != 0) {
 		api_error(r, 400, "\"clean_steps\" is only valid when setting target "
 		    "provision state to clean");
+		return;
+	}
+	if (json_object_get(body, "service_steps") && strcmp(target, "service") != 0) {
+		api_error(r, 400, "\"service_steps\" is only valid when setting target "
+		    "provision state to service");
 		return;
 	}
 	/* Recovery fences hardware and takes a spare: an operator's act. */

@@ -104,6 +104,23 @@ not_vm_or_uplink(struct resp *r, json_t *port)
 	return m == NULL && u == NULL;
 }
 
+/* A port's name (1.88): a logical name that is neither UUID- nor
+ * MAC-shaped, so that a port's identifier always names one port. */
+static bool
+check_port_name(struct resp *r, const char *name)
+{
+	char mac[18];
+
+	if (name == NULL)
+		return true;
+	if (strlen(name) > 255 || !util_is_valid_name(name) || util_is_uuid(name) ||
+	    util_normalize_mac(name, mac)) {
+		api_error(r, 400, "Expected a logical name but received %.255s.", name);
+		return false;
+	}
+	return true;
+}
+
 /* Resolves node_uuid (which may be a name) and checks references. */
 static bool
 check_refs(struct req *q, struct resp *r, const struct resource *res, json_t *obj)
@@ -143,7 +160,8 @@ check_refs(struct req *q, struct resp *r, const struct resource *res, json_t *ob
 		}
 		return true;
 	}
-	if (!check_llc(r, json_object_get(obj, "local_link_connection")) ||
+	if (!check_port_name(r, jstr(obj, "name")) ||
+	    !check_llc(r, json_object_get(obj, "local_link_connection")) ||
 	    !not_vm_or_uplink(r, obj))
 		return false;
 	if (jstr(obj, "portgroup_uuid") != NULL) {
@@ -258,7 +276,7 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 	struct store_query sq = { 0 };
 	struct fieldset fs;
 	bool given, bad = false;
-	json_t *vals[4] = { NULL };
+	json_t *vals[5] = { NULL };
 	const char *addr = api_query(q, "address");
 	char mac[18], path[300];
 	int dq, nv = 0;
@@ -268,6 +286,13 @@ list(struct req *q, struct resp *r, const struct resource *res, bool detail,
 		return;
 	if (dq == 1)
 		detail = true;
+	if (res == &model_port) {	/* ?shard= (1.82): ports of the shards' nodes */
+		if (!api_shard_query(q, r, &vals[nv]))
+			return;
+		if (vals[nv] != NULL)
+			sq.filters[sq.nfilters++] = (struct store_filter){ .field = "node_uuid",
+			    .op = SO_IN_NODES, .value = vals[nv++], .field2 = "shard" };
+	}
 	if ((vals[nv] = owner_uuid(q, r, &model_node, node, &bad)) != NULL)
 		filter_eq(&sq, "node_uuid", vals[nv++]);
 	if (bad)

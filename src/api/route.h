@@ -48,7 +48,7 @@ enum route_load {
 	LOAD_NONE,
 	LOAD_NODE,		/* UUID, or name from 1.5 */
 	LOAD_NETWORK,		/* UUID or name */
-	LOAD_PORT,		/* UUID or MAC address */
+	LOAD_PORT,		/* UUID or MAC address; name from 1.88 */
 	LOAD_PORTGROUP,		/* UUID or name */
 	LOAD_ALLOCATION,	/* UUID or name */
 	LOAD_CHASSIS,		/* UUID */

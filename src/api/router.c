@@ -160,7 +160,7 @@ static const struct {
 /*
  * The object named by the route's first '*': by UUID, or by what else
  * names it (nodes: a name from 1.5; networks, portgroups, allocations: a name;
- * ports: a MAC address).  NULL when there is none.
+ * ports: a MAC address, or a name from 1.88).  NULL when there is none.
  */
 static json_t *
 load(const struct route *rt, const struct req *q)
@@ -186,10 +186,12 @@ load(const struct route *rt, const struct req *q)
 	case LOAD_NETWORK:
 	case LOAD_TEMPLATE:
 		return loader(res, "name", id);
-	case LOAD_PORT:
-		if (!util_normalize_mac(id, mac))
+	case LOAD_PORT:	/* a MAC address; from 1.88 a name */
+		if (util_normalize_mac(id, mac))
+			return loader(res, "address", mac);
+		if (q->minor < 88 || !util_is_valid_name(id))
 			return NULL;
-		return loader(res, "address", mac);
+		return loader(res, "name", id);
 	default:
 		return NULL;
 	}

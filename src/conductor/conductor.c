@@ -161,9 +161,9 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	json_t *node, *args;
 	const char *state;
 
-	if (v == NULL || minor < v->min_minor) {
-		ierr_set(e, IG_EINVAL, "The requested action \"%s\" is not valid%s.", verb,
-		    v ? " at this API version" : "");
+	if (v == NULL || minor < v->min_minor) {	/* Ironic: 400, or 406 too early */
+		ierr_set(e, v ? IG_EVERSION : IG_EINVAL, "The requested action \"%s\" is "
+		    "not valid%s.", verb, v ? " at this API version" : "");
 		return -1;
 	}
 	if ((node = node_lock_reload(uuid, e)) == NULL)
@@ -183,6 +183,9 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		goto fail;
 	}
 	if (strcmp(v->event, "clean") == 0 && !clean_steps_ok(body, e))
+		goto fail;
+	if (strcmp(v->event, "service") == 0 &&
+	    service_plan(node, json_object_get(body, "service_steps"), e) != 0)
 		goto fail;
 	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
 		json_t *cd = json_object_get(body, "configdrive");
@@ -207,8 +210,8 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	if (strcmp(v->event, "abort") == 0) {
 		/* Aborting a wait state is immediate: the ramdisk is powered off
 		 * and the switch ports isolated. */
-		if (agent_driven(node))
-			agent_flow_abort(node);
+		if (agent_driven(node) && strcmp(state, "service failed") != 0)
+			agent_flow_abort(node);	/* a failed servicing has no ramdisk */
 		int rc = cond_transition(node, "abort", "Operation aborted by a user request.",
 		    e);
 		node_unlock(uuid);

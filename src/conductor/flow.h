@@ -21,7 +21,10 @@
  */
 typedef int flow_fn(json_t *node, json_t *args, struct ierr *e);
 flow_fn	 flow_verify, flow_adopt, flow_clean, flow_deploy, flow_tear_down,
-	 flow_inspect, flow_rescue, flow_unrescue, flow_recover;
+	 flow_inspect, flow_rescue, flow_unrescue, flow_recover, flow_service;
+/* service.c: checks a service verb's service_steps against the node's
+ * interfaces and keeps them for flow_service; -1 with e (IG_EINVAL). */
+int	 service_plan(json_t *node, json_t *steps, struct ierr *e);
 
 /* Shared by the flows. */
 int	 flow_validate(json_t *node, bool deploy, char *err, size_t len);

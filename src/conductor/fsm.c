@@ -83,6 +83,15 @@ const struct fsm_transition fsm_transitions[] = {
 	{ "unrescue failed", "unrescue", "unrescuing", NULL },
 	{ "unrescue failed", "delete", "deleting", NULL },
 
+	/* Servicing (1.87): out-of-band steps on an active node. */
+	{ "active", "service", "servicing", NULL },
+	{ "servicing", "done", "active", NULL },
+	{ "servicing", "fail", "service failed", NULL },
+	{ "service failed", "service", "servicing", NULL },
+	{ "service failed", "abort", "active", NULL },
+	{ "service failed", "rescue", "rescuing", NULL },
+	{ "service failed", "delete", "deleting", NULL },
+
 	/* Recovery (an Ingot extension, docs/recovery.md): the failed node
 	 * is fenced and its instance moved to a spare, which deploys. */
 	{ "active", "recover", "recovering", NULL },
@@ -112,6 +121,8 @@ const struct fsm_verb fsm_verbs[] = {
 	{ "unrescue", "unrescue", 38 },
 	{ "deploy", "deploy", 73 },
 	{ "undeploy", "delete", 73 },
+	{ "unhold", "unhold", 85 },	/* no state holds yet: 400 in every state */
+	{ "service", "service", 87 },
 	{ "recover", "recover", 1 },	/* Ingot's extension */
 	{ NULL, NULL, 0 },
 };

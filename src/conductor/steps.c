@@ -293,3 +293,25 @@ steps_run(json_t *node, char *err, size_t len)
 	json_object_del(dii(node), "deploy_steps_plan");	/* ran: not again */
 	return 0;
 }
+
+bool
+steps_offered(json_t *node, json_t *step)
+{
+	return offered(node, step);
+}
+
+int
+steps_run_one(json_t *node, json_t *s, char *err, size_t len)
+{
+	const struct hw_generic_ops *g = NULL;
+
+	for (int k = 0; step_ifaces[k].name != NULL; k++)
+		if (strcmp(step_ifaces[k].name, jstr(s, "interface")) == 0)
+			g = drv_generic(node, step_ifaces[k].iface);
+	if (g == NULL || g->run_step == NULL) {
+		snprintf(err, len, "not supported");
+		return -1;
+	}
+	return g->run_step(node, jstr(s, "step"), json_object_get(s, "args"), err,
+	    len) == HW_STEP_DONE ? 0 : -1;
+}

@@ -3,6 +3,7 @@
 #define INGOT_STEPS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ierr.h"
@@ -24,5 +25,9 @@ json_t	*steps_plan(json_t *node, json_t *user, int minor, struct ierr *e);
  * order, recording each in deploy_step and the node's history; -1 with err
  * naming the step that failed. */
 int	 steps_run(json_t *node, char *err, size_t len);
+/* Whether the node's interface offers the step (an out-of-band step of its
+ * hw_generic_ops row), and one step run: 0, or -1 with err. */
+bool	 steps_offered(json_t *node, json_t *step);
+int	 steps_run_one(json_t *node, json_t *step, char *err, size_t len);
 
 #endif

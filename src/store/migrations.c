@@ -171,8 +171,18 @@ const char *const store_migrations[] = {
 	/* 10: several conductors: where each one's API answers (forwarding),
 	 * and the index the ring pass and "own nodes only" filter on */
 	"ALTER TABLE conductors ADD COLUMN api_url TEXT; CREATE INDEX nodes_conductor ON nodes(conductor);",
-	/* 14: what each ingotd runs (--role): all, api (owns no nodes), conductor */
+	/* 11: what each ingotd runs (--role): all, api (owns no nodes), conductor */
 	"ALTER TABLE conductors ADD COLUMN role TEXT NOT NULL DEFAULT 'all';",
+	/* 12: Ironic's API 1.82-1.88: node shards (1.82), parent nodes (1.83),
+	 * the firmware interface (1.86), service steps (1.87), port names (1.88) */
+	"ALTER TABLE nodes ADD COLUMN shard TEXT;"
+	" ALTER TABLE nodes ADD COLUMN parent_node TEXT;"
+	" ALTER TABLE nodes ADD COLUMN firmware_interface TEXT;"
+	" ALTER TABLE nodes ADD COLUMN service_step TEXT NOT NULL DEFAULT '{}';"
+	" ALTER TABLE ports ADD COLUMN name TEXT;"
+	" CREATE UNIQUE INDEX ports_name ON ports(name);"
+	" CREATE INDEX nodes_shard ON nodes(shard);"
+	" CREATE INDEX nodes_parent_node ON nodes(parent_node);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -58,15 +58,19 @@ int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 
 /* Filters for store_list: equality on a field, or null / not null. */
-enum store_op { SO_EQ, SO_NULL, SO_NOTNULL, SO_EQ_EITHER, SO_CONTAINS };
+enum store_op { SO_EQ, SO_NULL, SO_NOTNULL, SO_EQ_EITHER, SO_CONTAINS, SO_IN, SO_IN_NODES };
 struct store_filter {
 	const char	*field;
 	enum store_op	 op;
-	json_t		*value;		/* borrowed; for SO_EQ, SO_EQ_EITHER, SO_CONTAINS (a substring) */
+	json_t		*value;		/* borrowed; for SO_EQ, SO_EQ_EITHER, SO_CONTAINS (a substring),
+					 * SO_IN (an array of 1 to STORE_MAX_IN values); SO_IN_NODES:
+					 * field (a node's UUID) IN (SELECT uuid FROM nodes
+					 * WHERE field2 IN value), value as for SO_IN */
 	const char	*field2;	/* SO_EQ_EITHER: field = value OR field2 = value */
 	json_t		*value2;	/* SO_EQ_EITHER, optional: ... OR either = value2 */
 };
 #define STORE_MAX_FILTERS 20
+#define STORE_MAX_IN 50
 struct store_query {
 	struct store_filter filters[STORE_MAX_FILTERS];
 	int		 nfilters;

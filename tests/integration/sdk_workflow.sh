@@ -166,6 +166,24 @@ bm.delete_deploy_template(tpl)
 raises("deleted template: ResourceNotFound", exc.ResourceNotFound,
        lambda: bm.get_deploy_template("CUSTOM_SDK_RAID"))
 
+# 1.82-1.88 through the SDK's own adapter (its Node resource stops at 1.76):
+# the negotiated maximum, shards, children, servicing
+ver = bm.get_endpoint_data().max_microversion
+check("the SDK negotiates 1.88 or later (%s)" % (ver,), ver is not None and tuple(ver) >= (1, 88))
+r = bm.patch("/nodes/%s" % nodes[2].id, json=[{"op": "add", "path": "/shard", "value": "sdk"}],
+             microversion="1.82")
+check("PATCH shard at 1.82: 200", r.status_code == 200 and r.json().get("shard") == "sdk")
+shards = bm.get("/shards", microversion="1.82").json()["shards"]
+check("GET /v1/shards counts it", {"name": "sdk", "count": 1} in shards)
+r = bm.patch("/nodes/%s" % nodes[3].id, json=[{"op": "add", "path": "/parent_node",
+             "value": nodes[2].id}], microversion="1.83")
+check("PATCH parent_node at 1.83: 200", r.status_code == 200)
+kids = bm.get("/nodes/%s/children" % nodes[2].id, microversion="1.83").json()["children"]
+check("GET children", kids == [nodes[3].id])
+check("an SDK node list leaves the child out", nodes[3].id not in [n.id for n in bm.nodes()])
+bm.patch("/nodes/%s" % nodes[3].id, json=[{"op": "remove", "path": "/parent_node"}],
+         microversion="1.83")
+
 # errors as exception types
 raises("unknown node: ResourceNotFound (404)", exc.ResourceNotFound, lambda: bm.get_node("nope"))
 raises("duplicate MAC: ConflictException (409)", exc.ConflictException,

@@ -64,6 +64,12 @@ static const char *const allowed[][3] = {
 	{ "recover failed", "recover", "recovering" },
 	{ "recover failed", "deleted", "deleting" },
 	{ "recover failed", "undeploy", "deleting" },
+	{ "active", "service", "servicing" },
+	{ "service failed", "service", "servicing" },
+	{ "service failed", "abort", "active" },
+	{ "service failed", "rescue", "rescuing" },
+	{ "service failed", "deleted", "deleting" },
+	{ "service failed", "undeploy", "deleting" },
 };
 
 static const char *

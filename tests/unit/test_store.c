@@ -103,6 +103,25 @@ migrations_empty(void **unused)
 	assert_true(store_latest_version() >= 3);
 }
 
+/* A node as schema 1 stored it (the model has columns schema 1 lacks). */
+static void
+insert_v1_node(const char *path, const char *uuid)
+{
+	sqlite3 *db;
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO nodes (uuid, name, driver, driver_info, "
+	    "driver_internal_info, properties, instance_info, extra, console_enabled, "
+	    "maintenance, provision_state, clean_step, deploy_step, conductor_group, "
+	    "traits, raid_config, target_raid_config, protected, retired, network_data, "
+	    "created_at) VALUES ('%s', 'old-node', 'fake-hardware', '{}', '{}', '{}', "
+	    "'{}', '{}', 0, 0, 'enroll', '{}', '{}', '', '[]', '{}', '{}', 0, 0, '{}', "
+	    "'2020-01-01T00:00:00+00:00')", uuid);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void
 migrations_older(void **unused)
 {
@@ -115,8 +134,8 @@ migrations_older(void **unused)
 	assert_int_equal(store_init(p, 1, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(store_thread()), 1);
 	n = new_node("old-node");
-	assert_int_equal(store_create(store_thread(), &model_node, n, err, sizeof(err)), 0);
 	store_shutdown();
+	insert_v1_node(p, json_string_value(json_object_get(n, "uuid")));
 	assert_int_equal(store_init(p, 0, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(store_thread()), store_latest_version());
 	got = store_get(store_thread(), &model_node, "name", "old-node");

@@ -37,7 +37,7 @@ func client(url string) *gophercloud.ServiceClient {
 		fmt.Printf("not ok - gophercloud: client: %v\n", err)
 		os.Exit(1)
 	}
-	c.Microversion = "1.81"
+	c.Microversion = "1.88" // the maximum but vmedia (1.89)
 	return c
 }
 
