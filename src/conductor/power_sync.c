@@ -289,6 +289,7 @@ power_sync_run(struct power_sync_stats *out)
 	if (all == NULL)
 		return -1;
 	recovery_pass_begin();
+	recovery_retry_waiting(all);
 	sw.nodes = json_array();
 	json_array_foreach(all, i, node)
 		if (eligible(node))
