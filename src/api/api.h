@@ -53,6 +53,8 @@ struct resp {
 	const char	*www_authenticate; /* with a 401: how to authenticate */
 	const char	*content_type;	/* of text or fd (NULL: text/plain, octet-stream) */
 	const char	*csp;		/* a page's Content-Security-Policy (NULL: none) */
+	bool		 suspended;	/* the handler suspended the connection: no
+					 * answer now, it runs again when resumed */
 };
 
 struct api_conf {
@@ -191,6 +193,9 @@ bool	api_forward_accepts(const struct req *q, const char *pattern);
 void	h_root(struct req *, struct resp *);
 void	h_v1(struct req *, struct resp *);
 void	h_metrics(struct req *, struct resp *);
+void	h_events_stream(struct req *, struct resp *);
+/* Resumes every waiting GET /v1/events (events.c); before the listener stops. */
+void	api_events_stop(void);
 void	h_nodes_list(struct req *, struct resp *);
 void	h_nodes_detail(struct req *, struct resp *);
 void	h_node_create(struct req *, struct resp *);

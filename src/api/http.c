@@ -468,6 +468,13 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 		    conf.max_body);
 	else if (negotiate(&q, &r) == 0 && single_args(&q, &r) == 0)
 		api_dispatch(&q, &r);
+	if (r.suspended) {	/* a long poll (events.c): answered when resumed */
+		log_set_node(NULL);
+		log_set_project(NULL);
+		log_set_request(NULL);
+		atomic_fetch_sub(&in_flight, 1);
+		return MHD_YES;
+	}
 	if (q.minor == 0)
 		q.minor = API_MIN_MINOR;
 	ret = respond(c, &q, &r, rid);
@@ -566,7 +573,7 @@ api_start(const struct api_conf *c, char *err, size_t len)
 	    len) != 0)
 		return -1;
 	daemon_h = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_TURBO | tls_flags(), ntohs(sa.sin_port), NULL, NULL, api_mhd_request, NULL,
+	    MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | tls_flags(), ntohs(sa.sin_port), NULL, NULL, api_mhd_request, NULL,
 	    MHD_OPTION_ARRAY, listener_options(to),
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf.threads,
@@ -698,6 +705,7 @@ api_stop(void)
 	pthread_mutex_unlock(&extra_mtx);
 	if (daemon_h == NULL)
 		return;
+	api_events_stop();
 	MHD_quiesce_daemon(daemon_h);
 	for (int i = 0; i < 300 && atomic_load(&in_flight) > 0; i++)
 		usleep(10000);

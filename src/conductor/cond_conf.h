@@ -17,6 +17,8 @@ struct recovery_conf {
 	int		 power_off_grace;	/* seconds an unasked power-off may last */
 	const char	*spare_trait;		/* "": every fitting node is a spare */
 	int		 max_per_pass;		/* recoveries started per power-sync pass */
+	int		 sensor_failures;	/* critical sensor reads in a row; 0: off */
+	int		 auto_retries;		/* retries of "no spare" waits; 0: off */
 };
 
 struct cond_conf {

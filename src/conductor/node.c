@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conductor.h"
+#include "events.h"
 #include "fsm.h"
 #include "hw.h"
 #include "log.h"
@@ -78,6 +79,7 @@ node_history(json_t *node, const char *severity, const char *type, const char *e
 	hw_scrub_bmc(node_driver_info(node), event, clean, sizeof(clean));
 	store_history_add(store_thread(), node_uuid(node), severity, type,
 	    clean, cond_host_name, NULL);
+	events_publish(node_uuid(node), severity, type, clean);
 }
 
 static struct metric ops_started = METRIC_INIT("ingot_provision_operations_started_total",
@@ -145,6 +147,8 @@ cond_transition(json_t *node, const char *event, const char *last_error, struct 
 	if (node_save(node, e) != 0)
 		return -1;
 	log_info("provision state %s -> %s (%s)", from_copy, to, event);
+	snprintf(msg, sizeof(msg), "Provision state %s -> %s (%s)", from_copy, to, event);
+	events_publish(node_uuid(node), "INFO", "provision_state", msg);
 	if (last_error != NULL) {
 		snprintf(msg, sizeof(msg), "%s", last_error);
 		node_history(node, "ERROR", "provisioning", msg);

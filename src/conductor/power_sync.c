@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "jsonutil.h"
 #include "node.h"
 #include "fsm.h"
@@ -129,6 +130,8 @@ record_unreachable(struct store *s, json_t *node, int fails, const char *err)
 	json_object_set_new(node, "power_state", json_null());
 	store_history_add(s, uuid, "ERROR", "monitoring",
 	    "power failure: BMC unreachable, node put in maintenance", cond_host_name, NULL);
+	events_publish(uuid, "ERROR", "monitoring",
+	    "power failure: BMC unreachable, node put in maintenance");
 	log_error("power sync: %d failed reads in a row, node in maintenance: %s",
 	    fails, err);
 	return true;
@@ -146,6 +149,8 @@ clear_power_fault(struct store *s, json_t *node)
 	json_object_set_new(node, "maintenance_reason", json_null());
 	store_history_add(s, node_uuid(node), "INFO", "monitoring",
 	    "power failure cleared: the BMC answers again", cond_host_name, NULL);
+	events_publish(node_uuid(node), "INFO", "monitoring",
+	    "power failure cleared: the BMC answers again");
 	log_info("power sync: BMC answers again, power failure cleared");
 }
 
@@ -289,6 +294,7 @@ power_sync_run(struct power_sync_stats *out)
 	if (all == NULL)
 		return -1;
 	recovery_pass_begin();
+	recovery_retry_waiting(all);
 	sw.nodes = json_array();
 	json_array_foreach(all, i, node)
 		if (eligible(node))

@@ -41,7 +41,7 @@ static struct metric outcomes = METRIC_INIT("ingot_recoveries_total",
     "Recoveries from server failure, by outcome (moved, no_spare, "
     "fencing_failed, waiting_operator).", METRIC_COUNTER, "outcome");
 static struct metric detections = METRIC_INIT("ingot_recovery_detections_total",
-    "Failed servers detected, by cause (bmc, power_off, operator).",
+    "Failed servers detected, by cause (bmc, power_off, sensor, operator).",
     METRIC_COUNTER, "cause");
 
 struct off_seen {
@@ -183,6 +183,7 @@ trigger(json_t *seen, const char *cause, const char *why)
 		worker_submit(flow_recover, node_uuid(node), json_pack("{s:b}", "detected", 1));
 	}
 	(void)off_since(node_uuid(node), false);
+	recovery_sensor_forget(node_uuid(node));
 	json_decref(node);
 	log_set_node(NULL);
 }
@@ -196,6 +197,7 @@ recovery_detect(json_t *seen, int rc, enum hw_power st, int fails, const char *e
 
 	if (!watched(seen)) {
 		(void)off_since(node_uuid(seen), false);
+		recovery_sensor_forget(node_uuid(seen));
 		return false;
 	}
 	if (rc != 0) {
@@ -208,7 +210,10 @@ recovery_detect(json_t *seen, int rc, enum hw_power st, int fails, const char *e
 	}
 	if (st != HW_POWER_OFF || rec == NULL || strcmp(rec, "power on") != 0) {
 		(void)off_since(node_uuid(seen), false);
-		return false;
+		if (st != HW_POWER_ON || !recovery_sensor_check(seen, why, sizeof(why)))
+			return false;
+		trigger(seen, "sensor", why);
+		return true;
 	}
 	off = off_since(node_uuid(seen), true);
 	if (off < cconf.recovery.power_off_grace)
@@ -351,7 +356,7 @@ flow_recover(json_t *node, json_t *args, struct ierr *e)
 	char msg[1200], why[900];
 
 	set_phase(node, "fencing");
-	if (op) {
+	if (op && !json_is_true(json_object_get(args, "retry"))) {
 		metric_add(&detections, 1, "operator");
 		json_object_set_new(json_object_get(node_driver_internal_info(node),
 		    "recovery"), "operator", json_true());

@@ -39,6 +39,20 @@ bool	recovery_detect(json_t *seen, int rc, enum hw_power st, int fails,
  * a restart interrupted go on. */
 void	recovery_resume(void);
 
+/* recovery_sensor.c: with [recovery] sensor_failures, reads the sensors of
+ * a watched node found powered on; true with why when it has had a
+ * critical sensor on that many reads in a row.  judge is the rule alone
+ * (readings as get_sensors returns them): 1 failed, 0 not (yet). */
+bool	recovery_sensor_check(json_t *seen, char *why, size_t len);
+int	recovery_sensor_judge(const char *uuid, json_t *readings, char *why,
+	    size_t len);
+void	recovery_sensor_forget(const char *uuid);
+
+/* recovery_retry.c: power sync's pass saw all (this conductor's nodes):
+ * nodes waiting for a spare are retried when new available nodes appear
+ * (bounded: one per new node, max_per_pass, auto_retries per node). */
+void	recovery_retry_waiting(json_t *all);
+
 /* recovery_spare.c: the failed node (locked, fenced) gives its instance to
  * a spare.  0: moved, the spare's deploy handed to a worker; -1: no spare
  * or the move failed, why says which (nothing moved). */

@@ -214,6 +214,14 @@ static const struct option_def options[] = {
 	{ "recovery", "max_per_pass", OT_INT, O(recovery_max_per_pass), 1, 10000, "2",
 	  "Recoveries detection starts per power-sync pass; others wait for the "
 	  "next pass (a BMC network outage does not fence the fleet)." },
+	{ "recovery", "sensor_failures", OT_INT, O(recovery_sensor_failures), 0, 100, "0",
+	  "Sensor reads in a row on which an active node's BMC must report a "
+	  "critical sensor for the node to be failed; each pass then reads the "
+	  "sensors of active nodes found on (one more BMC call each). 0: off." },
+	{ "recovery", "auto_retries", OT_INT, O(recovery_auto_retries), 0, 100, "3",
+	  "Times a node waiting in recover wait for want of a spare is retried "
+	  "by itself when a new available node appears (at most max_per_pass "
+	  "per pass, one per new node). 0: only an operator's recover." },
 	{ "storage", "pool_dir", OT_STR, O(storage_pool_dir), 0, 0, "",
 	  "Directory of the volume pool (storage_interface iscsi): one sparse file "
 	  "per volume. Empty: no pool, /v1/volumes refuses to create." },

@@ -97,6 +97,8 @@ struct config {
 	int	 recovery_power_off_grace;
 	char	*recovery_spare_trait;
 	int	 recovery_max_per_pass;
+	int	 recovery_sensor_failures;
+	int	 recovery_auto_retries;
 	char	*storage_pool_dir;
 	char	*storage_tgtadm;
 	int	 storage_tgt_control_port;

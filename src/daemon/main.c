@@ -414,7 +414,9 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 		    .bmc_failures = cfg.recovery_bmc_failures,
 		    .power_off_grace = cfg.recovery_power_off_grace,
 		    .spare_trait = cfg.recovery_spare_trait,
-		    .max_per_pass = cfg.recovery_max_per_pass },
+		    .max_per_pass = cfg.recovery_max_per_pass,
+		    .sensor_failures = cfg.recovery_sensor_failures,
+		    .auto_retries = cfg.recovery_auto_retries },
 	};
 }
 

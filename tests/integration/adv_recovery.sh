@@ -4,7 +4,10 @@
 # takes a spare from the pool: only system-scoped members may ask for it; a
 # project gets 404 for another project's node and 403 for its own; it cannot
 # change a node's recovery policy; recover on a node that is not active is
-# Ironic's 400; repeating it moves nothing twice and leaves no lock.
+# Ironic's 400; repeating it moves nothing twice and leaves no lock.  The
+# event stream (GET /v1/events) is the operator's too: projects never read
+# it (it names every project's nodes), its parameters are bounded, a
+# client holds one waiting poll at most, and no secret is in it.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/adv.sh"
 adv_start <<'CONF' || exit 1
@@ -68,4 +71,45 @@ expect_eq "no lock left" 0 "$(db 'select count(*) from nodes where reservation i
 # a project reads its node's recovery state and why, nothing else
 expect_eq "aadmin reads ra: recover wait" "recover wait" "$(as aadmin GET /v1/nodes/ra >/dev/null; jq -r .provision_state "$T/as.body")"
 ok "the project's view has no BMC password" bash -c "! grep -q sekrit '$T/as.body'"
+
+# --- the event stream ----------------------------------------------------------
+adv_rows <<'ROWS'
+# the fleet's events: system admins only
+aadmin|GET|/v1/events||403
+amember|GET|/v1/events||403
+sysreader|GET|/v1/events||403
+sysmember|GET|/v1/events||403
+-|GET|/v1/events||401
+# bounded parameters
+sysadmin|GET|/v1/events?limit=0||400
+sysadmin|GET|/v1/events?limit=1001||400
+sysadmin|GET|/v1/events?limit=99999999999999999999999||400
+sysadmin|GET|/v1/events?wait=31||400
+sysadmin|GET|/v1/events?wait=-1||400
+sysadmin|GET|/v1/events?since=-5||400
+sysadmin|GET|/v1/events?since=1e3||400
+sysadmin|GET|/v1/events?stream=../../etc||400
+sysadmin|GET|/v1/events?stream=%00||400
+sysadmin|GET|/v1/events?limit=1000||200
+ROWS
+expect_eq "sysadmin reads the events" 200 "$(as sysadmin GET '/v1/events?limit=1000')"
+ok "the stream has ra's recovery (detection and fencing)" bash -c "jq -r '.events[].event' '$T/as.body' | grep -q '^Fenced'"
+ok "no BMC password in the events" bash -c "! grep -q sekrit '$T/as.body'"
+S=$(jq -r .stream "$T/as.body") L=$(jq -r .last "$T/as.body")
+# one waiting poll per client: a second one is refused at once, not queued
+( as sysadmin GET "/v1/events?wait=8&since=$L&stream=$S" >"$T/w1.code" ) &
+W1=$!
+sleep 1
+t0=$(date +%s)
+expect_eq "a second waiting poll of the same client: 429" 429 "$(as sysadmin GET "/v1/events?wait=8&since=$L&stream=$S")"
+ok "... answered at once" test $(( $(date +%s) - t0 )) -le 3
+ok "the API answers others while a poll waits" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -u sysadmin:pw-sysadmin '$INGOT_URL/v1/nodes')\" = 200 ]"
+# a new event ends the wait: the operator's recover of ra again
+as sysadmin PUT /v1/nodes/ra/states/provision '{"target":"recover"}' >/dev/null
+wait "$W1"
+expect_eq "the waiting poll is answered when an event comes" 200 "$(cat "$T/w1.code")"
+wait_until 30 db_is "select provision_state || ifnull(reservation,'') from nodes where name='ra'" "recover wait"
+# a stale or foreign cursor starts over, never reads out of bounds
+expect_eq "a cursor past the end: 200" 200 "$(as sysadmin GET "/v1/events?since=9007199254740992&stream=$S")"
+ok "... counts from the start" bash -c "jq -e '.events | length > 0' '$T/as.body'"
 finish

@@ -42,6 +42,8 @@ retry_backoff_ms = 100
 policy = automatic
 bmc_failures = 4
 power_off_grace = 2
+# the operator's recover is tested here; retries by themselves in recovery_triggers.sh
+auto_retries = 0
 [dhcp]
 enabled = true
 ovsdb = $OVSDB

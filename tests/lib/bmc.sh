@@ -1,12 +1,18 @@
 # OpenIPMI ipmi_sim BMCs for tests: source after lib.sh.
-#   bmc_start NAME     (BMC_SENSORS=1: with a "CPU Temp" sensor reading 45 C)
+#   bmc_start NAME     (BMC_SENSORS=1: with a "CPU Temp" sensor reading 45 C,
+#                      thresholds upper non-critical 80, critical 90,
+#                      non-recoverable 105; BMC_CONSOLE=1: with ipmi_sim's
+#                      emulation console on a free 127.0.0.1 TCP port)
 #                      starts ipmi_sim on a free 127.0.0.1 UDP port with user
 #                      admin/password and a chassis_control program that keeps
 #                      power and boot device in files ($T/bmc-NAME/power, boot);
 #                      sets BMC_PORT
 #   bmc_stop NAME      kills it (by pid)
 #   ipmitool_for NAME ARGS...   ipmitool -I lanplus -C 3 against it
-declare -A BMC_PIDS BMC_PORTS
+#   bmc_cmd NAME 'EMU COMMAND'  runs an emulation command on its console
+#                      (BMC_CONSOLE=1), e.g. 'sensor_set_value 0x20 0 1 0x5f 0'
+#                      sets CPU Temp to 95 C (critical)
+declare -A BMC_PIDS BMC_PORTS BMC_CONSOLES
 # A UDP port no socket holds (/proc/net/udp), from the ephemeral range,
 # without starting an interpreter per BMC (seconds each on a loaded machine).
 free_udp_port() {
@@ -45,6 +51,7 @@ esac
 exit 0
 SH
 	chmod +x "$d/chassis"
+	[ -z "${BMC_CONSOLE:-}" ] || BMC_CONSOLES[$name]=${BMC_CONSOLES[$name]:-$(free_port)}
 	cat >"$d/lan.conf" <<CONF
 name "$name"
 set_working_mc 0x20
@@ -59,15 +66,19 @@ set_working_mc 0x20
   endlan
   chassis_control "$d/chassis"
   startnow false
+$([ -n "${BMC_CONSOLE:-}" ] && echo "  console 127.0.0.1 ${BMC_CONSOLES[$name]}")
   user 1 true  ""        "test" user     10       none md2 md5 straight
   user 2 true  "admin"   "password" admin    10       none md2 md5 straight
 CONF
 	printf 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\n' >"$d/cmds"
 	if [ -n "${BMC_SENSORS:-}" ]; then
-		# One temperature sensor, "CPU Temp", reading 45 C (M=1, B=0).
+		# One temperature sensor, "CPU Temp", reading 45 C (M=1, B=0),
+		# upper thresholds readable: 80 (non-critical), 90 (critical),
+		# 105 (non-recoverable).
 		cat >>"$d/cmds" <<'EMU'
-main_sdr_add 0x20 0x01 0x00 0x51 0x01 0x33 0x20 0x00 0x01 0x03 0x01 0x7f 0x68 0x01 0x01 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x01 0x00 0x00 0x01 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xff 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xc8 0x43 0x50 0x55 0x20 0x54 0x65 0x6d 0x70
+main_sdr_add 0x20 0x01 0x00 0x51 0x01 0x33 0x20 0x00 0x01 0x03 0x01 0x7f 0x68 0x01 0x01 0x00 0x00 0x00 0x00 0x38 0x38 0x00 0x01 0x00 0x00 0x01 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xff 0x00 0x69 0x5a 0x50 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xc8 0x43 0x50 0x55 0x20 0x54 0x65 0x6d 0x70
 sensor_add 0x20 0 1 0x01 0x01
+sensor_set_threshold 0x20 0 1 readable 111000 0x69 0x5a 0x50 0 0 0
 sensor_set_value 0x20 0 1 0x2d 0
 EMU
 	fi
@@ -81,6 +92,10 @@ EMU
 		sleep 0.05
 	done
 	echo "ipmi_sim $name did not start"; return 1
+}
+
+bmc_cmd() {
+	printf '%s\n' "$2" | timeout 5 socat -t 1 - "TCP:127.0.0.1:${BMC_CONSOLES[$1]}" >/dev/null
 }
 
 bmc_stop() {

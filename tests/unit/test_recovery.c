@@ -142,6 +142,96 @@ power_off_grace_and_policies(void **unused)
 	json_decref(e);
 }
 
+/* The critical-sensor rule: sensor_failures reads in a row, a read
+ * without a critical sensor resets the count. */
+static void
+sensor_rule_is_damped(void **unused)
+{
+	json_t *crit = json_pack("[{s:s, s:f, s:s, s:s}, {s:s, s:f, s:s, s:s}]",
+	    "name", "CPU Temp", "reading", 95.0, "units", "C", "state", "Critical",
+	    "name", "Fan 1", "reading", 3000.0, "units", "RPM", "state", "Nominal");
+	json_t *ok = json_pack("[{s:s, s:f, s:s, s:s}]", "name", "CPU Temp",
+	    "reading", 45.0, "units", "C", "state", "Nominal");
+	char why[600] = "";
+
+	(void)unused;
+	assert_int_equal(recovery_sensor_judge("s", crit, why, sizeof(why)), 0);
+	assert_int_equal(recovery_sensor_judge("s", crit, why, sizeof(why)), 0);
+	assert_int_equal(recovery_sensor_judge("s", ok, why, sizeof(why)), 0);	/* reset */
+	assert_int_equal(recovery_sensor_judge("s", crit, why, sizeof(why)), 0);
+	assert_int_equal(recovery_sensor_judge("t", crit, why, sizeof(why)), 0);  /* apart */
+	assert_int_equal(recovery_sensor_judge("s", crit, why, sizeof(why)), 0);
+	assert_int_equal(recovery_sensor_judge("s", crit, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "1 critical sensor(s) on 3 sensor reads in a row: "
+	    "CPU Temp 95.00 C"));
+	assert_null(strstr(why, "Fan"));
+	recovery_sensor_forget("s");
+	recovery_sensor_forget("t");
+	json_decref(crit);
+	json_decref(ok);
+}
+
+static int
+retried(void)
+{
+	struct store_query q = { 0 };
+	char err[256];
+	json_t *all = store_list(store_thread(), &model_node, &q, err, sizeof(err)), *n;
+	size_t i;
+	int k = 0;
+
+	json_array_foreach(all, i, n)
+		k += (int)json_integer_value(json_object_get(json_object_get(
+		    node_driver_internal_info(n), "recovery"), "retries"));
+	json_decref(all);
+	return k;
+}
+
+static json_t *
+all_nodes(void)
+{
+	struct store_query q = { 0 };
+	char err[256];
+
+	return store_list(store_thread(), &model_node, &q, err, sizeof(err));
+}
+
+/* Nodes waiting for a spare (a, b0..b2 from the tests above) are retried
+ * when an available node appears: one per new node, no more. */
+static void
+retry_when_a_node_appears(void **unused)
+{
+	json_t *all, *x = active_node("x-silver", NULL), *w[4];
+	char err[256];
+	int k;
+
+	(void)unused;
+	json_object_set_new(x, "provision_state", json_string("available"));
+	json_object_set_new(x, "instance_uuid", json_null());
+	json_object_set_new(x, "resource_class", json_string("silver"));  /* no fit */
+	assert_int_equal(store_update(store_thread(), &model_node, x, err, sizeof(err)),
+	    STORE_OK);
+	all = all_nodes();
+	recovery_retry_waiting(all);	/* first pass: x is new */
+	json_decref(all);
+	assert_int_equal(retried(), 1);
+	for (k = 0; k < 4; k++) {
+		w[k] = json_pack("{s:s}", "uuid", "");
+		json_t *f = store_get(store_thread(), &model_node, "name", k == 0 ? "a" :
+		    k == 1 ? "b0" : k == 2 ? "b1" : "b2");
+		json_object_set(w[k], "uuid", json_object_get(f, "uuid"));
+		json_decref(f);
+		wait_state(w[k], "recover wait");	/* no fit: waits again */
+	}
+	all = all_nodes();
+	recovery_retry_waiting(all);	/* nothing new: nothing retried */
+	json_decref(all);
+	assert_int_equal(retried(), 1);
+	for (k = 0; k < 4; k++)
+		json_decref(w[k]);
+	json_decref(x);
+}
+
 /* The cost power sync pays per healthy node (no BMC call is added). */
 static void
 detection_cost(void **unused)
@@ -151,6 +241,7 @@ detection_cost(void **unused)
 	struct timespec t0, t1;
 
 	(void)unused;
+	cconf.recovery.sensor_failures = 0;	/* the default: no sensor read */
 	for (int i = 0; i < N; i++) {
 		json_t *n = json_pack("{s:s, s:s, s:s, s:b, s:{}}", "uuid", "x",
 		    "provision_state", "active", "power_state", "power on", "maintenance", 0,
@@ -176,10 +267,13 @@ main(void)
 		cmocka_unit_test(bmc_failures_are_damped),
 		cmocka_unit_test(per_pass_bound),
 		cmocka_unit_test(power_off_grace_and_policies),
+		cmocka_unit_test(sensor_rule_is_damped),
+		cmocka_unit_test(retry_when_a_node_appears),
 		cmocka_unit_test(detection_cost),
 	};
 	struct recovery_conf rc = { .policy = "automatic", .bmc_failures = 3,
-	    .power_off_grace = 1, .spare_trait = "", .max_per_pass = 2 };
+	    .power_off_grace = 1, .spare_trait = "", .max_per_pass = 2,
+	    .sensor_failures = 3, .auto_retries = 2 };
 	char path[300], err[256];
 	int r;
 

@@ -677,14 +677,19 @@ ipmi_get_sensors(const struct ipmi_target *t, char *err, size_t len)
 		return NULL;
 	}
 	ipmi_monitoring_ctx_sdr_cache_directory(ctx, sdr_cache_dir);
+	/* No REREAD_SDR_CACHE flag: libipmimonitoring 1.6.10 leaks an SDR
+	 * context on each cache flush it does for it (~66 KB a read, too much
+	 * for recovery's periodic sensor trigger).  The cached SDR is checked
+	 * against the BMC's repository timestamps and fetched again when out
+	 * of date. */
 	n = ipmi_monitoring_sensor_readings_by_record_id(ctx, host, &c,
-	    IPMI_MONITORING_SENSOR_READING_FLAGS_REREAD_SDR_CACHE, NULL, 0, NULL, NULL);
+	    0, NULL, 0, NULL, NULL);
 	if (n < 0 && !(l->flags & BMC_NEEDS_WORKAROUND)) {
 		/* As for sessions: some BMCs want the privilege in the open. */
 		l->flags |= BMC_NEEDS_WORKAROUND;
 		c.workaround_flags = IPMI_MONITORING_WORKAROUND_FLAGS_PROTOCOL_VERSION_2_0_OPEN_SESSION_PRIVILEGE;
 		n = ipmi_monitoring_sensor_readings_by_record_id(ctx, host, &c,
-		    IPMI_MONITORING_SENSOR_READING_FLAGS_REREAD_SDR_CACHE, NULL, 0, NULL, NULL);
+		    0, NULL, 0, NULL, NULL);
 	}
 	if (n < 0) {
 		snprintf(err, len, "cannot read the BMC's sensors: %s",
