@@ -27,6 +27,7 @@
 static struct {
 	bool		 enabled;
 	bool		 tls;
+	bool		 discovery;	/* the provisioning server answers any MAC */
 	int		 http_port;
 	char		 state_dir[512];
 	char		 tftp_root[512];
@@ -107,6 +108,12 @@ is_tenant(json_t *n)
 	return jstr(n, "purpose") != NULL && strcmp(jstr(n, "purpose"), "tenant") == 0;
 }
 
+static bool
+is_provisioning(json_t *n)
+{
+	return jstr(n, "purpose") != NULL && strcmp(jstr(n, "purpose"), "provisioning") == 0;
+}
+
 static int
 write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
     size_t len)
@@ -114,7 +121,8 @@ write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
 	char ifn[32];
 	struct dhcp_render r = { .ifname = ifn, .dir = dir,
 	    .provisioning = !is_tenant(n), .tftp_root = dh.tftp_root,
-	    .http_port = dh.http_port, .tls = dh.tls };
+	    .http_port = dh.http_port, .tls = dh.tls,
+	    .any_mac = dh.discovery && is_provisioning(n) };
 	char *text;
 	int rc;
 
@@ -196,6 +204,7 @@ dhcp_init(const struct dhcp_conf *c, char *err, size_t len)
 
 	dh.enabled = c->enabled;
 	dh.tls = c->tls;
+	dh.discovery = c->discovery;
 	dh.http_port = c->http_port;
 	if (!dh.enabled)
 		return 0;

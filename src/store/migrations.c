@@ -171,6 +171,13 @@ const char *const store_migrations[] = {
 	/* 10: several conductors: where each one's API answers (forwarding),
 	 * and the index the ring pass and "own nodes only" filter on */
 	"ALTER TABLE conductors ADD COLUMN api_url TEXT; CREATE INDEX nodes_conductor ON nodes(conductor);",
+	/* 12: inspection rules (Ironic's, 1.96) */
+	"CREATE TABLE inspection_rules ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, description TEXT,"
+	" priority INTEGER NOT NULL, sensitive INTEGER NOT NULL, phase TEXT NOT NULL,"
+	" conditions TEXT NOT NULL, actions TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
