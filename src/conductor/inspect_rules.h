@@ -31,5 +31,9 @@ int	 inspect_rule_check(json_t *rule, char *err, size_t len);
  */
 int	 inspect_rules_apply(json_t *node, json_t *inventory, json_t *plugin,
 	    char *err, size_t len);
+/* One checked rule on a node, without the database (the engine's core;
+ * the fuzzer drives it).  0, or -1 with err. */
+int	 inspect_rule_run(json_t *rule, json_t *node, json_t *inventory, json_t *plugin,
+	    char *err, size_t len);
 
 #endif

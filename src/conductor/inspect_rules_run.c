@@ -596,6 +596,18 @@ matches(struct ctx *c, json_t *rule)
 }
 
 static int
+apply_one(struct ctx *c, json_t *rule);
+
+int
+inspect_rule_run(json_t *rule, json_t *node, json_t *inv, json_t *plugin, char *err,
+    size_t len)
+{
+	struct ctx c = { .node = node, .inv = inv, .plugin = plugin, .err = err, .len = len };
+
+	return apply_one(&c, rule);
+}
+
+static int
 apply_one(struct ctx *c, json_t *rule)
 {
 	json_t *act;
