@@ -291,7 +291,27 @@ mark_used(const char *dir, uint32_t lo, uint32_t hi, unsigned char *used)
 	closedir(d);
 }
 
-/* The first address of the range no host file holds. */
+/* Marks the addresses lo..hi dnsmasq has leased (the provisioning
+ * network's dynamic leases while discovery answers unknown MACs), so that
+ * a host entry never names an address another machine holds. */
+static void
+mark_leased(const char *dir, uint32_t lo, uint32_t hi, unsigned char *used)
+{
+	char p[700], line[512], addr[64];
+	uint32_t a;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/leases", dir);
+	if ((fp = fopen(p, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "%*s %*s %63s", addr) == 1 && ip4_parse(addr, &a) &&
+		    a >= lo && a <= hi)
+			used[a - lo] = 1;
+	fclose(fp);
+}
+
+/* The first address of the range no host file (nor lease) holds. */
 static int
 free_ip(json_t *n, char *ip, size_t iplen)
 {
@@ -311,6 +331,8 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	net_dir(n, dir, sizeof(dir));
 	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
 	mark_used(hosts, lo, hi, used);
+	if (dh.discovery)
+		mark_leased(dir, lo, hi, used);
 	found = dhcp_conf_first_free(lo, hi, used, &a);
 	free(used);
 	if (!found)
