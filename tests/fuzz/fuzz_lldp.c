@@ -147,7 +147,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (size > 0 && data[0] == '{') {
 		json_decref(r);
 		body(data, size);
-	else
+	} else {
 		frame(data, size);
+	}
 	return 0;
 }
