@@ -206,6 +206,29 @@ discovery_script(FILE *fp)
 	    iconf.kernel_append ? iconf.kernel_append : "", url);
 }
 
+/* The deploy ramdisk's script for a node that boots it; inspecting, the
+ * agent posts its inventory and LLDP first. */
+static void
+ramdisk_script(FILE *fp, json_t *node)
+{
+	char url[300];
+	bool insp = strncmp(jstr(node, "provision_state") ? jstr(node,
+	    "provision_state") : "", "inspect", 7) == 0;
+
+	node_base_url(node, url, sizeof(url));
+	fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
+	    "kernel %s/boot/%s/kernel ipa-api-url=%s%s%s%s%s "
+	    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
+	    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
+	    node_uuid(node), url, insp ? " ipa-collect-lldp=1 "
+	    "ipa-inspection-callback-url=" : "", insp ? url : "",
+	    insp ? "/v1/continue_inspection" : "",
+	    /* with TLS the agent verifies ingotd (CA in the ramdisk or ipa-ca-file=) */
+	    iconf.tls ? "" : " ipa-insecure=1",
+	    iconf.kernel_append ? iconf.kernel_append : "",
+	    url, node_uuid(node));
+}
+
 char *
 boot_ipxe_script(const char *mac_in)
 {
@@ -243,21 +266,7 @@ boot_ipxe_script(const char *mac_in)
 		fprintf(fp, "#!ipxe\necho Ingot: no deploy for ${net0/mac}, booting "
 		    "from disk\nexit\n");
 	} else {
-		/* Inspecting: the agent posts its inventory and LLDP first. */
-		bool insp = strncmp(jstr(node, "provision_state") ? jstr(node,
-		    "provision_state") : "", "inspect", 7) == 0;
-		node_base_url(node, url, sizeof(url));
-		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
-		    "kernel %s/boot/%s/kernel ipa-api-url=%s%s%s%s%s "
-		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
-		    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
-		    node_uuid(node), url, insp ? " ipa-collect-lldp=1 "
-		    "ipa-inspection-callback-url=" : "", insp ? url : "",
-		    insp ? "/v1/continue_inspection" : "",
-		    /* with TLS the agent verifies ingotd (CA in the ramdisk or ipa-ca-file=) */
-		    iconf.tls ? "" : " ipa-insecure=1",
-		    iconf.kernel_append ? iconf.kernel_append : "",
-		    url, node_uuid(node));
+		ramdisk_script(fp, node);
 	}
 	json_decref(node);
 	fclose(fp);
