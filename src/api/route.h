@@ -53,6 +53,7 @@ enum route_load {
 	LOAD_ALLOCATION,	/* UUID or name */
 	LOAD_CHASSIS,		/* UUID */
 	LOAD_TEMPLATE,		/* deploy template: UUID or name */
+	LOAD_RULE,		/* inspection rule: UUID */
 };
 
 /* The request body a route takes, parsed before its handler (q->json). */

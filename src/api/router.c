@@ -155,6 +155,7 @@ static const struct {
 	[LOAD_ALLOCATION] = { &model_allocation, "Allocation" },
 	[LOAD_CHASSIS] = { &model_chassis, "Chassis" },
 	[LOAD_TEMPLATE] = { &model_deploy_template, "Deploy template" },
+	[LOAD_RULE] = { &model_inspection_rule, "Inspection rule" },
 };
 
 /*

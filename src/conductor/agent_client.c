@@ -21,6 +21,15 @@ static long client_timeout = 60;
 
 static pthread_mutex_t ns_mtx = PTHREAD_MUTEX_INITIALIZER;
 static char agent_ns[128];
+/* This thread's agent is on another network (a rescue ramdisk): its
+ * namespace instead of the provisioning one. */
+static _Thread_local char thread_ns[128];
+
+void
+agent_client_thread_netns(const char *netns)
+{
+	snprintf(thread_ns, sizeof(thread_ns), "%s", netns ? netns : "");
+}
 
 void
 agent_client_set_netns(const char *netns)
@@ -40,8 +49,8 @@ open_socket(int family, int type, int protocol)
 	int self, nsfd, s;
 
 	pthread_mutex_lock(&ns_mtx);
-	snprintf(path, sizeof(path), "/run/netns/%s", agent_ns);
-	bool use = agent_ns[0] != '\0';
+	snprintf(path, sizeof(path), "/run/netns/%s", thread_ns[0] ? thread_ns : agent_ns);
+	bool use = thread_ns[0] != '\0' || agent_ns[0] != '\0';
 	pthread_mutex_unlock(&ns_mtx);
 	if (!use)
 		return socket(family, type | SOCK_CLOEXEC, protocol);

@@ -13,6 +13,9 @@ void	agent_client_init(int timeout_s);
  * opened there.  NULL: the host's own namespace.
  */
 void	agent_client_set_netns(const char *netns);
+/* Calls from this thread reach their agent in netns instead ("" or NULL:
+ * back to the provisioning network's). */
+void	agent_client_thread_netns(const char *netns);
 /*
  * POST {agent}/v1/commands/?wait=...: returns the command object.  ca_pem:
  * the certificate the agent sent in its heartbeat (agent_verify_ca, IPA's

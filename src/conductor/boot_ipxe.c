@@ -57,10 +57,23 @@ pxe_ports(json_t *node)
 	return store_list(store_thread(), &model_port, &q, err, sizeof(err));
 }
 
+/* The network a node's ramdisk boots on: the rescuing network's while
+ * rescuing (its ports are on that VLAN, docs/rescue.md), else the
+ * provisioning network. */
+static json_t *
+ramdisk_network(json_t *node)
+{
+	json_t *net = NULL;
+
+	if (fsm_phase(node_provision_state(node)) == NET_RESCUING)
+		net = boot_network("rescuing");
+	return net != NULL ? net : boot_network("provisioning");
+}
+
 int
 boot_ipxe_prepare(json_t *node, char *err, size_t len)
 {
-	json_t *net = boot_network("provisioning"), *ports, *p;
+	json_t *net = ramdisk_network(node), *ports, *p;
 	char ip[64];
 	size_t i;
 	int rc = 0;
@@ -89,19 +102,40 @@ boot_ipxe_prepare(json_t *node, char *err, size_t len)
 int
 boot_ipxe_clean_up(json_t *node, char *err, size_t len)
 {
-	json_t *net = boot_network("provisioning"), *ports, *p;
+	json_t *net = boot_network("provisioning"), *resc = boot_network("rescuing");
+	json_t *ports, *p;
 	size_t i;
 
 	(void)err; (void)len;
 	json_object_del(node_driver_internal_info(node), "boot_ramdisk");
-	if (net == NULL)
-		return 0;
 	ports = pxe_ports(node);
-	json_array_foreach(ports, i, p)
-		dhcp_host_remove(net, jstr(p, "address"));
+	json_array_foreach(ports, i, p) {
+		if (net != NULL)
+			dhcp_host_remove(net, jstr(p, "address"));
+		if (resc != NULL)
+			dhcp_host_remove(resc, jstr(p, "address"));
+	}
 	json_decref(ports);
 	json_decref(net);
+	json_decref(resc);
 	return 0;
+}
+
+/* The base URL a node's ramdisk reaches ingotd at: on the rescuing
+ * network, that network's server address. */
+static void
+node_base_url(json_t *node, char *buf, size_t len)
+{
+	json_t *net = fsm_phase(node_provision_state(node)) == NET_RESCUING ?
+	    boot_network("rescuing") : NULL;
+	char ip[64];
+
+	if (net != NULL && dhcp_enabled() && dhcp_server_ip(net, ip, sizeof(ip)) != NULL)
+		snprintf(buf, len, "%s://%s:%d", iconf.tls ? "https" : "http", ip,
+		    iconf.http_port);
+	else
+		boot_ipxe_base_url(buf, len);
+	json_decref(net);
 }
 
 /* The base URL nodes on the provisioning network reach ingotd at. */
@@ -143,6 +177,58 @@ volume_script(FILE *fp, json_t *node)
 	return true;
 }
 
+/* A MAC no port and no VM member has. */
+static bool
+mac_known(const char *mac)
+{
+	json_t *m = store_get(store_thread(), &model_port, "address", mac);
+
+	if (m == NULL)
+		m = store_get(store_thread(), &model_member, "address", mac);
+	json_decref(m);
+	return m != NULL;
+}
+
+/* Discovery: an unknown machine boots the deploy ramdisk, whose agent
+ * posts its inventory (no node to name: the files are "discovery"'s). */
+static void
+discovery_script(FILE *fp)
+{
+	char url[300];
+
+	boot_ipxe_base_url(url, sizeof(url));
+	fprintf(fp, "#!ipxe\necho Ingot: discovery ramdisk for ${net0/mac}\n"
+	    "kernel %s/boot/discovery/kernel ipa-api-url=%s ipa-collect-lldp=1 "
+	    "ipa-inspection-callback-url=%s/v1/continue_inspection%s "
+	    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
+	    "initrd %s/boot/discovery/ramdisk\nboot\n", url, url, url,
+	    iconf.tls ? "" : " ipa-insecure=1",
+	    iconf.kernel_append ? iconf.kernel_append : "", url);
+}
+
+/* The deploy ramdisk's script for a node that boots it; inspecting, the
+ * agent posts its inventory and LLDP first. */
+static void
+ramdisk_script(FILE *fp, json_t *node)
+{
+	char url[300];
+	bool insp = strncmp(jstr(node, "provision_state") ? jstr(node,
+	    "provision_state") : "", "inspect", 7) == 0;
+
+	node_base_url(node, url, sizeof(url));
+	fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
+	    "kernel %s/boot/%s/kernel ipa-api-url=%s%s%s%s%s "
+	    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
+	    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
+	    node_uuid(node), url, insp ? " ipa-collect-lldp=1 "
+	    "ipa-inspection-callback-url=" : "", insp ? url : "",
+	    insp ? "/v1/continue_inspection" : "",
+	    /* with TLS the agent verifies ingotd (CA in the ramdisk or ipa-ca-file=) */
+	    iconf.tls ? "" : " ipa-insecure=1",
+	    iconf.kernel_append ? iconf.kernel_append : "",
+	    url, node_uuid(node));
+}
+
 char *
 boot_ipxe_script(const char *mac_in)
 {
@@ -172,26 +258,15 @@ boot_ipxe_script(const char *mac_in)
 	}
 	if (node != NULL && storage_boot_from_volume(node) && volume_script(fp, node)) {
 		;	/* the node's sanboot script, written */
+	} else if (node == NULL && iconf.discovery && util_normalize_mac(url, mac) &&
+	    !mac_known(mac)) {
+		discovery_script(fp);
 	} else if (node == NULL || !json_is_true(json_object_get(json_object_get(node,
 	    "driver_internal_info"), "boot_ramdisk"))) {
 		fprintf(fp, "#!ipxe\necho Ingot: no deploy for ${net0/mac}, booting "
 		    "from disk\nexit\n");
 	} else {
-		/* Inspecting: the agent posts its inventory and LLDP first. */
-		bool insp = strncmp(jstr(node, "provision_state") ? jstr(node,
-		    "provision_state") : "", "inspect", 7) == 0;
-		boot_ipxe_base_url(url, sizeof(url));
-		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
-		    "kernel %s/boot/%s/kernel ipa-api-url=%s%s%s%s%s "
-		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
-		    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
-		    node_uuid(node), url, insp ? " ipa-collect-lldp=1 "
-		    "ipa-inspection-callback-url=" : "", insp ? url : "",
-		    insp ? "/v1/continue_inspection" : "",
-		    /* with TLS the agent verifies ingotd (CA in the ramdisk or ipa-ca-file=) */
-		    iconf.tls ? "" : " ipa-insecure=1",
-		    iconf.kernel_append ? iconf.kernel_append : "",
-		    url, node_uuid(node));
+		ramdisk_script(fp, node);
 	}
 	json_decref(node);
 	fclose(fp);
@@ -221,16 +296,31 @@ boot_ipxe_file_ok(const char *p)
 }
 
 
+/* The configured ramdisk's files, for machines being discovered. */
+static int
+discovery_file(const char *what, char *path, size_t len)
+{
+	const char *p = strcmp(what, "kernel") == 0 ? iconf.kernel :
+	    strcmp(what, "ramdisk") == 0 ? iconf.ramdisk : NULL;
+
+	if (!iconf.discovery || p == NULL || !boot_ipxe_file_ok(p))
+		return -1;
+	snprintf(path, len, "%s", strncmp(p, "file://", 7) == 0 ? p + 7 : p);
+	return 0;
+}
+
 int
 boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t len)
 {
-	json_t *node = store_get(store_thread(), &model_node, "uuid", node_uuid);
-	json_t *di = node_driver_info(node);
+	json_t *node, *di;
 	const char *p = NULL;
 	int rc = -1;
 
-	if (node == NULL)
+	if (strcmp(node_uuid, "discovery") == 0)
+		return discovery_file(what, path, len);
+	if ((node = store_get(store_thread(), &model_node, "uuid", node_uuid)) == NULL)
 		return -1;
+	di = node_driver_info(node);
 	if (strcmp(what, "kernel") == 0)
 		p = jstr(di, "deploy_kernel") ? jstr(di, "deploy_kernel") : iconf.kernel;
 	else if (strcmp(what, "ramdisk") == 0)

@@ -14,6 +14,7 @@ struct ipxe_conf {
 	const char	*http_url;	/* base URL for nodes; empty: provisioning IP */
 	int		 http_port;
 	bool		 tls;		/* ingotd serves HTTPS only */
+	bool		 discovery;	/* unknown MACs boot the ramdisk */
 };
 
 void	boot_ipxe_configure(const struct ipxe_conf *c);

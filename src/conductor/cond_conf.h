@@ -7,6 +7,7 @@
 #include "boot_ipxe.h"
 #include "dhcp.h"
 #include "images.h"
+#include "discovery.h"
 #include "inspect_data.h"
 #include "volpool.h"
 
@@ -47,6 +48,7 @@ struct cond_conf {
 	struct storage_conf storage;		/* the volume pool and tgt */
 	struct recovery_conf recovery;
 	struct inspect_limits inspection;	/* what an agent's inventory may hold */
+	struct discovery_conf discovery;	/* enrolling unknown machines */
 };
 
 #endif

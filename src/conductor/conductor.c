@@ -479,6 +479,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	agent_flow_configure(&ag);
 	if (cconf.inspection.max_interfaces > 0)
 		inspect_agent_configure(&cconf.inspection);
+	discovery_configure(&c->discovery);
 	agent_client_init(60);
 	if (images_init(&cconf.images, err, len) != 0)
 		return -1;

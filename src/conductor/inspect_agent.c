@@ -20,8 +20,10 @@
 #include "jsonutil.h"
 #include "agent_flow.h"
 #include "conductor.h"
+#include "discovery.h"
 #include "drivers.h"
 #include "inspect_agent.h"
+#include "inspect_rules.h"
 #include "lldp.h"
 #include "log.h"
 #include "netflow.h"
@@ -128,6 +130,9 @@ cond_continue_inspection(json_t *body, const char *want, struct ierr *e)
 		return NULL;
 	}
 	found = find_node(json_object_get(body, "inventory"), want);
+	if (found == NULL && want == NULL && discovery_enabled() &&
+	    discovery_unknown(json_object_get(body, "inventory")))
+		return discovery_enrol(body, e);
 	if (!awaits_data(found)) {
 		json_decref(found);
 		ierr_set(e, IG_ENOTFOUND, INSPECT_NOT_FOUND);
@@ -365,9 +370,8 @@ fail(json_t *node, const char *why, struct ierr *e)
 	return cond_transition(node, "fail", msg, e);
 }
 
-/* Properties and ports from the stored data. */
-static int
-apply_data(json_t *node, json_t *row, char *err, size_t len)
+int
+inspect_agent_apply_data(json_t *node, json_t *row, char *err, size_t len)
 {
 	json_t *props = json_deep_copy(node_properties(node)), *root = NULL;
 	json_t *plugin = json_object_get(row, "plugin_data");
@@ -384,6 +388,14 @@ apply_data(json_t *node, json_t *row, char *err, size_t len)
 	json_object_set_new(node, "properties", props);
 	json_object_set_new(plugin, "root_disk", root ? root : json_null());
 	apply_ports(node, json_object_get(row, "inventory"), plugin);
+	if (inspect_rules_apply(node, json_object_get(row, "inventory"), plugin, err,
+	    len) != 0) {
+		char e2[128];
+		if (store_update(store_thread(), &model_inventory, row, e2,
+		    sizeof(e2)) != STORE_OK)
+			log_warn("inspection data not updated: %s", e2);
+		return -1;
+	}
 	if (store_update(store_thread(), &model_inventory, row, err, len) != STORE_OK)
 		return -1;
 	return 0;
@@ -400,7 +412,7 @@ inspect_agent_apply(json_t *node, json_t *args, struct ierr *e)
 	if (!awaits_data(node))
 		return 0;	/* it moved on (aborted, timed out) meanwhile */
 	row = store_get(store_thread(), &model_inventory, "uuid", node_uuid(node));
-	if (row == NULL || apply_data(node, row, err, sizeof(err)) != 0) {
+	if (row == NULL || inspect_agent_apply_data(node, row, err, sizeof(err)) != 0) {
 		json_decref(row);
 		return fail(node, err[0] ? err : "the inspection data is gone", e);
 	}

@@ -19,6 +19,8 @@
 #include "jsonutil.h"
 #include "agent_client.h"
 #include "agent_flow.h"
+#include "boot_ipxe.h"
+#include "dhcp.h"
 #include "drivers.h"
 #include "log.h"
 #include "netflow.h"
@@ -126,11 +128,28 @@ fail(json_t *node, const char *why, struct ierr *e)
 	return cond_transition(node, "fail", msg, e);
 }
 
+/* The rescue ramdisk is on the rescuing network: with DHCP, the conductor
+ * reaches it from that network's namespace. */
+static void
+rescue_netns(char *buf, size_t len)
+{
+	json_t *net = dhcp_enabled() ? boot_network("rescuing") : NULL;
+
+	buf[0] = '\0';
+	if (net != NULL && jstr(net, "dhcp_range") != NULL)
+		dhcp_netns_name(net, buf, len);
+	json_decref(net);
+}
+
 /* rescue.finalize_rescue with the hash; 0, or -1 with err. */
 static int
 finalize(json_t *node, char *err, size_t len)
 {
 	json_t *dii = node_driver_internal_info(node);
+	char ns[64];
+
+	rescue_netns(ns, sizeof(ns));
+	agent_client_thread_netns(ns);
 	json_t *params = json_pack("{s:s, s:b}", "rescue_password",
 	    jstr(node_instance_info(node), "hashed_rescue_password"), "hashed", 1);
 	json_t *r = agent_command(jstr(dii, "agent_url"), jstr(dii, "agent_secret_token"),
@@ -138,6 +157,7 @@ finalize(json_t *node, char *err, size_t len)
 	const char *st = jstr(r, "command_status");
 	int rc = st != NULL && strcmp(st, "SUCCEEDED") == 0 ? 0 : -1;
 
+	agent_client_thread_netns(NULL);
 	if (rc != 0 && r != NULL)
 		snprintf(err, len, "the agent's rescue.finalize_rescue: %s",
 		    st ? st : "no status");

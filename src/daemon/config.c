@@ -138,6 +138,18 @@ static const struct option_def options[] = {
 	{ "inspection", "max_data_size", OT_INT, O(inspect_max_size), 1024, 1L << 30,
 	  "1048576", "Bytes of one agent's inspection data (compact JSON; bodies are "
 	  "also bounded by [api] max_body_size)." },
+	{ "inspection", "discovery", OT_BOOL, O(discovery), 0, 1, "false",
+	  "Enrol unknown machines: the provisioning network's DHCP answers any MAC, "
+	  "unknown MACs boot the deploy ramdisk, and an inventory posted from no "
+	  "known MAC creates a node in enroll (Ironic's auto discovery)." },
+	{ "inspection", "discovery_driver", OT_STR, O(discovery_driver), 0, 0,
+	  "fake-hardware", "Hardware type of discovered nodes (Ironic's "
+	  "[auto_discovery] enroll_node_driver)." },
+	{ "inspection", "discovery_rate", OT_INT, O(discovery_rate), 1, 100000, "30",
+	  "Most nodes discovery creates in one minute; more posts get 429." },
+	{ "inspection", "discovery_max_enroll", OT_INT, O(discovery_max_enroll), 1,
+	  10000000, "200", "Discovery creates no node while this many nodes are in "
+	  "enroll (429)." },
 	{ "deploy", "erase_devices", OT_BOOL, O(erase_devices), 0, 1, "false",
 	  "Automated cleaning erases whole disks (false: partition tables and "
 	  "signatures only)." },

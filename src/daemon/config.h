@@ -46,6 +46,10 @@ struct config {
 	int	 inspect_max_interfaces;
 	int	 inspect_max_disks;
 	int	 inspect_max_size;
+	bool	 discovery;
+	char	*discovery_driver;
+	int	 discovery_rate;
+	int	 discovery_max_enroll;
 	bool	 erase_devices;
 	char	*image_cache;
 	char	*image_url;

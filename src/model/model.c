@@ -99,6 +99,13 @@ static const struct field inventory_fields[] = {
 #undef FIELD
 };
 
+/* Inspection rules (Ironic's, 1.96). */
+static const struct field inspection_rule_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "inspection_rule.def"
+#undef FIELD
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -196,3 +203,5 @@ model_check_types(const struct resource *r, json_t *obj, char *err, size_t len)
 	}
 	return 0;
 }
+const struct resource model_inspection_rule = { "inspection_rule", "inspection_rules",
+    inspection_rule_fields, NELEM(inspection_rule_fields) };

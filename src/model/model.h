@@ -57,6 +57,7 @@ extern const struct resource model_uplink, model_member;
 extern const struct resource model_volume_connector, model_volume_target;
 extern const struct resource model_volume;
 extern const struct resource model_inventory;	/* a node's inspection data */
+extern const struct resource model_inspection_rule;	/* Ironic's inspection rules */
 
 const struct field *model_field(const struct resource *r, const char *name);
 /* Fills defaults for absent fields of a new object. */

@@ -27,6 +27,7 @@
 static struct {
 	bool		 enabled;
 	bool		 tls;
+	bool		 discovery;	/* the provisioning server answers any MAC */
 	int		 http_port;
 	char		 state_dir[512];
 	char		 tftp_root[512];
@@ -107,6 +108,12 @@ is_tenant(json_t *n)
 	return jstr(n, "purpose") != NULL && strcmp(jstr(n, "purpose"), "tenant") == 0;
 }
 
+static bool
+is_provisioning(json_t *n)
+{
+	return jstr(n, "purpose") != NULL && strcmp(jstr(n, "purpose"), "provisioning") == 0;
+}
+
 static int
 write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
     size_t len)
@@ -114,7 +121,8 @@ write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
 	char ifn[32];
 	struct dhcp_render r = { .ifname = ifn, .dir = dir,
 	    .provisioning = !is_tenant(n), .tftp_root = dh.tftp_root,
-	    .http_port = dh.http_port, .tls = dh.tls };
+	    .http_port = dh.http_port, .tls = dh.tls,
+	    .any_mac = dh.discovery && is_provisioning(n) };
 	char *text;
 	int rc;
 
@@ -196,6 +204,7 @@ dhcp_init(const struct dhcp_conf *c, char *err, size_t len)
 
 	dh.enabled = c->enabled;
 	dh.tls = c->tls;
+	dh.discovery = c->discovery;
 	dh.http_port = c->http_port;
 	if (!dh.enabled)
 		return 0;
@@ -282,7 +291,27 @@ mark_used(const char *dir, uint32_t lo, uint32_t hi, unsigned char *used)
 	closedir(d);
 }
 
-/* The first address of the range no host file holds. */
+/* Marks the addresses lo..hi dnsmasq has leased (the provisioning
+ * network's dynamic leases while discovery answers unknown MACs), so that
+ * a host entry never names an address another machine holds. */
+static void
+mark_leased(const char *dir, uint32_t lo, uint32_t hi, unsigned char *used)
+{
+	char p[700], line[512], addr[64];
+	uint32_t a;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/leases", dir);
+	if ((fp = fopen(p, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "%*s %*s %63s", addr) == 1 && ip4_parse(addr, &a) &&
+		    a >= lo && a <= hi)
+			used[a - lo] = 1;
+	fclose(fp);
+}
+
+/* The first address of the range no host file (nor lease) holds. */
 static int
 free_ip(json_t *n, char *ip, size_t iplen)
 {
@@ -302,6 +331,8 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	net_dir(n, dir, sizeof(dir));
 	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
 	mark_used(hosts, lo, hi, used);
+	if (dh.discovery)
+		mark_leased(dir, lo, hi, used);
 	found = dhcp_conf_first_free(lo, hi, used, &a);
 	free(used);
 	if (!found)

@@ -23,6 +23,7 @@ struct dhcp_conf {
 	const char	*tftp_root;	/* holds undionly.kpxe, ipxe.efi */
 	int		 http_port;	/* ingotd's port for iPXE and agents */
 	bool		 tls;		/* that port serves HTTPS */
+	bool		 discovery;	/* provisioning: answer unknown MACs too */
 };
 
 int	dhcp_init(const struct dhcp_conf *c, char *err, size_t len);

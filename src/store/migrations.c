@@ -183,6 +183,13 @@ const char *const store_migrations[] = {
 	" CREATE UNIQUE INDEX ports_name ON ports(name);"
 	" CREATE INDEX nodes_shard ON nodes(shard);"
 	" CREATE INDEX nodes_parent_node ON nodes(parent_node);",
+	/* 13: inspection rules (Ironic's, 1.96) */
+	"CREATE TABLE inspection_rules ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, description TEXT,"
+	" priority INTEGER NOT NULL, sensitive INTEGER NOT NULL, phase TEXT NOT NULL,"
+	" conditions TEXT NOT NULL, actions TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The seed's flow end to end in the virtual lab, asserted: lab/demo --e2e
-# (two QEMU nodes PXE-boot the deploy ramdisk through ingotd's dnsmasq,
+# (two QEMU nodes nobody enrolled PXE-boot and are discovered: ingotd
+# enrols each from its agent's inventory with its CPU, memory, disk, MAC
+# and the switch port the lab switch's LLDP (lldpd on the taps) names,
+# checked against lab.json; then they PXE-boot the deploy ramdisk through ingotd's dnsmasq,
 # ingot-agent writes raw and qcow2 images, the switch ports move to the
 # tenants' VLANs, the instances boot from disk with their tenants' leases,
 # isolation is checked with packets, undeploy cleans the disks), VMs beside

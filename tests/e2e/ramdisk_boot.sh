@@ -93,6 +93,12 @@ fi
 ok "initramfs under 40 MiB with the kernel" \
 	test $((RAMDISK_KERNEL_SIZE + RAMDISK_INITRAMFS_SIZE)) -lt $((40 * 1048576))
 ok "sha256 file matches" sh -c "cd '$RAMDISK_OUT' && sha256sum -c ingot-deploy.sha256"
+# The rescue user (docs/rescue.md): in passwd, locked in shadow until a rescue.
+case $RAMDISK_COMPRESS in gzip) unz=(gzip -dc) ;; zstd) unz=(zstd -dcq) ;; xz) unz=(xz -dc) ;; *) unz=(cat) ;; esac
+"${unz[@]}" <"$RAMDISK_OUT/ingot-deploy.initramfs" | (mkdir -p "$T/rd" && cd "$T/rd" &&
+	cpio --quiet -id etc/passwd etc/shadow 2>/dev/null)
+ok "the ramdisk has a rescue user" grep -qx 'rescue:x:0:0:rescue:/root:/bin/sh' "$T/rd/etc/passwd"
+ok "... locked until a rescue sets its password" grep -q '^rescue:!:' "$T/rd/etc/shadow"
 
 # --- ingotd and the node -------------------------------------------------
 INGOT_PORT=$(free_port)

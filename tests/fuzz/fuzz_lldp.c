@@ -3,6 +3,10 @@
  *   - input starting with '{': a POST /v1/continue_inspection body, checked
  *     (inspect_data_check) and, when accepted, turned into properties
  *     (inspect_data_properties) and each NIC's LLDP decoded;
+ *   - input starting with '{' and naming "actions": an inspection rule,
+ *     checked (inspect_rule_check) and, when accepted, run on a node and an
+ *     inventory that name each other (inspect_rule_run): the node stays an
+ *     object and a refusal or failure always says why;
  *   - anything else: an Ethernet frame as a NIC hears it: split into
  *     IPA's lldp list (lldp_frame_ipa, the agent) and decoded back
  *     (lldp_decode_ipa, ingotd), which must accept what the agent made.
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "inspect_data.h"
+#include "inspect_rules.h"
 #include "lldp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -105,12 +110,45 @@ body(const uint8_t *data, size_t size)
 	json_decref(b);
 }
 
+static void
+rule(json_t *r)
+{
+	json_t *node = json_pack("{s:s, s:{s:i, s:s}, s:{}, s:[], s:{}}", "uuid",
+	    "00000000-0000-0000-0000-000000000001", "properties", "cpus", 4, "capabilities",
+	    "boot_mode:bios", "extra", "traits", "driver_info");
+	json_t *inv = json_pack("{s:{s:i, s:s}, s:{s:i}, s:s, s:[{s:s, s:s}]}", "cpu",
+	    "count", 4, "architecture", "x86_64", "memory", "physical_mb", 2048,
+	    "bmc_address", "10.0.0.9", "interfaces", "name", "{inventory[cpu][count]}",
+	    "mac_address", "{{}}{");
+	json_t *plugin = json_pack("{s:b}", "auto_discovered", 1);
+	char err[512] = "";
+
+	if (inspect_rule_check(r, err, sizeof(err)) != 0) {
+		if (err[0] == '\0')
+			abort();
+	} else if ((inspect_rule_run(r, node, inv, plugin, err, sizeof(err)) != 0 &&
+	    err[0] == '\0') || !json_is_object(node) || !json_is_object(plugin)) {
+		abort();
+	}
+	json_decref(node);
+	json_decref(inv);
+	json_decref(plugin);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > 0 && data[0] == '{')
+	json_t *r = NULL;
+
+	if (size > 0 && data[0] == '{' && (r = json_loadb((const char *)data, size, 0,
+	    NULL)) != NULL && json_object_get(r, "actions") != NULL) {
+		rule(r);
+		json_decref(r);
+	} else if (size > 0 && data[0] == '{') {
+		json_decref(r);
 		body(data, size);
-	else
+	} else {
 		frame(data, size);
+	}
 	return 0;
 }

@@ -78,6 +78,14 @@ render_provisioning(void **unused)
 	    "dhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe\n"
 	    "dhcp-boot=tag:ipxe,https://10.100.0.2:6385/boot.ipxe\n"
 	    "dhcp-option=tag:ipxe,encap:175,176,1\n"));
+	/* Only known MACs, unless discovery asks for any. */
+	assert_non_null(strstr(text, "dhcp-ignore=tag:!known\n"));
+	free(text);
+	r.any_mac = true;
+	text = dhcp_conf_render(n, &r);
+	assert_non_null(text);
+	assert_null(strstr(text, "dhcp-ignore"));
+	assert_non_null(strstr(text, "dhcp-boot=tag:ipxe,https://10.100.0.2:6385/boot.ipxe\n"));
 	free(text);
 	json_decref(n);
 }
