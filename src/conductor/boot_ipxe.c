@@ -28,6 +28,12 @@ boot_ipxe_configure(const struct ipxe_conf *c)
 	iconf = *c;
 }
 
+const struct ipxe_conf *
+boot_ipxe_conf(void)
+{
+	return &iconf;
+}
+
 json_t *
 boot_network(const char *purpose)
 {
