@@ -262,7 +262,7 @@ ipv4_ok(const char *s)
 	unsigned a, b, c, d;
 	char tail;
 
-	return s != NULL && strlen(s) <= 15 &&
+	return s != NULL && strlen(s) <= 15 && strspn(s, "0123456789.") == strlen(s) &&
 	    sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 &&
 	    a < 256 && b < 256 && c < 256 && d < 256;
 }
