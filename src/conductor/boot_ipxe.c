@@ -187,10 +187,12 @@ boot_ipxe_script(const char *mac_in)
 		bool insp = strncmp(jstr(node, "provision_state") ? jstr(node,
 		    "provision_state") : "", "inspect", 7) == 0;
 		boot_ipxe_base_url(url, sizeof(url));
+		/* initrd=ramdisk: UEFI firmware boots the kernel's EFI stub,
+		 * which loads the initrd iPXE holds by that name */
 		fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
-		    "kernel %s/boot/%s/kernel ipa-api-url=%s%s%s%s%s "
+		    "kernel %s/boot/%s/kernel initrd=ramdisk ipa-api-url=%s%s%s%s%s "
 		    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
-		    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
+		    "initrd --name ramdisk %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
 		    node_uuid(node), url, insp ? " ipa-collect-lldp=1 "
 		    "ipa-inspection-callback-url=" : "", insp ? url : "",
 		    insp ? "/v1/continue_inspection" : "",
