@@ -157,7 +157,8 @@ ok "va: isolinux booted the ISO's kernel" grep -q "INGOT-RAMDISK init" "$T/conso
 ok "va: the ramdisk took the static address (no DHCP client)" \
 	grep -q "INGOT-RAMDISK static iface=.* ip=10.0.2.15 gw=10.0.2.2" "$T/console-a.log"
 ok "va: no DHCP lease was taken" bash -c "! grep -q 'INGOT-RAMDISK lease' '$T/console-a.log'"
-ok "va: the agent looked up its node" grep -q "agent looked up" "$T/ingotd.log"
+VA=$(field va uuid)
+ok "va: the agent looked up its node" grep -q "node=$VA.*agent looked up" "$T/ingotd.log"
 expect_eq "va: the CD is ejected" false "$(rf_get va /Managers/BMC/VirtualMedia/Cd | jq -r .Inserted)"
 expect_eq "va: no ISO left" 0 "$(find "$T/vmedia" -name '*.iso' | wc -l)"
 ok "va: the disk starts with the image" cmp -n "$(stat -c %s "$IMAGE")" "$IMAGE" "$DISK_A"
@@ -190,7 +191,10 @@ if [ -f "$OVMF_CODE" ] && [ -f /usr/lib/ipxe/qemu/efi-virtio.rom ]; then
 		--qmp-boot Pxe=/machine/peripheral/nic0,Hdd=/machine/peripheral/disk0dev || { finish; exit 1; }
 	enrol vb "$MAC_B" ipxe ", \"properties\": {\"capabilities\": \"boot_mode:uefi\"}"
 	deploy vb
-	ok "vb: OVMF ran iPXE, which fetched the node's script" grep -q "agent looked up" "$T/ingotd.log"
+	VB=$(field vb uuid)
+	ok "vb: OVMF ran iPXE, which ran the node's script" \
+		grep -aq "Ingot: deploy ramdisk for node $VB" "$T/console-b.log"
+	ok "vb: the agent looked up its node" grep -q "node=$VB.*agent looked up" "$T/ingotd.log"
 	ok "vb: the kernel booted (UEFI)" grep -q "INGOT-RAMDISK init" "$T/console-b.log"
 	expect_eq "vb: the BMC's boot mode is UEFI" UEFI "$(rf_get vb /Systems/vb | jq -r .Boot.BootSourceOverrideMode)"
 	ok "vb: the disk starts with the image" cmp -n "$(stat -c %s "$IMAGE")" "$IMAGE" "$DISK_B"
