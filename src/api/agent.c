@@ -10,6 +10,7 @@
 #include "images.h"
 #include "log.h"
 #include "store.h"
+#include "vmedia.h"
 
 void
 h_lookup(struct req *q, struct resp *r)
@@ -103,4 +104,15 @@ h_boot_file(struct req *q, struct resp *r)
 	snprintf(what, sizeof(what), "The %.20s of node %.40s", q->args[1], q->args[0]);
 	serve_file(r, boot_ipxe_file(q->args[0], q->args[1], path, sizeof(path)) == 0 ?
 	    path : NULL, what);
+}
+
+/* A node's virtual-media ISO, for its BMC: the unguessable name is the
+ * credential (BMCs fetch without ours), served while the ramdisk boots. */
+void
+h_vmedia_iso(struct req *q, struct resp *r)
+{
+	char path[700];
+
+	serve_file(r, vmedia_iso_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL,
+	    "The ISO");
 }

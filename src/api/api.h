@@ -18,7 +18,11 @@
 #include "model.h"
 
 #define API_MIN_MINOR	1
-#define API_MAX_MINOR	88	/* 89 once /v1/nodes/{node}/vmedia is served */
+#define API_MAX_MINOR	89
+/* Virtual media (/v1/nodes/{id}/vmedia): attach and detach from 1.89, list
+ * from 1.93; served only once API_MAX_MINOR announces them. */
+#define API_VMEDIA_MINOR	89
+#define API_VMEDIA_GET_MINOR	93
 
 struct MHD_Connection;
 
@@ -250,6 +254,10 @@ void	h_node_bios(struct req *, struct resp *);
 void	h_node_bios_setting(struct req *, struct resp *);
 void	h_events(struct req *, struct resp *);
 void	h_node_boot_mode_set(struct req *, struct resp *);
+void	h_node_vmedia_attach(struct req *, struct resp *);
+void	h_node_vmedia_detach(struct req *, struct resp *);
+void	h_node_vmedia_get(struct req *, struct resp *);
+void	h_vmedia_iso(struct req *, struct resp *);
 void	h_node_secure_boot_set(struct req *, struct resp *);
 void	h_node_indicators(struct req *, struct resp *);
 void	h_node_inventory(struct req *, struct resp *);

@@ -479,7 +479,9 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 		q.minor = API_MIN_MINOR;
 	ret = respond(c, &q, &r, rid);
 	api_metrics_request(&q, r.status, util_mono_now() - t0);
-	log_debug("%s %s -> %d (%.1f ms)", method, url, r.status,
+	/* an ISO's URL is its credential: not in the log */
+	log_debug("%s %s -> %d (%.1f ms)", method, strncmp(url, "/vmedia/", 8) == 0 ?
+	    "/vmedia/(token).iso" : url, r.status,
 	    (util_mono_now() - t0) * 1000.0);
 	json_decref(r.body);
 	log_set_node(NULL);

@@ -287,7 +287,7 @@ placeholder(const char *prev, char *out, size_t len)
 	static const char *const odd[][2] = { { "history", "event" },
 	    { "heartbeat", "node" }, { "ipxe", "mac" }, { "boot", "node" },
 	    { "*", "file" }, { "conductors", "hostname" }, { "chassis", "chassis" }, { "console", "file" },
-	    { "bios", "setting" }, { "indicators", "indicator" },
+	    { "bios", "setting" }, { "indicators", "indicator" }, { "vmedia", "token.iso" },
 	    { NULL, NULL } };
 	size_t n = strlen(prev);
 

@@ -130,9 +130,13 @@ ramdisk(json_t *node, bool prepare, char *err, size_t len)
 static enum hw_step
 boot_ramdisk(json_t *node, char *err, size_t len)
 {
+	const struct hw_generic_ops *b = hw_generic_find(HW_IF_BOOT,
+	    node_boot_interface(node));
+
 	forget_agent(node);
-	if (ramdisk(node, true, err, len) != 0 ||
-	    boot_device(node, "pxe", false, err, len) != 0)
+	if (ramdisk(node, true, err, len) != 0 || boot_device(node, b != NULL &&
+	    b->ramdisk_boot_device != NULL ? b->ramdisk_boot_device : "pxe", false,
+	    err, len) != 0)
 		return HW_STEP_FAIL;
 	set_phase(node, "booting");
 	/* Stored before the power-on: the node asks for its iPXE script (which

@@ -28,6 +28,12 @@ boot_ipxe_configure(const struct ipxe_conf *c)
 	iconf = *c;
 }
 
+const struct ipxe_conf *
+boot_ipxe_conf(void)
+{
+	return &iconf;
+}
+
 json_t *
 boot_network(const char *purpose)
 {
@@ -198,10 +204,10 @@ discovery_script(FILE *fp)
 
 	boot_ipxe_base_url(url, sizeof(url));
 	fprintf(fp, "#!ipxe\necho Ingot: discovery ramdisk for ${net0/mac}\n"
-	    "kernel %s/boot/discovery/kernel ipa-api-url=%s ipa-collect-lldp=1 "
+	    "kernel %s/boot/discovery/kernel initrd=ramdisk ipa-api-url=%s ipa-collect-lldp=1 "
 	    "ipa-inspection-callback-url=%s/v1/continue_inspection%s "
 	    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
-	    "initrd %s/boot/discovery/ramdisk\nboot\n", url, url, url,
+	    "initrd --name ramdisk %s/boot/discovery/ramdisk\nboot\n", url, url, url,
 	    iconf.tls ? "" : " ipa-insecure=1",
 	    iconf.kernel_append ? iconf.kernel_append : "", url);
 }
@@ -216,10 +222,12 @@ ramdisk_script(FILE *fp, json_t *node)
 	    "provision_state") : "", "inspect", 7) == 0;
 
 	node_base_url(node, url, sizeof(url));
+	/* initrd=ramdisk: UEFI firmware boots the kernel's EFI stub, which
+	 * loads the initrd iPXE holds by that name */
 	fprintf(fp, "#!ipxe\necho Ingot: deploy ramdisk for node %s\n"
-	    "kernel %s/boot/%s/kernel ipa-api-url=%s%s%s%s%s "
+	    "kernel %s/boot/%s/kernel initrd=ramdisk ipa-api-url=%s%s%s%s%s "
 	    "BOOTIF=${net0/mac} console=ttyS0,115200 %s\n"
-	    "initrd %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
+	    "initrd --name ramdisk %s/boot/%s/ramdisk\nboot\n", node_uuid(node), url,
 	    node_uuid(node), url, insp ? " ipa-collect-lldp=1 "
 	    "ipa-inspection-callback-url=" : "", insp ? url : "",
 	    insp ? "/v1/continue_inspection" : "",

@@ -18,6 +18,7 @@ struct ipxe_conf {
 };
 
 void	boot_ipxe_configure(const struct ipxe_conf *c);
+const struct ipxe_conf *boot_ipxe_conf(void);	/* as configured */
 /* The "ipxe" boot interface (registered with the drivers at start). */
 extern const struct hw_generic_ops boot_ipxe_ops;
 int	boot_ipxe_prepare(json_t *node, char *err, size_t len);

@@ -47,6 +47,13 @@ int	 cond_bios_apply(json_t *node, json_t *settings, struct ierr *e);
 int	 cond_inject_nmi(json_t *node, struct ierr *e);
 int	 cond_boot_mode_set(json_t *node, const char *mode, struct ierr *e);
 int	 cond_secure_boot_set(json_t *node, bool on, struct ierr *e);
+/* vmedia_attach.c: /v1/nodes/{id}/vmedia (device cdrom, floppy, usb; the
+ * URL http(s), fetched by the BMC; source NULL or "http"; device NULL on
+ * detach: every device); GET lists [{device_type, image_url, inserted}]. */
+int	 cond_vmedia_attach(json_t *node, const char *device, const char *url,
+	    const char *source, struct ierr *e);
+int	 cond_vmedia_detach(json_t *node, const char *device, struct ierr *e);
+json_t	*cond_vmedia_get(json_t *node, struct ierr *e);
 json_t	*cond_validate(json_t *node);
 /* Saves an updated node (after PATCH) under its lock. */
 int	 cond_update_node(json_t *updated, json_t *base, struct ierr *e);

@@ -13,6 +13,7 @@
 #include "node.h"
 #include "util.h"
 #include "volpool.h"
+#include "vmedia.h"
 
 const char *
 drv_iface(json_t *node, enum hw_iface i)
@@ -115,6 +116,7 @@ static const struct {
 	const struct hw_generic_ops	*ops;
 } conductor_drivers[] = {
 	{ HW_IF_BOOT, &boot_ipxe_ops },
+	{ HW_IF_BOOT, &boot_vmedia_ops },
 	{ HW_IF_DEPLOY, &deploy_direct_ops },
 	{ HW_IF_STORAGE, &storage_iscsi_ops },
 	{ HW_IF_INSPECT, &inspect_agent_ops },

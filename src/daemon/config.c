@@ -265,6 +265,18 @@ static const struct option_def options[] = {
 	  "sent twice)." },
 	{ "redfish", "task_timeout", OT_INT, O(redfish_task_timeout), 1, 86400, "300",
 	  "Seconds to wait for a BMC task (an action answered 202) to end." },
+	{ "vmedia", "dir", OT_STR, O(vmedia_dir), 0, 0, "",
+	  "Where the per-node ISOs of the redfish-virtual-media boot interface "
+	  "are built and served from; empty: vmedia/ beside the database." },
+	{ "vmedia", "max_size", OT_INT, O(vmedia_max_size), 1, 1 << 20, "4096",
+	  "MiB all those ISOs may take together (a build past it fails the node's "
+	  "deploy, cleaning, rescue or inspection)." },
+	{ "vmedia", "http_url", OT_STR, O(vmedia_http_url), 0, 0, "",
+	  "Base URL BMCs fetch the ISOs from (/vmedia/TOKEN.iso is appended); "
+	  "empty: the API's own URL." },
+	{ "vmedia", "uefi", OT_BOOL, O(vmedia_uefi), 0, 1, "true",
+	  "Add GRUB's EFI boot image to the ISOs (grub-efi-amd64-bin, dosfstools, "
+	  "mtools) so UEFI nodes boot them too; BIOS boot uses isolinux." },
 	{ "auth", "strategy", OT_STR, O(auth_strategy), 0, 0, "noauth",
 	  "noauth (everyone is the system admin; only with a loopback listen "
 	  "address), http_basic (htpasswd_file + roles_file) or keystone "

@@ -80,6 +80,10 @@ struct config {
 	int	 redfish_connect_timeout;
 	int	 redfish_retries;
 	int	 redfish_task_timeout;
+	char	*vmedia_dir;
+	int	 vmedia_max_size;
+	char	*vmedia_http_url;
+	bool	 vmedia_uefi;
 	char	*log_file;
 	char	*log_level;
 	char	*log_format;

@@ -21,6 +21,7 @@
 #endif
 #include "log.h"
 #include "redfish.h"
+#include "vmedia.h"
 #include "store.h"
 #include "switch.h"
 #include "uplink.h"
@@ -438,6 +439,18 @@ configure_bmcs(void)
 	    .retries = cfg.redfish_retries, .task_timeout_s = cfg.redfish_task_timeout });
 }
 
+/* [vmedia]: the ISO directory (vmedia/ beside the database), its bound. */
+static int
+configure_vmedia(char *err, size_t len)
+{
+	char dir[1100];
+
+	beside_db(cfg.vmedia_dir, "vmedia", dir, sizeof(dir));
+	return vmedia_configure(&(struct vmedia_conf){ .dir = dir,
+	    .max_bytes = (long long)cfg.vmedia_max_size << 20,
+	    .http_url = cfg.vmedia_http_url, .uefi = cfg.vmedia_uefi }, err, len);
+}
+
 /* The database: [database] connection when set, else the SQLite path. */
 static const char *
 db_location(void)
@@ -519,6 +532,11 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 	beside_db(cfg.dhcp_state_dir, "dhcp", dhcpdir, sizeof(dhcpdir));
 	cc = cond_conf_of(tls_cert != NULL, cache, dhcpdir);
 	configure_bmcs();
+	if (configure_vmedia(err, len) != 0) {
+		api_stop();
+		store_shutdown();
+		return -1;
+	}
 	cond_set_prov_listen_hook(api_listen_netns);
 	if (conductor_start(&cc, err, len) != 0) {
 		api_stop();

@@ -65,6 +65,14 @@ struct hw_mgmt_ops {
 	int (*set_bios)(json_t *node, json_t *settings, char *err, size_t errlen);
 	int (*set_boot_mode)(json_t *node, const char *mode, char *err, size_t errlen);
 	int (*set_secure_boot)(json_t *node, bool on, char *err, size_t errlen);
+	/* Optional virtual media: insert the image at url (http/https,
+	 * fetched by the BMC) into the device ("cdrom", "floppy", "usb"),
+	 * ejecting what was there; eject (nothing inserted is no error); the
+	 * devices as [{device_type, image_url, inserted}] (new reference). */
+	int (*insert_media)(json_t *node, const char *device, const char *url,
+	    char *err, size_t errlen);
+	int (*eject_media)(json_t *node, const char *device, char *err, size_t errlen);
+	json_t *(*get_media)(json_t *node, char *err, size_t errlen);
 };
 
 /* Boot, deploy, inspect, rescue, network, ... share one simple shape. */
@@ -83,6 +91,9 @@ struct hw_generic_ops {
 	 * and undo it. */
 	int (*prepare_ramdisk)(json_t *node, char *err, size_t errlen);
 	int (*clean_up_ramdisk)(json_t *node, char *err, size_t errlen);
+	/* The boot device the ramdisk boots from once ("cdrom" for virtual
+	 * media); NULL: "pxe". */
+	const char *ramdisk_boot_device;
 	/* Optional deploy steps this implementation offers (bios, raid ...
 	 * interfaces; Ironic's deploy templates and user deploy_steps):
 	 * their names, NULL-terminated, and running one with its args, out

@@ -1,7 +1,9 @@
 /*
  * The redfish driver's parsing of what a BMC sends (src/hw/redfish/
  * rf_parse.c: errors, power, tasks, inventory, sensors, BIOS attributes;
- * rf_info.c: the links it gives) and of driver_info (rf_target_from).
+ * rf_info.c: the links it gives) and of driver_info (rf_target_from),
+ * and the kernel arguments a virtual-media ISO gets from a node's
+ * network_data (vmedia_net_args: an owner's input put on a command line).
  *
  * Input: one JSON document, used as every kind of answer; its members
  * "P", "M", "N", "D" as the processor, memory, NIC and drive lists, and
@@ -15,6 +17,7 @@
 
 #include "log.h"
 #include "redfish.h"
+#include "vmedia.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -81,6 +84,24 @@ documents(json_t *j)
 	json_decref(b);
 }
 
+/* "ip=A::G:M:ingot-ramdisk::off[ BOOTIF=01-MAC]": one word or two, of
+ * address, MAC and fixed characters only, or nothing. */
+static void
+net_args(json_t *j)
+{
+	char out[400], err[256];
+
+	if (vmedia_net_args(j, out, sizeof(out), err, sizeof(err)) != 0) {
+		line_ok(err, sizeof(err));
+		return;
+	}
+	if (out[0] == '\0')
+		return;
+	if (strncmp(out, "ip=", 3) != 0 || strspn(out, "0123456789abcdefgiklmnoprstBOTIF.:=- ") !=
+	    strlen(out) || strchr(out, ' ') != strrchr(out, ' '))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -92,6 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return -1;
 	documents(j);
 	paths(j);
+	net_args(j);
 	node = json_pack("{s:O}", "driver_info", j);
 	err[0] = '\0';
 	if (rf_target_from(node, &t, err, sizeof(err)) == 0) {

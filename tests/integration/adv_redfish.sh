@@ -16,6 +16,8 @@ timeout = 2
 connect_timeout = 2
 retries = 0
 task_timeout = 5
+[deploy]
+image_allowed_hosts = 127.0.0.1
 CONF
 for n in ra:a rb:b; do
 	IFS=: read -r name owner <<<"$n"
@@ -51,6 +53,41 @@ ok "it does not name the BMC user or address" bash -c "grep -q 'authentication f
 as amember GET /v1/nodes/ra >/dev/null
 ok "a project never sees the BMC password" bash -c "! grep -q sekrit '$T/as.body'"
 expect_eq "the BMC password is not in the log" 0 "$(grep -c sekrit "$T/ingotd.log")"
+
+# --- virtual media (1.89): the BMC fetches a URL of the caller's choice -------
+# ISOs of the redfish-virtual-media boot interface: only the exact token
+adv_rows <<ROWS
+-|GET|/vmedia/$(printf '%064d' 0).iso||404
+-|GET|/vmedia/..%2F..%2Fingot.db||404
+-|GET|/vmedia/$LONG.iso||404|414
+ROWS
+MAX=$(curl -s "$INGOT_URL/" | jq -r '.default_version.version' | cut -d. -f2)
+if [ "$MAX" -ge 89 ]; then
+	as sysadmin PATCH /v1/nodes/ra '[{"op":"add","path":"/lessee","value":"c"}]' >/dev/null
+	adv_rows <<ROWS
+# the owner's admins attach and detach; not its members, not the lessee, not others
+amember|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso"}|403
+cadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso"}|403
+badmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso"}|404
+-|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso"}|401
+cadmin|DELETE|/v1/nodes/ra/vmedia||403
+# URLs the BMC must not be sent to: other schemes, hosts off the allowed list,
+# metadata services, spaces, huge ones; odd devices and sources, extra fields
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"file:///etc/shadow"}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://169.254.169.254/latest/"}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a b.iso"}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/$LONG"}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"../cd","image_url":"http://127.0.0.1:1/a.iso"}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso","image_download_source":"local"}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso","x":1}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":7}|400
+aadmin|POST|/v1/nodes/ra/vmedia|{"device_type":"cdrom","image_url":"http://127.0.0.1:1/a.iso"}|204
+aadmin|DELETE|/v1/nodes/ra/vmedia||204
+ROWS
+	expect_eq "vmedia: the node is not left locked" null "$(as sysadmin GET /v1/nodes/ra >/dev/null; jq -r .reservation "$T/as.body")"
+else
+	echo "# ingotd announces 1.$MAX: the vmedia API rows need 1.89"
+fi
 
 # --- a hostile BMC ------------------------------------------------------------
 HP=$(free_port)

@@ -491,6 +491,45 @@ iface_inspect(json_t *node, char *err, size_t len)
 	return HW_STEP_DONE;
 }
 
+/* --- virtual media ---------------------------------------------------- */
+
+static int
+iface_insert_media(json_t *node, const char *device, const char *url, char *err,
+    size_t len)
+{
+	struct rf_node n;
+	int rc = -1;
+
+	if (node_open(node, &n, false, err, len) == 0)
+		rc = rf_media_insert(&n.t, n.sys, device, url, err, len);
+	node_close(&n);
+	return rc;
+}
+
+static int
+iface_eject_media(json_t *node, const char *device, char *err, size_t len)
+{
+	struct rf_node n;
+	int rc = -1;
+
+	if (node_open(node, &n, false, err, len) == 0)
+		rc = rf_media_eject(&n.t, n.sys, device, err, len);
+	node_close(&n);
+	return rc;
+}
+
+static json_t *
+iface_get_media(json_t *node, char *err, size_t len)
+{
+	struct rf_node n;
+	json_t *out = NULL;
+
+	if (node_open(node, &n, false, err, len) == 0)
+		out = rf_media_get(&n.t, n.sys, err, len);
+	node_close(&n);
+	return out;
+}
+
 /* --- tables ------------------------------------------------------------ */
 
 static const char *const rf_boot_devices[] = { "pxe", "disk", "cdrom", "bios", NULL };
@@ -514,6 +553,9 @@ const struct hw_mgmt_ops hw_mgmt_redfish = {
 	.set_bios = iface_set_bios,
 	.set_boot_mode = iface_set_boot_mode,
 	.set_secure_boot = iface_set_secure_boot,
+	.insert_media = iface_insert_media,
+	.eject_media = iface_eject_media,
+	.get_media = iface_get_media,
 };
 
 const struct hw_generic_ops hw_inspect_redfish = {
@@ -526,7 +568,7 @@ const struct hw_type hw_type_redfish = {
 	.name = "redfish",
 	.enabled = {
 		[HW_IF_BIOS] = { "redfish", "no-bios" },
-		[HW_IF_BOOT] = { "ipxe", "fake" },
+		[HW_IF_BOOT] = { "ipxe", "redfish-virtual-media", "fake" },
 		[HW_IF_CONSOLE] = { "no-console" },
 		[HW_IF_DEPLOY] = { "direct", "fake" },
 		[HW_IF_FIRMWARE] = { "no-firmware" },

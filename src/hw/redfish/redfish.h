@@ -8,6 +8,7 @@
  *               ETag/If-Match with one retry on 412, task polling
  *   rf_parse.c  pure functions over the BMC's documents (unit-tested on
  *               recorded documents, fuzzed: tests/fuzz/fuzz_redfish.c)
+ *   rf_vmedia.c virtual media: InsertMedia / EjectMedia on the manager
  *   redfish.c   the interfaces and the hardware type
  *
  * Everything read from the BMC is untrusted: links are followed only when
@@ -78,6 +79,18 @@ int	rf_action(const struct rf_target *t, const char *path, json_t *body,
 /* Logs out of every BMC's session (bounded in time); at shutdown, after
  * the workers stopped. */
 void	rf_sessions_close(void);
+
+/* --- rf_vmedia.c ----------------------------------------------------- */
+/* Virtual media of the system's manager: insert url into the member whose
+ * MediaTypes fit device ("cdrom", "floppy", "usb"; ejected first), eject
+ * (device NULL: every member), list as [{device_type, image_url,
+ * inserted}].  0 / -1 with err; the list NULL with err. */
+int	rf_media_insert(const struct rf_target *t, const char *sys,
+	    const char *device, const char *url, char *err, size_t len);
+int	rf_media_eject(const struct rf_target *t, const char *sys,
+	    const char *device, char *err, size_t len);
+json_t	*rf_media_get(const struct rf_target *t, const char *sys, char *err,
+	    size_t len);
 
 /* --- rf_parse.c ------------------------------------------------------- */
 /* The BMC's error text: its @Message.ExtendedInfo messages, else its
