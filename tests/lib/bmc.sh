@@ -3,7 +3,8 @@
 #                      starts ipmi_sim on a free 127.0.0.1 UDP port with user
 #                      admin/password and a chassis_control program that keeps
 #                      power and boot device in files ($T/bmc-NAME/power, boot);
-#                      sets BMC_PORT
+#                      sets BMC_PORT; BMC_SOL=tcp:HOST:PORT: Serial-over-LAN
+#                      to the serial port at that address (ipmi_sim connects)
 #   bmc_stop NAME      kills it (by pid)
 #   ipmitool_for NAME ARGS...   ipmitool -I lanplus -C 3 against it
 declare -A BMC_PIDS BMC_PORTS
@@ -54,6 +55,7 @@ set_working_mc 0x20
     guid a123456789abcdefa123456789abcdef
   endlan
   chassis_control "$d/chassis"
+${BMC_SOL:+  sol \"$BMC_SOL\" 115200}
   startnow false
   user 1 true  ""        "test" user     10       none md2 md5 straight
   user 2 true  "admin"   "password" admin    10       none md2 md5 straight

@@ -7,13 +7,22 @@
       sends the contents of DIR/say whenever that file appears (then
       deletes it).  Runs until killed.
   console_client.py view MODE URL TOKEN [--send TEXT] [--expect TEXT]
-                         [--hold SECONDS] [--timeout SECONDS]
+                         [--hold SECONDS] [--timeout SECONDS] [--repeat SECONDS]
       connects (MODE raw: URL tcp://HOST:PORT; ws: a ws:// URL), presents
       TOKEN, prints the banner line, sends TEXT, waits until TEXT of
       --expect is in the output; holds the connection for --hold seconds
-      (output kept appended to $VIEW_OUT when set).  Exit 0 when the
+      (output kept appended to $VIEW_OUT when set); with --repeat, TEXT is
+      sent again every SECONDS until the expected text came (a BMC's SOL
+      session may drop what crosses it while it is being re-established).  Exit 0 when the
       banner came (and the expected text), 3 when the server closed the
       connection without a banner, 1 otherwise.
+  console_client.py idle MODE URL SECONDS [--send TEXT] [--drip SECONDS]
+      connects and sends nothing (or TEXT one byte every --drip seconds);
+      prints "closed after N" when the server closes it, "open" when it is
+      still open after SECONDS
+  console_client.py flood MODE URL TOKEN BYTES
+      authenticates, then sends BYTES bytes (WebSocket: in one frame); prints
+      the banner and "sent" (or "closed")
 """
 import argparse
 import os
@@ -142,7 +151,12 @@ def view(a):
         if a.send:
             c.send(a.send.encode())
         if a.expect:
-            buf, got = read_until(c, lambda b: a.expect.encode() in b, buf, deadline)
+            got = False
+            while not got and time.time() < deadline:
+                step = min(deadline, time.time() + a.repeat) if a.repeat else deadline
+                buf, got = read_until(c, lambda b: a.expect.encode() in b, buf, step)
+                if not got and a.repeat and a.send:
+                    c.send(a.send.encode())
             if not got:
                 print("missing %r in %r" % (a.expect, buf[-200:]))
                 return 1
@@ -160,6 +174,47 @@ def view(a):
     return 0
 
 
+def idle(a):
+    start = time.time()
+    try:
+        c = connect(a.mode, a.url, None, 10)
+        i = 0
+        while time.time() - start < a.seconds:
+            if a.send and a.drip and i < len(a.send):
+                if a.mode == "raw":
+                    c.send(a.send[i].encode())
+                else:
+                    c.send_text(a.send[i])
+                i += 1
+            end = time.time() + (a.drip or 0.5)
+            while time.time() < end:
+                if c.recv():
+                    pass
+    except (EOFError, OSError):
+        print("closed after %d" % int(time.time() - start))
+        return 0
+    print("open")
+    return 0
+
+
+def flood(a):
+    try:
+        c = connect(a.mode, a.url, a.token, 10)
+        buf, got = read_until(c, lambda b: b"\n" in b, b"", time.time() + 20)
+        print(buf.split(b"\n")[0].decode(errors="replace").strip())
+        data = b"z" * a.bytes
+        if a.mode == "ws":
+            c.w.settimeout(60)
+            c.send(data)
+        else:
+            c.s.settimeout(60)
+            c.s.sendall(data)
+        print("sent")
+    except (EOFError, OSError) as e:
+        print("closed (%s)" % type(e).__name__)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -174,7 +229,23 @@ def main():
     v.add_argument("--expect")
     v.add_argument("--hold", type=float, default=0)
     v.add_argument("--timeout", type=float, default=30)
+    v.add_argument("--repeat", type=float, default=0)
+    i = sub.add_parser("idle")
+    i.add_argument("mode", choices=["raw", "ws"])
+    i.add_argument("url")
+    i.add_argument("seconds", type=float)
+    i.add_argument("--send")
+    i.add_argument("--drip", type=float, default=0)
+    f = sub.add_parser("flood")
+    f.add_argument("mode", choices=["raw", "ws"])
+    f.add_argument("url")
+    f.add_argument("token")
+    f.add_argument("bytes", type=int)
     a = p.parse_args()
+    if a.cmd == "idle":
+        return idle(a)
+    if a.cmd == "flood":
+        return flood(a)
     if a.cmd == "serial":
         serial(a.port, a.dir)
         return 0

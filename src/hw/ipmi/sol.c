@@ -24,6 +24,16 @@ struct sol {
 	int			 fd;	/* ours to close (ipmiconsole_ctx_fd) */
 };
 
+/*
+ * Checks relaxed for every BMC: a lower privilege in the open-session
+ * answer than asked, payload sizes out of the usual range, and no "get
+ * channel payload support" (OpenIPMI's ipmi_sim needs all three; they
+ * loosen checks, they do not change what is sent).
+ */
+#define SOL_WORKAROUNDS	(IPMICONSOLE_WORKAROUND_OPEN_SESSION_PRIVILEGE | \
+	IPMICONSOLE_WORKAROUND_IGNORE_SOL_PAYLOAD_SIZE | \
+	IPMICONSOLE_WORKAROUND_SKIP_CHANNEL_PAYLOAD_SUPPORT)
+
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static int engine_ok;
 
@@ -54,6 +64,12 @@ sol_validate(json_t *node, char *err, size_t len)
 	int rc = ipmi_target_from(node, &t, err, len);
 
 	explicit_bzero(t.password, sizeof(t.password));
+	/* libipmiconsole 1.6 keeps the port in a signed 16-bit field */
+	if (rc == 0 && t.port > 32767) {
+		snprintf(err, len, "driver_info: ipmi_port above 32767 cannot be "
+		    "reached by Serial-over-LAN (FreeIPMI's libipmiconsole)");
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -65,12 +81,13 @@ sol_ctx(struct ipmi_target *t)
 		.password = t->password[0] ? t->password : NULL,
 		.privilege_level = sol_priv(t->priv),
 		.cipher_suite_id = t->cipher_suite,
-		/* a BMC on another port than 623 (a simulator, a NAT) cannot
-		 * move SOL to the port it names in its answer */
-		.workaround_flags = t->port != 623 ? IPMICONSOLE_WORKAROUND_IGNORE_SOL_PORT : 0,
+		.workaround_flags = SOL_WORKAROUNDS |
+		    /* a BMC on another port than 623 (a simulator, a NAT)
+		     * cannot move SOL to the port it names in its answer */
+		    (t->port != 623 ? IPMICONSOLE_WORKAROUND_IGNORE_SOL_PORT : 0),
 	};
 	struct ipmiconsole_protocol_config pc = {
-		.session_timeout_len = 60000, .retransmission_timeout_len = -1,
+		.session_timeout_len = 30000, .retransmission_timeout_len = -1,
 		.retransmission_backoff_count = -1, .keepalive_timeout_len = -1,
 		.retransmission_keepalive_timeout_len = -1,
 		.acceptable_packet_errors_count = -1, .maximum_retransmission_count = -1,
@@ -91,7 +108,7 @@ sol_open(json_t *node, int *fd, void **h, char *err, size_t len)
 	ipmiconsole_ctx_t c;
 	struct sol *s = NULL;
 
-	if (ipmi_target_from(node, &t, err, len) != 0)
+	if (sol_validate(node, err, len) != 0 || ipmi_target_from(node, &t, err, len) != 0)
 		return -1;
 	pthread_once(&engine_once, engine_init);
 	c = engine_ok ? sol_ctx(&t) : NULL;
