@@ -215,6 +215,23 @@ def flood(a):
     return 0
 
 
+def crowd(a):
+    """Opens N silent connections at once, then a viewer with TOKEN:
+    prints its banner, or "closed"."""
+    host, port = a.url[len("tcp://"):].rstrip("/").rsplit(":", 1)
+    idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(a.n)]
+    time.sleep(0.3)
+    try:
+        c = connect("raw", a.url, a.token, 10)
+        buf, got = read_until(c, lambda b: b"\n" in b, b"", time.time() + 10)
+        print(buf.split(b"\n")[0].decode(errors="replace").strip() if got else "no banner")
+    except (EOFError, OSError):
+        print("closed")
+    for s in idle:
+        s.close()
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -241,7 +258,13 @@ def main():
     f.add_argument("url")
     f.add_argument("token")
     f.add_argument("bytes", type=int)
+    w = sub.add_parser("crowd")
+    w.add_argument("url")
+    w.add_argument("n", type=int)
+    w.add_argument("token")
     a = p.parse_args()
+    if a.cmd == "crowd":
+        return crowd(a)
     if a.cmd == "idle":
         return idle(a)
     if a.cmd == "flood":
