@@ -245,6 +245,7 @@ void	h_node_ports_detail(struct req *, struct resp *);
 void	h_node_portgroups_detail(struct req *, struct resp *);
 void	h_node_console_get(struct req *, struct resp *);
 void	h_node_console_set(struct req *, struct resp *);
+void	h_node_console_log(struct req *, struct resp *);
 void	h_node_raid_set(struct req *, struct resp *);
 void	h_node_vendor(struct req *, struct resp *);
 void	h_driver_vendor(struct req *, struct resp *);

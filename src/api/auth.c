@@ -727,6 +727,9 @@ project_allows(const struct route *rt, struct req *q, struct ierr *e)
 	case PRJ_PROVISION:
 		ok = tie == TIE_OWNER || lessee_verb_allowed(q);
 		break;
+	case PRJ_OWNER_LESSEE_ADMIN:
+		ok = tie == TIE_OWNER || cur.role >= ROLE_ADMIN;
+		break;
 	case PRJ_NET_CREATE:
 		if (!own_tenant_network(q))
 			return deny(e, "tenant networks of another project");

@@ -41,6 +41,7 @@ enum route_project {
 	PRJ_OWNER,		/* the node's owner; the network's project */
 	PRJ_PROVISION,		/* owner; lessee (its admin for verbs preparing the node) */
 	PRJ_NET_CREATE,		/* unshared tenant networks of its own project */
+	PRJ_OWNER_LESSEE_ADMIN,	/* the node's owner (the row's role); its lessee's admin */
 };
 
 /* The object a route loads from its first '*' before the policy decides. */

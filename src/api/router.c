@@ -342,6 +342,8 @@ project_words(const struct route *rt)
 		    "inspect, adopt, service, unhold)";
 	case PRJ_NET_CREATE:
 		return "unshared tenant networks of its own";
+	case PRJ_OWNER_LESSEE_ADMIN:
+		return "owner, or the lessee's admin";
 	}
 	return "";
 }

@@ -2,7 +2,7 @@
  * Ironic routes for what Ingot's drivers cannot do yet, answered as
  * Ironic answers for a node whose interface does not do it (the no-*
  * interfaces, every node's defaults here): 400 "does not support",
- * never a silent success.  Console, vendor passthru and RAID are the
+ * never a silent success.  Vendor passthru and RAID are the
  * drivers' (a row here each until one can); BIOS, NMI, boot mode and
  * secure boot are node_bmc.c's; events are accepted as Ironic's noop
  * network interface accepts them.
@@ -21,8 +21,6 @@ unsupported(struct req *q, struct resp *r, const char *what)
 	    "implemented).", drv ? drv : q->args[0] ? q->args[0] : "", what);
 }
 
-void h_node_console_get(struct req *q, struct resp *r) { unsupported(q, r, "console"); }
-void h_node_console_set(struct req *q, struct resp *r) { unsupported(q, r, "console"); }
 void h_node_raid_set(struct req *q, struct resp *r) { unsupported(q, r, "raid"); }
 void h_node_vendor(struct req *q, struct resp *r) { unsupported(q, r, "vendor"); }
 void h_driver_vendor(struct req *q, struct resp *r) { unsupported(q, r, "vendor"); }

@@ -28,6 +28,9 @@ json_t	*cli_call(const char *method, const char *path, json_t *body);
 json_t	*cli_try(const char *method, const char *path, json_t *body, long *status,
 	    char *msg, size_t len);
 
+/* GET of a text answer: its bytes to stdout as they are (exits on error). */
+void	cli_get_raw(const char *path);
+
 /* Output (output.c). */
 void	out_object(json_t *obj);			/* Field | Value */
 void	out_list(json_t *rows, const char *const *cols);	/* columns */

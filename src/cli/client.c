@@ -102,3 +102,28 @@ cli_call(const char *method, const char *path, json_t *body)
 		cli_die("%s", msg);
 	cli_die("%s: %s (HTTP %ld)", cli.command, msg, status);
 }
+
+/* GET of a text answer (a console log): its bytes to stdout, as they are. */
+void
+cli_get_raw(const char *path)
+{
+	static const char *const hdr[] = { "X-OpenStack-Ironic-API-Version: latest", NULL };
+	struct httpc_req req = { .method = "GET", .headers = hdr, .timeout = CLI_TIMEOUT,
+	    .cafile = cli.cacert, .max_response = CLI_MAX_RESPONSE };
+	struct httpc_res res;
+	char url[2048], msg[1024];
+
+	snprintf(url, sizeof(url), "%s%s", cli.url, path);
+	req.url = url;
+	if (httpc_do(&req, &res) != 0)
+		cli_die("cannot reach %s: %s", cli.url, res.err);
+	if (res.status >= 400) {
+		long st = res.status;
+		error_text(res.body, msg, sizeof(msg));
+		httpc_res_free(&res);
+		cli_die("%s: %s (HTTP %ld)", cli.command, msg, st);
+	}
+	if (res.len > 0 && fwrite(res.body, 1, res.len, stdout) != res.len)
+		cli_die("%s: cannot write the output", cli.command);
+	httpc_res_free(&res);
+}

@@ -481,6 +481,36 @@ node_history(struct opts *o)
 	json_decref(h);
 }
 
+/* The node's serial console output kept by ingotd, oldest first. */
+static void
+node_console_log(struct opts *o)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "/v1/nodes/%s/states/console/log", enc(o->pos[0]));
+	cli_get_raw(path);
+}
+
+/* console enable|disable NODE; console show NODE (with a fresh token) */
+static void
+node_console(struct opts *o)
+{
+	char path[700];
+	json_t *b;
+
+	snprintf(path, sizeof(path), "/v1/nodes/%s/states/console", enc(o->pos[1]));
+	if (strcmp(o->pos[0], "show") == 0) {
+		b = cli_call("GET", path, NULL);
+		out_object(b);
+	} else if (strcmp(o->pos[0], "enable") == 0 || strcmp(o->pos[0], "disable") == 0) {
+		b = json_pack("{s:b}", "enabled", strcmp(o->pos[0], "enable") == 0);
+		json_decref(cli_call("PUT", path, b));
+	} else {
+		usage_exit();
+	}
+	json_decref(b);
+}
+
 static void
 node_delete(struct opts *o)
 {
@@ -893,6 +923,8 @@ static const struct command commands[] = {
 	{ "node", "boot-device", "set NODE pxe|disk|cdrom|bios [--persistent] | show NODE",
 	  NULL, 2, 3, node_boot_device },
 	{ "node", "history", "NODE", NULL, 1, 1, node_history },
+	{ "node", "console", "enable|disable|show NODE", NULL, 2, 2, node_console },
+	{ "node", "console-log", "NODE", NULL, 1, 1, node_console_log },
 	{ "node", "vif", "list NODE | attach NODE NETWORK | detach NODE NETWORK", NULL,
 	  2, 3, node_vif },
 	{ "node", "delete", "NODE...", NULL, 1, MAXOPT, node_delete },

@@ -305,6 +305,30 @@ static const struct option_def options[] = {
 	{ "auth", "keystone_cache_seconds", OT_INT, O(ks_cache_seconds), 0, 86400, "60",
 	  "keystone: how long a validated token is trusted without asking again "
 	  "(never past its expiry); a revoked token works that long." },
+	{ "console", "listen", OT_STR, O(console_listen), 0, 0, "127.0.0.1",
+	  "Address (IPv4) the serial console ports listen on." },
+	{ "console", "raw_port", OT_INT, O(console_raw_port), 0, 65535, "0",
+	  "TCP port of the raw console stream (socat, telnet; a token line "
+	  "first); 0: off. See docs/console.md." },
+	{ "console", "websocket_port", OT_INT, O(console_ws_port), 0, 65535, "0",
+	  "TCP port of the WebSocket console (browsers; the token as the first "
+	  "message); 0: off. With both ports 0, consoles cannot be enabled." },
+	{ "console", "public_host", OT_STR, O(console_public_host), 0, 0, "",
+	  "Host name put in console_info URLs; empty: listen." },
+	{ "console", "log_dir", OT_STR, O(console_log_dir), 0, 0, "",
+	  "Directory of the console output rings; empty: console/ beside the "
+	  "database." },
+	{ "console", "log_size", OT_INT, O(console_log_size), 4096, 1L << 30, "1048576",
+	  "Bytes of console output kept per node (the newest; two files of half)." },
+	{ "console", "token_ttl", OT_INT, O(console_token_ttl), 1, 3600, "60",
+	  "Seconds a console token (from GET states/console) may wait to be used; "
+	  "each is good for one connection." },
+	{ "console", "auth_timeout", OT_INT, O(console_auth_timeout), 1, 300, "10",
+	  "Seconds a console connection has to present its token." },
+	{ "console", "max_connections", OT_INT, O(console_max_connections), 1, 100000,
+	  "64", "Most console connections at once, on both ports together." },
+	{ "console", "max_watchers", OT_INT, O(console_max_watchers), 0, 1000, "8",
+	  "Read-only viewers per node beside its one read-write viewer." },
 	{ "log", "file", OT_STR, O(log_file), 0, 0, "-",
 	  "Log file; - for standard error." },
 	{ "log", "format", OT_STR, O(log_format), 0, 0, "logfmt",

@@ -114,6 +114,16 @@ struct config {
 	char	*storage_iqn_prefix;
 	int	 storage_max_volume_gb;
 	int	 storage_max_volumes;
+	char	*console_listen;
+	int	 console_raw_port;
+	int	 console_ws_port;
+	char	*console_public_host;
+	char	*console_log_dir;
+	int	 console_log_size;
+	int	 console_token_ttl;
+	int	 console_auth_timeout;
+	int	 console_max_connections;
+	int	 console_max_watchers;
 };
 
 extern struct config cfg;

@@ -20,8 +20,10 @@
 #include "ipmi.h"
 #endif
 #include "log.h"
+#include "console.h"
 #include "redfish.h"
 #include "vmedia.h"
+#include "scon.h"
 #include "store.h"
 #include "switch.h"
 #include "uplink.h"
@@ -505,6 +507,24 @@ db_command(const struct args *a)
 	return 0;
 }
 
+/* [console]: the serial console server's ports (before the conductor,
+ * which restarts the consoles that were enabled). */
+static int
+start_serial_consoles(char *err, size_t len)
+{
+	static char logdir[1024];
+	struct scon_conf c = { .listen = cfg.console_listen,
+	    .raw_port = cfg.console_raw_port, .ws_port = cfg.console_ws_port,
+	    .public_host = cfg.console_public_host, .log_dir = logdir,
+	    .log_size = cfg.console_log_size, .token_ttl = cfg.console_token_ttl,
+	    .auth_timeout = cfg.console_auth_timeout,
+	    .max_connections = cfg.console_max_connections,
+	    .max_watchers = cfg.console_max_watchers };
+
+	beside_db(cfg.console_log_dir, "console", logdir, sizeof(logdir));
+	return scon_start(&c, err, len);
+}
+
 /* The database, the API socket (first: a second ingotd on a busy port must
  * not touch the nodes of the one already running), then the conductor. */
 static int
@@ -538,11 +558,13 @@ start(const char *tls_cert, const char *tls_key, char *err, size_t len)
 		return -1;
 	}
 	cond_set_prov_listen_hook(api_listen_netns);
-	if (conductor_start(&cc, err, len) != 0) {
+	if (start_serial_consoles(err, len) != 0 || conductor_start(&cc, err, len) != 0) {
+		scon_stop();
 		api_stop();
 		store_shutdown();
 		return -1;
 	}
+	console_restore();
 	if (!ac.ramdisk_everywhere && !cfg.dhcp_enabled)
 		log_warn("[api] ramdisk_endpoints = provisioning and [dhcp] is off: no "
 		    "listener serves lookup, heartbeat, images or iPXE, so deploy "
@@ -711,6 +733,7 @@ main(int argc, char **argv)
 	api_stop();
 	api_set_ready(false);
 	conductor_stop();
+	scon_stop();
 	rf_sessions_close();	/* BMCs allow few sessions: give ours back */
 	store_shutdown();
 	log_info("ingotd stopped");

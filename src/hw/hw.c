@@ -1,4 +1,5 @@
 #include "hw.h"
+#include "hw_console.h"
 #include "util.h"
 
 #include <string.h>
@@ -13,6 +14,10 @@ extern const struct hw_power_ops hw_power_fake;
 extern const struct hw_mgmt_ops hw_mgmt_fake;
 extern const struct hw_generic_ops hw_generic_fake, hw_generic_noop;
 extern const struct hw_generic_ops hw_bios_fake, hw_raid_fake;
+extern const struct hw_console_ops hw_console_fake;
+#ifdef INGOT_HAVE_IPMICONSOLE
+extern const struct hw_console_ops hw_console_ipmi_socat;
+#endif
 #ifdef INGOT_HAVE_IPMI
 extern const struct hw_type hw_type_ipmi;
 extern const struct hw_power_ops hw_power_ipmitool;
@@ -42,7 +47,7 @@ static struct hw_driver drivers[MAX_DRIVERS] = {
 	{ HW_IF_DEPLOY, "fake", &hw_generic_fake },
 	{ HW_IF_INSPECT, "fake", &hw_generic_fake },
 	{ HW_IF_RESCUE, "fake", &hw_generic_fake },
-	{ HW_IF_CONSOLE, "fake", &hw_generic_fake },
+	{ HW_IF_CONSOLE, "fake", &hw_console_fake },
 	{ HW_IF_BIOS, "fake", &hw_bios_fake },
 	{ HW_IF_RAID, "fake", &hw_raid_fake },
 	{ HW_IF_VENDOR, "fake", &hw_generic_fake },
@@ -55,6 +60,9 @@ static struct hw_driver drivers[MAX_DRIVERS] = {
 #ifdef INGOT_HAVE_IPMI
 	{ HW_IF_POWER, "ipmitool", &hw_power_ipmitool },
 	{ HW_IF_MANAGEMENT, "ipmitool", &hw_mgmt_ipmitool },
+#endif
+#ifdef INGOT_HAVE_IPMICONSOLE
+	{ HW_IF_CONSOLE, "ipmitool-socat", &hw_console_ipmi_socat },
 #endif
 };
 static int ndrivers = -1;
@@ -136,6 +144,15 @@ hw_generic_find(enum hw_iface iface, const char *impl)
 	if (impl == NULL)
 		return NULL;
 	return d != NULL ? d->ops : &hw_generic_noop;
+}
+
+/* Every console row is a hw_console_ops (hw_console.h). */
+const struct hw_console_ops *
+hw_console_find(const char *impl)
+{
+	const struct hw_driver *d = hw_driver_find(HW_IF_CONSOLE, impl);
+
+	return d != NULL ? d->ops : NULL;
 }
 
 bool

@@ -6,7 +6,8 @@
 #                      starts ipmi_sim on a free 127.0.0.1 UDP port with user
 #                      admin/password and a chassis_control program that keeps
 #                      power and boot device in files ($T/bmc-NAME/power, boot);
-#                      sets BMC_PORT
+#                      sets BMC_PORT; BMC_SOL=tcp:HOST:PORT: Serial-over-LAN
+#                      to the serial port at that address (ipmi_sim connects)
 #   bmc_stop NAME      kills it (by pid)
 #   ipmitool_for NAME ARGS...   ipmitool -I lanplus -C 3 against it
 #   bmc_cmd NAME 'EMU COMMAND'  runs an emulation command on its console
@@ -65,6 +66,7 @@ set_working_mc 0x20
     guid a123456789abcdefa123456789abcdef
   endlan
   chassis_control "$d/chassis"
+${BMC_SOL:+  sol \"$BMC_SOL\" 115200}
   startnow false
 $([ -n "${BMC_CONSOLE:-}" ] && echo "  console 127.0.0.1 ${BMC_CONSOLES[$name]}")
   user 1 true  ""        "test" user     10       none md2 md5 straight

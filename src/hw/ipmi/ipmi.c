@@ -578,7 +578,11 @@ const struct hw_type hw_type_ipmi = {
 	.enabled = {
 		[HW_IF_BIOS] = { "no-bios" },
 		[HW_IF_BOOT] = { "ipxe", "fake" },
-		[HW_IF_CONSOLE] = { "no-console" },
+		[HW_IF_CONSOLE] = { "no-console",
+#ifdef INGOT_HAVE_IPMICONSOLE
+		    "ipmitool-socat",
+#endif
+		},
 		[HW_IF_DEPLOY] = { "direct", "fake" },
 		[HW_IF_FIRMWARE] = { "no-firmware" },
 		[HW_IF_INSPECT] = { "no-inspect", "agent" },
