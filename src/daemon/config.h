@@ -103,6 +103,15 @@ struct config {
 	char	*storage_iqn_prefix;
 	int	 storage_max_volume_gb;
 	int	 storage_max_volumes;
+	char	*cinder_auth_url;
+	char	*cinder_username;
+	char	*cinder_password;
+	char	*cinder_project;
+	char	*cinder_user_domain;
+	char	*cinder_project_domain;
+	char	*cinder_url;
+	char	*cinder_interface;
+	int	 cinder_timeout;
 };
 
 extern struct config cfg;
