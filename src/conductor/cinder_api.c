@@ -20,6 +20,7 @@
 #define CINDER_MAX_BODY	(1 << 20)
 
 static struct cinder_conf conf;
+static char auth_url_buf[512], url_buf[512];
 static struct ks_session session;
 static bool enabled;
 
@@ -29,14 +30,14 @@ cinder_enabled(void)
 	return enabled;
 }
 
-static char *
-trimmed(const char *s)
+/* s without trailing slashes, in buf (static storage of the caller). */
+static const char *
+trimmed(const char *s, char *buf, size_t len)
 {
-	char *c = strdup(s != NULL ? s : "");
-
-	for (size_t n = c ? strlen(c) : 0; n > 0 && c[n - 1] == '/'; n--)
-		c[n - 1] = '\0';
-	return c;
+	snprintf(buf, len, "%s", s != NULL ? s : "");
+	for (size_t n = strlen(buf); n > 0 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = '\0';
+	return buf;
 }
 
 static bool
@@ -52,9 +53,9 @@ cinder_configure(const struct cinder_conf *c, char *err, size_t len)
 	enabled = conf.auth_url != NULL && *conf.auth_url != '\0';
 	if (!enabled)
 		return 0;
-	conf.auth_url = trimmed(conf.auth_url);
-	conf.url = trimmed(conf.url);
-	if (conf.auth_url == NULL || conf.url == NULL || !http_url(conf.auth_url) ||
+	conf.auth_url = trimmed(conf.auth_url, auth_url_buf, sizeof(auth_url_buf));
+	conf.url = trimmed(conf.url, url_buf, sizeof(url_buf));
+	if (!http_url(conf.auth_url) ||
 	    (*conf.url != '\0' && !http_url(conf.url))) {
 		snprintf(err, len, "[cinder] auth_url and url must be http(s) URLs");
 		return -1;
@@ -69,6 +70,8 @@ cinder_configure(const struct cinder_conf *c, char *err, size_t len)
 		conf.endpoint_interface = "public";
 	if (conf.timeout <= 0)
 		conf.timeout = 60;
+	json_decref(session.catalog);		/* a configuration before */
+	OPENSSL_cleanse(session.token, sizeof(session.token));
 	session = (struct ks_session){ .url = conf.auth_url, .username = conf.username,
 	    .password = conf.password, .project = conf.project_name,
 	    .user_domain = conf.user_domain_name,
