@@ -292,6 +292,8 @@ attach_detach_renewal(void **unused)
 	assert_int_equal(srv.tokens, 1);
 	assert_int_equal(srv.creates, 1);
 	assert_int_equal(srv.completes, 1);
+	json_decref(conn);
+	conn = NULL;
 	assert_non_null(strstr(srv.connector, "\"initiator\":\"iqn.2026-01.org.example:n1\""));
 	assert_non_null(strstr(srv.connector, "\"ip\":\"10.50.0.11\""));
 	/* Cinder refuses the token once: renewed, the request sent again */
@@ -309,7 +311,7 @@ attach_detach_renewal(void **unused)
 	assert_int_equal(cinder_attach("../../x", "i", cn, id, sizeof(id), &conn, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a Cinder volume UUID"));
-	json_decref(conn);
+	assert_null(conn);
 	json_decref(cn);
 }
 
