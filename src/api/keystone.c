@@ -17,18 +17,18 @@
 
 #include "auth.h"
 #include "httpc.h"
+#include "kstoken.h"
 #include "log.h"
 
 #define KS_SLOTS	1024
 #define KS_TIMEOUT	10		/* seconds per request to Keystone */
 #define KS_CONNECT_TIMEOUT 5
 #define KS_MAX_BODY	(1 << 20)
-#define SVC_MARGIN	120		/* renew the service token this early */
 
 static struct keystone_conf conf;
 static char *fixed_token;		/* keystone_service_token_file */
-static char svc_token[1024];
-static time_t svc_expires;
+static struct ks_session session;
+static char svc_token[KS_TOKEN_MAX];
 static pthread_mutex_t svc_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
@@ -72,60 +72,19 @@ request(const char *method, const char *path, const char *auth, const char *subj
 	return res->status;
 }
 
-/* "2026-11-28T23:14:04.000000Z" -> time_t; 0 if unparsable */
-static time_t
-parse_time(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
-}
-
 /* Under svc_mtx: a valid service token in svc_token, or -1 (why in msg). */
 static int
 service_token(bool renew, char *msg, size_t len)
 {
-	struct httpc_res r;
-	json_t *req;
-	long st;
-
 	if (fixed_token != NULL) {
 		snprintf(svc_token, sizeof(svc_token), "%s", fixed_token);
 		return 0;
 	}
-	if (!renew && svc_token[0] != '\0' && time(NULL) < svc_expires - SVC_MARGIN)
-		return 0;
-	req = json_pack("{s:{s:{s:[s],s:{s:{s:s,s:{s:s},s:s}}},s:{s:{s:s,s:{s:s}}}}}",
-	    "auth", "identity", "methods", "password", "password", "user",
-	    "name", conf.username, "domain", "name", conf.user_domain,
-	    "password", conf.password, "scope", "project", "name", conf.project,
-	    "domain", "name", conf.project_domain);
-	if (req == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -1;
-	}
-	st = request("POST", "/auth/tokens", NULL, NULL, req, &r, msg, len);
-	json_decref(req);
-	if (st != 201 || r.header[0] == '\0') {
-		if (st >= 0)
-			snprintf(msg, len, "Keystone at %s refused ingotd's service "
-			    "credentials (user %s, project %s): HTTP %ld", conf.url,
-			    conf.username, conf.project, st);
-		httpc_res_free(&r);
+	if (ks_session_token(&session, renew, svc_token, sizeof(svc_token), msg,
+	    len) != 0) {
 		svc_token[0] = '\0';
 		return -1;
 	}
-	svc_expires = parse_time(json_string_value(json_object_get(json_object_get(r.json,
-	    "token"), "expires_at")));
-	if (svc_expires == 0)
-		svc_expires = time(NULL) + 300;
-	snprintf(svc_token, sizeof(svc_token), "%s", r.header);
-	httpc_res_free(&r);		/* wipes the token in r.header */
-	log_info("keystone: service token obtained for %s (project %s)", conf.username,
-	    conf.project);
 	return 0;
 }
 
@@ -160,7 +119,7 @@ map_token(json_t *tok, struct ident *id, time_t *expires)
 	const char *pname = json_string_value(json_object_get(project, "name"));
 
 	memset(id, 0, sizeof(*id));
-	*expires = parse_time(json_string_value(json_object_get(tok, "expires_at")));
+	*expires = ks_parse_time(json_string_value(json_object_get(tok, "expires_at")));
 	if (user == NULL || *expires == 0)
 		return false;
 	snprintf(id->user, sizeof(id->user), "%s", user);
@@ -311,10 +270,6 @@ keystone_configure(const struct keystone_conf *c, char *err, size_t len)
 		    "keystone_password and keystone_project (or keystone_service_token_file)");
 		return -1;
 	}
-	if (conf.user_domain == NULL || *conf.user_domain == '\0')
-		conf.user_domain = "Default";
-	if (conf.project_domain == NULL || *conf.project_domain == '\0')
-		conf.project_domain = "Default";
 	if (conf.cache_seconds < 0)
 		conf.cache_seconds = 0;
 	/* trailing slashes off the URL */
@@ -323,6 +278,10 @@ keystone_configure(const struct keystone_conf *c, char *err, size_t len)
 	for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
 		url[n - 1] = '\0';
 	conf.url = url;
+	session = (struct ks_session){ .url = conf.url, .username = conf.username,
+	    .password = conf.password, .project = conf.project,
+	    .user_domain = conf.user_domain, .project_domain = conf.project_domain };
+	ks_session_init(&session);
 	log_info("auth: keystone at %s, tokens cached %d s", conf.url, conf.cache_seconds);
 	return 0;
 }

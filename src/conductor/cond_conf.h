@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "boot_ipxe.h"
+#include "cinder_api.h"
 #include "dhcp.h"
 #include "images.h"
 #include "discovery.h"
@@ -46,6 +47,7 @@ struct cond_conf {
 	struct dhcp_conf dhcp;
 	struct ipxe_conf ipxe;
 	struct storage_conf storage;		/* the volume pool and tgt */
+	struct cinder_conf cinder;		/* the cinder storage interface */
 	struct recovery_conf recovery;
 	struct inspect_limits inspection;	/* what an agent's inventory may hold */
 	struct discovery_conf discovery;	/* enrolling unknown machines */

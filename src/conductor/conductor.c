@@ -491,6 +491,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	boot_ipxe_configure(&c->ipxe);
 	if (volpool_configure(&c->storage, err, len) != 0)
 		return -1;
+	if (cinder_configure(&c->cinder, err, len) != 0)
+		return -1;
 	if (recovery_configure(&c->recovery, err, len) != 0)
 		return -1;
 	if (cond_owns_nodes()) {

@@ -6,6 +6,7 @@
 
 #include "agent_flow.h"
 #include "boot_ipxe.h"
+#include "cinder_api.h"
 #include "conductor.h"
 #include "inspect_agent.h"
 #include "rescue_agent.h"
@@ -119,6 +120,7 @@ static const struct {
 	{ HW_IF_BOOT, &boot_vmedia_ops },
 	{ HW_IF_DEPLOY, &deploy_direct_ops },
 	{ HW_IF_STORAGE, &storage_iscsi_ops },
+	{ HW_IF_STORAGE, &storage_cinder_ops },
 	{ HW_IF_INSPECT, &inspect_agent_ops },
 	{ HW_IF_RESCUE, &rescue_agent_ops },
 };

@@ -124,6 +124,15 @@ struct config {
 	int	 console_auth_timeout;
 	int	 console_max_connections;
 	int	 console_max_watchers;
+	char	*cinder_auth_url;
+	char	*cinder_username;
+	char	*cinder_password;
+	char	*cinder_project;
+	char	*cinder_user_domain;
+	char	*cinder_project_domain;
+	char	*cinder_url;
+	char	*cinder_interface;
+	int	 cinder_timeout;
 };
 
 extern struct config cfg;

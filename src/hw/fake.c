@@ -47,7 +47,7 @@ const struct hw_type hw_type_fake = {
 		[HW_IF_POWER] = { "fake" },
 		[HW_IF_RAID] = { "no-raid", "fake" },
 		[HW_IF_RESCUE] = { "no-rescue", "fake", "agent" },
-		[HW_IF_STORAGE] = { "noop", "fake", "iscsi" },
+		[HW_IF_STORAGE] = { "noop", "fake", "iscsi", "cinder" },
 		[HW_IF_VENDOR] = { "no-vendor", "fake" },
 	},
 	.properties = fake_props,

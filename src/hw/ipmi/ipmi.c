@@ -591,7 +591,7 @@ const struct hw_type hw_type_ipmi = {
 		[HW_IF_POWER] = { "ipmitool" },
 		[HW_IF_RAID] = { "no-raid" },
 		[HW_IF_RESCUE] = { "no-rescue", "agent" },
-		[HW_IF_STORAGE] = { "noop", "iscsi" },
+		[HW_IF_STORAGE] = { "noop", "iscsi", "cinder" },
 		[HW_IF_VENDOR] = { "no-vendor" },
 	},
 	.properties = ipmi_props,

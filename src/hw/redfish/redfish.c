@@ -578,7 +578,7 @@ const struct hw_type hw_type_redfish = {
 		[HW_IF_POWER] = { "redfish" },
 		[HW_IF_RAID] = { "no-raid" },
 		[HW_IF_RESCUE] = { "no-rescue" },
-		[HW_IF_STORAGE] = { "noop", "iscsi" },
+		[HW_IF_STORAGE] = { "noop", "iscsi", "cinder" },
 		[HW_IF_VENDOR] = { "no-vendor" },
 	},
 	.properties = rf_properties,

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# The cinder storage interface against a real Cinder from Debian, started
+# here in a scratch directory: Keystone (tests/lib/keystone.sh), RabbitMQ,
+# cinder-api, cinder-scheduler and cinder-volume (LVM driver, tgt helper,
+# a volume group on a loop device, tgtd with a loopback portal), PostgreSQL.
+# The host has no device-mapper, so LVM cannot create logical volumes:
+# the volume is created through Cinder's API (its lvcreate fails), set
+# available with Cinder's admin os-reset_status, and a sparse file stands
+# where its LV's device node would be (/dev/VG/volume-ID); from there on
+# it is Cinder's own code: the attachments API, the LVM driver's export
+# with a fresh CHAP account, tgt's target (docs/storage.md says why).
+# Asserted: deploy attaches (Cinder: in-use, attached to the node; the
+# target's properties hold the connection; libiscsi logs in with them),
+# undeploy detaches (available); a revoked service token is renewed;
+# an unknown second volume rolls the first attachment back; Cinder down:
+# the deploy fails with a clear last_error and nothing is attached.
+. "$(dirname "$0")/../lib/lib.sh"
+. "$(dirname "$0")/../lib/keystone.sh"
+. "$(dirname "$0")/../lib/pg.sh"
+for p in cinder-api cinder-scheduler cinder-volume tgtd tgt-admin iscsi-readcapacity16 \
+	pvcreate losetup sqlite3 psql; do
+	command -v $p >/dev/null || { echo "1..0 # SKIP $p missing (scripts/install-deps)"; exit 77; }
+done
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { echo "1..0 # SKIP rabbitmq-server missing"; exit 77; }
+$PY -c 'import psycopg2' 2>/dev/null || { echo "1..0 # SKIP python3-psycopg2 missing"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (loop device, LVM, tgtd)"; exit 77; }
+# cinder's tgt helper drives the default tgtd (tgt-admin, no control port):
+# the test needs it to itself
+if tgtadm --lld iscsi --op show --mode sys >/dev/null 2>&1; then
+	echo "1..0 # SKIP a tgtd on the default control port is running"; exit 77
+fi
+
+C=$T/cinder
+VG=ingot-cinder-$$
+PORTAL=$(free_port)
+AMQP=$(free_port)
+EPMD=$(free_port)
+CPORT=$(free_port)
+RMQ_PID= TGTD_PID= LOOP= CAPI_PID= CSCH_PID= CVOL_PID=
+mkdir -p "$C"/{state,lock,log,rmq/mnesia,rmq/log,rmq/home}
+
+stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; }
+cinder_cleanup() {
+	stop_pid "$CAPI_PID"; stop_pid "$CSCH_PID"; stop_pid "$CVOL_PID"
+	# privsep daemons cinder-volume started with our config
+	for p in $(pgrep -f "privsep-helper --config-file $C/" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	if [ -n "$TGTD_PID" ]; then
+		tgtadm --lld iscsi --op update --mode sys --name State -v offline >/dev/null 2>&1
+		for tid in $(tgtadm --lld iscsi --op show --mode target 2>/dev/null | sed -n 's/^Target \([0-9]*\):.*/\1/p'); do
+			tgtadm --lld iscsi --op delete --force --mode target --tid "$tid" >/dev/null 2>&1
+		done
+		tgtadm --lld iscsi --op delete --mode system >/dev/null 2>&1
+		stop_pid "$TGTD_PID"
+	fi
+	rm -f /var/lib/cinder/volumes/volume-*."$$" 2>/dev/null
+	for f in "$C"/persist/*; do [ -e "$f" ] && rm -f "/var/lib/cinder/volumes/$(basename "$f")"; done
+	rm -rf "/dev/$VG"
+	vgremove -f "$VG" >/dev/null 2>&1
+	[ -n "$LOOP" ] && { pvremove -ff -y "$LOOP" >/dev/null 2>&1; losetup -d "$LOOP"; }
+	# the Erlang VM the rabbitmq-server script started, then its epmd
+	for p in $(pgrep -f -- "-home $C/rmq/home" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	stop_pid "$RMQ_PID"
+	for _ in $(seq 15); do
+		ERL_EPMD_PORT=$EPMD epmd -names >/dev/null 2>&1 || break
+		ERL_EPMD_PORT=$EPMD epmd -kill >/dev/null 2>&1
+		sleep 1
+	done
+	ks_stop
+}
+trap 'cinder_cleanup; _cleanup' EXIT
+t0=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - t0 ))s"; }
+
+# --- RabbitMQ, Keystone, the volume group, tgtd (in parallel where they can) ---
+echo "[]." >"$C/rmq/enabled_plugins"
+printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users.guest = true\n' "$AMQP" >"$C/rmq/rabbitmq.conf"
+(
+	export HOME=$C/rmq/home RABBITMQ_MNESIA_BASE=$C/rmq/mnesia RABBITMQ_LOG_BASE=$C/rmq/log \
+		RABBITMQ_NODENAME=ingot$$@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+		RABBITMQ_NODE_PORT=$AMQP RABBITMQ_DIST_PORT=$(free_port) \
+		RABBITMQ_CONFIG_FILE=$C/rmq/rabbitmq.conf RABBITMQ_ENABLED_PLUGINS_FILE=$C/rmq/enabled_plugins \
+		ERL_EPMD_PORT=$EPMD RABBITMQ_PID_FILE=$C/rmq/pid \
+		RABBITMQ_ADVANCED_CONFIG_FILE=$C/rmq/advanced.config RABBITMQ_CONF_ENV_FILE=$C/rmq/env
+	exec /usr/lib/rabbitmq/bin/rabbitmq-server
+) >"$C/rmq/out.log" 2>&1 &
+RMQ_PID=$!
+tgtd -f --iscsi portal=127.0.0.1:"$PORTAL" >"$C/tgtd.log" 2>&1 &
+TGTD_PID=$!
+truncate -s 4G "$C/pv.img"
+LOOP=$(losetup -f --show "$C/pv.img") && pvcreate -q "$LOOP" >/dev/null 2>&1 && vgcreate -q "$VG" "$LOOP" >/dev/null 2>&1
+ok "volume group $VG on $LOOP" vgs "$VG"
+ks_start || { echo "not ok - keystone"; exit 1; }
+ks POST /services '{"service":{"name":"cinderv3","type":"volumev3"}}' >/dev/null
+SVC_ID=$(ks GET '/services?type=volumev3' | jq -r '.services[0].id')
+ks POST /endpoints "{\"endpoint\":{\"service_id\":\"$SVC_ID\",\"interface\":\"public\",\"region_id\":\"RegionOne\",\"url\":\"http://127.0.0.1:$CPORT/v3/%(project_id)s\"}}" >/dev/null
+ks_user cinder cinder-pw service admin >/dev/null
+INGOT_UID=$(ks_user ingot ingot-svc-pw service admin)
+ks_user demo demo-pw demo member >/dev/null
+ok "keystone: users and the volumev3 endpoint ($(elapsed))" test -n "$INGOT_UID" -a "$SVC_ID" != null
+wait_until 20 tgtadm --lld iscsi --op show --mode sys || echo "not ok - tgtd"
+
+# --- Cinder (its database in PostgreSQL: three services writing one SQLite
+# file lock each other out, "database is locked", on a loaded machine) ----------
+pg_start || { echo "not ok - postgresql"; exit 1; }
+pg_new_db cinder >/dev/null || { echo "not ok - cinder database"; exit 1; }
+cdb() { pg_psql cinder -c "$1"; }
+cat >"$C/cinder.conf" <<CONF
+[DEFAULT]
+state_path = $C/state
+log_dir = $C/log
+debug = true
+transport_url = rabbit://guest:guest@127.0.0.1:$AMQP/
+auth_strategy = keystone
+api_paste_config = /etc/cinder/api-paste.ini
+rootwrap_config = /etc/cinder/rootwrap.conf
+osapi_volume_listen = 127.0.0.1
+osapi_volume_listen_port = $CPORT
+osapi_volume_workers = 1
+enabled_backends = lvm
+host = ingot-cinder
+rpc_response_timeout = 180
+service_down_time = 300
+report_interval = 5
+[database]
+connection = postgresql+psycopg2://ingot@/cinder?host=$PG_SOCK
+[oslo_concurrency]
+lock_path = $C/lock
+[keystone_authtoken]
+www_authenticate_uri = $K
+auth_url = $K
+auth_type = password
+username = cinder
+password = cinder-pw
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+token_cache_time = -1
+interface = public
+[lvm]
+volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
+volume_group = $VG
+volume_backend_name = lvm
+target_helper = tgtadm
+target_protocol = iscsi
+target_ip_address = 127.0.0.1
+target_port = $PORTAL
+volumes_dir = /var/lib/cinder/volumes
+volume_clear = none
+lvm_type = default
+CONF
+mkdir -p /var/lib/cinder/volumes "$C/persist"
+cinder-manage --config-file "$C/cinder.conf" db sync >"$C/log/db-sync.log" 2>&1 ||
+	{ echo "not ok - cinder-manage db sync"; tail -20 "$C/log/db-sync.log"; exit 1; }
+wait_until 600 "(exec 3<>/dev/tcp/127.0.0.1/$AMQP)" || { echo "not ok - rabbitmq"; tail "$C/rmq/out.log"; exit 1; }
+ok "rabbitmq up ($(elapsed))" true
+cinder-api --config-file "$C/cinder.conf" >"$C/log/api.out" 2>&1 & CAPI_PID=$!
+cinder-scheduler --config-file "$C/cinder.conf" >"$C/log/scheduler.out" 2>&1 & CSCH_PID=$!
+cinder-volume --config-file "$C/cinder.conf" >"$C/log/volume.out" 2>&1 & CVOL_PID=$!
+ADMIN_P=$(ks_token ingot ingot-svc-pw "$(ks_pscope service)")
+SP=$(ks_pid service)
+CV=http://127.0.0.1:$CPORT/v3
+# cin TOKEN PROJECT METHOD PATH [BODY]: Cinder's API; body to $C/cin.body, status printed
+cin() {
+	curl -sS -o "$C/cin.body" -w '%{http_code}' -X "$3" -H "X-Auth-Token: $1" \
+		-H 'OpenStack-API-Version: volume 3.44' -H 'Content-Type: application/json' \
+		${5:+--data-binary "$5"} "$CV/$2$4"
+}
+services_up() {
+	[ "$(cin "$ADMIN_P" "$SP" GET /os-services)" = 200 ] &&
+		jq -e '[.services[] | select(.state == "up")] | map(.binary) | (index("cinder-scheduler") != null and index("cinder-volume") != null)' "$C/cin.body"
+}
+wait_until 600 services_up || { echo "not ok - cinder services"; tail -5 "$C"/log/*.log; exit 1; }
+ok "cinder-api, cinder-scheduler, cinder-volume up ($(elapsed))" true
+
+# A volume of project demo: Cinder's LVM driver cannot create its LV on this
+# host (no device-mapper); the admin API sets it available, a sparse file
+# stands at its LV's path.
+DEMO=$(ks_token demo demo-pw "$(ks_pscope demo)")
+DP=$(ks_pid demo)
+new_volume() {
+	local id=null
+	for _ in 1 2 3; do
+		cin "$DEMO" "$DP" POST /volumes "{\"volume\":{\"size\":1,\"name\":\"$1\"}}" >/dev/null
+		id=$(jq -r .volume.id "$C/cin.body")
+		[ "$id" != null ] && break
+	done
+	wait_until 300 "[ \"\$(cin \"\$ADMIN_P\" \"\$DP\" GET /volumes/$id >/dev/null; jq -r .volume.status \"\$C/cin.body\")\" != creating ]"
+	cin "$ADMIN_P" "$DP" POST "/volumes/$id/action" '{"os-reset_status":{"status":"available"}}' >/dev/null
+	mkdir -p "/dev/$VG"
+	truncate -s 1G "/dev/$VG/volume-$id"
+	echo "$id"
+}
+vol_status() { cin "$ADMIN_P" "$DP" GET "/volumes/$1" >/dev/null; jq -r '.volume.status' "$C/cin.body"; }
+V1=$(new_volume web1)
+expect_eq "volume $V1 available" available "$(vol_status "$V1")"
+echo "# cinder ready after $(elapsed)"
+
+# --- Ingot ----------------------------------------------------------------------
+cat >"$T/ingotd.conf" <<CONF
+[cinder]
+auth_url = $K
+username = ingot
+password = ingot-svc-pw
+project_name = service
+timeout = 300
+CONF
+ingot_start --config "$T/ingotd.conf" || exit 1
+js() { "$INGOT" -f json "$@"; }
+IQN=iqn.2026-01.org.example:cnode
+js node create --driver fake-hardware --name cn >/dev/null
+NU=$(js node show cn | jq -r .uuid)
+api PATCH /v1/nodes/cn '[{"op":"replace","path":"/storage_interface","value":"cinder"},{"op":"replace","path":"/instance_uuid","value":"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"}]' >/dev/null
+expect_eq "storage_interface cinder accepted" 200 "$STATUS"
+api POST /v1/volume/connectors "{\"node_uuid\":\"cn\",\"type\":\"iqn\",\"connector_id\":\"$IQN\"}" >/dev/null
+api POST /v1/volume/connectors '{"node_uuid":"cn","type":"ip","connector_id":"10.50.0.21"}' >/dev/null
+api POST /v1/volume/targets "{\"node_uuid\":\"cn\",\"volume_type\":\"iscsi\",\"boot_index\":1,\"volume_id\":\"$V1\"}" >/dev/null
+TU=$(jq -r .uuid "$T/api.body")
+expect_eq "target created" 201 "$STATUS"
+"$INGOT" node manage cn --wait 60 >/dev/null 2>&1
+"$INGOT" node provide cn --wait 120 >/dev/null 2>&1
+wait_until 120 "[ \"\$(js node show cn | jq -r .provision_state)\" = available ]"
+expect_eq "node available" available "$(js node show cn | jq -r .provision_state)"
+state_is() { [ "$(js node show cn | jq -r .provision_state)" = "$1" ]; }
+deploy() { "$INGOT" node deploy cn >/dev/null 2>&1; wait_until 400 "state_is active || state_is 'deploy failed'"; state_is active; }
+undeploy() { "$INGOT" node undeploy cn >/dev/null 2>&1; wait_until 400 "state_is available || state_is error"; state_is available; }
+
+ok "deploy attaches ($(elapsed))" deploy
+expect_eq "Cinder: the volume is in-use" in-use "$(vol_status "$V1")"
+cin "$ADMIN_P" "$DP" GET "/volumes/$V1" >/dev/null
+expect_eq "Cinder: attached to the node's instance" "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 attached" \
+	"$(jq -r '.volume.attachments[0].server_id' "$C/cin.body") $(jq -r .volume.attach_status "$C/cin.body")"
+expect_eq "Cinder's attachment: the node's connector (host, initiator, ip)" "$NU|$IQN|10.50.0.21" \
+	"$(cdb "select connector::json->>'host', connector::json->>'initiator', connector::json->>'ip' from volume_attachment where volume_id = '$V1' and not deleted")"
+api GET "/v1/volume/targets/$TU" >"$T/target.json"
+expect_eq "target properties: Cinder's connection" "127.0.0.1:$PORTAL iqn.2010-10.org.openstack:volume-$V1 1 CHAP iscsi" \
+	"$(jq -r '.properties | "\(.target_portal) \(.target_iqn) \(.target_lun) \(.auth_method) \(.driver_volume_type)"' "$T/target.json")"
+expect_eq "the CHAP secret is masked" '******' "$(jq -r .properties.auth_password "$T/target.json")"
+# the stored connection logs in (the node's IQN and Cinder's CHAP account)
+PROPS=$(sqlite3 "$T/ingot.db" "select properties from volume_targets where uuid = '$TU'")
+CU=$(jq -r .auth_username <<<"$PROPS"); CS=$(jq -r .auth_password <<<"$PROPS")
+ok "the node's initiator logs in with the stored CHAP account" \
+	iscsi-readcapacity16 -i "$IQN" "iscsi://$CU%$CS@127.0.0.1:$PORTAL/iqn.2010-10.org.openstack:volume-$V1/1"
+ok "a wrong secret is refused" bash -c "! iscsi-readcapacity16 -i $IQN 'iscsi://$CU%wrong$CS@127.0.0.1:$PORTAL/iqn.2010-10.org.openstack:volume-$V1/1'"
+ok "the secret is not in ingotd's log" bash -c "! grep -qF -- '$CS' '$T/ingotd.log'"
+
+ok "undeploy detaches" undeploy
+expect_eq "Cinder: the volume is available" available "$(vol_status "$V1")"
+expect_eq "Cinder: no attachment" 0 "$(jq '.volume.attachments | length' "$C/cin.body")"
+expect_eq "target properties cleared" "null null" \
+	"$(api GET "/v1/volume/targets/$TU" | jq -r '.properties | "\(.target_iqn) \(.auth_username)"')"
+
+# --- the service token revoked (the user disabled and enabled again) --------------
+ks PATCH "/users/$INGOT_UID" '{"user":{"enabled":false}}' >/dev/null
+ks PATCH "/users/$INGOT_UID" '{"user":{"enabled":true}}' >/dev/null
+ok "deploy with a revoked token: renewed, attached" deploy
+expect_eq "in-use again" in-use "$(vol_status "$V1")"
+ok "the renewal happened" grep -q 'cinder: the token was refused, renewing it' "$T/ingotd.log"
+ok "undeploy" undeploy
+
+# --- a second, unknown volume: the first attachment is rolled back ------------------
+att_rows() { cdb "select count(*) from volume_attachment where volume_id = '$V1'"; }
+n0=$(att_rows)
+api POST /v1/volume/targets '{"node_uuid":"cn","volume_type":"iscsi","boot_index":2,"volume_id":"11111111-2222-3333-4444-555555555555"}' >/dev/null
+T2=$(jq -r .uuid "$T/api.body")
+deploy
+expect_eq "deploy with an unknown second volume fails" "deploy failed" "$(js node show cn | jq -r .provision_state)"
+ok "last_error names Cinder's answer" bash -c "$INGOT -f json node show cn | jq -e '.last_error | test(\"cannot attach the node.s volumes: volume 11111111-2222-3333-4444-555555555555: Cinder answered 404\")'"
+expect_eq "the first volume was attached, then rolled back" "$((n0 + 1)) available" "$(att_rows) $(vol_status "$V1")"
+expect_eq "no attachment left" 0 "$(jq '.volume.attachments | length' "$C/cin.body")"
+ok "undeploy the failed node" undeploy
+api DELETE "/v1/volume/targets/$T2" >/dev/null
+expect_eq "second target deleted" 204 "$STATUS"
+
+# --- Cinder down ---------------------------------------------------------------------
+stop_pid "$CAPI_PID"; CAPI_PID=
+"$INGOT" node deploy cn >/dev/null 2>&1
+wait_until 400 "state_is 'deploy failed'"
+ok "Cinder down: deploy failed, last_error says so" bash -c "$INGOT -f json node show cn | jq -e '.last_error | test(\"Cinder at http://127.0.0.1:$CPORT/v3/$SP is unreachable\")'"
+expect_eq "Cinder's database: the volume available, no live attachment" "available 0" \
+	"$(cdb "select status from volumes where id = '$V1'") $(cdb "select count(*) from volume_attachment where volume_id = '$V1' and not deleted")"
+expect_eq "Ingot: no attachment recorded" null \
+	"$(sqlite3 "$T/ingot.db" "select driver_internal_info from nodes where uuid = '$NU'" | jq -r '.cinder_attachments')"
+echo "# total $(elapsed)"
+finish
