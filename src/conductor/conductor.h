@@ -95,7 +95,8 @@ json_t	*cond_continue_inspection(json_t *body, const char *node_uuid, struct ier
 int	 cond_agent_heartbeat(json_t *node, json_t *body, struct ierr *e);
 /* Called after the provisioning network's DHCP server is up, so that the
  * API can listen on its address inside its namespace. */
+/* tenant: a tenant network's listener (the sanboot script alone). */
 void	 cond_set_prov_listen_hook(int (*fn)(const char *netns, const char *ip,
-	    int port, char *err, size_t len));
+	    int port, bool tenant, char *err, size_t len));
 
 #endif

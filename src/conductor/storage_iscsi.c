@@ -302,32 +302,71 @@ split_portal(const char *portal, char *host, size_t hlen, int *port)
 	snprintf(host, hlen, "%.*s", c ? (int)(c - portal) : (int)strlen(portal), portal);
 }
 
+/* Is p an attached target's connection whose every value is safe in iPXE? */
+static bool
+conn_ok(json_t *p)
+{
+	return p != NULL && jstr(p, "target_iqn") != NULL && tgt_iqn_ok(jstr(p,
+	    "target_iqn")) && tgt_chap_user_ok(jstr(p, "auth_username")) &&
+	    tgt_chap_secret_ok(jstr(p, "auth_password"));
+}
+
+/*
+ * One volume's lines: its CHAP account (iPXE takes it when it opens the
+ * URI, so each volume keeps its own), then "sanhook" (a data volume:
+ * BIOS drive 0x81 on, described in the iBFT for the OS) or "sanboot".
+ */
+static void
+san_lines(FILE *fp, json_t *p, const char *verb, int drive)
+{
+	char host[256];
+	int port;
+
+	split_portal(jstr(p, "target_portal") ? jstr(p, "target_portal") : vp.c.portal,
+	    host, sizeof(host), &port);
+	fprintf(fp, "set username %s\nset password %s\n%s --drive 0x%x "
+	    "iscsi:%s::%d:%lld:%s || goto failed\n", jstr(p, "auth_username"),
+	    jstr(p, "auth_password"), verb, drive, host, port,
+	    (long long)json_integer_value(json_object_get(p, "target_lun")),
+	    jstr(p, "target_iqn"));
+}
+
+/* The node's other attached volumes, hooked before the boot volume. */
+static void
+data_volumes(FILE *fp, json_t *node)
+{
+	json_t *ts = rows(&model_volume_target, "node_uuid", node_uuid(node)), *t;
+	int drive = 0x81;
+	size_t i;
+
+	json_array_foreach(ts, i, t)
+		if (vtarget_boot_index(t) != 0 && drive < 0x88 &&
+		    conn_ok(vtarget_properties(t)))
+			san_lines(fp, vtarget_properties(t), "sanhook", drive++);
+	json_decref(ts);
+}
+
 char *
 storage_sanboot_script(json_t *node)
 {
 	const char *tu = jstr(node_driver_internal_info(node), "boot_from_volume");
 	json_t *t = tu ? store_get(store_thread(), &model_volume_target, "uuid", tu) : NULL;
 	json_t *p = t ? vtarget_properties(t) : NULL;
-	char iqn[256], host[256], *out = NULL;
-	int port;
+	char iqn[256], *out = NULL;
+	size_t sz = 0;
+	FILE *fp;
 
-	if (p == NULL || jstr(p, "target_iqn") == NULL || node_iqn(node, iqn,
-	    sizeof(iqn)) == NULL || !tgt_iqn_ok(jstr(p, "target_iqn")) ||
-	    !tgt_chap_user_ok(jstr(p, "auth_username")) ||
-	    !tgt_chap_secret_ok(jstr(p, "auth_password"))) {
+	if (!conn_ok(p) || node_iqn(node, iqn, sizeof(iqn)) == NULL ||
+	    !tgt_iqn_ok(iqn) || (fp = open_memstream(&out, &sz)) == NULL) {
 		json_decref(t);
 		return NULL;
 	}
-	split_portal(jstr(p, "target_portal") ? jstr(p, "target_portal") : vp.c.portal,
-	    host, sizeof(host), &port);
-	if (asprintf(&out, "#!ipxe\necho Ingot: node %s boots from its volume\n"
-	    "set initiator-iqn %s\nset username %s\nset password %s\n"
-	    "sanboot iscsi:%s::%d:%lld:%s || goto failed\n:failed\n"
-	    "echo Ingot: sanboot failed\nexit\n", node_uuid(node), iqn,
-	    jstr(p, "auth_username"), jstr(p, "auth_password"), host, port,
-	    (long long)json_integer_value(json_object_get(p, "target_lun")),
-	    jstr(p, "target_iqn")) < 0)
-		out = NULL;
+	fprintf(fp, "#!ipxe\necho Ingot: node %s boots from its volume\n"
+	    "set initiator-iqn %s\n", node_uuid(node), iqn);
+	data_volumes(fp, node);
+	san_lines(fp, p, "sanboot", 0x80);
+	fputs(":failed\necho Ingot: sanboot failed\nexit\n", fp);
+	fclose(fp);
 	json_decref(t);
 	return out;
 }

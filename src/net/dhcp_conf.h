@@ -20,6 +20,7 @@ struct dhcp_render {
 	const char	*tftp_root;	/* holds undionly.kpxe, ipxe.efi */
 	int		 http_port;	/* ingotd's port for iPXE */
 	bool		 tls;		/* that port serves HTTPS */
+	bool		 sanboot;	/* tenant: iPXE to /sanboot.ipxe */
 };
 
 /*

@@ -119,7 +119,7 @@ ok "the secret is masked in the target" bash -c "curl -fsS -H 'X-OpenStack-Ironi
 ok "tgt's ACL names only na's iqn" bash -c "tgtadm -C $CP --lld iscsi --op show --mode target | sed -n '/ACL information/,\$p' | grep -v ACL | tr -d ' ' | grep -qx '$IQN_A'"
 SCRIPT=$(curl -fsS "$INGOT_URL/ipxe/52-54-00-14-00-0a")
 TIQN=$(api GET /v1/volume/targets?detail=True | jq -r '.targets[0].properties.target_iqn')
-ok "the script sanboots the target" grep -qx "sanboot iscsi:127.0.0.1::$PORTAL_PORT:1:$TIQN || goto failed" <<<"$SCRIPT"
+ok "the script sanboots the target" grep -qx "sanboot --drive 0x80 iscsi:127.0.0.1::$PORTAL_PORT:1:$TIQN || goto failed" <<<"$SCRIPT"
 ok "the script sets the node's initiator name" grep -qx "set initiator-iqn $IQN_A" <<<"$SCRIPT"
 U=$(sed -n 's/^set username //p' <<<"$SCRIPT"); S=$(sed -n 's/^set password //p' <<<"$SCRIPT")
 ok "CHAP user and secret in the script" test -n "$U" -a ${#S} -ge 12
