@@ -479,6 +479,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	boot_ipxe_configure(&c->ipxe);
 	if (volpool_configure(&c->storage, err, len) != 0)
 		return -1;
+	volpool_restore_exports();
 	if (recovery_configure(&c->recovery, err, len) != 0)
 		return -1;
 	network_sync_all();

@@ -287,6 +287,25 @@ const struct hw_generic_ops storage_iscsi_ops = {
 };
 
 bool
+storage_skip_local_clean(json_t *node)
+{
+	const char *si = node_storage_interface(node);
+	json_t *ts, *t;
+	bool bfv = false;
+	size_t i;
+
+	if (si == NULL || strcmp(si, "noop") == 0 ||
+	    json_is_true(json_object_get(node_driver_info(node), "clean_local_disks")))
+		return false;
+	ts = rows(&model_volume_target, "node_uuid", node_uuid(node));
+	json_array_foreach(ts, i, t)
+		if (vtarget_boot_index(t) == 0)
+			bfv = true;
+	json_decref(ts);
+	return bfv;
+}
+
+bool
 storage_boot_from_volume(json_t *node)
 {
 	return jstr(node_driver_internal_info(node), "boot_from_volume") != NULL;

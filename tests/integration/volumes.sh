@@ -137,6 +137,19 @@ ok "na writes a pattern through the target" qio "$IQN_A" "$U" "$S" "write -P 0x5
 ok "the pattern is in the volume's file" bash -c "cmp <(dd if=$T/pool/$V.img bs=1M skip=1 count=1 status=none) <(head -c 1048576 /dev/zero | tr '\\0' '\\132')"
 ok "another IQN is refused" bash -c "! iscsi-readcapacity16 -i $IQN_B '$(url x "$U" "$S")'"
 ok "a wrong secret is refused" bash -c "! iscsi-readcapacity16 -i $IQN_A '$(url x "$U" wrongsecret0000)'"
+# tgtd forgets everything when it restarts: ingotd exports again, at its
+# start, what its records say is attached (same target, ACL and account).
+tgt_stop
+tgtd -f -C "$CP" --iscsi portal=127.0.0.1:"$PORTAL_PORT" >>"$T/tgtd.log" 2>&1 &
+TGTD_PID=$!
+wait_until 20 tadm --op show --mode target
+ok "a restarted tgtd has no target" bash -c "[ -z \"\$(tgtadm -C $CP --lld iscsi --op show --mode target)\" ]"
+ingot_stop
+ingot_start --config "$T/ingotd.conf" || exit 1
+ok "after ingotd's start, na's IQN and CHAP read the LUN again" iscsi-readcapacity16 -i "$IQN_A" "$(url x "$U" "$S")"
+ok "... and the pattern is still there" qio "$IQN_A" "$U" "$S" "read -P 0x5a 1M 1M"
+ok "... for na's IQN only" bash -c "! iscsi-readcapacity16 -i $IQN_B '$(url x "$U" "$S")'"
+ok "the re-export is logged, the secret is not" bash -c "grep -q 'exported again' $T/ingotd.log && ! grep -q '$S' $T/ingotd.log"
 api DELETE /v1/volumes/$V >/dev/null
 expect_eq "an attached volume is not deleted: 409" 409 "$STATUS"
 api POST /v1/volume/targets "{\"node_uuid\":\"nb\",\"volume_type\":\"iscsi\",\"boot_index\":0,\"volume_id\":\"$V\"}" >/dev/null
