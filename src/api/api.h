@@ -296,6 +296,7 @@ void	h_image(struct req *, struct resp *);
 void	h_boot_script(struct req *, struct resp *);
 void	h_node_script(struct req *, struct resp *);
 void	h_sanboot_script(struct req *, struct resp *);
+void	h_node_volumes(struct req *, struct resp *);
 void	h_boot_file(struct req *, struct resp *);
 void	h_networks_list(struct req *, struct resp *);
 void	h_switches_list(struct req *, struct resp *);

@@ -29,16 +29,31 @@ peer_ip(struct req *q, char *buf, size_t len)
 	return inet_ntop(AF_INET, &sa->sin_addr, buf, (socklen_t)len);
 }
 
-void
-h_sanboot_script(struct req *q, struct resp *r)
+static void
+answer(struct resp *r, char *s)
 {
-	char ip[INET_ADDRSTRLEN];
-	char *s = boot_sanboot_script(q->tenant_ns, peer_ip(q, ip, sizeof(ip)));
-
 	if (s == NULL) {
 		api_error(r, 404, "The resource could not be found.");
 		return;
 	}
 	r->status = 200;
 	r->text = s;
+}
+
+void
+h_sanboot_script(struct req *q, struct resp *r)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	answer(r, boot_sanboot_script(q->tenant_ns, peer_ip(q, ip, sizeof(ip))));
+}
+
+/* GET /volumes: the calling node's attached volumes, one a line:
+ * "<boot_index> <portal> <target iqn> <lun> <CHAP user> <CHAP secret>". */
+void
+h_node_volumes(struct req *q, struct resp *r)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	answer(r, boot_node_volumes(q->tenant_ns, peer_ip(q, ip, sizeof(ip))));
 }

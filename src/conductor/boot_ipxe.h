@@ -34,6 +34,9 @@ bool	boot_ipxe_file_ok(const char *p);
  * not boot from a volume now.  malloc'd; holds a CHAP secret.
  */
 char	*boot_sanboot_script(const char *netns, const char *peer);
+/* The same node's attached volumes, a line each (storage_connections_text),
+ * while it is deploying or active; NULL: no such node.  Holds secrets. */
+char	*boot_node_volumes(const char *netns, const char *peer);
 /* The network with this purpose, or NULL (new reference). */
 json_t	*boot_network(const char *purpose);
 

@@ -58,6 +58,24 @@ node_at(json_t *net, const char *peer)
 }
 
 char *
+boot_node_volumes(const char *netns, const char *peer)
+{
+	json_t *net = netns && peer ? network_of_netns(netns) : NULL;
+	json_t *node = net ? node_at(net, peer) : NULL;
+	const char *st = node ? node_provision_state(node) : NULL;
+	char *s = NULL;
+
+	if (st != NULL && (strcmp(st, "active") == 0 || strcmp(st, "deploying") == 0))
+		s = storage_connections_text(node);
+	if (s != NULL)
+		log_info("volume connections of node %s served to %s on network %s",
+		    node_uuid(node), peer, network_name(net));
+	json_decref(node);
+	json_decref(net);
+	return s;
+}
+
+char *
 boot_sanboot_script(const char *netns, const char *peer)
 {
 	json_t *net = netns && peer ? network_of_netns(netns) : NULL;

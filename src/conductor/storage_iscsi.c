@@ -31,6 +31,8 @@ rows(const struct resource *res, const char *field, const char *value)
 	return l ? l : json_array();
 }
 
+static bool conn_ok(json_t *p);
+
 /* The node's first iqn connector, or NULL. */
 static const char *
 node_iqn(json_t *node, char *buf, size_t len)
@@ -254,6 +256,70 @@ storage_attach_all(json_t *node, char *err, size_t len)
 		return HW_STEP_DONE;
 	storage_detach_all(node, e2, sizeof(e2));	/* nothing half-attached */
 	return HW_STEP_FAIL;
+}
+
+int
+storage_attach_target(json_t *node, json_t *target, char *err, size_t len)
+{
+	char iqn[256];
+
+	if (!vp.on || node_iqn(node, iqn, sizeof(iqn)) == NULL || !tgt_iqn_ok(iqn)) {
+		snprintf(err, len, vp.on ? "the node has no valid iqn volume connector" :
+		    "the volume pool is off ([storage] pool_dir)");
+		return -1;
+	}
+	return attach_one(node, target, iqn, err, len);
+}
+
+int
+storage_detach_target(json_t *node, json_t *target, char *err, size_t len)
+{
+	json_t *vol;
+	int rc = 0;
+
+	pthread_mutex_lock(&vp.mtx);
+	vol = find_volume(vtarget_volume_id(target));
+	if (vol != NULL && strcmp(volume_status(vol), "in-use") == 0 &&
+	    volume_attached_node(vol) != NULL &&
+	    strcmp(volume_attached_node(vol), node_uuid(node)) == 0)
+		rc = detach(vol, err, len);
+	pthread_mutex_unlock(&vp.mtx);
+	json_decref(vol);
+	if (rc == 0) {
+		clear_props(target);
+		if (store_update(store_thread(), &model_volume_target, target, err, len) !=
+		    STORE_OK)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* "<boot_index> <portal> <target iqn> <lun> <user> <secret>\n" per
+ * attached target whose every value is safe (volhot.c's listing). */
+char *
+storage_connections_text(json_t *node)
+{
+	json_t *ts = rows(&model_volume_target, "node_uuid", node_uuid(node)), *t, *p;
+	char *out = NULL;
+	size_t i, sz = 0;
+	FILE *fp = open_memstream(&out, &sz);
+
+	if (fp == NULL) {
+		json_decref(ts);
+		return NULL;
+	}
+	json_array_foreach(ts, i, t) {
+		p = vtarget_properties(t);
+		if (conn_ok(p))
+			fprintf(fp, "%lld %s %s %lld %s %s\n", (long long)vtarget_boot_index(t),
+			    jstr(p, "target_portal") ? jstr(p, "target_portal") : vp.c.portal,
+			    jstr(p, "target_iqn"), (long long)json_integer_value(
+			    json_object_get(p, "target_lun")), jstr(p, "auth_username"),
+			    jstr(p, "auth_password"));
+	}
+	fclose(fp);
+	json_decref(ts);
+	return out;
 }
 
 static int

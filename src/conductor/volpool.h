@@ -54,6 +54,13 @@ extern const struct hw_generic_ops storage_iscsi_ops;
  * volume (a boot_index 0 target, storage_interface not noop) alone, unless
  * its driver_info says clean_local_disks: true. */
 bool	storage_skip_local_clean(json_t *node);
+/* One target of a node (its lock held): attached now (idempotent) or
+ * detached (the volume available, the properties cleared); -1 with err. */
+int	storage_attach_target(json_t *node, json_t *target, char *err, size_t len);
+int	storage_detach_target(json_t *node, json_t *target, char *err, size_t len);
+/* The node's attached targets, a line each: "<boot_index> <portal>
+ * <target iqn> <lun> <CHAP user> <CHAP secret>" (malloc'd; secrets). */
+char	*storage_connections_text(json_t *node);
 /* Does the node boot from a volume (a target with boot_index 0)? */
 bool	storage_boot_from_volume(json_t *node);
 /* The iPXE lines that boot the node from its volume, or NULL (malloc'd). */

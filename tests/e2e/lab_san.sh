@@ -148,14 +148,15 @@ for v in "$VA" "$VD" "$VB"; do
 		"$(api GET "/v1/volumes/$v" | jq -r .status)"
 done
 
-# --- the nodes: ipmi, iscsi storage, no automated cleaning (no ramdisk at all) ---
+# --- the nodes: ipmi, iscsi storage; no deploy ramdisk is configured at all, and
+# node1's automated cleaning must skip its local disk (it boots from a volume) ---
 TEN=(tenant-a tenant-b) NET=(10.200.0. 10.201.0.) VLAN=(200 300)
 for i in 0 1; do
 	n=$(jq ".nodes[$i]" "$J")
 	IQN[$i]=iqn.2026-11.org.ingot.lab:node$i
 	NODE[$i]=$(api POST /v1/nodes "$(jq -n --argjson n "$n" --arg t "${TEN[$i]}" '{
 		name: $n.name, driver: "ipmi", deploy_interface: "direct", boot_interface: "ipxe",
-		network_interface: "vlan", storage_interface: "iscsi", owner: $t, automated_clean: false,
+		network_interface: "vlan", storage_interface: "iscsi", owner: $t, automated_clean: ($t == "tenant-b"),
 		driver_info: {ipmi_address: $n.bmc.address, ipmi_port: $n.bmc.port,
 			ipmi_username: $n.bmc.username, ipmi_password: $n.bmc.password,
 			ipmi_cipher_suite: ($n.bmc.cipher_suite | tostring)}}')" | jq -r .uuid)
@@ -236,7 +237,9 @@ TOK=$(date +%s)$$ NPROBE=0
 probe() {	# probe I CMD: runs CMD on node I's serial console; prints its exit status
 	local rc t
 	NPROBE=$((NPROBE + 1))
-	printf '(%s) >/dev/null 2>&1; echo "@R%s_%s=$?"\n' "$2" "$TOK" "$NPROBE" >"${NDIR[$1]}/serial.in"
+	# its last output line comes back as "@O<token>_N <line>"
+	printf '(%s) >/tmp/o 2>&1; r=$?; tail -n 1 /tmp/o | sed "s/^/@O%s_%s /"; echo "@R%s_%s=$r"\n' \
+		"$2" "$TOK" "$NPROBE" "$TOK" "$NPROBE" >"${NDIR[$1]}/serial.in"
 	for t in $(seq 240); do
 		rc=$(sed -n "s/.*@R${TOK}_${NPROBE}=\([0-9]*\).*/\1/p" "${NDIR[$1]}/console.log" | tail -n 1)
 		[ -n "$rc" ] && { echo "$rc"; return; }
@@ -245,11 +248,17 @@ probe() {	# probe I CMD: runs CMD on node I's serial console; prints its exit st
 	echo none
 }
 refused() { [ "$1" != none ] && [ "$1" != 0 ]; }
+said() { grep -a "@O${TOK}_$NPROBE " "${NDIR[$1]}/console.log" | tail -n 1 | cut -d' ' -f3- | tr -d '\r'; }
+# iscsistart says why: tgt refuses an initiator the ACL does not name and a wrong CHAP secret at login
+login_refused() { grep -qiE 'login|auth|not found|error' <<<"$1" && ! grep -qi 'not found: /sbin' <<<"$1"; }
 istart() { echo "timeout 90 /sbin/iscsistart -i $1 -t $TD -g 1 -a 10.200.0.250 -p 3260 -u $DUSER -w $2"; }
 rc=$(probe 1 "$(istart "${IQN[1]}" wrongsecret00000000000)")
-ok "node1 (tenant B) cannot log in to node0's data volume with its own IQN (rc $rc)" refused "$rc"
+ok "node1 (tenant B) cannot log in to node0's data volume with its own IQN (rc $rc: $(said 1))" \
+	bash -c "[ '$rc' != none ] && [ '$rc' != 0 ]"
+ok "... the login itself is refused" login_refused "$(said 1)"
 rc=$(probe 1 "$(istart "${IQN[0]}" 0123456789abcdef01234567)")
-ok "nor with node0's IQN and a guessed secret (rc $rc)" refused "$rc"
+ok "nor with node0's IQN and a guessed secret (rc $rc: $(said 1))" refused "$rc"
+ok "... the login itself is refused" login_refused "$(said 1)"
 rc=$(probe 1 "grep -qx $TD /sys/class/iscsi_session/*/targetname")
 ok "node1 holds no session to node0's data volume (rc $rc)" refused "$rc"
 rc=$(probe 0 "grep -qx $TD /sys/class/iscsi_session/*/targetname")
@@ -280,8 +289,13 @@ for i in 0 1; do
 done
 
 # --- undeploy: detached, nothing left in tgt ----------------------------------------
+for i in 0 1; do BOOTS[$i]=$(cat "${NDIR[$i]}/boots"); done
 for i in 0 1; do api PUT "/v1/nodes/${NODE[$i]}/states/provision" '{"target":"deleted"}' >/dev/null; done
 for i in 0 1; do ok "node$i undeployed" wait_state "${NODE[$i]}" available 180; done
+expect_eq "node1's automated cleaning booted no ramdisk (boots before/after)" "${BOOTS[1]}" "$(cat "${NDIR[1]}/boots")"
+ok "node1's local disk is still untouched" bash -c "[ \"\$(du -k '${DISK[1]}' | cut -f1)\" = 0 ]"
+expect_eq "node1 is powered off" "power off" "$(api GET "/v1/nodes/${NODE[1]}" | jq -r .power_state)"
+expect_eq "node1's switch port is isolated" 4095 "$(vsctl get port "${SPORT[1]}" tag)"
 expect_eq "the volumes are available again" "available available available" \
 	"$(for v in "$VA" "$VD" "$VB"; do api GET "/v1/volumes/$v" | jq -r .status; done | xargs)"
 ok "no target left in tgt" bash -c "[ -z \"\$(tgtadm -C $CP --lld iscsi --op show --mode target)\" ]"

@@ -171,6 +171,31 @@ SCRIPT=$(curl -fsS "$INGOT_URL/ipxe/52-54-00-14-00-0a")
 U2=$(sed -n 's/^set username //p' <<<"$SCRIPT"); S2=$(sed -n 's/^set password //p' <<<"$SCRIPT")
 ok "a new secret per attachment" test -n "$S2" -a "$S2" != "$S"
 ok "the data survived re-attach" qio "$IQN_A" "$U2" "$S2" "read -P 0x5a 1M 1M"
+# A data volume added to, then removed from, the active node: attached and
+# detached at once (Ingot's addition; the boot volume still needs power off).
+api POST /v1/volumes '{"name":"hot1","size":1,"project":"pa"}' >/dev/null; VH=$(jq -r .uuid "$T/api.body")
+api POST /v1/volumes '{"name":"hotb","size":1,"project":"pb"}' >/dev/null
+NT=$(api GET /v1/nodes/na/volume/targets | jq '.targets | length')
+api POST /v1/volume/targets '{"node_uuid":"na","volume_type":"iscsi","boot_index":2,"volume_id":"hotb"}' >/dev/null
+expect_eq "another project's volume on the active node: 409" 409 "$STATUS"
+expect_eq "... and no target is left behind" "$NT" "$(api GET /v1/nodes/na/volume/targets | jq '.targets | length')"
+api POST /v1/volume/targets "{\"node_uuid\":\"na\",\"volume_type\":\"iscsi\",\"boot_index\":1,\"volume_id\":\"$VH\"}" >/dev/null
+expect_eq "a data volume added to the active node" 201 "$STATUS"
+HT=$(jq -r .uuid "$T/api.body"); HIQN=$(jq -r .properties.target_iqn "$T/api.body")
+expect_eq "... is attached at once (answer: its target, secret masked)" "$(sed 's/.*://' <<<"$HIQN") ******" \
+	"$(jq -r '.volume_id + " " + .properties.auth_password' "$T/api.body")"
+expect_eq "... the volume in use by na" "in-use $(js node show na | jq -r .uuid)" \
+	"$(api GET /v1/volumes/$VH | jq -r '.status + " " + .attached_node')"
+ok "... tgt exports it for na's IQN alone" bash -c "tgtadm -C $CP --lld iscsi --op show --mode target | \
+	sed -n '/$HIQN\$/,/^Target/p' | sed -n '/ACL information/,\$p' | grep -v ACL | grep -v '^Target' | tr -d ' ' | grep -qx '$IQN_A'"
+api PATCH /v1/volume/targets/$HT '[{"op":"add","path":"/extra/x","value":"1"}]' >/dev/null
+expect_eq "... changing it while the node is on: 400" 400 "$STATUS"
+api DELETE /v1/volume/targets/$HT >/dev/null
+expect_eq "removing it from the active node" 204 "$STATUS"
+expect_eq "... detaches it" "available null" "$(api GET /v1/volumes/$VH | jq -r '.status + " " + (.attached_node|tostring)')"
+ok "... tgt no longer exports it" bash -c "! tgtadm -C $CP --lld iscsi --op show --mode target | grep -q '$HIQN'"
+api DELETE /v1/volume/targets/$(api GET /v1/nodes/na/volume/targets | jq -r '.targets[] | select(.boot_index == 0) | .uuid') >/dev/null
+expect_eq "the boot volume's target of the running node: 400" 400 "$STATUS"
 ok "na undeploys again" undeploy na
 
 # --- a volume filled from an image ----------------------------------------------
