@@ -69,8 +69,10 @@ OUTDIR=$BUILD/lab-image "$repo/lab/image/build" | tail -n 1 || { echo "not ok - 
 IMG=$BUILD/lab-image
 MARKER=$(dd if="$IMG/user-image.raw" bs=512 skip=128 count=1 status=none | head -n 1 | tr -cd ' -~')
 DMARK="ingot-data-volume $(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-truncate -s 1M "$D/img/data.raw"
+HMARK="ingot-hot-volume $(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+truncate -s 1M "$D/img/data.raw" "$D/img/hot.raw"
 printf '%s\n' "$DMARK" | dd of="$D/img/data.raw" bs=512 seek=128 conv=notrunc status=none
+printf '%s\n' "$HMARK" | dd of="$D/img/hot.raw" bs=512 seek=128 conv=notrunc status=none
 md5() { md5sum "$1" | cut -d' ' -f1; }
 
 # --- the lab, and the storage namespace: tgtd with a leg on each tenant VLAN ----
@@ -142,7 +144,8 @@ vol() {	# vol NAME PROJECT FILE: a 1 GiB volume filled from FILE; prints its uui
 VA=$(vol a-root tenant-a "$IMG/user-image.raw")
 VD=$(vol a-data tenant-a "$D/img/data.raw")
 VB=$(vol b-root tenant-b "$IMG/user-image.raw")
-for v in "$VA" "$VD" "$VB"; do
+VH=$(vol a-hot tenant-a "$D/img/hot.raw")
+for v in "$VA" "$VD" "$VB" "$VH"; do
 	for _ in $(seq 300); do [ "$(api GET "/v1/volumes/$v" | jq -r .status)" != creating ] && break; sleep 0.5; done
 	expect_eq "volume $(api GET "/v1/volumes/$v" | jq -r .name) filled and available" available \
 		"$(api GET "/v1/volumes/$v" | jq -r .status)"
@@ -264,6 +267,21 @@ ok "node1 holds no session to node0's data volume (rc $rc)" refused "$rc"
 rc=$(probe 0 "grep -qx $TD /sys/class/iscsi_session/*/targetname")
 expect_eq "node0 holds a session to its data volume" 0 "$rc"
 
+# --- a volume attached to node0 while it runs: its OS reads the connection from
+# its tenant network's listener (GET /volumes), logs in and reads the volume ----
+api POST /v1/volume/targets "{\"node_uuid\":\"${NODE[0]}\",\"volume_type\":\"iscsi\",\"boot_index\":2,\"volume_id\":\"$VH\"}" >"$TOP/hot.json"
+HIQN=$(jq -r '.properties.target_iqn // empty' "$TOP/hot.json")
+ok "a volume attached to the running node0 (target $HIQN)" test -n "$HIQN"
+VOLS="http://10.200.0.1:$PORT/volumes"
+rc=$(probe 0 'wget -q -O /tmp/vols '"$VOLS"' && set -- $(grep " '"$HIQN"' " /tmp/vols) && /sbin/iscsistart -i '"${IQN[0]}"' -t $3 -g 1 -a ${2%:*} -p ${2##*:} -u $5 -w $6')
+expect_eq "node0's OS reads it from /volumes and logs in (as its IQN)" 0 "$rc"
+rc=$(probe 0 'for n in 1 2 3 4 5 6 7 8 9 10; do for s in /sys/class/iscsi_session/session*; do grep -qx '"$HIQN"' $s/targetname || continue; for b in $s/device/target*/*/block/*; do [ -e "$b" ] && dd if=/dev/${b##*/} bs=512 skip=128 count=1 2>/dev/null | head -n 1 && exit 0; done; done; sleep 1; done; exit 1')
+expect_eq "node0's OS reads the hot volume: '$HMARK'" "0 $HMARK" "$rc $(said 0)"
+rc=$(probe 1 'wget -q -O - http://10.201.0.1:'"$PORT"'/volumes | grep -q '"$HIQN"'')
+ok "node1 does not get node0's volumes from its listener (rc $rc)" refused "$rc"
+rc=$(probe 1 'wget -q -T 5 -O - '"$VOLS"'')
+ok "node1 cannot reach tenant A's listener (rc $rc)" refused "$rc"
+
 # --- who gets node0's sanboot script (it holds CHAP secrets) ----------------------
 SRV=10.200.0.1
 ATTACH_MAC=${MAC[0]} "$repo/lab/netns-attach" spoofa 200 10.200.0.240/24 >/dev/null
@@ -296,8 +314,8 @@ expect_eq "node1's automated cleaning booted no ramdisk (boots before/after)" "$
 ok "node1's local disk is still untouched" bash -c "[ \"\$(du -k '${DISK[1]}' | cut -f1)\" = 0 ]"
 expect_eq "node1 is powered off" "power off" "$(api GET "/v1/nodes/${NODE[1]}" | jq -r .power_state)"
 expect_eq "node1's switch port is isolated" 4095 "$(vsctl get port "${SPORT[1]}" tag)"
-expect_eq "the volumes are available again" "available available available" \
-	"$(for v in "$VA" "$VD" "$VB"; do api GET "/v1/volumes/$v" | jq -r .status; done | xargs)"
+expect_eq "the volumes are available again" "available available available available" \
+	"$(for v in "$VA" "$VD" "$VB" "$VH"; do api GET "/v1/volumes/$v" | jq -r .status; done | xargs)"
 ok "no target left in tgt" bash -c "[ -z \"\$(tgtadm -C $CP --lld iscsi --op show --mode target)\" ]"
 ok "the BMC password is not in ingotd's log" bash -c "! grep -qF -- '$BMC_PASS' '$D/ingotd.log'"
 echo "# $PASS passed, $FAIL failed"

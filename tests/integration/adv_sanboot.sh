@@ -8,7 +8,7 @@
 # node, the other tenant's VLAN, the provisioning network, the API port.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/ovs.sh"
-for p in tgtd tgtadm dnsmasq ovs-vswitchd busybox; do
+for p in tgtd tgtadm dnsmasq ovs-vswitchd busybox iscsi-readcapacity16; do
 	command -v $p >/dev/null || { echo "1..0 # SKIP $p missing (scripts/install-deps)"; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
@@ -126,6 +126,32 @@ ok "... without sanboot or secret" bash -c "! grep -q 'sanboot\|password\|$SA' '
 expect_eq "provisioning listener: no /sanboot.ipxe" 404 "$(get snp$$ "http://10.100.0.1:$P/sanboot.ipxe")"
 expect_eq "the API listener: no /sanboot.ipxe" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$INGOT_URL/sanboot.ipxe")"
 ok "the secret is not in ingotd's log" bash -c "! grep -qF -- '$SA' '$T/ingotd.log'"
+
+# A data volume attached to the running node: its OS reads the connection
+# from GET /volumes on the same listener, under the same rule.
+api POST /v1/volumes '{"name":"vh","size":1,"project":"a"}' >/dev/null
+api POST /v1/volume/targets '{"node_uuid":"na","volume_type":"iscsi","boot_index":1,"volume_id":"vh"}' >/dev/null
+expect_eq "a data volume attached to active node a" 201 "$STATUS"
+HIQN=$(jq -r .properties.target_iqn "$T/api.body")
+V=http://10.200.0.1:$P/volumes
+expect_eq "node a reads its volumes" 200 "$(get sna$$ "$V")"
+expect_eq "... a line per attached volume" 2 "$(wc -l <"$T/get.body")"
+LINE=$(grep " $HIQN " "$T/get.body")
+read -r HBI HPORTAL HTIQN HLUN HU HS <<<"$LINE"
+expect_eq "... the new one's boot index, portal and LUN" "1 10.200.0.250:3260 1" "$HBI $HPORTAL $HLUN"
+url() { echo "iscsi://$1%$2@127.0.0.1:$TP/$HIQN/1"; }
+ok "node a's IQN and that CHAP account read the volume" iscsi-readcapacity16 -i "$IQN_A" "$(url "$HU" "$HS")"
+ok "node b's IQN with the same account is refused" bash -c "! iscsi-readcapacity16 -i $IQN_B '$(url "$HU" "$HS")'"
+expect_eq "another host of tenant a: no volumes (404)" 404 "$(get snx$$ "$V")"
+ok "... and no secret" bash -c "! grep -q '$HS' '$T/get.body'"
+expect_eq "node b reads only its own" 200 "$(get snb$$ "http://10.30.0.1:$P/volumes")"
+ok "... not node a's" bash -c "[ \"\$(wc -l <'$T/get.body')\" = 1 ] && ! grep -q '$HIQN\|$HS' '$T/get.body'"
+expect_eq "the provisioning listener has no /volumes" 404 "$(get snp$$ "http://10.100.0.1:$P/volumes")"
+api DELETE "/v1/volume/targets/$(api GET /v1/nodes/na/volume/targets | jq -r '.targets[] | select(.boot_index == 1) | .uuid')" >/dev/null
+expect_eq "the data volume removed from the running node" 204 "$STATUS"
+ok "... its account no longer logs in" bash -c "! iscsi-readcapacity16 -i $IQN_A '$(url "$HU" "$HS")'"
+get sna$$ "$V" >/dev/null
+ok "... and node a's /volumes no longer lists it" bash -c "! grep -q '$HIQN' '$T/get.body'"
 
 # Undeployed: no script, even from the node's address.
 "$INGOT" node undeploy na --wait 60 >/dev/null 2>&1
