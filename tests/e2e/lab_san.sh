@@ -237,34 +237,36 @@ done
 
 # --- tenant B's node tries tenant A's data volume from its OS --------------------
 TOK=$(date +%s)$$ NPROBE=0
-probe() {	# probe I CMD: runs CMD on node I's serial console; prints its exit status
-	local rc t
+probe() {	# probe I CMD: runs CMD on node I's serial console; its exit status in $rc
+	local t
 	NPROBE=$((NPROBE + 1))
-	# its last output line comes back as "@O<token>_N <line>"
-	printf '(%s) >/tmp/o 2>&1; r=$?; tail -n 1 /tmp/o | sed "s/^/@O%s_%s /"; echo "@R%s_%s=$r"\n' \
+	# its last line of output (the last error line, if any) comes back as
+	# "@O<token>_N <line>"
+	printf '(%s) >/tmp/o 2>&1; r=$?; (grep -iE "error|fail" /tmp/o || cat /tmp/o) | tail -n 1 | sed "s/^/@O%s_%s /"; echo "@R%s_%s=$r"\n' \
 		"$2" "$TOK" "$NPROBE" "$TOK" "$NPROBE" >"${NDIR[$1]}/serial.in"
+	rc=none
 	for t in $(seq 240); do
 		rc=$(sed -n "s/.*@R${TOK}_${NPROBE}=\([0-9]*\).*/\1/p" "${NDIR[$1]}/console.log" | tail -n 1)
-		[ -n "$rc" ] && { echo "$rc"; return; }
+		[ -n "$rc" ] && return
 		sleep 0.5
 	done
-	echo none
+	rc=none
 }
 refused() { [ "$1" != none ] && [ "$1" != 0 ]; }
 said() { grep -a "@O${TOK}_$NPROBE " "${NDIR[$1]}/console.log" | tail -n 1 | cut -d' ' -f3- | tr -d '\r'; }
 # iscsistart says why: tgt refuses an initiator the ACL does not name and a wrong CHAP secret at login
-login_refused() { grep -qiE 'login|auth|not found|error' <<<"$1" && ! grep -qi 'not found: /sbin' <<<"$1"; }
+login_refused() { grep -qiE 'login failure|auth|not found|error' <<<"$1" && ! grep -qi 'not found: /sbin' <<<"$1"; }
 istart() { echo "timeout 90 /sbin/iscsistart -i $1 -t $TD -g 1 -a 10.200.0.250 -p 3260 -u $DUSER -w $2"; }
-rc=$(probe 1 "$(istart "${IQN[1]}" wrongsecret00000000000)")
+probe 1 "$(istart "${IQN[1]}" wrongsecret00000000000)"
 ok "node1 (tenant B) cannot log in to node0's data volume with its own IQN (rc $rc: $(said 1))" \
 	bash -c "[ '$rc' != none ] && [ '$rc' != 0 ]"
 ok "... the login itself is refused" login_refused "$(said 1)"
-rc=$(probe 1 "$(istart "${IQN[0]}" 0123456789abcdef01234567)")
+probe 1 "$(istart "${IQN[0]}" 0123456789abcdef01234567)"
 ok "nor with node0's IQN and a guessed secret (rc $rc: $(said 1))" refused "$rc"
 ok "... the login itself is refused" login_refused "$(said 1)"
-rc=$(probe 1 "grep -qx $TD /sys/class/iscsi_session/*/targetname")
+probe 1 "grep -qx $TD /sys/class/iscsi_session/*/targetname"
 ok "node1 holds no session to node0's data volume (rc $rc)" refused "$rc"
-rc=$(probe 0 "grep -qx $TD /sys/class/iscsi_session/*/targetname")
+probe 0 "grep -qx $TD /sys/class/iscsi_session/*/targetname"
 expect_eq "node0 holds a session to its data volume" 0 "$rc"
 
 # --- a volume attached to node0 while it runs: its OS reads the connection from
@@ -273,13 +275,13 @@ api POST /v1/volume/targets "{\"node_uuid\":\"${NODE[0]}\",\"volume_type\":\"isc
 HIQN=$(jq -r '.properties.target_iqn // empty' "$TOP/hot.json")
 ok "a volume attached to the running node0 (target $HIQN)" test -n "$HIQN"
 VOLS="http://10.200.0.1:$PORT/volumes"
-rc=$(probe 0 'wget -q -O /tmp/vols '"$VOLS"' && set -- $(grep " '"$HIQN"' " /tmp/vols) && /sbin/iscsistart -i '"${IQN[0]}"' -t $3 -g 1 -a ${2%:*} -p ${2##*:} -u $5 -w $6')
+probe 0 'wget -q -O /tmp/vols '"$VOLS"' && set -- $(grep " '"$HIQN"' " /tmp/vols) && /sbin/iscsistart -i '"${IQN[0]}"' -t $3 -g 1 -a ${2%:*} -p ${2##*:} -u $5 -w $6'
 expect_eq "node0's OS reads it from /volumes and logs in (as its IQN)" 0 "$rc"
-rc=$(probe 0 'for n in 1 2 3 4 5 6 7 8 9 10; do for s in /sys/class/iscsi_session/session*; do grep -qx '"$HIQN"' $s/targetname || continue; for b in $s/device/target*/*/block/*; do [ -e "$b" ] && dd if=/dev/${b##*/} bs=512 skip=128 count=1 2>/dev/null | head -n 1 && exit 0; done; done; sleep 1; done; exit 1')
+probe 0 'for n in 1 2 3 4 5 6 7 8 9 10; do for s in /sys/class/iscsi_session/session*; do grep -qx '"$HIQN"' $s/targetname || continue; for b in $s/device/target*/*/block/*; do [ -e "$b" ] && dd if=/dev/${b##*/} bs=512 skip=128 count=1 2>/dev/null | head -n 1 && exit 0; done; done; sleep 1; done; exit 1'
 expect_eq "node0's OS reads the hot volume: '$HMARK'" "0 $HMARK" "$rc $(said 0)"
-rc=$(probe 1 'wget -q -O - http://10.201.0.1:'"$PORT"'/volumes | grep -q '"$HIQN"'')
+probe 1 'wget -q -O - http://10.201.0.1:'"$PORT"'/volumes | grep -q '"$HIQN"''
 ok "node1 does not get node0's volumes from its listener (rc $rc)" refused "$rc"
-rc=$(probe 1 'wget -q -T 5 -O - '"$VOLS"'')
+probe 1 'wget -q -T 5 -O - '"$VOLS"''
 ok "node1 cannot reach tenant A's listener (rc $rc)" refused "$rc"
 
 # --- who gets node0's sanboot script (it holds CHAP secrets) ----------------------
