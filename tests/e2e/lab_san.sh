@@ -220,9 +220,10 @@ for i in 0 1; do
 	TP[$i]=$(ts "$(grep -a -m1 'power on, boot' "${NDIR[$i]}/console.log")")
 	ok "node$i's firmware ran iPXE's sanboot" grep -aq "boots from its volume" "${NDIR[$i]}/console.log"
 	ok "node$i's lease is in ${TEN[$i]}'s dnsmasq leases" grep -q "${MAC[$i]} ${LEASE[$i]:-none} " "$D/dhcp/net${VLAN[$i]}/leases"
+	# (the kernel's messages may share the console line)
 	L=$(wait_console "$i" "INGOT-ISCSI-LOGIN" 240)
-	expect_eq "node$i's OS logged in to the volumes in its iBFT, as its connector's IQN" \
-		"rc=0 initiator=${IQN[$i]}" "$(sed -n 's/.*INGOT-ISCSI-LOGIN \(.*\)$/\1/p' <<<"$L" | tr -d '\r')"
+	ok "node$i's OS logged in to the volumes in its iBFT, as its connector's IQN" \
+		grep -qF "INGOT-ISCSI-LOGIN rc=0 initiator=${IQN[$i]}" <<<"$L"
 done
 disk_line() { grep -a "INGOT-ISCSI-DISK .*target=$2 " "${NDIR[$1]}/console.log" | tail -n 1 | tr -d '\r'; }
 for _ in $(seq 60); do [ -n "$(disk_line 0 "$TD")" ] && break; sleep 1; done
