@@ -40,6 +40,7 @@ struct req {
 	bool			 prov_only;	/* came in on a provisioning network */
 	bool			 ramdisk_here;	/* this listener serves the ramdisk routes */
 	bool			 conductor_only;	/* --role conductor: forwarded verbs only */
+	const char		*tenant_ns;	/* a tenant network's listener: its netns */
 	json_t			*obj;		/* the object the route loaded; router-owned */
 	json_t			*json;		/* the parsed body (router-owned, mutable) */
 	const char		*route;		/* the matched route's pattern (metrics) */
@@ -95,8 +96,9 @@ int	api_check_listen(const char *listen, char *err, size_t len);
 /* Until ready, every request gets 503 (the conductor is not up yet). */
 void	api_set_ready(bool ready);
 /* Also serves the API on ip:port inside a network namespace. */
-int	api_listen_netns(const char *netns, const char *ip, int port, char *err,
-	    size_t len);
+/* tenant: serves only the sanboot route (SYS_SANBOOT), to that network. */
+int	api_listen_netns(const char *netns, const char *ip, int port, bool tenant,
+	    char *err, size_t len);
 /* Stops accepting, lets in-flight requests finish, then stops. */
 void	api_stop(void);
 
@@ -331,6 +333,8 @@ void	h_heartbeat(struct req *, struct resp *);
 void	h_image(struct req *, struct resp *);
 void	h_boot_script(struct req *, struct resp *);
 void	h_node_script(struct req *, struct resp *);
+void	h_sanboot_script(struct req *, struct resp *);
+void	h_node_volumes(struct req *, struct resp *);
 void	h_boot_file(struct req *, struct resp *);
 void	h_networks_list(struct req *, struct resp *);
 void	h_switches_list(struct req *, struct resp *);

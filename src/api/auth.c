@@ -544,7 +544,7 @@ auth_identify(struct req *q, const struct route *rt, struct ierr *e)
 	bool unavailable = false;
 	char msg[512] = "";
 
-	if (!basic || rt->access.system <= SYS_RAMDISK) {
+	if (!basic || rt->access.system <= SYS_SANBOOT) {
 		cur = system_admin;
 		return 0;
 	}
@@ -745,7 +745,7 @@ auth_allow(const struct route *rt, struct req *q, struct ierr *e)
 	static const enum auth_role need[] = { [SYS_READER] = ROLE_READER,
 	    [SYS_MEMBER] = ROLE_MEMBER, [SYS_ADMIN] = ROLE_ADMIN };
 
-	if (!basic || rt->access.system <= SYS_RAMDISK)
+	if (!basic || rt->access.system <= SYS_SANBOOT)
 		return 0;
 	if (cur.system)
 		return cur.role >= need[rt->access.system] ? 0 : deny(e, rt->pattern);

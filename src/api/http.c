@@ -453,6 +453,8 @@ api_mhd_request(void *cls, struct MHD_Connection *c, const char *url,
 	q.path = url;
 	q.conn = c;
 	q.prov_only = cls != NULL;
+	q.tenant_ns = cls != NULL && strncmp(cls, "tenant:", 7) == 0 ?
+	    (const char *)cls + 7 : NULL;
 	q.ramdisk_here = conf.ramdisk_everywhere;
 	q.conductor_only = conf.conductor_only;
 	q.body = cs->body;
@@ -597,6 +599,7 @@ api_start(const struct api_conf *c, char *err, size_t len)
 static struct {
 	struct MHD_Daemon	*d;
 	char			 key[128];
+	char			 cls[80];	/* "prov", or "tenant:<netns>" */
 } extra[MAX_EXTRA];
 static pthread_mutex_t extra_mtx = PTHREAD_MUTEX_INITIALIZER;
 
@@ -637,7 +640,8 @@ ns_sock_thread(void *arg)
 }
 
 int
-api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t len)
+api_listen_netns(const char *netns, const char *ip, int port, bool tenant, char *err,
+    size_t len)
 {
 	struct ns_sock ns = { .netns = netns, .fd = -1 };
 	struct MHD_OptionItem to[8];
@@ -655,6 +659,9 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 		if (extra[i].d == NULL && slot < 0)
 			slot = i;
 	}
+	if (slot >= 0)
+		snprintf(extra[slot].cls, sizeof(extra[slot].cls), "%s%s",
+		    tenant ? "tenant:" : "prov", tenant ? netns : "");
 	pthread_mutex_unlock(&extra_mtx);
 	if (slot < 0) {
 		snprintf(err, len, "too many namespace listeners");
@@ -674,7 +681,8 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 		return -1;
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_TURBO | tls_flags(), 0, NULL, NULL, api_mhd_request, (void *)"prov",
+	    MHD_USE_EPOLL | MHD_USE_TURBO | tls_flags(), 0, NULL, NULL, api_mhd_request,
+	    extra[slot].cls,
 	    MHD_OPTION_ARRAY, listener_options(to),
 	    MHD_OPTION_LISTEN_SOCKET, ns.fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2u,
@@ -689,8 +697,8 @@ api_listen_netns(const char *netns, const char *ip, int port, char *err, size_t 
 	extra[slot].d = d;
 	snprintf(extra[slot].key, sizeof(extra[slot].key), "%s", key);
 	pthread_mutex_unlock(&extra_mtx);
-	log_info("API also listening on %s://%s:%d in namespace %s", scheme(), ip, port,
-	    netns);
+	log_info("API also listening on %s://%s:%d in namespace %s%s", scheme(), ip, port,
+	    netns, tenant ? " (sanboot scripts only)" : "");
 	return 0;
 }
 

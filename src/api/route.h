@@ -23,6 +23,7 @@ enum route_system {
 	SYS_PUBLIC,		/* discovery: anyone, on every listener */
 	SYS_PAGE,		/* the web console's files: anyone, API listener only */
 	SYS_RAMDISK,		/* anyone, on provisioning listeners only */
+	SYS_SANBOOT,		/* anyone, on tenant networks' listeners only */
 	SYS_READER,
 	SYS_MEMBER,
 	SYS_ADMIN,

@@ -104,6 +104,9 @@ match(const char *pattern, char **segs, int nsegs, struct req *q)
 static bool
 route_here(const struct req *q, const struct route *rt)
 {
+	/* A tenant network's listener: a node's sanboot script, nothing else. */
+	if (q->tenant_ns != NULL || rt->access.system == SYS_SANBOOT)
+		return q->tenant_ns != NULL && rt->access.system == SYS_SANBOOT;
 	if (q->conductor_only && rt->access.system != SYS_PUBLIC &&
 	    rt->access.system != SYS_RAMDISK && !api_forward_accepts(q, rt->pattern))
 		return false;
@@ -354,6 +357,8 @@ print_access(FILE *fp, const struct route *rt)
 	static const char *const sys[] = { [SYS_PUBLIC] = "anyone",
 	    [SYS_PAGE] = "anyone, on the API listener (the web console's files)",
 	    [SYS_RAMDISK] = "anyone, on provisioning listeners (deploy ramdisks)",
+	    [SYS_SANBOOT] = "the node itself, on its tenant network's listener "
+	    "(its DHCP address)",
 	    [SYS_READER] = "system reader", [SYS_MEMBER] = "system member",
 	    [SYS_ADMIN] = "system admin" };
 	static const char *const role[] = { [ROLE_NONE] = "project",

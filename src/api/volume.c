@@ -5,11 +5,15 @@
  * deployment; a node has at most one target per boot_index; a connector or
  * target is changed or deleted only while its node is powered off and not
  * locked (400 / 409).  System-scoped only, as Ironic's defaults are for
- * changes; a project reads its nodes' through the node routes.
+ * changes; a project reads its nodes' through the node routes.  Ingot's
+ * addition: a target (not the boot volume) created on, or deleted from, a
+ * node that is active with the iscsi storage interface is attached or
+ * detached at once (conductor/volhot.c).
  */
 #include <string.h>
 
 #include "api.h"
+#include "conductor.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "model_access.h"
@@ -151,6 +155,54 @@ dup_error(struct resp *r, const struct resource *res, const char *field, json_t 
 		    json_object_get(o, "boot_index")));
 }
 
+/* The node of target t, if t is to be attached or detached at once. */
+static bool
+hot(json_t *t)
+{
+	json_t *n = store_get(store_thread(), &model_node, "uuid", jstr(t, "node_uuid"));
+	bool h = n != NULL && cond_volume_hot(n, t);
+
+	json_decref(n);
+	return h;
+}
+
+/* A new target of an active node: attached now (its row and properties
+ * read back into t), or removed again with the error answered. */
+static bool
+attach_now(struct resp *r, json_t *t)
+{
+	struct ierr e = { 0 };
+	json_t *fresh;
+
+	if (!hot(t))
+		return true;
+	if (cond_volume_hotplug(jstr(t, "node_uuid"), jstr(t, "uuid"), true, &e) != 0) {
+		(void)store_delete(store_thread(), &model_volume_target, jstr(t, "uuid"));
+		api_ierr(r, &e);
+		return false;
+	}
+	fresh = store_get(store_thread(), &model_volume_target, "uuid", jstr(t, "uuid"));
+	if (fresh != NULL)
+		json_object_update(t, fresh);
+	json_decref(fresh);
+	return true;
+}
+
+/* Deleting a target of an active node detaches it first. */
+static bool
+detach_now(struct resp *r, json_t *t, bool *done)
+{
+	struct ierr e = { 0 };
+
+	*done = hot(t);
+	if (*done && cond_volume_hotplug(jstr(t, "node_uuid"), jstr(t, "uuid"), false,
+	    &e) != 0) {
+		api_ierr(r, &e);
+		return false;
+	}
+	return true;
+}
+
 static void
 create(struct req *q, struct resp *r, const struct resource *res)
 {
@@ -179,6 +231,8 @@ create(struct req *q, struct resp *r, const struct resource *res)
 	}
 	log_set_node(jstr(b, "node_uuid"));
 	log_info("%s %s created", res->kind, jstr(b, "uuid"));
+	if (!is_conn(res) && !attach_now(r, b))
+		return;
 	snprintf(r->location, sizeof(r->location), "%.300s/v1/volume/%s/%s", q->base,
 	    is_conn(res) ? "connectors" : "targets", jstr(b, "uuid"));
 	api_json(r, 201, api_render(q, res, b, NULL, true));
@@ -290,10 +344,15 @@ static void
 destroy(struct req *q, struct resp *r, const struct resource *res)
 {
 	json_t *o;
+	bool detached = false;
 
 	if ((o = find(q, r, res)) == NULL)
 		return;
-	if (node_changeable(r, res, jstr(o, "node_uuid"), "deletion")) {
+	if (!is_conn(res) && !detach_now(r, o, &detached)) {
+		json_decref(o);
+		return;
+	}
+	if (detached || node_changeable(r, res, jstr(o, "node_uuid"), "deletion")) {
 		if (store_delete(store_thread(), res, jstr(o, "uuid")) != STORE_OK) {
 			api_error(r, 500, "Could not delete %s %s", res->kind, jstr(o, "uuid"));
 		} else {

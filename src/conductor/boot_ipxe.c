@@ -264,7 +264,11 @@ boot_ipxe_script(const char *mac_in)
 		node = store_get(store_thread(), &model_node, "uuid", jstr(port, "node_uuid"));
 		json_decref(port);
 	}
-	if (node != NULL && storage_boot_from_volume(node) && volume_script(fp, node)) {
+	/* With ingotd's DHCP, a node booting from its volume gets its script
+	 * on its tenant network (sanboot.c), never here; without it, the
+	 * operator's network routes the node here by MAC. */
+	if (node != NULL && !dhcp_enabled() && storage_boot_from_volume(node) &&
+	    volume_script(fp, node)) {
 		;	/* the node's sanboot script, written */
 	} else if (node == NULL && iconf.discovery && util_normalize_mac(url, mac) &&
 	    !mac_known(mac)) {

@@ -30,6 +30,15 @@ int	boot_ipxe_file(const char *node_uuid, const char *what, char *path, size_t l
 /* May driver_info deploy_kernel/deploy_ramdisk name p?  The configured
  * [deploy] kernel or ramdisk, or a file in file_url_allowed_paths. */
 bool	boot_ipxe_file_ok(const char *p);
+/*
+ * The sanboot script of the node that holds address peer on the tenant
+ * network served in netns (sanboot.c), or NULL: no such node, or it does
+ * not boot from a volume now.  malloc'd; holds a CHAP secret.
+ */
+char	*boot_sanboot_script(const char *netns, const char *peer);
+/* The same node's attached volumes, a line each (storage_connections_text),
+ * while it is deploying or active; NULL: no such node.  Holds secrets. */
+char	*boot_node_volumes(const char *netns, const char *peer);
 /* The network with this purpose, or NULL (new reference). */
 json_t	*boot_network(const char *purpose);
 

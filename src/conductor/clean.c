@@ -3,7 +3,9 @@
 
 #include "agent_flow.h"
 #include "flow.h"
+#include "log.h"
 #include "netflow.h"
+#include "volpool.h"
 
 /* The node's switch ports isolated, then "done"; else "fail". */
 static int
@@ -29,6 +31,13 @@ flow_run_cleaning(json_t *node, json_t *steps, struct ierr *e)
 	enum hw_step r = HW_STEP_DONE;
 	json_t *rest;
 
+	/* Its data lives on its volume: no ramdisk, no local disk erased,
+	 * unless asked (manual steps, or driver_info clean_local_disks). */
+	if (steps == NULL && storage_skip_local_clean(node)) {
+		log_info("node %s boots from a volume: automated cleaning leaves its "
+		    "local disks alone", node_uuid(node));
+		return isolate_and_finish(node, e);
+	}
 	if (netflow_apply(node, NET_CLEANING, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "Cleaning failed: cannot move the node to "
 		    "the cleaning network: %s", err);

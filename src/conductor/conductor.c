@@ -493,6 +493,7 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 		return -1;
 	if (cinder_configure(&c->cinder, err, len) != 0)
 		return -1;
+	volpool_restore_exports();
 	if (recovery_configure(&c->recovery, err, len) != 0)
 		return -1;
 	if (cond_owns_nodes()) {

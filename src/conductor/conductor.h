@@ -105,7 +105,17 @@ json_t	*cond_continue_inspection(json_t *body, const char *node_uuid, struct ier
 int	 cond_agent_heartbeat(json_t *node, json_t *body, struct ierr *e);
 /* Called after the provisioning network's DHCP server is up, so that the
  * API can listen on its address inside its namespace. */
+/*
+ * Volume targets of an active node (volhot.c): is the target one that is
+ * attached or detached at once (the node active with the iscsi storage
+ * interface, the target not its boot volume)?  Then attach or detach it
+ * under the node's lock: 0, or -1 with e (IG_ELOCKED, IG_ECONFLICT).
+ */
+bool	 cond_volume_hot(json_t *node, json_t *target);
+int	 cond_volume_hotplug(const char *node_uuid, const char *target_uuid,
+	    bool attach, struct ierr *e);
+/* tenant: a tenant network's listener (the sanboot script alone). */
 void	 cond_set_prov_listen_hook(int (*fn)(const char *netns, const char *ip,
-	    int port, char *err, size_t len));
+	    int port, bool tenant, char *err, size_t len));
 
 #endif

@@ -77,6 +77,11 @@ flow_deploy(json_t *node, json_t *args, struct ierr *e)
 	if (netflow_apply(node, NET_TENANT, err, sizeof(err)) != 0)
 		return deploy_failed(node, "Deploy failed: cannot move the node to its "
 		    "tenant networks: %s", err, e);
+	/* The record says it boots from its volume before it can ask for its
+	 * script (sanboot.c reads the record). */
+	if (storage_boot_from_volume(node) && node_save(node, e) != 0)
+		return deploy_failed(node, "Deploy failed: %s", "cannot record the "
+		    "node's attachments", e);
 	if (storage_boot_from_volume(node) && drv_do_power(node, HW_ACT_POWER_ON, 0,
 	    err, sizeof(err)) != 0)
 		return deploy_failed(node, "Deploy failed: cannot power the node on to "

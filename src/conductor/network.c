@@ -11,7 +11,7 @@
 #include "node.h"
 #include "store.h"
 
-static int (*listen_hook)(const char *, const char *, int, char *, size_t);
+static int (*listen_hook)(const char *, const char *, int, bool, char *, size_t);
 static void prov_listen(json_t *net, bool deleted);
 
 void
@@ -35,7 +35,8 @@ network_sync_all(void)
 }
 
 void
-cond_set_prov_listen_hook(int (*fn)(const char *, const char *, int, char *, size_t))
+cond_set_prov_listen_hook(int (*fn)(const char *, const char *, int, bool, char *,
+    size_t))
 {
 	listen_hook = fn;
 }
@@ -44,15 +45,17 @@ static void
 prov_listen(json_t *net, bool deleted)
 {
 	char ns[64], ip[64], err[256];
+	/* Tenant networks: the sanboot listener, when volumes may be booted. */
+	bool tenant = strcmp(network_purpose(net), "tenant") == 0;
 
 	if (deleted || listen_hook == NULL || !dhcp_enabled() ||
-	    strcmp(network_purpose(net), "tenant") == 0 ||
+	    (tenant && !cconf.dhcp.tenant_sanboot) ||
 	    network_dhcp_range(net) == NULL || dhcp_server_ip(net, ip, sizeof(ip)) == NULL)
 		return;
 	dhcp_netns_name(net, ns, sizeof(ns));
 	if (strcmp(network_purpose(net), "provisioning") == 0)
 		agent_client_set_netns(ns);
-	if (listen_hook(ns, ip, cconf.ipxe.http_port, err, sizeof(err)) != 0)
+	if (listen_hook(ns, ip, cconf.ipxe.http_port, tenant, err, sizeof(err)) != 0)
 		log_error("cannot serve the API on the %s network: %s",
 		    network_name(net), err);
 }

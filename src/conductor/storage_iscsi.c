@@ -31,6 +31,8 @@ rows(const struct resource *res, const char *field, const char *value)
 	return l ? l : json_array();
 }
 
+static bool conn_ok(json_t *p);
+
 /* The node's first iqn connector, or NULL. */
 static const char *
 node_iqn(json_t *node, char *buf, size_t len)
@@ -256,6 +258,70 @@ storage_attach_all(json_t *node, char *err, size_t len)
 	return HW_STEP_FAIL;
 }
 
+int
+storage_attach_target(json_t *node, json_t *target, char *err, size_t len)
+{
+	char iqn[256];
+
+	if (!vp.on || node_iqn(node, iqn, sizeof(iqn)) == NULL || !tgt_iqn_ok(iqn)) {
+		snprintf(err, len, vp.on ? "the node has no valid iqn volume connector" :
+		    "the volume pool is off ([storage] pool_dir)");
+		return -1;
+	}
+	return attach_one(node, target, iqn, err, len);
+}
+
+int
+storage_detach_target(json_t *node, json_t *target, char *err, size_t len)
+{
+	json_t *vol;
+	int rc = 0;
+
+	pthread_mutex_lock(&vp.mtx);
+	vol = find_volume(vtarget_volume_id(target));
+	if (vol != NULL && strcmp(volume_status(vol), "in-use") == 0 &&
+	    volume_attached_node(vol) != NULL &&
+	    strcmp(volume_attached_node(vol), node_uuid(node)) == 0)
+		rc = detach(vol, err, len);
+	pthread_mutex_unlock(&vp.mtx);
+	json_decref(vol);
+	if (rc == 0) {
+		clear_props(target);
+		if (store_update(store_thread(), &model_volume_target, target, err, len) !=
+		    STORE_OK)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* "<boot_index> <portal> <target iqn> <lun> <user> <secret>\n" per
+ * attached target whose every value is safe (volhot.c's listing). */
+char *
+storage_connections_text(json_t *node)
+{
+	json_t *ts = rows(&model_volume_target, "node_uuid", node_uuid(node)), *t, *p;
+	char *out = NULL;
+	size_t i, sz = 0;
+	FILE *fp = open_memstream(&out, &sz);
+
+	if (fp == NULL) {
+		json_decref(ts);
+		return NULL;
+	}
+	json_array_foreach(ts, i, t) {
+		p = vtarget_properties(t);
+		if (conn_ok(p))
+			fprintf(fp, "%lld %s %s %lld %s %s\n", (long long)vtarget_boot_index(t),
+			    jstr(p, "target_portal") ? jstr(p, "target_portal") : vp.c.portal,
+			    jstr(p, "target_iqn"), (long long)json_integer_value(
+			    json_object_get(p, "target_lun")), jstr(p, "auth_username"),
+			    jstr(p, "auth_password"));
+	}
+	fclose(fp);
+	json_decref(ts);
+	return out;
+}
+
 static int
 storage_validate(json_t *node, char *err, size_t len)
 {
@@ -287,6 +353,25 @@ const struct hw_generic_ops storage_iscsi_ops = {
 };
 
 bool
+storage_skip_local_clean(json_t *node)
+{
+	const char *si = node_storage_interface(node);
+	json_t *ts, *t;
+	bool bfv = false;
+	size_t i;
+
+	if (si == NULL || strcmp(si, "noop") == 0 ||
+	    json_is_true(json_object_get(node_driver_info(node), "clean_local_disks")))
+		return false;
+	ts = rows(&model_volume_target, "node_uuid", node_uuid(node));
+	json_array_foreach(ts, i, t)
+		if (vtarget_boot_index(t) == 0)
+			bfv = true;
+	json_decref(ts);
+	return bfv;
+}
+
+bool
 storage_boot_from_volume(json_t *node)
 {
 	return jstr(node_driver_internal_info(node), "boot_from_volume") != NULL;
@@ -302,32 +387,71 @@ split_portal(const char *portal, char *host, size_t hlen, int *port)
 	snprintf(host, hlen, "%.*s", c ? (int)(c - portal) : (int)strlen(portal), portal);
 }
 
+/* Is p an attached target's connection whose every value is safe in iPXE? */
+static bool
+conn_ok(json_t *p)
+{
+	return p != NULL && jstr(p, "target_iqn") != NULL && tgt_iqn_ok(jstr(p,
+	    "target_iqn")) && tgt_chap_user_ok(jstr(p, "auth_username")) &&
+	    tgt_chap_secret_ok(jstr(p, "auth_password"));
+}
+
+/*
+ * One volume's lines: its CHAP account (iPXE takes it when it opens the
+ * URI, so each volume keeps its own), then "sanhook" (a data volume:
+ * BIOS drive 0x81 on, described in the iBFT for the OS) or "sanboot".
+ */
+static void
+san_lines(FILE *fp, json_t *p, const char *verb, int drive)
+{
+	char host[256];
+	int port;
+
+	split_portal(jstr(p, "target_portal") ? jstr(p, "target_portal") : vp.c.portal,
+	    host, sizeof(host), &port);
+	fprintf(fp, "set username %s\nset password %s\n%s --drive 0x%x "
+	    "iscsi:%s::%d:%lld:%s || goto failed\n", jstr(p, "auth_username"),
+	    jstr(p, "auth_password"), verb, drive, host, port,
+	    (long long)json_integer_value(json_object_get(p, "target_lun")),
+	    jstr(p, "target_iqn"));
+}
+
+/* The node's other attached volumes, hooked before the boot volume. */
+static void
+data_volumes(FILE *fp, json_t *node)
+{
+	json_t *ts = rows(&model_volume_target, "node_uuid", node_uuid(node)), *t;
+	int drive = 0x81;
+	size_t i;
+
+	json_array_foreach(ts, i, t)
+		if (vtarget_boot_index(t) != 0 && drive < 0x88 &&
+		    conn_ok(vtarget_properties(t)))
+			san_lines(fp, vtarget_properties(t), "sanhook", drive++);
+	json_decref(ts);
+}
+
 char *
 storage_sanboot_script(json_t *node)
 {
 	const char *tu = jstr(node_driver_internal_info(node), "boot_from_volume");
 	json_t *t = tu ? store_get(store_thread(), &model_volume_target, "uuid", tu) : NULL;
 	json_t *p = t ? vtarget_properties(t) : NULL;
-	char iqn[256], host[256], *out = NULL;
-	int port;
+	char iqn[256], *out = NULL;
+	size_t sz = 0;
+	FILE *fp;
 
-	if (p == NULL || jstr(p, "target_iqn") == NULL || node_iqn(node, iqn,
-	    sizeof(iqn)) == NULL || !tgt_iqn_ok(jstr(p, "target_iqn")) ||
-	    !tgt_chap_user_ok(jstr(p, "auth_username")) ||
-	    !tgt_chap_secret_ok(jstr(p, "auth_password"))) {
+	if (!conn_ok(p) || node_iqn(node, iqn, sizeof(iqn)) == NULL ||
+	    !tgt_iqn_ok(iqn) || (fp = open_memstream(&out, &sz)) == NULL) {
 		json_decref(t);
 		return NULL;
 	}
-	split_portal(jstr(p, "target_portal") ? jstr(p, "target_portal") : vp.c.portal,
-	    host, sizeof(host), &port);
-	if (asprintf(&out, "#!ipxe\necho Ingot: node %s boots from its volume\n"
-	    "set initiator-iqn %s\nset username %s\nset password %s\n"
-	    "sanboot iscsi:%s::%d:%lld:%s || goto failed\n:failed\n"
-	    "echo Ingot: sanboot failed\nexit\n", node_uuid(node), iqn,
-	    jstr(p, "auth_username"), jstr(p, "auth_password"), host, port,
-	    (long long)json_integer_value(json_object_get(p, "target_lun")),
-	    jstr(p, "target_iqn")) < 0)
-		out = NULL;
+	fprintf(fp, "#!ipxe\necho Ingot: node %s boots from its volume\n"
+	    "set initiator-iqn %s\n", node_uuid(node), iqn);
+	data_volumes(fp, node);
+	san_lines(fp, p, "sanboot", 0x80);
+	fputs(":failed\necho Ingot: sanboot failed\nexit\n", fp);
+	fclose(fp);
 	json_decref(t);
 	return out;
 }

@@ -42,11 +42,25 @@ int	volpool_create(json_t *vol, bool file_ok, struct ierr *e);
 /* Deletes an unattached volume and its file (409 while attached or
  * being filled). */
 int	volpool_delete(json_t *vol, struct ierr *e);
+/* At start: exports again every attached volume tgtd no longer has
+ * (volrestore.c; tgtd keeps nothing across its restarts). */
+void	volpool_restore_exports(void);
 /* Waits for image copies to end (at stop). */
 void	volpool_shutdown(void);
 
 /* The "iscsi" storage interface (registered with the drivers at start). */
 extern const struct hw_generic_ops storage_iscsi_ops;
+/* Automated cleaning leaves the local disks of a node that boots from a
+ * volume (a boot_index 0 target, storage_interface not noop) alone, unless
+ * its driver_info says clean_local_disks: true. */
+bool	storage_skip_local_clean(json_t *node);
+/* One target of a node (its lock held): attached now (idempotent) or
+ * detached (the volume available, the properties cleared); -1 with err. */
+int	storage_attach_target(json_t *node, json_t *target, char *err, size_t len);
+int	storage_detach_target(json_t *node, json_t *target, char *err, size_t len);
+/* The node's attached targets, a line each: "<boot_index> <portal>
+ * <target iqn> <lun> <CHAP user> <CHAP secret>" (malloc'd; secrets). */
+char	*storage_connections_text(json_t *node);
 /* Does the node boot from a volume (a target with boot_index 0)? */
 bool	storage_boot_from_volume(json_t *node);
 /* The iPXE lines that boot the node from its volume, or NULL (malloc'd). */

@@ -29,6 +29,7 @@ static struct {
 	bool		 tls;
 	bool		 discovery;	/* the provisioning server answers any MAC */
 	int		 http_port;
+	bool		 tenant_sanboot;
 	char		 state_dir[512];
 	char		 tftp_root[512];
 	pthread_mutex_t	 mtx;
@@ -121,6 +122,7 @@ write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
 	char ifn[32];
 	struct dhcp_render r = { .ifname = ifn, .dir = dir,
 	    .provisioning = !is_tenant(n), .tftp_root = dh.tftp_root,
+	    .sanboot = is_tenant(n) && dh.tenant_sanboot,
 	    .http_port = dh.http_port, .tls = dh.tls,
 	    .any_mac = dh.discovery && is_provisioning(n) };
 	char *text;
@@ -206,6 +208,7 @@ dhcp_init(const struct dhcp_conf *c, char *err, size_t len)
 	dh.tls = c->tls;
 	dh.discovery = c->discovery;
 	dh.http_port = c->http_port;
+	dh.tenant_sanboot = c->tenant_sanboot;
 	if (!dh.enabled)
 		return 0;
 	snprintf(dh.state_dir, sizeof(dh.state_dir), "%s", c->state_dir);
@@ -452,6 +455,36 @@ dhcp_host_ip(json_t *n, const char *mac, char *ip, size_t iplen)
 		return -1;
 	ip4_str(a, ip, iplen);
 	return 0;
+}
+
+int
+dhcp_host_mac(json_t *n, const char *ip, char *mac, size_t maclen)
+{
+	char dir[600], hosts[700], p[1000];
+	struct dirent *de;
+	uint32_t want, a;
+	int rc = -1;
+	DIR *d;
+
+	if (!dh.enabled || !ip4_parse(ip, &want))
+		return -1;
+	net_dir(n, dir, sizeof(dir));
+	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
+	pthread_mutex_lock(&dh.mtx);
+	if ((d = opendir(hosts)) != NULL) {
+		while (rc != 0 && (de = readdir(d)) != NULL) {
+			char norm[18];
+			snprintf(p, sizeof(p), "%s/%s", hosts, de->d_name);
+			if (util_normalize_mac(de->d_name, norm) &&
+			    read_host(p, &a) == 1 && a == want) {
+				snprintf(mac, maclen, "%s", norm);
+				rc = 0;
+			}
+		}
+		closedir(d);
+	}
+	pthread_mutex_unlock(&dh.mtx);
+	return rc;
 }
 
 int

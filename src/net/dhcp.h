@@ -24,6 +24,7 @@ struct dhcp_conf {
 	int		 http_port;	/* ingotd's port for iPXE and agents */
 	bool		 tls;		/* that port serves HTTPS */
 	bool		 discovery;	/* provisioning: answer unknown MACs too */
+	bool		 tenant_sanboot; /* tenant iPXE clients: /sanboot.ipxe */
 };
 
 int	dhcp_init(const struct dhcp_conf *c, char *err, size_t len);
@@ -44,6 +45,8 @@ int	dhcp_host_remove(json_t *network, const char *mac);
 int	dhcp_lease_release(json_t *network, const char *mac, const char *ip);
 /* The fixed address mac's host entry holds on the network; -1: none. */
 int	dhcp_host_ip(json_t *network, const char *mac, char *ip, size_t iplen);
+/* The MAC whose host entry on the network holds ip (normalised); -1: none. */
+int	dhcp_host_mac(json_t *network, const char *ip, char *mac, size_t maclen);
 /* The server's own address on a network (for URLs), or NULL. */
 const char *dhcp_server_ip(json_t *network, char *buf, size_t len);
 /* The network namespace of a network's DHCP server. */

@@ -102,6 +102,20 @@ render_pxe(struct strbuf *b, const struct dhcp_render *r, const char *server)
 	    r->tls ? "s" : "", server, r->http_port);
 }
 
+/*
+ * A tenant network where nodes may boot from volumes: iPXE clients (and
+ * only they: PXE ROMs get no boot file) are sent to ingotd's listener on
+ * this network, which answers a node's sanboot script to the address its
+ * host entry holds, and nothing else.
+ */
+static void
+render_sanboot(struct strbuf *b, const struct dhcp_render *r, const char *server)
+{
+	sb_printf(b, "dhcp-match=set:ipxe,175\n"
+	    "dhcp-boot=tag:ipxe,http%s://%s:%d/sanboot.ipxe\n",
+	    r->tls ? "s" : "", server, r->http_port);
+}
+
 char *
 dhcp_conf_render(json_t *n, const struct dhcp_render *r)
 {
@@ -132,6 +146,8 @@ dhcp_conf_render(json_t *n, const struct dhcp_render *r)
 	render_options(&b, n);
 	if (r->provisioning)
 		render_pxe(&b, r, server);
+	else if (r->sanboot)
+		render_sanboot(&b, r, server);
 	return sb_take(&b);
 }
 

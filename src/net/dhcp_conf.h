@@ -21,6 +21,7 @@ struct dhcp_render {
 	int		 http_port;	/* ingotd's port for iPXE */
 	bool		 tls;		/* that port serves HTTPS */
 	bool		 any_mac;	/* answer unknown MACs (discovery) */
+	bool		 sanboot;	/* tenant: iPXE to /sanboot.ipxe */
 };
 
 /*

@@ -119,7 +119,7 @@ ok "the secret is masked in the target" bash -c "curl -fsS -H 'X-OpenStack-Ironi
 ok "tgt's ACL names only na's iqn" bash -c "tgtadm -C $CP --lld iscsi --op show --mode target | sed -n '/ACL information/,\$p' | grep -v ACL | tr -d ' ' | grep -qx '$IQN_A'"
 SCRIPT=$(curl -fsS "$INGOT_URL/ipxe/52-54-00-14-00-0a")
 TIQN=$(api GET /v1/volume/targets?detail=True | jq -r '.targets[0].properties.target_iqn')
-ok "the script sanboots the target" grep -qx "sanboot iscsi:127.0.0.1::$PORTAL_PORT:1:$TIQN || goto failed" <<<"$SCRIPT"
+ok "the script sanboots the target" grep -qx "sanboot --drive 0x80 iscsi:127.0.0.1::$PORTAL_PORT:1:$TIQN || goto failed" <<<"$SCRIPT"
 ok "the script sets the node's initiator name" grep -qx "set initiator-iqn $IQN_A" <<<"$SCRIPT"
 U=$(sed -n 's/^set username //p' <<<"$SCRIPT"); S=$(sed -n 's/^set password //p' <<<"$SCRIPT")
 ok "CHAP user and secret in the script" test -n "$U" -a ${#S} -ge 12
@@ -137,6 +137,19 @@ ok "na writes a pattern through the target" qio "$IQN_A" "$U" "$S" "write -P 0x5
 ok "the pattern is in the volume's file" bash -c "cmp <(dd if=$T/pool/$V.img bs=1M skip=1 count=1 status=none) <(head -c 1048576 /dev/zero | tr '\\0' '\\132')"
 ok "another IQN is refused" bash -c "! iscsi-readcapacity16 -i $IQN_B '$(url x "$U" "$S")'"
 ok "a wrong secret is refused" bash -c "! iscsi-readcapacity16 -i $IQN_A '$(url x "$U" wrongsecret0000)'"
+# tgtd forgets everything when it restarts: ingotd exports again, at its
+# start, what its records say is attached (same target, ACL and account).
+tgt_stop
+tgtd -f -C "$CP" --iscsi portal=127.0.0.1:"$PORTAL_PORT" >>"$T/tgtd.log" 2>&1 &
+TGTD_PID=$!
+wait_until 20 tadm --op show --mode target
+ok "a restarted tgtd has no target" bash -c "[ -z \"\$(tgtadm -C $CP --lld iscsi --op show --mode target)\" ]"
+ingot_stop
+ingot_start --config "$T/ingotd.conf" || exit 1
+ok "after ingotd's start, na's IQN and CHAP read the LUN again" iscsi-readcapacity16 -i "$IQN_A" "$(url x "$U" "$S")"
+ok "... and the pattern is still there" qio "$IQN_A" "$U" "$S" "read -P 0x5a 1M 1M"
+ok "... for na's IQN only" bash -c "! iscsi-readcapacity16 -i $IQN_B '$(url x "$U" "$S")'"
+ok "the re-export is logged, the secret is not" bash -c "grep -q 'exported again' $T/ingotd.log && ! grep -q '$S' $T/ingotd.log"
 api DELETE /v1/volumes/$V >/dev/null
 expect_eq "an attached volume is not deleted: 409" 409 "$STATUS"
 api POST /v1/volume/targets "{\"node_uuid\":\"nb\",\"volume_type\":\"iscsi\",\"boot_index\":0,\"volume_id\":\"$V\"}" >/dev/null
@@ -158,6 +171,31 @@ SCRIPT=$(curl -fsS "$INGOT_URL/ipxe/52-54-00-14-00-0a")
 U2=$(sed -n 's/^set username //p' <<<"$SCRIPT"); S2=$(sed -n 's/^set password //p' <<<"$SCRIPT")
 ok "a new secret per attachment" test -n "$S2" -a "$S2" != "$S"
 ok "the data survived re-attach" qio "$IQN_A" "$U2" "$S2" "read -P 0x5a 1M 1M"
+# A data volume added to, then removed from, the active node: attached and
+# detached at once (Ingot's addition; the boot volume still needs power off).
+api POST /v1/volumes '{"name":"hot1","size":1,"project":"pa"}' >/dev/null; VH=$(jq -r .uuid "$T/api.body")
+api POST /v1/volumes '{"name":"hotb","size":1,"project":"pb"}' >/dev/null
+NT=$(api GET /v1/nodes/na/volume/targets | jq '.targets | length')
+api POST /v1/volume/targets '{"node_uuid":"na","volume_type":"iscsi","boot_index":2,"volume_id":"hotb"}' >/dev/null
+expect_eq "another project's volume on the active node: 409" 409 "$STATUS"
+expect_eq "... and no target is left behind" "$NT" "$(api GET /v1/nodes/na/volume/targets | jq '.targets | length')"
+api POST /v1/volume/targets "{\"node_uuid\":\"na\",\"volume_type\":\"iscsi\",\"boot_index\":1,\"volume_id\":\"$VH\"}" >/dev/null
+expect_eq "a data volume added to the active node" 201 "$STATUS"
+HT=$(jq -r .uuid "$T/api.body"); HIQN=$(jq -r .properties.target_iqn "$T/api.body")
+expect_eq "... is attached at once (answer: its target, secret masked)" "$(sed 's/.*://' <<<"$HIQN") ******" \
+	"$(jq -r '.volume_id + " " + .properties.auth_password' "$T/api.body")"
+expect_eq "... the volume in use by na" "in-use $(js node show na | jq -r .uuid)" \
+	"$(api GET /v1/volumes/$VH | jq -r '.status + " " + .attached_node')"
+ok "... tgt exports it for na's IQN alone" bash -c "tgtadm -C $CP --lld iscsi --op show --mode target | \
+	sed -n '/$HIQN\$/,/^Target/p' | sed -n '/ACL information/,\$p' | grep -v ACL | grep -v '^Target' | tr -d ' ' | grep -qx '$IQN_A'"
+api PATCH /v1/volume/targets/$HT '[{"op":"add","path":"/extra/x","value":"1"}]' >/dev/null
+expect_eq "... changing it while the node is on: 400" 400 "$STATUS"
+api DELETE /v1/volume/targets/$HT >/dev/null
+expect_eq "removing it from the active node" 204 "$STATUS"
+expect_eq "... detaches it" "available null" "$(api GET /v1/volumes/$VH | jq -r '.status + " " + (.attached_node|tostring)')"
+ok "... tgt no longer exports it" bash -c "! tgtadm -C $CP --lld iscsi --op show --mode target | grep -q '$HIQN'"
+api DELETE /v1/volume/targets/$(api GET /v1/nodes/na/volume/targets | jq -r '.targets[] | select(.boot_index == 0) | .uuid') >/dev/null
+expect_eq "the boot volume's target of the running node: 400" 400 "$STATUS"
 ok "na undeploys again" undeploy na
 
 # --- a volume filled from an image ----------------------------------------------

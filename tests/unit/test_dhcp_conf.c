@@ -48,6 +48,29 @@ render_tenant(void **unused)
 	json_decref(n);
 }
 
+/* A tenant network where nodes boot from volumes: iPXE clients, and only
+ * they, are sent to the sanboot listener; no TFTP. */
+static void
+render_tenant_sanboot(void **unused)
+{
+	json_t *n = net("{\"name\":\"ta\",\"vlan_id\":200,\"cidr\":\"10.200.0.0/24\","
+	    "\"dhcp_range\":\"10.200.0.100,10.200.0.150\",\"purpose\":\"tenant\"}");
+	struct dhcp_render r = tenant;
+	char *text;
+
+	(void)unused;
+	r.sanboot = true;
+	text = dhcp_conf_render(n, &r);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "dhcp-option=6\ndhcp-match=set:ipxe,175\n"
+	    "dhcp-boot=tag:ipxe,http://10.200.0.1:6385/sanboot.ipxe\n"));
+	assert_null(strstr(text, "tftp"));
+	assert_null(strstr(text, "undionly"));
+	assert_null(strstr(text, "encap:175"));
+	free(text);
+	json_decref(n);
+}
+
 static void
 render_provisioning(void **unused)
 {
@@ -174,6 +197,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(render_tenant),
+		cmocka_unit_test(render_tenant_sanboot),
 		cmocka_unit_test(render_provisioning),
 		cmocka_unit_test(render_refuses),
 		cmocka_unit_test(server_ip),
