@@ -89,6 +89,13 @@ for k in $(seq 1 "$NBMC"); do
 	on "${C[$((k % 3))]}" PUT "/v1/nodes/b$k/states/provision" '{"target":"manage"}' >/dev/null
 done
 if [ "$NBMC" -gt 0 ]; then
+	wait_until 300 "[ \$(db \"select count(*) from nodes where name like 'b%' and provision_state in ('manageable', 'enroll') and reservation is null\") = $NBMC ]"
+	# a manage refused (409: the node was locked a moment) or failed (a BMC
+	# slow to answer on a loaded machine) is asked again, once
+	for b in $(db "select name from nodes where name like 'b%' and provision_state = 'enroll'"); do
+		echo "# manage $b again ($(db "select coalesce(last_error, 'no error') from nodes where name = '$b'"))"
+		on c1 PUT "/v1/nodes/$b/states/provision" '{"target":"manage"}' >/dev/null
+	done
 	wait_until 300 db_is "select count(*) from nodes where name like 'b%' and provision_state='manageable'" "$NBMC"
 	expect_eq "$NBMC BMC nodes manageable" "$NBMC" "$(db "select count(*) from nodes where name like 'b%' and provision_state='manageable'")"
 fi
