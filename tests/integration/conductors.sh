@@ -5,7 +5,9 @@
 # CONDUCTORS_DEPLOY per conductor are deployed, 15 by default; with
 # CONDUCTORS_BMCS=N, N more nodes have ipmi_sim BMCs: their power, changed
 # behind ingotd's back, is synced by their owners, and after the kill by the
-# survivors).  Every node is owned by one
+# survivors; CONDUCTORS_HB_TIMEOUT, 6 s by default, is heartbeat_timeout:
+# a conductor's heartbeat waits for its power sync pass, so many BMCs on a
+# loaded machine need more).  Every node is owned by one
 # live conductor (nodes.conductor), roughly a third each; a verb sent to a
 # non-owner is forwarded and run by the owner; SIGKILL one conductor mid
 # deploys: the others release its locks, take its nodes and fail its
@@ -13,7 +15,7 @@
 # restarted, it takes back exactly its share, without flapping; concurrent
 # verbs through all three APIs: one wins each lock, the others get 409.
 . "$(dirname "$0")/../lib/lib.sh"
-HB_TIMEOUT=6
+HB_TIMEOUT=${CONDUCTORS_HB_TIMEOUT:-6}
 NODES=${CONDUCTORS_NODES:-300}
 DPER=${CONDUCTORS_DEPLOY:-15}
 NDEP=$((DPER * 3))
@@ -89,6 +91,13 @@ for k in $(seq 1 "$NBMC"); do
 	on "${C[$((k % 3))]}" PUT "/v1/nodes/b$k/states/provision" '{"target":"manage"}' >/dev/null
 done
 if [ "$NBMC" -gt 0 ]; then
+	wait_until 300 "[ \$(db \"select count(*) from nodes where name like 'b%' and provision_state in ('manageable', 'enroll') and reservation is null\") = $NBMC ]"
+	# a manage refused (409: the node was locked a moment) or failed (a BMC
+	# slow to answer on a loaded machine) is asked again, once
+	for b in $(db "select name from nodes where name like 'b%' and provision_state = 'enroll'"); do
+		echo "# manage $b again ($(db "select coalesce(last_error, 'no error') from nodes where name = '$b'"))"
+		on c1 PUT "/v1/nodes/$b/states/provision" '{"target":"manage"}' >/dev/null
+	done
 	wait_until 300 db_is "select count(*) from nodes where name like 'b%' and provision_state='manageable'" "$NBMC"
 	expect_eq "$NBMC BMC nodes manageable" "$NBMC" "$(db "select count(*) from nodes where name like 'b%' and provision_state='manageable'")"
 fi
