@@ -211,6 +211,27 @@ static const struct filter_def node_filters[] = {
 	{ NULL, NULL, 0, false },
 };
 
+/* The filters of node_filters the query gives (values held in held). */
+static bool
+table_filters(struct req *q, struct resp *r, struct store_query *sq, json_t **held,
+    int *nh)
+{
+	for (const struct filter_def *f = node_filters; f->param != NULL; f++) {
+		const char *v = api_query(q, f->param);
+		int b = 0;
+
+		if (v == NULL || q->minor < f->min_minor)
+			continue;
+		if (f->is_bool && !api_query_bool(q, r, f->param, &b))
+			return false;
+		held[*nh] = f->is_bool ? json_boolean(b) : json_string(v);
+		sq->filters[sq->nfilters].value = held[(*nh)++];
+		sq->filters[sq->nfilters].field = f->field;
+		sq->filters[sq->nfilters++].op = SO_EQ;
+	}
+	return true;
+}
+
 /* A node a project-scoped caller owns or leases. */
 static bool
 visible(const char *uuid)
@@ -250,23 +271,8 @@ list_nodes(struct req *q, struct resp *r, bool detail, const char *chassis)
 	if (detail_q == 1)
 		detail = true;
 	snprintf(path, sizeof(path), "%s", detail ? "v1/nodes/detail" : "v1/nodes");
-	for (const struct filter_def *f = node_filters; f->param != NULL; f++) {
-		v = api_query(q, f->param);
-		if (v == NULL || q->minor < f->min_minor)
-			continue;
-		if (f->is_bool) {
-			int b;
-			if (!api_query_bool(q, r, f->param, &b))
-				goto out;
-			bools[nb] = json_boolean(b);
-			sq.filters[sq.nfilters].value = bools[nb++];
-		} else {
-			bools[nb] = json_string(v);
-			sq.filters[sq.nfilters].value = bools[nb++];
-		}
-		sq.filters[sq.nfilters].field = f->field;
-		sq.filters[sq.nfilters++].op = SO_EQ;
-	}
+	if (!table_filters(q, r, &sq, bools, &nb))
+		goto out;
 	if ((v = api_query(q, "description_contains")) != NULL && q->minor >= 51) {
 		bools[nb] = json_string(v);
 		sq.filters[sq.nfilters].value = bools[nb++];

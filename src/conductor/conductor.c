@@ -152,6 +152,17 @@ clean_steps_ok(json_t *body, struct ierr *e)
 	return true;
 }
 
+/* The steps a verb takes: clean_steps (manual cleaning), service_steps. */
+static bool
+verb_steps_ok(json_t *node, const struct fsm_verb *v, json_t *body, struct ierr *e)
+{
+	if (strcmp(v->event, "clean") == 0)
+		return clean_steps_ok(body, e);
+	if (strcmp(v->event, "service") == 0)
+		return service_plan(node, json_object_get(body, "service_steps"), e) == 0;
+	return true;
+}
+
 int
 cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ierr *e)
 {
@@ -182,10 +193,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 		    "it from maintenance mode and retry.", uuid);
 		goto fail;
 	}
-	if (strcmp(v->event, "clean") == 0 && !clean_steps_ok(body, e))
-		goto fail;
-	if (strcmp(v->event, "service") == 0 &&
-	    service_plan(node, json_object_get(body, "service_steps"), e) != 0)
+	if (!verb_steps_ok(node, v, body, e))
 		goto fail;
 	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
 		json_t *cd = json_object_get(body, "configdrive");
