@@ -1,6 +1,6 @@
 /*
- * GET /v1/events: the event stream for monitoring (docs/recovery.md,
- * "Monitoring").  A cursor poll over the conductor's event ring
+ * GET /v1/events: the event stream for monitoring (docs/operations.md,
+ * "The event stream").  A cursor poll over the conductor's event ring
  * (conductor/events.h), with an optional long poll: ?wait=S (at most
  * EV_MAX_WAIT) holds the request until an event arrives or S passes.  A
  * waiting request holds no HTTP thread: it is suspended (libmicrohttpd's

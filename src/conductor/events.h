@@ -1,6 +1,7 @@
 /*
- * The event stream (GET /v1/events, docs/recovery.md "Monitoring"): every
- * node history event this process writes through node_history() is also
+ * The event stream (GET /v1/events, docs/operations.md): every node history
+ * event this process writes through node_history(), every provision state
+ * change (cond_transition) and power sync's maintenance flips are also
  * kept, in memory, in a ring of the last EVENTS_RING with a sequence
  * number, so that a monitoring client can follow the fleet by long poll
  * without reading every node's history.  The ring is per process and
