@@ -75,7 +75,8 @@ fetch(struct ks_session *s, char *msg, size_t len)
 	char url[1024];
 	json_t *body = auth_body(s);
 	struct httpc_req req = { .method = "POST", .url = url, .json = body,
-	    .timeout = KS_TIMEOUT, .connect_timeout = KS_CONNECT_TIMEOUT,
+	    .timeout = s->timeout > 0 ? s->timeout : KS_TIMEOUT,
+	    .connect_timeout = KS_CONNECT_TIMEOUT,
 	    .proxy = true, .max_response = KS_MAX_BODY, .want_header = "X-Subject-Token" };
 	struct httpc_res r;
 	int rc = -1;

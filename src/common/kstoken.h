@@ -24,6 +24,7 @@ struct ks_session {
 	const char	*project;
 	const char	*user_domain;	/* names; "Default" when NULL or "" */
 	const char	*project_domain;
+	int		 timeout;	/* seconds per request; 0: 10 */
 	/* state, under mtx */
 	pthread_mutex_t	 mtx;
 	char		 token[KS_TOKEN_MAX];

@@ -75,7 +75,7 @@ cinder_configure(const struct cinder_conf *c, char *err, size_t len)
 	session = (struct ks_session){ .url = conf.auth_url, .username = conf.username,
 	    .password = conf.password, .project = conf.project_name,
 	    .user_domain = conf.user_domain_name,
-	    .project_domain = conf.project_domain_name };
+	    .project_domain = conf.project_domain_name, .timeout = conf.timeout };
 	ks_session_init(&session);
 	httpc_init();
 	log_info("cinder: Keystone at %s, user %s, Cinder at %s", conf.auth_url,

@@ -270,7 +270,7 @@ static const struct option_def options[] = {
 	{ "cinder", "endpoint_interface", OT_STR, O(cinder_interface), 0, 0, "public",
 	  "cinder: which catalog endpoint (public, internal, admin) is used." },
 	{ "cinder", "timeout", OT_INT, O(cinder_timeout), 1, 3600, "60",
-	  "cinder: seconds one request to Cinder may take." },
+	  "cinder: seconds one request to Cinder (or its Keystone) may take." },
 	{ "ipmi", "timeout_ms", OT_INT, O(ipmi_timeout_ms), 100, 600000, "2000",
 	  "Milliseconds one IPMI session (and each command in it) may take." },
 	{ "ipmi", "retries", OT_INT, O(ipmi_retries), 0, 10, "2",

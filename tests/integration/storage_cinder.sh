@@ -92,11 +92,11 @@ ok "volume group $VG on $LOOP" vgs "$VG"
 ks_start || { echo "not ok - keystone"; exit 1; }
 ks POST /services '{"service":{"name":"cinderv3","type":"volumev3"}}' >/dev/null
 SVC_ID=$(ks GET '/services?type=volumev3' | jq -r '.services[0].id')
-ks POST /endpoints "{\"endpoint\":{\"service_id\":\"$SVC_ID\",\"interface\":\"public\",\"region_id\":\"RegionOne\",\"url\":\"http://127.0.0.1:$CPORT/v3/%(project_id)s\"}}" >/dev/null
+ks POST /endpoints "{\"endpoint\":{\"service_id\":\"$SVC_ID\",\"interface\":\"public\",\"url\":\"http://127.0.0.1:$CPORT/v3/%(project_id)s\"}}" >/dev/null
 ks_user cinder cinder-pw service admin >/dev/null
 INGOT_UID=$(ks_user ingot ingot-svc-pw service admin)
 ks_user demo demo-pw demo member >/dev/null
-ok "keystone: users and the volumev3 endpoint ($(elapsed))" test -n "$INGOT_UID" -a "$SVC_ID" != null
+ok "keystone: users and the volumev3 endpoint ($(elapsed))" test -n "$INGOT_UID" -a "$SVC_ID" != null -a "$(ks GET "/endpoints?service_id=$SVC_ID" | jq ".endpoints | length")" = 1
 wait_until 20 tgtadm --lld iscsi --op show --mode sys || echo "not ok - tgtd"
 
 # --- Cinder (its database in PostgreSQL: three services writing one SQLite
