@@ -23,12 +23,12 @@
 #include "uplink.h"
 #include "util.h"
 
-/* The periodic thread. */
+/* The periodic thread, and the heartbeat's own thread (beat). */
 static struct {
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;
-	pthread_t		 thr;
-	bool			 started;
+	pthread_t		 thr, beat;
+	bool			 started, beat_started;
 	_Atomic bool		 stopping;
 } per = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
@@ -132,7 +132,6 @@ periodic_main(void *arg)
 
 		pthread_mutex_unlock(&per.mtx);
 		if (now >= next_beat) {
-			store_conductor_heartbeat(store_thread(), cond_host_name);
 			if (cond_owns_nodes())
 				takeover_pass();
 			else
@@ -284,10 +283,39 @@ reconcile_switch_ports(void)
 }
 
 
+/*
+ * The conductor's heartbeat on a thread of its own: a power-sync pass over
+ * many slow BMCs must not make a live conductor look dead to the others
+ * (they would take its nodes while it works on them).
+ */
+static void *
+beat_main(void *arg)
+{
+	struct timespec ts;
+	int iv = cconf.heartbeat_interval > 0 ? cconf.heartbeat_interval : 10;
+
+	(void)arg;
+	pthread_mutex_lock(&per.mtx);
+	while (!per.stopping) {
+		pthread_mutex_unlock(&per.mtx);
+		store_conductor_heartbeat(store_thread(), cond_host_name);
+		pthread_mutex_lock(&per.mtx);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += iv;
+		while (!per.stopping &&
+		    pthread_cond_timedwait(&per.cv, &per.mtx, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&per.mtx);
+	store_thread_release();
+	return NULL;
+}
+
 void
 periodic_start(void)
 {
 	per.stopping = false;
+	per.beat_started = pthread_create(&per.beat, NULL, beat_main, NULL) == 0;
 	per.started = pthread_create(&per.thr, NULL, periodic_main, NULL) == 0;
 }
 
@@ -300,5 +328,7 @@ periodic_stop(void)
 	pthread_mutex_unlock(&per.mtx);
 	if (per.started)
 		pthread_join(per.thr, NULL);
-	per.started = false;
+	if (per.beat_started)
+		pthread_join(per.beat, NULL);
+	per.started = per.beat_started = false;
 }
