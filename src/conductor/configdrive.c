@@ -22,6 +22,7 @@
 #include <libisofs/libisofs.h>
 
 #include "configdrive.h"
+#include "isofs.h"
 #include "jsonutil.h"
 #include "node.h"
 
@@ -142,17 +143,6 @@ cd_files(json_t *cd, json_t *node, struct cd_file f[4], struct ierr *e)
 
 /* --- the ISO ------------------------------------------------------------------ */
 
-static pthread_once_t iso_once = PTHREAD_ONCE_INIT;
-static int iso_ready;
-
-static void
-iso_start(void)
-{
-	iso_ready = iso_init_with_flag(1) >= 0;
-	if (iso_ready)
-		iso_set_msgs_severities("NEVER", "FATAL", "libisofs");
-}
-
 /* A file in dir with a copy of the bytes. */
 static int
 iso_file(IsoImage *img, IsoDir *dir, const struct cd_file *f)
@@ -264,8 +254,7 @@ configdrive_iso(json_t *cd, json_t *node, unsigned char **iso, size_t *len,
 
 	if ((n = cd_files(cd, node, f, e)) < 0)
 		return -1;
-	pthread_once(&iso_once, iso_start);
-	if (iso_ready && iso_image_new("config-2", &img) >= 0) {
+	if (isofs_ready() && iso_image_new("config-2", &img) >= 0) {
 		iso_image_set_publisher_id(img, "ingot");
 		if (iso_tree(img, f, n) == 0)
 			rc = iso_bytes(img, iso, len);

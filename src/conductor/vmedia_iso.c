@@ -23,19 +23,9 @@
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
 
+#include "isofs.h"
 #include "util.h"
 #include "vmedia.h"
-
-static pthread_once_t iso_once = PTHREAD_ONCE_INIT;
-static bool iso_ready;
-
-static void
-iso_start(void)
-{
-	iso_ready = iso_init_with_flag(1) >= 0;
-	if (iso_ready)
-		iso_set_msgs_severities("NEVER", "FATAL", "libisofs");
-}
 
 /* A file of text (copied). */
 static int
@@ -228,8 +218,7 @@ vmedia_iso_write(const struct vmedia_iso_spec *s, const char *path, long long ma
 	IsoImage *img = NULL;
 	int fd, rc = -1;
 
-	pthread_once(&iso_once, iso_start);
-	if (!iso_ready || iso_image_new("INGOT_VMEDIA", &img) < 0) {
+	if (!isofs_ready() || iso_image_new("INGOT_VMEDIA", &img) < 0) {
 		snprintf(err, len, "libisofs is not usable");
 		return -1;
 	}
