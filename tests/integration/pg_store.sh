@@ -46,8 +46,9 @@ for k in $(seq 1 $((latest - 1))); do
 done
 # several ingotd migrating one database at once: one applies, all succeed
 u=$(pg_new_db mc)
-for i in 1 2 3 4; do "$INGOTD" --connection "$u" --migrate >"$T/mc$i.out" 2>&1 & done
-wait
+mpids=()
+for i in 1 2 3 4; do "$INGOTD" --connection "$u" --migrate >"$T/mc$i.out" 2>&1 & mpids+=($!); done
+wait "${mpids[@]}"	# not a bare wait: pg.sh's watcher is a background job too
 expect_eq "4 concurrent --migrate: all at the latest" 4 "$(grep -l "schema version $latest" "$T"/mc*.out | wc -l)"
 expect_eq "each migration applied once" "$latest" "$(grep -h 'applied migration' "$T"/mc*.out | wc -l)"
 
