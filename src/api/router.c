@@ -357,8 +357,8 @@ print_access(FILE *fp, const struct route *rt)
 	static const char *const sys[] = { [SYS_PUBLIC] = "anyone",
 	    [SYS_PAGE] = "anyone, on the API listener (the web console's files)",
 	    [SYS_RAMDISK] = "anyone, on provisioning listeners (deploy ramdisks)",
-	    [SYS_SANBOOT] = "the node itself, on its tenant network's listener "
-	    "(its DHCP address)",
+	    [SYS_SANBOOT] =
+		"the node itself, on its tenant network's listener (its DHCP address)",
 	    [SYS_READER] = "system reader", [SYS_MEMBER] = "system member",
 	    [SYS_ADMIN] = "system admin" };
 	static const char *const role[] = { [ROLE_NONE] = "project",
