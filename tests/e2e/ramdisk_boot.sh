@@ -112,6 +112,10 @@ automated_clean = false
 http_url = http://10.0.2.2:$INGOT_PORT
 file_url_allowed_paths = $T
 callback_timeout = 600
+# The agent heartbeats every 0.3-0.6 of this (7 h and more): the deploy can
+# reach active only because ingotd goes on by itself once the image is
+# cached, and the agent reports its command's end at once.
+heartbeat_timeout = 86400
 EOF
 ingot_start -c "$T/ingotd.conf" || { finish; exit 1; }
 
