@@ -396,11 +396,37 @@ set_str_field(struct ctx *c, const char *f, json_t *v)
 	return 0;
 }
 
+enum leaf_op { LEAF_SET, LEAF_DEL, LEAF_APPEND };
+
+/* An action on key of object p (attributes and plugin data alike): set,
+ * delete, or append v to the list there (once when the action says
+ * "unique"). */
+static int
+leaf(struct ctx *c, json_t *p, const char *key, enum leaf_op op, json_t *a,
+    json_t *v, const char *notlist_fmt)
+{
+	json_t *list;
+
+	if (op == LEAF_SET)
+		return json_object_set(p, key, v);
+	if (op == LEAF_DEL)
+		return json_object_del(p, key), 0;
+	if ((list = json_object_get(p, key)) == NULL)
+		json_object_set_new(p, key, list = json_array());
+	if (!json_is_array(list))
+		return act_fail(c, notlist_fmt, jstr(a, "path"));
+	for (size_t i = 0; json_is_true(json_object_get(a, "unique")) &&
+	    i < json_array_size(list); i++)
+		if (json_equal(json_array_get(list, i), v))
+			return 0;
+	return json_array_append(list, v);
+}
+
 static int
 attribute(struct ctx *c, enum rule_kind k, json_t *a, json_t *v)
 {
 	char parts[RULE_MAX_DEPTH][65];
-	json_t *p, *list;
+	json_t *p;
 	int n;
 
 	if (rule_path_split(jstr(a, "path"), parts, &n) != 0)
@@ -410,19 +436,8 @@ attribute(struct ctx *c, enum rule_kind k, json_t *a, json_t *v)
 	if ((p = parent_of(c->node, parts, n, k != RA_DEL_ATTR)) == NULL)
 		return k == RA_DEL_ATTR ? 0 : act_fail(c, "%s: not an object on the way",
 		    jstr(a, "path"));
-	if (k == RA_SET_ATTR)
-		return json_object_set(p, parts[n - 1], v);
-	if (k == RA_DEL_ATTR)
-		return json_object_del(p, parts[n - 1]), 0;
-	if ((list = json_object_get(p, parts[n - 1])) == NULL)
-		json_object_set_new(p, parts[n - 1], list = json_array());
-	if (!json_is_array(list))
-		return act_fail(c, "%s is not a list", jstr(a, "path"));
-	for (size_t i = 0; json_is_true(json_object_get(a, "unique")) &&
-	    i < json_array_size(list); i++)
-		if (json_equal(json_array_get(list, i), v))
-			return 0;
-	return json_array_append(list, v);
+	return leaf(c, p, parts[n - 1], k == RA_SET_ATTR ? LEAF_SET :
+	    k == RA_DEL_ATTR ? LEAF_DEL : LEAF_APPEND, a, v, "%s is not a list");
 }
 
 /* properties.capabilities "k:v,...": name set to value (NULL: removed). */
@@ -482,7 +497,7 @@ static int
 plugin_data(struct ctx *c, enum rule_kind k, json_t *a, json_t *v)
 {
 	char parts[RULE_MAX_DEPTH][65], buf[300], *save = NULL;
-	json_t *p, *list;
+	json_t *p;
 	int n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", jstr(a, "path"));
@@ -494,19 +509,9 @@ plugin_data(struct ctx *c, enum rule_kind k, json_t *a, json_t *v)
 	if (n == 0 || (p = parent_of(c->plugin, parts, n, k != RA_UNSET_PD)) == NULL)
 		return k == RA_UNSET_PD ? 0 : act_fail(c, "plugin data %s: not an object "
 		    "on the way", jstr(a, "path"));
-	if (k == RA_SET_PD)
-		return json_object_set(p, parts[n - 1], v);
-	if (k == RA_UNSET_PD)
-		return json_object_del(p, parts[n - 1]), 0;
-	if ((list = json_object_get(p, parts[n - 1])) == NULL)
-		json_object_set_new(p, parts[n - 1], list = json_array());
-	if (!json_is_array(list))
-		return act_fail(c, "plugin data %s is not a list", jstr(a, "path"));
-	for (size_t i = 0; json_is_true(json_object_get(a, "unique")) &&
-	    i < json_array_size(list); i++)
-		if (json_equal(json_array_get(list, i), v))
-			return 0;
-	return json_array_append(list, v);
+	return leaf(c, p, parts[n - 1], k == RA_SET_PD ? LEAF_SET :
+	    k == RA_UNSET_PD ? LEAF_DEL : LEAF_APPEND, a, v,
+	    "plugin data %s is not a list");
 }
 
 static int
