@@ -245,6 +245,51 @@ create(const char *volume_id, const char *instance, json_t *connector, char *id,
 	return rc;
 }
 
+/*
+ * The volume must belong to the node's tenant (project, "" for none): an
+ * admin typing another project's volume_id into a tenant's target would
+ * hand that tenant the other's data.  Cinder shows a volume's project to
+ * admins only; a service user that cannot see it cannot vouch for it.
+ */
+int
+cinder_volume_check(const char *volume_id, const char *project, char *err,
+    size_t len)
+{
+	char path[96];
+	struct httpc_res r;
+	const char *owner;
+	long st;
+	int rc = -1;
+
+	if (!enabled || volume_id == NULL || !util_is_uuid(volume_id)) {
+		snprintf(err, len, !enabled ? "the cinder storage interface is not "
+		    "configured ([cinder] auth_url)" : "volume_id %.40s is not a Cinder "
+		    "volume UUID", volume_id ? volume_id : "");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/volumes/%s", volume_id);
+	st = request("GET", path, NULL, &r, err, len);
+	owner = json_string_value(json_object_get(json_object_get(r.json, "volume"),
+	    "os-vol-tenant-attr:tenant_id"));
+	if (st == 404)
+		snprintf(err, len, "Cinder has no volume %s (or does not show it to "
+		    "Ingot's service user)", volume_id);
+	else if (st >= 0 && st != 200)
+		cinder_error_text(st, r.json, err, len);
+	else if (st >= 0 && project != NULL && *project != '\0' && owner == NULL)
+		snprintf(err, len, "Cinder does not show the project of volume %s to "
+		    "Ingot's service user (it needs Cinder's admin role to check that "
+		    "the volume is the tenant's)", volume_id);
+	else if (st >= 0 && project != NULL && *project != '\0' &&
+	    strcmp(owner, project) != 0)
+		snprintf(err, len, "volume %s belongs to another project than the "
+		    "node's tenant %.64s", volume_id, project);
+	else if (st >= 0)
+		rc = 0;
+	httpc_res_free(&r);
+	return rc;
+}
+
 int
 cinder_attach(const char *volume_id, const char *instance, json_t *connector,
     char *id, size_t idlen, json_t **conn, char *err, size_t len)

@@ -35,6 +35,10 @@ bool	cinder_enabled(void);
  */
 int	cinder_attach(const char *volume_id, const char *instance, json_t *connector,
 	    char *id, size_t idlen, json_t **conn, char *err, size_t len);
+/* The volume exists and belongs to project (the node's lessee, else its
+ * owner; NULL or "": an operator's node, not checked): 0, or -1 (err). */
+int	cinder_volume_check(const char *volume_id, const char *project, char *err,
+	    size_t len);
 /* Deletes an attachment (one that is already gone counts as deleted). */
 int	cinder_detach(const char *attachment_id, char *err, size_t len);
 /* Cinder's error body ({"badRequest": {"message": ...}}) as one line. */

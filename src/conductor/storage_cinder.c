@@ -124,6 +124,7 @@ attach_one(json_t *node, json_t *t, json_t *conn, char *err, size_t len)
 {
 	const char *inst = node_instance_uuid(node) ? node_instance_uuid(node) :
 	    node_uuid(node);
+	const char *tenant = node_lessee(node) ? node_lessee(node) : node_owner(node);
 	json_t *ci = NULL, *props, *keys, *v;
 	char id[64], e2[400];
 	const char *k;
@@ -133,7 +134,8 @@ attach_one(json_t *node, json_t *t, json_t *conn, char *err, size_t len)
 		    "attaches volume_type iscsi only", vtarget_uuid(t));
 		return -1;
 	}
-	if (cinder_attach(vtarget_volume_id(t), inst, conn, id, sizeof(id), &ci, e2,
+	if (cinder_volume_check(vtarget_volume_id(t), tenant, e2, sizeof(e2)) != 0 ||
+	    cinder_attach(vtarget_volume_id(t), inst, conn, id, sizeof(id), &ci, e2,
 	    sizeof(e2)) != 0) {
 		snprintf(err, len, "volume %.40s: %s", vtarget_volume_id(t), e2);
 		return -1;

@@ -82,6 +82,7 @@ static struct {
 	char		 base[64];
 	int		 tokens;	/* issued; the valid one is "tok-<tokens>" */
 	bool		 expire_next;	/* Cinder forgets the token once */
+	bool		 hide_project;	/* no os-vol-tenant-attr (not an admin) */
 	bool		 fail_complete;
 	bool		 gone;		/* the attachment no longer exists */
 	int		 creates, completes, deletes, refused;
@@ -178,6 +179,10 @@ cinder(struct MHD_Connection *c, const char *url, const char *method, struct upl
 		return answer(c, srv.gone ? 404 : 200, srv.gone ? NULL :
 		    json_pack("{s:[]}", "attachments"), NULL, NULL);
 	}
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/volumes/" VOL) == 0)
+		return answer(c, 200, srv.hide_project ? json_pack("{s:{s:s}}",
+		    "volume", "id", VOL) : json_pack("{s:{s:s,s:s}}", "volume", "id",
+		    VOL, "os-vol-tenant-attr:tenant_id", "tenant-a"), NULL, NULL);
 	return answer(c, 404, NULL, NULL, NULL);
 }
 
@@ -353,6 +358,34 @@ unreachable_and_refused(void **unused)
 	json_decref(cn);
 }
 
+/* The volume must be the node's tenant's: checked before any attachment. */
+static void
+volume_project(void **unused)
+{
+	char err[512];
+	int creates = srv.creates;
+
+	configure("s3cret-pw", "");
+	assert_int_equal(cinder_volume_check(VOL, "tenant-a", err, sizeof(err)), 0);
+	assert_int_equal(cinder_volume_check(VOL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(cinder_volume_check(VOL, "tenant-b", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "belongs to another project than the node's "
+	    "tenant tenant-b"));
+	/* a service user that cannot see the project cannot vouch for it */
+	srv.hide_project = true;
+	assert_int_equal(cinder_volume_check(VOL, "tenant-a", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not show the project of volume"));
+	assert_int_equal(cinder_volume_check(VOL, "", err, sizeof(err)), 0);
+	srv.hide_project = false;
+	assert_int_equal(cinder_volume_check("0b7e1e52-9d4c-4a8e-8f00-000000000000",
+	    "tenant-a", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "Cinder has no volume"));
+	assert_int_equal(cinder_volume_check("../../attachments", "tenant-a", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a Cinder volume UUID"));
+	assert_int_equal(srv.creates, creates);	/* a check attaches nothing */
+}
+
 int
 main(void)
 {
@@ -361,6 +394,7 @@ main(void)
 		cmocka_unit_test(attach_detach_renewal),
 		cmocka_unit_test(failed_complete_rolls_back),
 		cmocka_unit_test(unreachable_and_refused),
+		cmocka_unit_test(volume_project),
 	};
 
 	return cmocka_run_group_tests(tests, start, stop);
