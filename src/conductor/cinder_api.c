@@ -115,7 +115,8 @@ request_once(const char *method, const char *path, json_t *body, bool renew,
     struct httpc_res *res, char *err, size_t len)
 {
 	char url[1200], base[1024], tok[KS_TOKEN_MAX], th[KS_TOKEN_MAX + 16];
-	const char *hdr[] = { th, CINDER_VERSION, "Accept: application/json", NULL };
+	char sh[KS_TOKEN_MAX + 24];
+	const char *hdr[] = { th, sh, CINDER_VERSION, "Accept: application/json", NULL };
 	struct httpc_req req = { .method = method, .url = url, .json = body,
 	    .headers = hdr, .timeout = conf.timeout, .connect_timeout = 10,
 	    .proxy = true, .max_response = CINDER_MAX_BODY };
@@ -129,9 +130,14 @@ request_once(const char *method, const char *path, json_t *body, bool renew,
 	}
 	snprintf(url, sizeof(url), "%s%s", base, path);
 	snprintf(th, sizeof(th), "X-Auth-Token: %s", tok);
+	/* Ingot is a service: Cinder lets a service delete an in-use
+	 * attachment (and skips asking Nova about it) only when the request
+	 * carries a service token whose user has the "service" role. */
+	snprintf(sh, sizeof(sh), "X-Service-Token: %s", tok);
 	rc = httpc_do(&req, res);
 	OPENSSL_cleanse(tok, sizeof(tok));
 	OPENSSL_cleanse(th, sizeof(th));
+	OPENSSL_cleanse(sh, sizeof(sh));
 	if (rc != 0) {
 		snprintf(err, len, "Cinder at %s is unreachable: %s", base, res->err);
 		return -1;

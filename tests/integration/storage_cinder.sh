@@ -3,12 +3,16 @@
 # here in a scratch directory: Keystone (tests/lib/keystone.sh), RabbitMQ,
 # cinder-api, cinder-scheduler and cinder-volume (LVM driver, tgt helper,
 # a volume group on a loop device, tgtd with a loopback portal), PostgreSQL.
-# The host has no device-mapper, so LVM cannot create logical volumes:
-# the volume is created through Cinder's API (its lvcreate fails), set
-# available with Cinder's admin os-reset_status, and a sparse file stands
-# where its LV's device node would be (/dev/VG/volume-ID); from there on
-# it is Cinder's own code: the attachments API, the LVM driver's export
-# with a fresh CHAP account, tgt's target (docs/storage.md says why).
+# The host has no device-mapper, so LVM cannot activate logical volumes:
+# cinder-volume runs in a mount namespace of its own where /etc/lvm is
+# this test's, with activation off (LVM's setting for hosts without
+# device-mapper: the tools change metadata only).  Cinder's LVM driver
+# creates, exports and deletes its LVs for real; where the LV's device
+# node would be (/dev/VG/volume-ID) the test puts a loop device over the
+# LV's own extents of the physical volume (what device-mapper's linear
+# target would map), so the bytes written through iSCSI land in the LV.
+# From there on it is Cinder's own code: the attachments API, the LVM
+# driver's export with a fresh CHAP account, tgt's target.
 # Asserted: deploy attaches (Cinder: in-use, attached to the node; the
 # target's properties hold the connection; libiscsi logs in with them),
 # undeploy detaches (available); a revoked service token is renewed;
@@ -37,7 +41,12 @@ AMQP=$(free_port)
 EPMD=$(free_port)
 CPORT=$(free_port)
 RMQ_PID= TGTD_PID= LOOP= CAPI_PID= CSCH_PID= CVOL_PID=
-mkdir -p "$C"/{state,lock,log,rmq/mnesia,rmq/log,rmq/home}
+mkdir -p "$C"/{state,lock,log,rmq/mnesia,rmq/log,rmq/home,lvm/backup,lvm/archive}
+# LVM without device-mapper: metadata only (for this test's LVM commands
+# and, through a private mount of /etc/lvm, cinder-volume's)
+printf 'global {\n\tactivation = 0\n}\nbackup {\n\tbackup_dir = "%s"\n\tarchive_dir = "%s"\n}\n' \
+	"$C/lvm/backup" "$C/lvm/archive" >"$C/lvm/lvm.conf"
+export LVM_SYSTEM_DIR=$C/lvm LVM_SUPPRESS_FD_WARNINGS=1
 
 stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; }
 cinder_cleanup() {
@@ -55,6 +64,8 @@ cinder_cleanup() {
 	rm -f /var/lib/cinder/volumes/volume-*."$$" 2>/dev/null
 	for f in "$C"/persist/*; do [ -e "$f" ] && rm -f "/var/lib/cinder/volumes/$(basename "$f")"; done
 	rm -rf "/dev/$VG"
+	# the LVs' loop devices (new_volume runs in $(...): listed in a file)
+	for l in $(cat "$C/lv-loops" 2>/dev/null); do losetup -d "$l" 2>/dev/null; done
 	vgremove -f "$VG" >/dev/null 2>&1
 	[ -n "$LOOP" ] && { pvremove -ff -y "$LOOP" >/dev/null 2>&1; losetup -d "$LOOP"; }
 	# the Erlang VM the rabbitmq-server script started, then its epmd
@@ -95,6 +106,10 @@ SVC_ID=$(ks GET '/services?type=volumev3' | jq -r '.services[0].id')
 ks POST /endpoints "{\"endpoint\":{\"service_id\":\"$SVC_ID\",\"interface\":\"public\",\"url\":\"http://127.0.0.1:$CPORT/v3/%(project_id)s\"}}" >/dev/null
 ks_user cinder cinder-pw service admin >/dev/null
 INGOT_UID=$(ks_user ingot ingot-svc-pw service admin)
+# and the "service" role: Cinder deletes an in-use attachment only for a
+# request whose X-Service-Token has it (OSSA-2023-003), else it asks Nova
+[ "$(ks_role_id service)" != null ] || ks POST /roles '{"role":{"name":"service"}}' >/dev/null
+ks PUT "/projects/$(ks_pid service)/users/$INGOT_UID/roles/$(ks_role_id service)" >/dev/null
 ks_user demo demo-pw demo member >/dev/null
 ok "keystone: users and the volumev3 endpoint ($(elapsed))" test -n "$INGOT_UID" -a "$SVC_ID" != null -a "$(ks GET "/endpoints?service_id=$SVC_ID" | jq ".endpoints | length")" = 1
 wait_until 20 tgtadm --lld iscsi --op show --mode sys || echo "not ok - tgtd"
@@ -155,7 +170,8 @@ wait_until 600 "(exec 3<>/dev/tcp/127.0.0.1/$AMQP)" || { echo "not ok - rabbitmq
 ok "rabbitmq up ($(elapsed))" true
 cinder-api --config-file "$C/cinder.conf" >"$C/log/api.out" 2>&1 & CAPI_PID=$!
 cinder-scheduler --config-file "$C/cinder.conf" >"$C/log/scheduler.out" 2>&1 & CSCH_PID=$!
-cinder-volume --config-file "$C/cinder.conf" >"$C/log/volume.out" 2>&1 & CVOL_PID=$!
+unshare -m --propagation private sh -c 'mount --bind "$1" /etc/lvm && shift && exec "$@"' sh \
+	"$C/lvm" cinder-volume --config-file "$C/cinder.conf" >"$C/log/volume.out" 2>&1 & CVOL_PID=$!
 ADMIN_P=$(ks_token ingot ingot-svc-pw "$(ks_pscope service)")
 SP=$(ks_pid service)
 CV=http://127.0.0.1:$CPORT/v3
@@ -172,11 +188,24 @@ services_up() {
 wait_until 600 services_up || { echo "not ok - cinder services"; tail -5 "$C"/log/*.log; exit 1; }
 ok "cinder-api, cinder-scheduler, cinder-volume up ($(elapsed))" true
 
-# A volume of project demo: Cinder's LVM driver cannot create its LV on this
-# host (no device-mapper); the admin API sets it available, a sparse file
-# stands at its LV's path.
+# A volume of project demo, created by Cinder's LVM driver (an LV in the
+# volume group's metadata); its device node is a loop device over the
+# LV's extents of the physical volume (no device-mapper here).
 DEMO=$(ks_token demo demo-pw "$(ks_pscope demo)")
 DP=$(ks_pid demo)
+lv_node() {
+	local lv=volume-$1 ext pe0 seg first last dev
+	ext=$(vgs --noheadings --units b --nosuffix -o vg_extent_size "$VG" | tr -d ' ')
+	pe0=$(pvs --noheadings --units b --nosuffix -o pe_start "$LOOP" | tr -d ' ')
+	seg=$(lvs --noheadings -o seg_pe_ranges "$VG/$lv" | tr -d ' ')	# /dev/loopN:A-B
+	first=${seg##*:}; last=${first#*-}; first=${first%-*}
+	[ -n "$ext" ] && [ -n "$pe0" ] && [ -n "$first" ] || return 1
+	dev=$(losetup -f --show --offset $((pe0 + first * ext)) \
+		--sizelimit $(((last - first + 1) * ext)) "$C/pv.img") || return 1
+	echo "$dev" >>"$C/lv-loops"
+	mkdir -p "/dev/$VG"
+	ln -sf "$dev" "/dev/$VG/$lv"
+}
 new_volume() {
 	local id=null
 	for _ in 1 2 3; do
@@ -184,13 +213,11 @@ new_volume() {
 		id=$(jq -r .volume.id "$C/cin.body")
 		[ "$id" != null ] && break
 	done
-	wait_until 300 "[ \"\$(cin \"\$ADMIN_P\" \"\$DP\" GET /volumes/$id >/dev/null; jq -r .volume.status \"\$C/cin.body\")\" != creating ]"
-	cin "$ADMIN_P" "$DP" POST "/volumes/$id/action" '{"os-reset_status":{"status":"available"}}' >/dev/null
-	mkdir -p "/dev/$VG"
-	truncate -s 1G "/dev/$VG/volume-$id"
+	wait_until 300 "[ \"\$(cin \"\$ADMIN_P\" \"\$SP\" GET /volumes/$id >/dev/null; jq -r .volume.status \"\$C/cin.body\")\" != creating ]"
+	lv_node "$id" >&2 || echo "# no LV for volume $id: $(lvs "$VG" 2>&1 | tr '\n' ' ')" >&2
 	echo "$id"
 }
-vol_status() { cin "$ADMIN_P" "$DP" GET "/volumes/$1" >/dev/null; jq -r '.volume.status' "$C/cin.body"; }
+vol_status() { cin "$ADMIN_P" "$SP" GET "/volumes/$1" >/dev/null; jq -r '.volume.status' "$C/cin.body"; }
 V1=$(new_volume web1)
 expect_eq "volume $V1 available" available "$(vol_status "$V1")"
 echo "# cinder ready after $(elapsed)"
@@ -226,9 +253,9 @@ undeploy() { "$INGOT" node undeploy cn >/dev/null 2>&1; wait_until 400 "state_is
 
 ok "deploy attaches ($(elapsed))" deploy
 expect_eq "Cinder: the volume is in-use" in-use "$(vol_status "$V1")"
-cin "$ADMIN_P" "$DP" GET "/volumes/$V1" >/dev/null
+cin "$ADMIN_P" "$SP" GET "/volumes/$V1" >/dev/null
 expect_eq "Cinder: attached to the node's instance" "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 attached" \
-	"$(jq -r '.volume.attachments[0].server_id' "$C/cin.body") $(jq -r .volume.attach_status "$C/cin.body")"
+	"$(jq -r '.volume.attachments[0].server_id' "$C/cin.body") $(cdb "select attach_status from volume_attachment where volume_id = '$V1' and not deleted")"
 expect_eq "Cinder's attachment: the node's connector (host, initiator, ip)" "$NU|$IQN|10.50.0.21" \
 	"$(cdb "select connector::json->>'host', connector::json->>'initiator', connector::json->>'ip' from volume_attachment where volume_id = '$V1' and not deleted")"
 api GET "/v1/volume/targets/$TU" >"$T/target.json"
@@ -264,12 +291,26 @@ api POST /v1/volume/targets '{"node_uuid":"cn","volume_type":"iscsi","boot_index
 T2=$(jq -r .uuid "$T/api.body")
 deploy
 expect_eq "deploy with an unknown second volume fails" "deploy failed" "$(js node show cn | jq -r .provision_state)"
-ok "last_error names Cinder's answer" bash -c "$INGOT -f json node show cn | jq -e '.last_error | test(\"cannot attach the node.s volumes: volume 11111111-2222-3333-4444-555555555555: Cinder answered 404\")'"
+ok "last_error names Cinder's answer" bash -c "$INGOT -f json node show cn | jq -e '.last_error | test(\"cannot attach the node.s volumes: volume 11111111-2222-3333-4444-555555555555: Cinder has no volume\")'"
 expect_eq "the first volume was attached, then rolled back" "$((n0 + 1)) available" "$(att_rows) $(vol_status "$V1")"
 expect_eq "no attachment left" 0 "$(jq '.volume.attachments | length' "$C/cin.body")"
 ok "undeploy the failed node" undeploy
 api DELETE "/v1/volume/targets/$T2" >/dev/null
 expect_eq "second target deleted" 204 "$STATUS"
+
+# --- another project's volume: refused before anything is attached ------------------
+n0=$(att_rows)
+api PATCH /v1/nodes/cn '[{"op":"add","path":"/lessee","value":"some-other-project"}]' >/dev/null
+deploy
+expect_eq "a node leased to another project: the deploy fails" "deploy failed" "$(js node show cn | jq -r .provision_state)"
+ok "last_error: the volume is not the tenant's" bash -c "$INGOT -f json node show cn | jq -e '.last_error | test(\"volume $V1 belongs to another project than the node.s tenant some-other-project\")'"
+expect_eq "no attachment was created, the volume is available" "$n0 available" "$(att_rows) $(vol_status "$V1")"
+ok "undeploy the refused node" undeploy
+api PATCH /v1/nodes/cn "[{\"op\":\"replace\",\"path\":\"/lessee\",\"value\":\"$DP\"}]" >/dev/null
+ok "leased to the volume's own project: deploy attaches" deploy
+expect_eq "in-use for the lessee" in-use "$(vol_status "$V1")"
+ok "undeploy" undeploy
+api PATCH /v1/nodes/cn '[{"op":"remove","path":"/lessee"}]' >/dev/null
 
 # --- Cinder down ---------------------------------------------------------------------
 stop_pid "$CAPI_PID"; CAPI_PID=

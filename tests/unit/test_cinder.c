@@ -82,6 +82,7 @@ static struct {
 	char		 base[64];
 	int		 tokens;	/* issued; the valid one is "tok-<tokens>" */
 	bool		 expire_next;	/* Cinder forgets the token once */
+	int		 service_tokens;	/* requests with X-Service-Token */
 	bool		 hide_project;	/* no os-vol-tenant-attr (not an admin) */
 	bool		 fail_complete;
 	bool		 gone;		/* the attachment no longer exists */
@@ -141,9 +142,13 @@ static bool
 authorized(struct MHD_Connection *c)
 {
 	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Auth-Token");
+	const char *st = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "X-Service-Token");
 	char want[32];
 
 	snprintf(want, sizeof(want), "tok-%d", srv.tokens);
+	if (t != NULL && st != NULL && strcmp(t, st) == 0)
+		srv.service_tokens++;	/* Ingot speaks as a service */
 	if (t == NULL || strcmp(t, want) != 0 || srv.expire_next) {
 		srv.expire_next = false;
 		srv.refused++;
@@ -307,6 +312,10 @@ attach_detach_renewal(void **unused)
 	assert_int_equal(srv.tokens, 2);
 	assert_int_equal(srv.refused, 1);
 	assert_int_equal(srv.deletes, 1);
+	/* every request carried the service token (Cinder lets a service
+	 * delete an in-use attachment without asking Nova) */
+	assert_int_equal(srv.service_tokens, srv.creates + srv.completes + srv.deletes +
+	    srv.refused);
 	/* an attachment already gone counts as detached */
 	srv.gone = true;
 	assert_int_equal(cinder_detach(ATT, err, sizeof(err)), 0);
