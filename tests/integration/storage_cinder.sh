@@ -248,8 +248,8 @@ expect_eq "target created" 201 "$STATUS"
 wait_until 120 "[ \"\$(js node show cn | jq -r .provision_state)\" = available ]"
 expect_eq "node available" available "$(js node show cn | jq -r .provision_state)"
 state_is() { [ "$(js node show cn | jq -r .provision_state)" = "$1" ]; }
-deploy() { "$INGOT" node deploy cn >/dev/null 2>&1; wait_until 400 "state_is active || state_is 'deploy failed'"; state_is active; }
-undeploy() { "$INGOT" node undeploy cn >/dev/null 2>&1; wait_until 400 "state_is available || state_is error"; state_is available; }
+deploy() { "$INGOT" node deploy cn >/dev/null 2>&1; wait_until 900 "state_is active || state_is 'deploy failed'"; state_is active; }
+undeploy() { "$INGOT" node undeploy cn >/dev/null 2>&1; wait_until 900 "state_is available || state_is error"; state_is available; }
 
 ok "deploy attaches ($(elapsed))" deploy
 expect_eq "Cinder: the volume is in-use" in-use "$(vol_status "$V1")"
@@ -279,6 +279,7 @@ expect_eq "target properties cleared" "null null" \
 # --- the service token revoked (the user disabled and enabled again) --------------
 ks PATCH "/users/$INGOT_UID" '{"user":{"enabled":false}}' >/dev/null
 ks PATCH "/users/$INGOT_UID" '{"user":{"enabled":true}}' >/dev/null
+ADMIN_P=$(ks_token ingot ingot-svc-pw "$(ks_pscope service)")	# the test's token went too
 ok "deploy with a revoked token: renewed, attached" deploy
 expect_eq "in-use again" in-use "$(vol_status "$V1")"
 ok "the renewal happened" grep -q 'cinder: the token was refused, renewing it' "$T/ingotd.log"
