@@ -7,7 +7,8 @@
 # detaching one leaves the other working; a volume without multiattach
 # stays one node's (409, nothing changed); another project's node cannot
 # take it; [storage] max_attachments bounds the count; tgtd restarted, each
-# attachment is exported again.  Then the config drive: a local-disk node
+# attachment is exported again; recovery fencing one node revokes its
+# attachment alone.  Then the config drive: a local-disk node
 # deployed by a real ingot-agent with a data volume finds the volume's
 # connection in its config drive's vendor_data2.json and logs in with it;
 # the secret is never in an API answer or the log.
@@ -159,19 +160,27 @@ ok "after the restarts n1 reads through its attachment" qio "$(IQN n1)" "$CU1" "
 ok "... and n2 through its own" qio "$(IQN n2)" "$CU2" "$CS2" "$TQ2" "read -P 0x31 2M 1M"
 ok "... still for each node's IQN alone" bash -c "! iscsi-readcapacity16 -i $(IQN n2) '$(url x "$CU1" "$CS1" "$TQ1")'"
 
+# --- recovery fences n3: its attachment revoked, n1's and n2's stay ---------------
+U3=$(js node show n3 | jq -r .uuid)
+ok "n3's attachment is a tgt target" bash -c "tgtadm -C $CP --lld iscsi --op show --mode target | grep -q '$VM:$U3\$'"
+api PUT /v1/nodes/n3/states/provision '{"target":"recover"}' >/dev/null
+expect_eq "recover n3 (no spare: fenced, then it waits)" 202 "$STATUS"
+wait_until 60 "[ \"\$(js node show n3 | jq -r .provision_state)\" = 'recover wait' ]"
+expect_eq "n3 fenced and waiting" "recover wait" "$(js node show n3 | jq -r .provision_state)"
+ok "... its target is gone from tgt" bash -c "! tgtadm -C $CP --lld iscsi --op show --mode target | grep -q '$U3'"
+expect_eq "... shared keeps n1's and n2's attachments" "$U1,$U2" "$(vol "$VM" | jq -r '[.attachments[].node_uuid] | join(",")')"
+ok "... n1 and n2 still read" bash -c "$(declare -f qio); PORTAL_PORT=$PORTAL_PORT; qio '$(IQN n1)' '$CU1' '$CS1' '$TQ1' 'read -P 0x32 4M 1M' && qio '$(IQN n2)' '$CU2' '$CS2' '$TQ2' 'read -P 0x31 2M 1M'"
+
 # --- detaching one node leaves the others ---------------------------------------
 "$INGOT" node undeploy n1 --wait 60 >/dev/null 2>&1
 wait_until 60 "[ \"\$(js node show n1 | jq -r .provision_state)\" = available ]"
 ok "n1 undeployed: its account no longer logs in" bash -c "! iscsi-readcapacity16 -i $(IQN n1) '$(url x "$CU1" "$CS1" "$TQ1")'"
 ok "... its target is gone from tgt" bash -c "! tgtadm -C $CP --lld iscsi --op show --mode target | grep -q '$TQ1\$'"
 ok "n2 still reads and writes" qio "$(IQN n2)" "$CU2" "$CS2" "$TQ2" "read -P 0x31 2M 1M" "write -P 0x33 6M 1M"
-expect_eq "shared: still in-use by n2 and n3" "in-use $U2 2" "$(vol "$VM" | jq -r '.status + " " + .attached_node + " " + (.attachments | length | tostring)')"
+expect_eq "shared: still in-use by n2" "in-use $U2 1" "$(vol "$VM" | jq -r '.status + " " + .attached_node + " " + (.attachments | length | tostring)')"
 expect_eq "single, n1's alone, is available" "available null" "$(vol "$VS" | jq -r '.status + " " + (.attached_node | tostring)')"
 api DELETE /v1/volumes/$VM >/dev/null
 expect_eq "a volume in use by any node is not deleted" 409 "$STATUS"
-H3=$(api GET /v1/nodes/n3/volume/targets | jq -r '.targets[] | select(.volume_id == "shared") | .uuid')
-api DELETE "/v1/volume/targets/$H3" >/dev/null
-expect_eq "n3's target removed while it runs" 204 "$STATUS"
 ok "n2 still reads" qio "$(IQN n2)" "$CU2" "$CS2" "$TQ2" "read -P 0x33 6M 1M"
 "$INGOT" node undeploy n2 --wait 60 >/dev/null 2>&1
 wait_until 60 "[ \"\$(js node show n2 | jq -r .provision_state)\" = available ]"
