@@ -71,8 +71,8 @@ attached_at(json_t *list, const char *node)
 
 /* The public list, status and attached_node (the first attachment's
  * node) from the map. */
-static void
-refresh(json_t *vol)
+void
+volattach_sync(json_t *vol)
 {
 	json_t *m = att_map(vol), *a, *old = volume_attachments(vol), *l = json_array();
 	const char *node, *first = NULL;
@@ -101,12 +101,12 @@ volattach_put(json_t *vol, const char *node, json_t *info)
 	util_now_iso(now);
 	json_array_append_new(l, json_pack("{s:s, s:s}", "node_uuid", node,
 	    "attached_at", now));
-	refresh(vol);
+	volattach_sync(vol);
 }
 
 void
 volattach_del(json_t *vol, const char *node)
 {
 	json_object_del(att_map(vol), node);
-	refresh(vol);
+	volattach_sync(vol);
 }

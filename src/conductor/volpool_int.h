@@ -34,5 +34,8 @@ json_t	*volattach_get(json_t *vol, const char *node);
 size_t	 volattach_count(json_t *vol);
 void	 volattach_put(json_t *vol, const char *node, json_t *info);
 void	 volattach_del(json_t *vol, const char *node);
+/* Status, attached_node and the public list from the records (an old
+ * record's one attachment shows in the list once this ran). */
+void	 volattach_sync(json_t *vol);
 
 #endif

@@ -60,6 +60,11 @@ volpool_restore_exports(void)
 	json_array_foreach(l, i, vol) {
 		const char *node;
 		json_t *ii;
+		if (json_array_size(volume_attachments(vol)) != volattach_count(vol)) {
+			volattach_sync(vol);	/* a record from before multi-attach */
+			(void)store_update(store_thread(), &model_volume, vol, err,
+			    sizeof(err));
+		}
 		json_object_foreach(volattach_all(vol), node, ii) {	/* each node's */
 			if ((r = restore_one(vol, node, ii)) > 0)
 				n++;

@@ -155,7 +155,14 @@ tgtd -f -C "$CP" --iscsi portal=127.0.0.1:"$PORTAL_PORT" >>"$T/tgtd.log" 2>&1 &
 TGTD_PID=$!
 wait_until 20 tadm --op show --mode target
 ingot_stop
+# "single" (n1's) back to a record written before multi-attach: one
+# attachment's members at the top of internal_info, no public list
+db "update volumes set internal_info = json_extract(internal_info, '\$.attachments.\"$U1\"'), attachments = '[]' where uuid = '$VS'"
+expect_eq "single's record is the old form" "integer[]" "$(db "select json_type(internal_info, '\$.tid') || attachments from volumes where uuid = '$VS'")"
 ingot_start --config "$T/ingotd.conf" || exit 1
+expect_eq "the old record reads as n1's attachment" "in-use $U1 $(IQN n1)" \
+	"$(vol "$VS" | jq -r '.status + " " + ([.attachments[].node_uuid] | join(",")) + " " + .attachments[0].initiator')"
+ok "... and is exported again for n1's IQN" bash -c "tgtadm -C $CP --lld iscsi --op show --mode target | sed -n '/$VS\$/,/^Target/p' | sed -n '/ACL information/{n;p}' | tr -d ' ' | grep -qx '$(IQN n1)'"
 ok "after the restarts n1 reads through its attachment" qio "$(IQN n1)" "$CU1" "$CS1" "$TQ1" "read -P 0x32 4M 1M"
 ok "... and n2 through its own" qio "$(IQN n2)" "$CU2" "$CS2" "$TQ2" "read -P 0x31 2M 1M"
 ok "... still for each node's IQN alone" bash -c "! iscsi-readcapacity16 -i $(IQN n2) '$(url x "$CU1" "$CS1" "$TQ1")'"
