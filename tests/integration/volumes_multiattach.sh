@@ -140,7 +140,9 @@ target nx 1 shared
 expect_eq "another project's node cannot attach the multiattach volume: 409" 409 "$STATUS"
 expect_eq "... and it is left as it was" "$NT 2" \
 	"$(api GET /v1/volume/targets | jq '.targets | length') $(vol "$VM" | jq '.attachments | length')"
+t0=$(date +%s%N)
 target n3 1 shared
+echo "# attach of a third node to the multiattach volume (POST target, tgt export): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 expect_eq "a third pa node attaches it (max_attachments 3)" 201 "$STATUS"
 ok "n4 deploys" deploy n4
 target n4 1 shared
