@@ -198,6 +198,7 @@ cond_provision(json_t *in, const char *verb, json_t *body, int minor, struct ier
 	if (strcmp(v->event, "deploy") == 0 || strcmp(v->event, "rebuild") == 0) {
 		json_t *cd = json_object_get(body, "configdrive");
 		json_t *ii = node_instance_info(node);
+		configdrive_keep_form(node, cd);	/* the volumes are added later */
 		if (cd != NULL && !json_is_null(cd)) {
 			if ((cd = configdrive_prepare(cd, node, minor, e)) == NULL)
 				goto fail;

@@ -392,10 +392,6 @@ check_string(const char *s, struct ierr *e)
 json_t *
 configdrive_prepare(json_t *cd, json_t *node, int minor, struct ierr *e)
 {
-	unsigned char *iso;
-	size_t len;
-	json_t *out;
-
 	if (json_is_string(cd))
 		return check_string(json_string_value(cd), e) == 0 ? json_incref(cd) : NULL;
 	if (!json_is_object(cd)) {
@@ -403,7 +399,19 @@ configdrive_prepare(json_t *cd, json_t *node, int minor, struct ierr *e)
 		    "or an object");
 		return NULL;
 	}
-	if (check_keys(cd, minor, e) != 0 || configdrive_iso(cd, node, &iso, &len, e) != 0)
+	if (check_keys(cd, minor, e) != 0)
+		return NULL;
+	return configdrive_build(cd, node, e);
+}
+
+json_t *
+configdrive_build(json_t *cd, json_t *node, struct ierr *e)
+{
+	unsigned char *iso;
+	size_t len;
+	json_t *out;
+
+	if (configdrive_iso(cd, node, &iso, &len, e) != 0)
 		return NULL;
 	out = gzip_base64(iso, len);
 	free(iso);

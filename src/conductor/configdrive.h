@@ -30,4 +30,20 @@ json_t	*configdrive_prepare(json_t *cd, json_t *node, int minor, struct ierr *e)
 int	 configdrive_iso(json_t *cd, json_t *node, unsigned char **iso, size_t *len,
 	    struct ierr *e);
 
+/* A JSON form already checked (its keys) built into the gzip+base64 ISO
+ * string, or NULL with e set. */
+json_t	*configdrive_build(json_t *cd, json_t *node, struct ierr *e);
+
+/*
+ * The volumes' part (configdrive_vol.c).  At the deploy verb, a JSON form
+ * given for a node with a storage interface is kept (driver_internal_info,
+ * masked in answers) until the storage interface has attached; then the
+ * drive is built again with the node's attached data volumes (portal,
+ * target IQN, LUN, CHAP) in vendor_data2.json under "ingot", and the form
+ * dropped.  A string (a pre-built ISO) is left as it is.  0, or -1 with
+ * err (the drive too big with them).
+ */
+void	configdrive_keep_form(json_t *node, json_t *cd);
+int	configdrive_add_volumes(json_t *node, char *err, size_t len);
+
 #endif

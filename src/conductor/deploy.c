@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "agent_flow.h"
+#include "configdrive.h"
 #include "flow.h"
 #include "netflow.h"
 #include "steps.h"
@@ -43,6 +44,7 @@ deploy_failed(json_t *node, const char *fmt, const char *err, struct ierr *e)
 	char msg[700], e2[256];
 
 	snprintf(msg, sizeof(msg), fmt, err);
+	json_object_del(node_driver_internal_info(node), "configdrive");	/* a kept form */
 	(void)storage_step(node, false, e2, sizeof(e2));	/* nothing stays attached */
 	return flow_fail_isolated(node, msg, e);
 }
@@ -65,6 +67,8 @@ flow_deploy(json_t *node, json_t *args, struct ierr *e)
 	if (storage_step(node, true, err, sizeof(err)) != HW_STEP_DONE)
 		return deploy_failed(node, "Deploy failed: cannot attach the node's "
 		    "volumes: %s", err, e);
+	if (configdrive_add_volumes(node, err, sizeof(err)) != 0)
+		return deploy_failed(node, "Deploy failed: %s", err, e);
 	if (storage_boot_from_volume(node))
 		r = volume_boot_prepare(node, err, sizeof(err));
 	else

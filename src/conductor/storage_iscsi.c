@@ -78,10 +78,13 @@ free_tid(void)
 
 	for (int tid = 1; tid < 4096; tid++) {
 		bool taken = false;
-		json_array_foreach(used, i, v)
-			if (json_integer_value(json_object_get(volume_internal_info(v),
-			    "tid")) == tid)
-				taken = true;
+		json_array_foreach(used, i, v) {
+			const char *n;
+			json_t *a;
+			json_object_foreach(volattach_all(v), n, a)
+				if (json_integer_value(json_object_get(a, "tid")) == tid)
+					taken = true;
+		}
 		if (!taken && tgt_target_exists(tid) == 0) {
 			json_decref(used);
 			return tid;
@@ -124,7 +127,10 @@ export(json_t *vol, json_t *node, const char *initiator, char *err, size_t len)
 	int tid = free_tid();
 	json_t *ii;
 
-	snprintf(tiqn, sizeof(tiqn), "%s:%s", vp.c.iqn_prefix, volume_uuid(vol));
+	/* A multiattach volume's attachments are targets of their own. */
+	snprintf(tiqn, sizeof(tiqn), "%s:%s%s%s", vp.c.iqn_prefix, volume_uuid(vol),
+	    volume_multiattach(vol) ? ":" : "", volume_multiattach(vol) ?
+	    node_uuid(node) : "");
 	if (tid < 0 || !util_random_hex(user + 5, 6) || !util_random_hex(secret, 12)) {
 		snprintf(err, len, "no free iSCSI target id, or no randomness");
 		return -1;
@@ -134,18 +140,36 @@ export(json_t *vol, json_t *node, const char *initiator, char *err, size_t len)
 		return -1;
 	ii = json_pack("{s:i, s:s, s:s, s:s, s:s}", "tid", tid, "target_iqn", tiqn,
 	    "initiator", initiator, "auth_username", user, "auth_password", secret);
-	volume_set_internal_info(vol, ii);
-	volume_set_status(vol, "in-use");
-	volume_set_attached_node(vol, node_uuid(node));
+	volattach_put(vol, node_uuid(node), ii);
 	if (store_update(store_thread(), &model_volume, vol, e2, sizeof(e2)) != STORE_OK) {
 		tgt_unexport(tid, user, e2, sizeof(e2));
 		snprintf(err, len, "cannot record the attachment: %s", e2);
 		return -1;
 	}
 	explicit_bzero(secret, sizeof(secret));
-	log_info("volume %s attached as target %d for %s", volume_uuid(vol), tid,
-	    initiator);
+	log_info("volume %s attached as target %d for %s (node %s)", volume_uuid(vol),
+	    tid, initiator, node_uuid(node));
 	return 0;
+}
+
+/* May one more node attach vol?  An available volume, or a multiattach
+ * one in use by fewer than [storage] max_attachments nodes. */
+static bool
+may_attach(json_t *vol, char *err, size_t len)
+{
+	const char *st = volume_status(vol);
+
+	if (strcmp(st, "available") == 0)
+		return true;
+	if (strcmp(st, "in-use") != 0 || !volume_multiattach(vol))
+		snprintf(err, len, "volume %s is %s", volume_uuid(vol), st);
+	else if (volattach_count(vol) >= (size_t)vp.c.max_attachments)
+		snprintf(err, len, "volume %s is attached to %zu nodes, the most a "
+		    "multiattach volume may be ([storage] max_attachments)",
+		    volume_uuid(vol), volattach_count(vol));
+	else
+		return true;
+	return false;
 }
 
 /* Attaches one volume target of the node (idempotent). */
@@ -165,15 +189,12 @@ attach_one(json_t *node, json_t *target, const char *initiator, char *err, size_
 	if (vol == NULL || !project_ok(vol, node))
 		snprintf(err, len, "volume %.40s of target %s could not be found",
 		    vtarget_volume_id(target), vtarget_uuid(target));
-	else if (strcmp(volume_status(vol), "in-use") == 0 && volume_attached_node(vol) &&
-	    strcmp(volume_attached_node(vol), node_uuid(node)) == 0)
+	else if (volattach_get(vol, node_uuid(node)) != NULL)
 		rc = 0;
-	else if (strcmp(volume_status(vol), "available") != 0)
-		snprintf(err, len, "volume %s is %s", volume_uuid(vol), volume_status(vol));
-	else
+	else if (may_attach(vol, err, len))
 		rc = export(vol, node, initiator, err, len);
 	if (rc == 0) {
-		set_props(target, volume_internal_info(vol));
+		set_props(target, volattach_get(vol, node_uuid(node)));
 		if (store_update(store_thread(), &model_volume_target, target, err, len) !=
 		    STORE_OK)
 			rc = -1;
@@ -183,21 +204,21 @@ attach_one(json_t *node, json_t *target, const char *initiator, char *err, size_
 	return rc;
 }
 
-/* Ends one attachment: the tgt target and account go, the volume stays. */
+/* Ends node's attachment of vol: its tgt target and account go, the
+ * volume (and the other nodes' attachments) stay. */
 static int
-detach(json_t *vol, char *err, size_t len)
+detach(json_t *vol, const char *node, char *err, size_t len)
 {
-	json_t *ii = volume_internal_info(vol);
+	json_t *ii = volattach_get(vol, node);
 	char e2[256];
 
+	if (ii == NULL)
+		return 0;
 	if (tgt_unexport((int)json_integer_value(json_object_get(ii, "tid")),
 	    jstr(ii, "auth_username"), err, len) != 0)
 		return -1;
-	log_info("volume %s detached from node %s", volume_uuid(vol),
-	    volume_attached_node(vol));
-	volume_set_internal_info(vol, json_object());
-	volume_set_status(vol, "available");
-	volume_set_attached_node(vol, NULL);
+	log_info("volume %s detached from node %s", volume_uuid(vol), node);
+	volattach_del(vol, node);
 	if (store_update(store_thread(), &model_volume, vol, e2, sizeof(e2)) != STORE_OK) {
 		snprintf(err, len, "cannot record the detachment: %s", e2);
 		return -1;
@@ -213,9 +234,9 @@ storage_detach_all(json_t *node, char *err, size_t len)
 	int rc = 0;
 
 	pthread_mutex_lock(&vp.mtx);
-	vols = rows(&model_volume, "attached_node", node_uuid(node));
+	vols = rows(&model_volume, "status", "in-use");	/* multiattach ones too */
 	json_array_foreach(vols, i, v)
-		if (detach(v, err, len) != 0)
+		if (detach(v, node_uuid(node), err, len) != 0)
 			rc = -1;
 	pthread_mutex_unlock(&vp.mtx);
 	json_decref(vols);
@@ -279,10 +300,8 @@ storage_detach_target(json_t *node, json_t *target, char *err, size_t len)
 
 	pthread_mutex_lock(&vp.mtx);
 	vol = find_volume(vtarget_volume_id(target));
-	if (vol != NULL && strcmp(volume_status(vol), "in-use") == 0 &&
-	    volume_attached_node(vol) != NULL &&
-	    strcmp(volume_attached_node(vol), node_uuid(node)) == 0)
-		rc = detach(vol, err, len);
+	if (vol != NULL)
+		rc = detach(vol, node_uuid(node), err, len);
 	pthread_mutex_unlock(&vp.mtx);
 	json_decref(vol);
 	if (rc == 0) {

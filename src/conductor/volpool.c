@@ -25,6 +25,8 @@ int
 volpool_configure(const struct storage_conf *c, char *err, size_t len)
 {
 	vp.c = *c;
+	if (vp.c.max_attachments < 1)
+		vp.c.max_attachments = 8;
 	tgt_configure(&(struct tgt_conf){ c->tgtadm, c->tgt_control_port });
 	if (c->pool_dir == NULL || c->pool_dir[0] == '\0')
 		return 0;

@@ -29,6 +29,7 @@ struct storage_conf {
 	const char	*iqn_prefix;	/* target names: <prefix>:<volume uuid> */
 	int		 max_volume_gb;
 	int		 max_volumes;	/* per project, and in all */
+	int		 max_attachments;	/* nodes on one multiattach volume */
 };
 
 int	volpool_configure(const struct storage_conf *c, char *err, size_t len);

@@ -2,8 +2,9 @@
  * Re-applies the pool's exports when ingotd starts (volpool.h): tgtd
  * keeps its targets, LUNs, accounts and ACLs in memory only, so after a
  * restart of tgtd (or of the host) the nodes' volumes would be gone while
- * the records say they are attached.  Every in-use volume whose target id
- * tgtd does not know is exported again from its record: the same target
+ * the records say they are attached.  Every attachment of an in-use
+ * volume (a multiattach one has several) whose target id tgtd does not
+ * know is exported again from its record: the same target
  * name, LUN, initiator ACL and CHAP account, so a running node's
  * initiator logs in again as before.
  */
@@ -18,9 +19,8 @@
 
 /* 1: exported again, 0: tgtd had it, -1: failed (logged). */
 static int
-restore_one(json_t *vol)
+restore_one(json_t *vol, const char *node, json_t *ii)
 {
-	json_t *ii = volume_internal_info(vol);
 	int tid = (int)json_integer_value(json_object_get(ii, "tid"));
 	char path[600], err[256];
 	int have = tid > 0 ? tgt_target_exists(tid) : -1;
@@ -31,12 +31,12 @@ restore_one(json_t *vol)
 	    tgt_export(tid, jstr(ii, "target_iqn"), path, jstr(ii, "initiator"),
 	    jstr(ii, "auth_username"), jstr(ii, "auth_password"), err, sizeof(err)) != 0) {
 		log_error("volume %s (attached to node %s): cannot export it again: %s",
-		    volume_uuid(vol), volume_attached_node(vol) ? volume_attached_node(vol) :
-		    "-", have < 0 ? "tgtd does not answer, or no target id" : err);
+		    volume_uuid(vol), node, have < 0 ?
+		    "tgtd does not answer, or no target id" : err);
 		return -1;
 	}
 	log_info("volume %s exported again as target %d for node %s", volume_uuid(vol),
-	    tid, volume_attached_node(vol) ? volume_attached_node(vol) : "-");
+	    tid, node);
 	return 1;
 }
 
@@ -58,10 +58,19 @@ volpool_restore_exports(void)
 	json_decref(v);
 	pthread_mutex_lock(&vp.mtx);
 	json_array_foreach(l, i, vol) {
-		if ((r = restore_one(vol)) > 0)
-			n++;
-		else if (r < 0)
-			bad++;
+		const char *node;
+		json_t *ii;
+		if (json_array_size(volume_attachments(vol)) != volattach_count(vol)) {
+			volattach_sync(vol);	/* a record from before multi-attach */
+			(void)store_update(store_thread(), &model_volume, vol, err,
+			    sizeof(err));
+		}
+		json_object_foreach(volattach_all(vol), node, ii) {	/* each node's */
+			if ((r = restore_one(vol, node, ii)) > 0)
+				n++;
+			else if (r < 0)
+				bad++;
+		}
 	}
 	pthread_mutex_unlock(&vp.mtx);
 	if (n > 0 || bad > 0)

@@ -250,6 +250,8 @@ static const struct option_def options[] = {
 	  "Largest volume size (GiB) /v1/volumes accepts." },
 	{ "storage", "max_volumes", OT_INT, O(storage_max_volumes), 1, 100000, "256",
 	  "How many volumes the pool holds (and one project may own); 413 past it." },
+	{ "storage", "max_attachments", OT_INT, O(storage_max_attachments), 1, 64, "8",
+	  "How many nodes may attach one multiattach volume at a time." },
 	{ "cinder", "auth_url", OT_STR, O(cinder_auth_url), 0, 0, "",
 	  "storage_interface cinder: Keystone v3 of the Cinder service user, e.g. "
 	  "http://127.0.0.1:5000/v3. Empty: the cinder interface is off." },

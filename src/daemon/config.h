@@ -114,6 +114,7 @@ struct config {
 	char	*storage_iqn_prefix;
 	int	 storage_max_volume_gb;
 	int	 storage_max_volumes;
+	int	 storage_max_attachments;
 	char	*console_listen;
 	int	 console_raw_port;
 	int	 console_ws_port;

@@ -190,6 +190,9 @@ const char *const store_migrations[] = {
 	" priority INTEGER NOT NULL, sensitive INTEGER NOT NULL, phase TEXT NOT NULL,"
 	" conditions TEXT NOT NULL, actions TEXT NOT NULL,"
 	" created_at TEXT NOT NULL, updated_at TEXT);",
+	/* 17: multi-attach volumes of the pool: the flag, the attachments */
+	"ALTER TABLE volumes ADD COLUMN multiattach INTEGER NOT NULL DEFAULT 0;"
+	" ALTER TABLE volumes ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
