@@ -190,7 +190,7 @@ const char *const store_migrations[] = {
 	" priority INTEGER NOT NULL, sensitive INTEGER NOT NULL, phase TEXT NOT NULL,"
 	" conditions TEXT NOT NULL, actions TEXT NOT NULL,"
 	" created_at TEXT NOT NULL, updated_at TEXT);",
-	/* 17: multi-attach volumes of the pool: the flag, the attachments */
+	/* 14: multi-attach volumes of the pool: the flag, the attachments */
 	"ALTER TABLE volumes ADD COLUMN multiattach INTEGER NOT NULL DEFAULT 0;"
 	" ALTER TABLE volumes ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';",
 };
