@@ -1,5 +1,6 @@
 /* The agent's endpoints (lookup, heartbeat) and image downloads. */
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "conductor.h"
 #include "images.h"
 #include "log.h"
+#include "range.h"
 #include "store.h"
 #include "vmedia.h"
 
@@ -107,12 +109,33 @@ h_boot_file(struct req *q, struct resp *r)
 }
 
 /* A node's virtual-media ISO, for its BMC: the unguessable name is the
- * credential (BMCs fetch without ours), served while the ramdisk boots. */
+ * credential (BMCs fetch without ours), served while the ramdisk boots.
+ * BMCs read it in pieces: one byte range is served (range.c). */
 void
 h_vmedia_iso(struct req *q, struct resp *r)
 {
 	char path[700];
+	enum range_kind k;
+	uint64_t off, len, size;
 
 	serve_file(r, vmedia_iso_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL,
 	    "The ISO");
+	if (r->fd <= 0)
+		return;
+	size = r->fd_size;
+	k = range_parse(MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Range"),
+	    MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "If-Range"),
+	    size, &off, &len);
+	range_content_range(k, off, len, size, r->content_range, sizeof(r->content_range));
+	r->accept_ranges = true;
+	if (k == RANGE_UNSATISFIABLE) {
+		close(r->fd);
+		r->fd = 0;
+		api_error(r, 416, "Requested range not satisfiable: the ISO has %llu bytes",
+		    (unsigned long long)size);
+	} else if (k == RANGE_PARTIAL) {
+		r->status = 206;
+		r->fd_offset = off;
+		r->fd_size = len;
+	}
 }
