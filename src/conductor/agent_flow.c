@@ -352,10 +352,19 @@ start_writing(json_t *node, const char *phase, struct ierr *e)
 {
 	json_t *ii = node_instance_info(node), *info, *params, *cmd;
 	char err[700] = "", base[400];
+	enum images_state st = IMAGES_READY;
+	int direct;
 
+	/* image_download_source http: the agent fetches the URL itself. */
+	direct = images_direct_info(ii, json_object_get(node, "driver_info"), &info,
+	    err, sizeof(err));
 	boot_ipxe_base_url(base, sizeof(base));
-	switch (images_request(node_uuid(node), ii, file_images_ok(node), base, &info,
-	    err, sizeof(err))) {
+	if (direct < 0)
+		st = IMAGES_FAILED;
+	else if (direct == 0)
+		st = images_request(node_uuid(node), ii, file_images_ok(node), base,
+		    &info, err, sizeof(err));
+	switch (st) {
 	case IMAGES_PENDING:
 		if (phase != NULL && strcmp(phase, "fetching") == 0)
 			return 0;
