@@ -43,9 +43,10 @@ h_heartbeat(struct req *q, struct resp *r)
 		api_json(r, 202, NULL);
 }
 
-/* Answers with a file's bytes, or 404 with what is missing. */
+/* Answers with a file's bytes, or 404 with what is missing; logs it
+ * unless quiet. */
 static void
-serve_file(struct resp *r, const char *path, const char *what)
+open_file(struct resp *r, const char *path, const char *what, bool quiet)
 {
 	struct stat st;
 	int fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -59,7 +60,14 @@ serve_file(struct resp *r, const char *path, const char *what)
 	r->status = 200;
 	r->fd = fd;
 	r->fd_size = (uint64_t)st.st_size;
-	log_info("serving %s (%lld bytes)", what, (long long)st.st_size);
+	if (!quiet)
+		log_info("serving %s (%lld bytes)", what, (long long)st.st_size);
+}
+
+static void
+serve_file(struct resp *r, const char *path, const char *what)
+{
+	open_file(r, path, what, false);
 }
 
 void
@@ -118,8 +126,8 @@ h_vmedia_iso(struct req *q, struct resp *r)
 	enum range_kind k;
 	uint64_t off, len, size;
 
-	serve_file(r, vmedia_iso_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL,
-	    "The ISO");
+	open_file(r, vmedia_iso_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL,
+	    "The ISO", true);
 	if (r->fd <= 0)
 		return;
 	size = r->fd_size;
@@ -137,5 +145,8 @@ h_vmedia_iso(struct req *q, struct resp *r)
 		r->status = 206;
 		r->fd_offset = off;
 		r->fd_size = len;
+		log_debug("serving bytes %s of the ISO", r->content_range + 6);
+	} else if (strcmp(q->method, "GET") == 0) {
+		log_info("serving the ISO (%llu bytes)", (unsigned long long)size);
 	}
 }

@@ -706,8 +706,28 @@ agent_flow_timed_out(json_t *node, time_t now)
 	return since > 0 && now - since > aconf.callback_timeout;
 }
 
+/* Undeploy while a deploy's ramdisk is still in play (in wait call-back):
+ * the agent forgotten, the image released, and the boot interface's
+ * ramdisk cleaned up (iPXE's DHCP entries; the virtual-media ISO deleted,
+ * so that its URL answers 404, and ejected). */
+static enum hw_step
+agent_tear_down(json_t *node, char *err, size_t len)
+{
+	json_t *d = dii(node);
+
+	if (json_object_get(d, "boot_ramdisk") == NULL &&
+	    json_object_get(d, "vmedia_iso") == NULL)
+		return HW_STEP_DONE;
+	forget_agent(node);
+	images_release(node_uuid(node));
+	if (ramdisk(node, false, err, len) != 0)
+		log_warn("undeploy: cannot clean up the ramdisk's boot: %s", err);
+	return HW_STEP_DONE;
+}
+
 const struct hw_generic_ops deploy_direct_ops = {
 	.name = "direct",
 	.deploy = agent_deploy_start,
 	.clean = agent_clean_start,
+	.tear_down = agent_tear_down,
 };
