@@ -1,5 +1,6 @@
 /* The agent's endpoints (lookup, heartbeat) and image downloads. */
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "conductor.h"
 #include "images.h"
 #include "log.h"
+#include "range.h"
 #include "store.h"
 #include "vmedia.h"
 
@@ -41,9 +43,10 @@ h_heartbeat(struct req *q, struct resp *r)
 		api_json(r, 202, NULL);
 }
 
-/* Answers with a file's bytes, or 404 with what is missing. */
+/* Answers with a file's bytes, or 404 with what is missing; logs it
+ * unless quiet. */
 static void
-serve_file(struct resp *r, const char *path, const char *what)
+open_file(struct resp *r, const char *path, const char *what, bool quiet)
 {
 	struct stat st;
 	int fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -57,7 +60,14 @@ serve_file(struct resp *r, const char *path, const char *what)
 	r->status = 200;
 	r->fd = fd;
 	r->fd_size = (uint64_t)st.st_size;
-	log_info("serving %s (%lld bytes)", what, (long long)st.st_size);
+	if (!quiet)
+		log_info("serving %s (%lld bytes)", what, (long long)st.st_size);
+}
+
+static void
+serve_file(struct resp *r, const char *path, const char *what)
+{
+	open_file(r, path, what, false);
 }
 
 void
@@ -107,12 +117,36 @@ h_boot_file(struct req *q, struct resp *r)
 }
 
 /* A node's virtual-media ISO, for its BMC: the unguessable name is the
- * credential (BMCs fetch without ours), served while the ramdisk boots. */
+ * credential (BMCs fetch without ours), served while the ramdisk boots.
+ * BMCs read it in pieces: one byte range is served (range.c). */
 void
 h_vmedia_iso(struct req *q, struct resp *r)
 {
 	char path[700];
+	enum range_kind k;
+	uint64_t off, len, size;
 
-	serve_file(r, vmedia_iso_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL,
-	    "The ISO");
+	open_file(r, vmedia_iso_path(q->args[0], path, sizeof(path)) == 0 ? path : NULL,
+	    "The ISO", true);
+	if (r->fd <= 0)
+		return;
+	size = r->fd_size;
+	k = range_parse(MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Range"),
+	    MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "If-Range"),
+	    size, &off, &len);
+	range_content_range(k, off, len, size, r->content_range, sizeof(r->content_range));
+	r->accept_ranges = true;
+	if (k == RANGE_UNSATISFIABLE) {
+		close(r->fd);
+		r->fd = 0;
+		api_error(r, 416, "Requested range not satisfiable: the ISO has %llu bytes",
+		    (unsigned long long)size);
+	} else if (k == RANGE_PARTIAL) {
+		r->status = 206;
+		r->fd_offset = off;
+		r->fd_size = len;
+		log_debug("serving bytes %s of the ISO", r->content_range + 6);
+	} else if (strcmp(q->method, "GET") == 0) {
+		log_info("serving the ISO (%llu bytes)", (unsigned long long)size);
+	}
 }

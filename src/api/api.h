@@ -54,6 +54,9 @@ struct resp {
 	char		*text;		/* or this text (malloc'd, owned) */
 	bool		 text_json;	/* text is JSON, not text/plain */
 	uint64_t	 fd_size;
+	uint64_t	 fd_offset;	/* the first byte of fd to send */
+	char		 content_range[64]; /* a 206's or 416's (range.c) */
+	bool		 accept_ranges;	/* answer "Accept-Ranges: bytes" */
 	bool		 close;		/* Connection: close (framing errors) */
 	const char	*www_authenticate; /* with a 401: how to authenticate */
 	const char	*content_type;	/* of text or fd (NULL: text/plain, octet-stream) */

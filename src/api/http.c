@@ -207,6 +207,10 @@ add_headers(struct MHD_Response *mr, struct req *q, const char *request_id,
 		MHD_add_response_header(mr, "Cache-Control", "no-cache");
 	if (r->close)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (r->content_range[0] != '\0')
+		MHD_add_response_header(mr, "Content-Range", r->content_range);
+	if (r->accept_ranges)
+		MHD_add_response_header(mr, "Accept-Ranges", "bytes");
 }
 
 static enum MHD_Result
@@ -218,7 +222,8 @@ respond(struct MHD_Connection *c, struct req *q, struct resp *r, const char *rid
 	size_t len = 0;
 
 	if (r->fd > 0) {
-		mr = MHD_create_response_from_fd64(r->fd_size, r->fd);
+		mr = MHD_create_response_from_fd_at_offset64(r->fd_size, r->fd,
+		    r->fd_offset);
 		if (mr == NULL)
 			close(r->fd);
 		r->fd = 0;

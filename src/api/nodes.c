@@ -43,6 +43,26 @@ changed(json_t *old, json_t *upd, const char *obj, const char *key, const char *
 	return *v != NULL && (a == NULL || strcmp(a, *v) != 0);
 }
 
+/* instance_info and driver_info image_download_source: http or local. */
+static bool
+check_download_source(struct resp *r, json_t *upd)
+{
+	static const char *const objs[] = { "instance_info", "driver_info", NULL };
+	char err[200];
+
+	for (size_t i = 0; objs[i] != NULL; i++) {
+		json_t *v = json_object_get(json_object_get(upd, objs[i]),
+		    "image_download_source");
+		if (v != NULL && (!json_is_string(v) || images_download_source_ok(
+		    json_string_value(v), err, sizeof(err)) != 0)) {
+			api_error(r, 400, "%s %s", objs[i], json_is_string(v) ? err :
+			    "image_download_source must be http or local");
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
  * Files and URLs the conductor will read: instance_info.image_source
  * (file:// only from the allowed directories and never for project-scoped
@@ -57,6 +77,8 @@ check_sources(struct resp *r, json_t *old, json_t *upd)
 	char err[512];
 	const char *v;
 
+	if (!check_download_source(r, upd))
+		return false;
 	if (changed(old, upd, "instance_info", "image_source", &v) &&
 	    images_check_source(v, auth_project_scoped(), err, sizeof(err)) != 0) {
 		api_error(r, 400, "%s", err);

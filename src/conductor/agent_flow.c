@@ -352,10 +352,19 @@ start_writing(json_t *node, const char *phase, struct ierr *e)
 {
 	json_t *ii = node_instance_info(node), *info, *params, *cmd;
 	char err[700] = "", base[400];
+	enum images_state st = IMAGES_READY;
+	int direct;
 
+	/* image_download_source http: the agent fetches the URL itself. */
+	direct = images_direct_info(ii, json_object_get(node, "driver_info"), &info,
+	    err, sizeof(err));
 	boot_ipxe_base_url(base, sizeof(base));
-	switch (images_request(node_uuid(node), ii, file_images_ok(node), base, &info,
-	    err, sizeof(err))) {
+	if (direct < 0)
+		st = IMAGES_FAILED;
+	else if (direct == 0)
+		st = images_request(node_uuid(node), ii, file_images_ok(node), base,
+		    &info, err, sizeof(err));
+	switch (st) {
 	case IMAGES_PENDING:
 		if (phase != NULL && strcmp(phase, "fetching") == 0)
 			return 0;
@@ -697,8 +706,28 @@ agent_flow_timed_out(json_t *node, time_t now)
 	return since > 0 && now - since > aconf.callback_timeout;
 }
 
+/* Undeploy while a deploy's ramdisk is still in play (in wait call-back):
+ * the agent forgotten, the image released, and the boot interface's
+ * ramdisk cleaned up (iPXE's DHCP entries; the virtual-media ISO deleted,
+ * so that its URL answers 404, and ejected). */
+static enum hw_step
+agent_tear_down(json_t *node, char *err, size_t len)
+{
+	json_t *d = dii(node);
+
+	if (json_object_get(d, "boot_ramdisk") == NULL &&
+	    json_object_get(d, "vmedia_iso") == NULL)
+		return HW_STEP_DONE;
+	forget_agent(node);
+	images_release(node_uuid(node));
+	if (ramdisk(node, false, err, len) != 0)
+		log_warn("undeploy: cannot clean up the ramdisk's boot: %s", err);
+	return HW_STEP_DONE;
+}
+
 const struct hw_generic_ops deploy_direct_ops = {
 	.name = "direct",
 	.deploy = agent_deploy_start,
 	.clean = agent_clean_start,
+	.tear_down = agent_tear_down,
 };

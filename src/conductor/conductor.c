@@ -492,6 +492,8 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 	agent_client_init(60);
 	if (images_init(&cconf.images, err, len) != 0)
 		return -1;
+	if (images_set_download_source(cconf.images.download_source, err, len) != 0)
+		return -1;
 	images_on_done(agent_flow_image_done);
 	struct dhcp_conf dc = c->dhcp;
 	dc.enabled = dc.enabled && cond_owns_nodes();	/* API-only: no dnsmasq */

@@ -278,8 +278,8 @@ hex_of_len(const char *v, size_t n)
 }
 
 /* image_os_hash_algo/value, else image_checksum ([algo:]hex, md5 by length). */
-static int
-expected_hash(json_t *ii, char *algo, size_t alen, char *value, size_t vlen,
+int
+images_expected_hash(json_t *ii, char *algo, size_t alen, char *value, size_t vlen,
     char *err, size_t len)
 {
 	const char *a = json_string_value(json_object_get(ii, "image_os_hash_algo"));
@@ -786,7 +786,7 @@ images_request(const char *node, json_t *ii, bool file_ok, const char *base,
 		snprintf(err, len, "instance_info.image_source is missing");
 		return IMAGES_FAILED;
 	}
-	if (expected_hash(ii, algo, sizeof(algo), value, sizeof(value), err, len) != 0)
+	if (images_expected_hash(ii, algo, sizeof(algo), value, sizeof(value), err, len) != 0)
 		return IMAGES_FAILED;
 	pthread_mutex_lock(&img.jmtx);
 	pp = find(node);

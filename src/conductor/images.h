@@ -22,6 +22,7 @@ struct images_conf {
 	bool		 follow_redirects;
 	const char	*allowed_hosts;	/* comma-separated; "": any host */
 	int		 workers;	/* concurrent downloads */
+	const char	*download_source; /* http or local (image_source.c) */
 };
 
 int	images_init(const struct images_conf *c, char *err, size_t len);
@@ -56,6 +57,20 @@ void	images_on_done(void (*fn)(const char *id));
 void	images_release(const char *node_uuid);
 /* Path of a verified image of a running deploy by its id, or -1. */
 int	images_path(const char *id, char *path, size_t len);
+/* The expected checksum of instance_info (image_os_hash_algo/value, else
+ * image_checksum), lower-case; 0, or -1 with the reason in err. */
+int	images_expected_hash(json_t *ii, char *algo, size_t alen, char *value,
+	    size_t vlen, char *err, size_t len);
+
+/* image_download_source (image_source.c): v is http, local or NULL? */
+int	images_download_source_ok(const char *v, char *err, size_t len);
+/* [deploy] image_download_source, the default of every node. */
+int	images_set_download_source(const char *v, char *err, size_t len);
+/* With http in force (instance_info, driver_info, the default) and an
+ * http(s) image_source: IPA's image_info naming that URL itself in *info,
+ * 1.  0: ingotd serves the image (local, or a file:// source).  -1: err. */
+int	images_direct_info(json_t *ii, json_t *di, json_t **info, char *err,
+	    size_t len);
 /* Hex digest of a file; algo is md5, sha256 or sha512. */
 int	images_hash_file(const char *path, const char *algo, char *hex, size_t len);
 

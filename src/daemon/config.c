@@ -182,6 +182,13 @@ static const struct option_def options[] = {
 	{ "deploy", "image_allowed_hosts", OT_STR, O(image_allowed_hosts), 0, 0, "",
 	  "Comma-separated host names or addresses http(s) image sources may "
 	  "name; empty: any host." },
+	{ "deploy", "image_download_source", OT_STR, O(image_download_source), 0, 0,
+	  "local",
+	  "Who downloads deploy images (Ironic's image_download_source): local "
+	  "(ingotd downloads, verifies and serves them at /images/) or http (the "
+	  "agent downloads an http(s) image_source itself; file:// images are "
+	  "served by ingotd). A node's instance_info or driver_info "
+	  "image_download_source overrides it." },
 	{ "deploy", "image_download_workers", OT_INT, O(image_download_workers), 1, 256,
 	  "4",
 	  "Concurrent image downloads (further ones wait their turn)." },

@@ -72,6 +72,7 @@ struct config {
 	int	 image_max_size;
 	bool	 image_follow_redirects;
 	char	*image_allowed_hosts;
+	char	*image_download_source;
 	int	 image_download_workers;
 	int	 ipmi_timeout_ms;
 	int	 ipmi_retries;

@@ -1,6 +1,7 @@
 /*
  * The small parsers of src/common/util.c: MAC addresses, UUIDs, logical
- * names, integers.  Each result is checked against what it promises.
+ * names, integers; and the HTTP Range header of served files
+ * (src/api/range.c).  Each result is checked against what it promises.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -8,9 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "range.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A range lies within the file; anything else is the whole file. */
+static void
+check_range(const char *h, uint64_t fsize)
+{
+	uint64_t off, len;
+	char cr[64];
+	enum range_kind k = range_parse(h, NULL, fsize, &off, &len);
+
+	if (k == RANGE_PARTIAL && (len == 0 || off >= fsize || len > fsize - off))
+		abort();
+	if (k != RANGE_PARTIAL && (off != 0 || len != fsize))
+		abort();
+	if (k != RANGE_NONE && strchr(h, ',') != NULL)
+		abort();
+	range_content_range(k, off, len, fsize, cr, sizeof(cr));
+	if ((k == RANGE_NONE) != (cr[0] == '\0'))
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (util_parse_int(s, 0, 65535, &v) && (v < 0 || v > 65535))
 		abort();
+	check_range(s, size > 2 ? (uint64_t)data[2] << (data[0] % 40) : 0);
 	free(s);
 	return 0;
 }
