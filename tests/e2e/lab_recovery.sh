@@ -74,11 +74,7 @@ trap 'exit 130' INT TERM
 J=$WORKDIR/lab.json
 vsctl() { ovs-vsctl --db="$(jq -r .switch.ovsdb "$J")" "$@"; }
 
-cat >"$D/ingotd.conf" <<EOF
-[api]
-listen = 127.0.0.1:$PORT
-[database]
-path = $D/ingot.db
+{ lab_ingotd_conf; cat <<EOF; } >"$D/ingotd.conf"
 [conductor]
 sync_power_state_interval = 2
 automated_clean = false
@@ -91,19 +87,6 @@ ramdisk = $BUILD/ramdisk/ingot-deploy.initramfs
 file_url_allowed_paths = $IMG
 callback_timeout = 600
 heartbeat_timeout = 60
-[ipmi]
-timeout_ms = 6000
-[dhcp]
-enabled = true
-ovsdb = $(jq -r .switch.ovsdb "$J")
-bridge = $(jq -r .switch.bridge "$J")
-state_dir = $D/dhcp
-[switch:lab]
-driver = ovsdb
-address = $(jq -r .switch.ovsdb "$J")
-switch_id = $(jq -r .switch.switch_id "$J")
-[log]
-file = $D/ingotd.log
 EOF
 "$BUILD/src/daemon/ingotd" --config "$D/ingotd.conf" 2>>"$D/ingotd.stderr" &
 INGOTD_PID=$!

@@ -72,11 +72,7 @@ J=$WORKDIR/lab.json
 vsctl() { ovs-vsctl --db="$(jq -r .switch.ovsdb "$J")" "$@"; }
 ok "tgtd runs in a storage namespace on tenant A's VLAN" san_up 200 10.200.0.250/24
 
-cat >"$D/ingotd.conf" <<EOF
-[api]
-listen = 127.0.0.1:$PORT
-[database]
-path = $D/ingot.db
+{ lab_ingotd_conf; cat <<EOF; } >"$D/ingotd.conf"
 [conductor]
 sync_power_state_interval = 2
 automated_clean = false
@@ -85,24 +81,11 @@ policy = automatic
 bmc_failures = 2
 [deploy]
 file_url_allowed_paths = $IMG
-[ipmi]
-timeout_ms = 6000
-[dhcp]
-enabled = true
-ovsdb = $(jq -r .switch.ovsdb "$J")
-bridge = $(jq -r .switch.bridge "$J")
-state_dir = $D/dhcp
-[switch:lab]
-driver = ovsdb
-address = $(jq -r .switch.ovsdb "$J")
-switch_id = $(jq -r .switch.switch_id "$J")
 [storage]
 pool_dir = $D/pool
 portal = 10.200.0.250:3260
 tgt_control_port = $CP
 max_volume_gb = 1
-[log]
-file = $D/ingotd.log
 EOF
 "$BUILD/src/daemon/ingotd" --config "$D/ingotd.conf" 2>>"$D/ingotd.stderr" &
 INGOTD_PID=$!
@@ -139,14 +122,6 @@ for i in 0 1; do
 done
 api POST "/v1/nodes/${NODE[0]}/vifs" '{"id":"tenant-a"}' >/dev/null
 api POST /v1/volume/targets "{\"node_uuid\":\"${NODE[0]}\",\"volume_type\":\"iscsi\",\"boot_index\":0,\"volume_id\":\"$VA\"}" >/dev/null
-wait_state() {	# wait_state NODE STATE SECONDS
-	local t
-	for t in $(seq "$3"); do
-		case $(state "$1") in "$2") return 0 ;; *failed|error) return 1 ;; esac
-		sleep 1
-	done
-	return 1
-}
 for i in 0 1; do
 	api PUT "/v1/nodes/${NODE[$i]}/states/provision" '{"target":"manage"}' >/dev/null
 	wait_state "${NODE[$i]}" manageable 120

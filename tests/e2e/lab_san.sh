@@ -77,31 +77,14 @@ vsctl() { ovs-vsctl --db="$(jq -r .switch.ovsdb "$J")" "$@"; }
 ok "tgtd runs in the storage namespace" san_up 200 10.200.0.250/24 300 10.201.0.250/24
 
 # --- ingotd ---------------------------------------------------------------------
-cat >"$D/ingotd.conf" <<EOF
-[api]
-listen = 127.0.0.1:$PORT
-[database]
-path = $D/ingot.db
+{ lab_ingotd_conf; cat <<EOF; } >"$D/ingotd.conf"
 [deploy]
 file_url_allowed_paths = $IMG,$D/img
-[ipmi]
-timeout_ms = 6000
-[dhcp]
-enabled = true
-ovsdb = $(jq -r .switch.ovsdb "$J")
-bridge = $(jq -r .switch.bridge "$J")
-state_dir = $D/dhcp
-[switch:lab]
-driver = ovsdb
-address = $(jq -r .switch.ovsdb "$J")
-switch_id = $(jq -r .switch.switch_id "$J")
 [storage]
 pool_dir = $D/pool
 portal = 10.200.0.250:3260
 tgt_control_port = $CP
 max_volume_gb = 1
-[log]
-file = $D/ingotd.log
 EOF
 "$BUILD/src/daemon/ingotd" --config "$D/ingotd.conf" 2>>"$D/ingotd.stderr" &
 INGOTD_PID=$!
@@ -153,14 +136,6 @@ for i in 0 1; do
 done
 api POST /v1/volume/targets "{\"node_uuid\":\"${NODE[0]}\",\"volume_type\":\"iscsi\",\"boot_index\":1,\"volume_id\":\"$VD\"}" >/dev/null
 state() { api GET "/v1/nodes/$1" | jq -r .provision_state; }
-wait_state() {	# wait_state NODE STATE SECONDS
-	local t
-	for t in $(seq "$3"); do
-		case $(state "$1") in "$2") return 0 ;; *failed|error) return 1 ;; esac
-		sleep 1
-	done
-	return 1
-}
 for i in 0 1; do
 	api PUT "/v1/nodes/${NODE[$i]}/states/provision" '{"target":"manage"}' >/dev/null
 	wait_state "${NODE[$i]}" manageable 120

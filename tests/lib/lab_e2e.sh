@@ -12,6 +12,11 @@
 #                       ("none" if it never answered), its last line (the
 #                       last error line, if any) from console_said I
 #   wait_for SECONDS CMD...     polls CMD every half second
+#   wait_state NODE STATE SECONDS   polls NODE's provision state (fails early
+#                       on *failed and error)
+#   lab_ingotd_conf     the ingotd.conf sections every lab test has: API on
+#                       $PORT, database, DHCP and the switch of the lab, log
+#                       (under $D); the test appends its own sections
 #   wait_console I RE SECONDS   the first line of node I's console matching RE
 #   kill_node I         kills node I's QEMU process and its ipmi_sim BMC, as
 #                       a dead server; sets T_FAIL
@@ -130,6 +135,38 @@ watch_recovery() {
 			[ "$S0" = "recover wait" ]; then break; fi
 		sleep 0.5
 	done
+}
+
+wait_state() {
+	local t
+	for t in $(seq "$3"); do
+		case $(_pstate "$1") in "$2") return 0 ;; *failed|error) return 1 ;; esac
+		sleep 1
+	done
+	return 1
+}
+
+lab_ingotd_conf() {
+	local j=$WORKDIR/lab.json
+	cat <<EOF
+[api]
+listen = 127.0.0.1:$PORT
+[database]
+path = $D/ingot.db
+[ipmi]
+timeout_ms = 6000
+[dhcp]
+enabled = true
+ovsdb = $(jq -r .switch.ovsdb "$j")
+bridge = $(jq -r .switch.bridge "$j")
+state_dir = $D/dhcp
+[switch:lab]
+driver = ovsdb
+address = $(jq -r .switch.ovsdb "$j")
+switch_id = $(jq -r .switch.switch_id "$j")
+[log]
+file = $D/ingotd.log
+EOF
 }
 
 hist_at() {
