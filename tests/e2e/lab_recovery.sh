@@ -31,6 +31,7 @@ export INGOT_URL=http://127.0.0.1:$PORT
 D=$TOP/ingot
 mkdir -p "$D"
 PASS=0 FAIL=0 INGOTD_PID=
+. "$repo/tests/lib/lab_e2e.sh"	# kill_node, watch_recovery, hist_at, print_timings
 
 ok() {
 	local what=$1; shift
@@ -42,8 +43,6 @@ expect_eq() {
 	else FAIL=$((FAIL + 1)); echo "not ok - $1: expected [$2] got [$3]"; fi
 }
 say() { printf '\n== %s\n' "$*"; }
-now() { date +%s.%N; }
-dt() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%.1f", b - a }'; }
 api() {
 	curl -sS -X "$1" -H 'X-OpenStack-Ironic-API-Version: latest' \
 		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "$INGOT_URL$2"
@@ -75,11 +74,7 @@ trap 'exit 130' INT TERM
 J=$WORKDIR/lab.json
 vsctl() { ovs-vsctl --db="$(jq -r .switch.ovsdb "$J")" "$@"; }
 
-cat >"$D/ingotd.conf" <<EOF
-[api]
-listen = 127.0.0.1:$PORT
-[database]
-path = $D/ingot.db
+{ lab_ingotd_conf; cat <<EOF; } >"$D/ingotd.conf"
 [conductor]
 sync_power_state_interval = 2
 automated_clean = false
@@ -92,19 +87,6 @@ ramdisk = $BUILD/ramdisk/ingot-deploy.initramfs
 file_url_allowed_paths = $IMG
 callback_timeout = 600
 heartbeat_timeout = 60
-[ipmi]
-timeout_ms = 6000
-[dhcp]
-enabled = true
-ovsdb = $(jq -r .switch.ovsdb "$J")
-bridge = $(jq -r .switch.bridge "$J")
-state_dir = $D/dhcp
-[switch:lab]
-driver = ovsdb
-address = $(jq -r .switch.ovsdb "$J")
-switch_id = $(jq -r .switch.switch_id "$J")
-[log]
-file = $D/ingotd.log
 EOF
 "$BUILD/src/daemon/ingotd" --config "$D/ingotd.conf" 2>>"$D/ingotd.stderr" &
 INGOTD_PID=$!
@@ -144,12 +126,6 @@ api PATCH "/v1/nodes/${NODE[0]}" "[{\"op\":\"add\",\"path\":\"/instance_info\",\
 	{\"op\":\"add\",\"path\":\"/instance_uuid\",\"value\":\"$(cat /proc/sys/kernel/random/uuid)\"}]" >/dev/null
 for i in 0 1; do expect_eq "${NAME[$i]} available (no cleaning)" available "$(state "${NODE[$i]}")"; done
 
-# wait_for SECONDS CMD...: polls CMD every half second
-wait_for() {
-	local n=$(($1 * 2)); shift
-	while [ "$n" -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; n=$((n - 1)); done
-	return 1
-}
 is_state() { [ "$(state "$1")" = "$2" ]; }
 done_state() { case $(state "$1") in "$2"|*failed|error) return 0 ;; esac; return 1; }
 # lease_after I BOOT: the first instance lease line on node I after boot BOOT
@@ -185,29 +161,10 @@ B1=$(cat "${NDIR[1]}/boots" 2>/dev/null || echo 0)
 ok "${NAME[1]} (the spare) is off and never booted" test "$B1" = 0
 
 say "${NAME[0]} dies: its QEMU process and its BMC are killed"
-T_FAIL=$(now)
-kill -KILL "$(cat "${NDIR[0]}/qemu.pid")"
-kill -KILL "$(awk '{print $1}' "$(jq -r '.nodes[0].bmc_pidfile' "$J")")"
-T_DET= T_FENCE= T_ACT=
-deadline=$(( $(date +%s) + 1200 ))
-while [ "$(date +%s)" -lt "$deadline" ]; do
-	s0=$(state "${NODE[0]}")
-	[ -z "$T_DET" ] && [ "$s0" != active ] && T_DET=$(now)
-	[ -z "$T_FENCE" ] && [ "$(vsctl get port "${SPORT[0]}" tag)" = 4095 ] && T_FENCE=$(now)
-	s1=$(state "${NODE[1]}")
-	[ -z "$T_ACT" ] && [ "$s1" = active ] && T_ACT=$(now)
-	if [ -n "$T_ACT" ] || [[ "$s1" == *failed ]] || [ "$s0" = "recover failed" ] ||
-		[ "$s0" = "recover wait" ]; then break; fi
-	sleep 0.5
-done
+kill_node 0
+watch_recovery "${NODE[0]}" "${NODE[1]}" "${SPORT[0]}"
+s0=$S0 s1=$S1
 printf '#   %s: %s, %s: %s\n' "${NAME[0]}" "$s0" "${NAME[1]}" "$s1"
-# hist_at NODE TEXT: when NODE's history first has an event starting with TEXT (epoch)
-hist_at() {
-	local c
-	c=$(api GET "/v1/nodes/$1/history" | jq -r --arg t "$2" \
-		'[.history[] | select(.event | startswith($t))][0].created_at // empty')
-	[ -n "$c" ] && date -d "$c" +%s.%N
-}
 H_DET=$(hist_at "${NODE[0]}" "Server failure detected (bmc)")
 H_FENCE=$(hist_at "${NODE[0]}" "Fenced: ")
 SPARE_ON=$(awk '/=== lab: .* power on, boot 1,/ { print substr($0, 2, index($0, "]") - 2); exit }' \
@@ -241,14 +198,7 @@ ok "tenant B's DHCP never saw either node" bash -c \
 ok "the BMC password is not in ingotd's log" bash -c "! grep -qF -- '$BMC_PASS' '$D/ingotd.log' '$D/ingotd.stderr'"
 
 say "timings (seconds from the kill)"
-printf '%-8s %-8s %-14s %-8s %-8s\n' detect fence spare-active lease answers
-printf '%-8s %-8s %-14s %-8s %-8s\n' "$(dt "$T_FAIL" "$H_DET")" "$(dt "$T_FAIL" "$H_FENCE")" \
-	"$(dt "$T_FAIL" "$T_ACT")" "$(dt "$T_FAIL" "$T_LEASE")" "$(dt "$T_FAIL" "$T_ANS")"
-if [ -n "${RECOVERY_TIMINGS:-}" ]; then
-	printf 'detect %s\nfence %s\nspare_active %s\nlease %s\nanswers %s\n' "$(dt "$T_FAIL" "$H_DET")" \
-		"$(dt "$T_FAIL" "$H_FENCE")" "$(dt "$T_FAIL" "$T_ACT")" "$(dt "$T_FAIL" "$T_LEASE")" \
-		"$(dt "$T_FAIL" "$T_ANS")" >"$RECOVERY_TIMINGS"
-fi
+print_timings "$H_DET" "$H_FENCE" "$T_ACT" "$T_LEASE" "$T_ANS"
 echo "# $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ] && rm -rf "$D/dhcp" 2>/dev/null
 [ "$FAIL" -eq 0 ]

@@ -32,8 +32,8 @@ PORT=$(free_port STREAM)
 export INGOT_URL=http://127.0.0.1:$PORT
 D=$TOP/ingot
 mkdir -p "$D/pool" "$D/img"
-PASS=0 FAIL=0 INGOTD_PID= TGTD_PID=
-CP=$(( 2000 + $$ % 20000 ))	# tgtd's management channel, ours alone
+PASS=0 FAIL=0 INGOTD_PID=
+. "$repo/tests/lib/lab_e2e.sh"	# san_up/san_down, console_run, wait_console
 
 ok() {
 	local what=$1; shift
@@ -48,18 +48,9 @@ api() {	# api METHOD PATH [JSON]
 	curl -sS -X "$1" -H 'X-OpenStack-Ironic-API-Version: latest' \
 		${3:+-H 'Content-Type: application/json' --data-binary "$3"} "$INGOT_URL$2"
 }
-now() { date +%s.%N; }
-tadm() { tgtadm -C "$CP" --lld iscsi "$@"; }
 teardown() {
 	[ -n "$INGOTD_PID" ] && { kill "$INGOTD_PID" 2>/dev/null; wait "$INGOTD_PID" 2>/dev/null; }
-	if [ -n "$TGTD_PID" ]; then
-		tadm --op update --mode sys --name State -v offline >/dev/null 2>&1
-		for tid in $(tadm --op show --mode target 2>/dev/null | sed -n 's/^Target \([0-9]*\):.*/\1/p'); do
-			tadm --op delete --force --mode target --tid "$tid" >/dev/null 2>&1
-		done
-		tadm --op delete --mode system >/dev/null 2>&1
-		kill "$TGTD_PID" 2>/dev/null; wait "$TGTD_PID" 2>/dev/null
-	fi
+	san_down
 	"$repo/lab/down" >/dev/null 2>&1
 	if [ "$FAIL" = 0 ] && [ -n "${FINISHED:-}" ]; then rm -rf "$TOP"; else echo "# logs in $TOP"; fi
 }
@@ -81,48 +72,19 @@ trap teardown EXIT
 trap 'exit 130' INT TERM
 J=$WORKDIR/lab.json
 vsctl() { ovs-vsctl --db="$(jq -r .switch.ovsdb "$J")" "$@"; }
-SAN=$("$repo/lab/netns-attach" san 200 10.200.0.250/24) || { echo "not ok - storage namespace"; exit 1; }
-ip link add "$LAB-sanb" type veth peer name eth1 netns "$SAN"
-ip link set "$LAB-sanb" up
-for k in tx tso gso gro; do
-	ethtool -K "$LAB-sanb" $k off >/dev/null 2>&1; ip netns exec "$SAN" ethtool -K eth1 $k off >/dev/null 2>&1
-done
-ip -n "$SAN" addr add 10.201.0.250/24 dev eth1
-ip -n "$SAN" link set eth1 up
-vsctl add-port "$(jq -r .switch.bridge "$J")" "$LAB-sanb" tag=300
 # It routes nothing (no ip_forward): tenant B reaches the portal's address
 # on tenant A's side through its gateway, the namespace itself, and no further.
-ip netns exec "$SAN" tgtd -f -C "$CP" --iscsi portal=0.0.0.0:3260 >"$TOP/tgtd.log" 2>&1 &
-TGTD_PID=$!
-for _ in $(seq 100); do tadm --op show --mode target >/dev/null 2>&1 && break; sleep 0.1; done
-ok "tgtd runs in the storage namespace" tadm --op show --mode target
+ok "tgtd runs in the storage namespace" san_up 200 10.200.0.250/24 300 10.201.0.250/24
 
 # --- ingotd ---------------------------------------------------------------------
-cat >"$D/ingotd.conf" <<EOF
-[api]
-listen = 127.0.0.1:$PORT
-[database]
-path = $D/ingot.db
+{ lab_ingotd_conf; cat <<EOF; } >"$D/ingotd.conf"
 [deploy]
 file_url_allowed_paths = $IMG,$D/img
-[ipmi]
-timeout_ms = 6000
-[dhcp]
-enabled = true
-ovsdb = $(jq -r .switch.ovsdb "$J")
-bridge = $(jq -r .switch.bridge "$J")
-state_dir = $D/dhcp
-[switch:lab]
-driver = ovsdb
-address = $(jq -r .switch.ovsdb "$J")
-switch_id = $(jq -r .switch.switch_id "$J")
 [storage]
 pool_dir = $D/pool
 portal = 10.200.0.250:3260
 tgt_control_port = $CP
 max_volume_gb = 1
-[log]
-file = $D/ingotd.log
 EOF
 "$BUILD/src/daemon/ingotd" --config "$D/ingotd.conf" 2>>"$D/ingotd.stderr" &
 INGOTD_PID=$!
@@ -174,14 +136,6 @@ for i in 0 1; do
 done
 api POST /v1/volume/targets "{\"node_uuid\":\"${NODE[0]}\",\"volume_type\":\"iscsi\",\"boot_index\":1,\"volume_id\":\"$VD\"}" >/dev/null
 state() { api GET "/v1/nodes/$1" | jq -r .provision_state; }
-wait_state() {	# wait_state NODE STATE SECONDS
-	local t
-	for t in $(seq "$3"); do
-		case $(state "$1") in "$2") return 0 ;; *failed|error) return 1 ;; esac
-		sleep 1
-	done
-	return 1
-}
 for i in 0 1; do
 	api PUT "/v1/nodes/${NODE[$i]}/states/provision" '{"target":"manage"}' >/dev/null
 	wait_state "${NODE[$i]}" manageable 120
@@ -202,15 +156,6 @@ tiqn() { api GET "/v1/volume/targets?detail=True&node=${NODE[$1]}" | jq -r --arg
 TA=$(tiqn 0 "$VA") TD=$(tiqn 0 "$VD") TB=$(tiqn 1 "$VB")
 DUSER=$(api GET "/v1/volume/targets?detail=True&node=${NODE[0]}" | jq -r --arg v "$VD" '.targets[] | select(.volume_id == $v) | .properties.auth_username')
 
-# wait_console I PATTERN SECONDS: the line of node I's console matching PATTERN
-wait_console() {
-	local t
-	for t in $(seq "$3"); do
-		grep -a -m1 -E "$2" "${NDIR[$1]}/console.log" && return 0
-		sleep 1
-	done
-	return 1
-}
 ts() { sed -n 's/^\[\([0-9.]*\)\].*/\1/p' <<<"$1"; }
 for i in 0 1; do
 	L=$(wait_console "$i" "INGOT-INSTANCE ip=${NET[$i]//./\\.}" 420)
@@ -237,37 +182,20 @@ for i in 0 1; do
 done
 
 # --- tenant B's node tries tenant A's data volume from its OS --------------------
-TOK=$(date +%s)$$ NPROBE=0
-probe() {	# probe I CMD: runs CMD on node I's serial console; its exit status in $rc
-	local t
-	NPROBE=$((NPROBE + 1))
-	# its last line of output (the last error line, if any) comes back as
-	# "@O<token>_N <line>"
-	printf '(%s) >/tmp/o 2>&1; r=$?; (grep -iE "error|fail" /tmp/o || cat /tmp/o) | tail -n 1 | sed "s/^/@O%s_%s /"; echo "@R%s_%s=$r"\n' \
-		"$2" "$TOK" "$NPROBE" "$TOK" "$NPROBE" >"${NDIR[$1]}/serial.in"
-	rc=none
-	for t in $(seq 240); do
-		rc=$(sed -n "s/.*@R${TOK}_${NPROBE}=\([0-9]*\).*/\1/p" "${NDIR[$1]}/console.log" | tail -n 1)
-		[ -n "$rc" ] && return
-		sleep 0.5
-	done
-	rc=none
-}
 refused() { [ "$1" != none ] && [ "$1" != 0 ]; }
-said() { grep -a "@O${TOK}_$NPROBE " "${NDIR[$1]}/console.log" | tail -n 1 | cut -d' ' -f3- | tr -d '\r'; }
 # iscsistart says why: tgt refuses an initiator the ACL does not name and a wrong CHAP secret at login
 login_refused() { grep -qiE 'login failure|auth|not found|error' <<<"$1" && ! grep -qi 'not found: /sbin' <<<"$1"; }
 istart() { echo "timeout 90 /sbin/iscsistart -i $1 -t $TD -g 1 -a 10.200.0.250 -p 3260 -u $DUSER -w $2"; }
-probe 1 "$(istart "${IQN[1]}" wrongsecret00000000000)"
-ok "node1 (tenant B) cannot log in to node0's data volume with its own IQN (rc $rc: $(said 1))" \
+console_run 1 "$(istart "${IQN[1]}" wrongsecret00000000000)"
+ok "node1 (tenant B) cannot log in to node0's data volume with its own IQN (rc $rc: $(console_said 1))" \
 	bash -c "[ '$rc' != none ] && [ '$rc' != 0 ]"
-ok "... the login itself is refused" login_refused "$(said 1)"
-probe 1 "$(istart "${IQN[0]}" 0123456789abcdef01234567)"
-ok "nor with node0's IQN and a guessed secret (rc $rc: $(said 1))" refused "$rc"
-ok "... the login itself is refused" login_refused "$(said 1)"
-probe 1 "grep -qx $TD /sys/class/iscsi_session/*/targetname"
+ok "... the login itself is refused" login_refused "$(console_said 1)"
+console_run 1 "$(istart "${IQN[0]}" 0123456789abcdef01234567)"
+ok "nor with node0's IQN and a guessed secret (rc $rc: $(console_said 1))" refused "$rc"
+ok "... the login itself is refused" login_refused "$(console_said 1)"
+console_run 1 "grep -qx $TD /sys/class/iscsi_session/*/targetname"
 ok "node1 holds no session to node0's data volume (rc $rc)" refused "$rc"
-probe 0 "grep -qx $TD /sys/class/iscsi_session/*/targetname"
+console_run 0 "grep -qx $TD /sys/class/iscsi_session/*/targetname"
 expect_eq "node0 holds a session to its data volume" 0 "$rc"
 
 # --- a volume attached to node0 while it runs: its OS reads the connection from
@@ -276,13 +204,13 @@ api POST /v1/volume/targets "{\"node_uuid\":\"${NODE[0]}\",\"volume_type\":\"isc
 HIQN=$(jq -r '.properties.target_iqn // empty' "$TOP/hot.json")
 ok "a volume attached to the running node0 (target $HIQN)" test -n "$HIQN"
 VOLS="http://10.200.0.1:$PORT/volumes"
-probe 0 'wget -q -O /tmp/vols '"$VOLS"' && set -- $(grep " '"$HIQN"' " /tmp/vols) && /sbin/iscsistart -i '"${IQN[0]}"' -t $3 -g 1 -a ${2%:*} -p ${2##*:} -u $5 -w $6'
+console_run 0 'wget -q -O /tmp/vols '"$VOLS"' && set -- $(grep " '"$HIQN"' " /tmp/vols) && /sbin/iscsistart -i '"${IQN[0]}"' -t $3 -g 1 -a ${2%:*} -p ${2##*:} -u $5 -w $6'
 expect_eq "node0's OS reads it from /volumes and logs in (as its IQN)" 0 "$rc"
-probe 0 'for n in 1 2 3 4 5 6 7 8 9 10; do for s in /sys/class/iscsi_session/session*; do grep -qx '"$HIQN"' $s/targetname || continue; for b in $s/device/target*/*/block/*; do [ -e "$b" ] && dd if=/dev/${b##*/} bs=512 skip=128 count=1 2>/dev/null | head -n 1 && exit 0; done; done; sleep 1; done; exit 1'
-expect_eq "node0's OS reads the hot volume: '$HMARK'" "0 $HMARK" "$rc $(said 0)"
-probe 1 'wget -q -O - http://10.201.0.1:'"$PORT"'/volumes | grep -q '"$HIQN"''
+console_run 0 'for n in 1 2 3 4 5 6 7 8 9 10; do for s in /sys/class/iscsi_session/session*; do grep -qx '"$HIQN"' $s/targetname || continue; for b in $s/device/target*/*/block/*; do [ -e "$b" ] && dd if=/dev/${b##*/} bs=512 skip=128 count=1 2>/dev/null | head -n 1 && exit 0; done; done; sleep 1; done; exit 1'
+expect_eq "node0's OS reads the hot volume: '$HMARK'" "0 $HMARK" "$rc $(console_said 0)"
+console_run 1 'wget -q -O - http://10.201.0.1:'"$PORT"'/volumes | grep -q '"$HIQN"''
 ok "node1 does not get node0's volumes from its listener (rc $rc)" refused "$rc"
-probe 1 'wget -q -T 5 -O - '"$VOLS"''
+console_run 1 'wget -q -T 5 -O - '"$VOLS"''
 ok "node1 cannot reach tenant A's listener (rc $rc)" refused "$rc"
 
 # --- who gets node0's sanboot script (it holds CHAP secrets) ----------------------
