@@ -16,13 +16,17 @@ forward_to_owner(struct req *q, struct resp *r, const char *uuid)
 {
 	json_t *node = store_get(store_thread(), &model_node, "uuid", uuid);
 	json_t *saved = q->obj;
+	const char *path = q->path;
+	char with[200];
 	bool done;
 
 	if (node == NULL)
 		return false;
-	q->obj = node;
+	/* the query goes along (uuid is a UUID: nothing to escape) */
+	snprintf(with, sizeof(with), "%s?node_uuid=%s", path, uuid);
+	q->obj = node, q->path = with;
 	done = api_forward(q, r);
-	q->obj = saved;
+	q->obj = saved, q->path = path;
 	json_decref(node);
 	return done;
 }

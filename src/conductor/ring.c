@@ -20,6 +20,7 @@ struct member {
 	char	url[256];
 	bool	alive;
 	bool	owns;	/* takes nodes: role all or conductor, not api */
+	bool	dhcp;	/* may serve DHCP: [dhcp] enabled */
 };
 
 struct point {
@@ -97,6 +98,7 @@ member_of(json_t *c, struct member *m, const char *self, int dead_after)
 	    json_string_value(json_object_get(c, "conductor_group")) ?: "");
 	snprintf(m->url, sizeof(m->url), "%s", url ? url : "");
 	m->owns = role == NULL || strcmp(role, "api") != 0;
+	m->dhcp = m->owns && json_is_true(json_object_get(c, "dhcp"));
 	m->alive = strcmp(m->host, self) == 0 ||
 	    (json_is_true(json_object_get(c, "alive")) &&
 	    age_of(json_string_value(json_object_get(c, "updated_at"))) <= dead_after);
@@ -170,6 +172,32 @@ ring_owner(const char *group, const char *uuid, char *out, size_t len)
 	return found;
 }
 
+bool
+ring_dhcp_owner(const char *key, char *out, size_t len)
+{
+	uint64_t h = hash(key, 0);
+	int lo = 0, hi;
+	bool found = false;
+
+	pthread_rwlock_rdlock(&ring.lk);
+	hi = ring.npoints;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (ring.points[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int k = 0; k < ring.npoints && !found; k++) {
+		const struct member *m = &ring.members[ring.points[(lo + k) %
+		    ring.npoints].m];
+		if ((found = m->dhcp))
+			snprintf(out, len, "%s", m->host);
+	}
+	pthread_rwlock_unlock(&ring.lk);
+	return found;
+}
+
 static const struct member *
 find_locked(const char *host)
 {
@@ -205,6 +233,19 @@ ring_url(const char *host, char *out, size_t len)
 		snprintf(out, len, "%s", m->url);
 	pthread_rwlock_unlock(&ring.lk);
 	return ok;
+}
+
+bool
+ring_serves_dhcp(const char *host)
+{
+	const struct member *m;
+	bool yes;
+
+	pthread_rwlock_rdlock(&ring.lk);
+	m = find_locked(host);
+	yes = m != NULL && m->dhcp && (m->alive || strcmp(host, ring.self) == 0);
+	pthread_rwlock_unlock(&ring.lk);
+	return yes;
 }
 
 int
