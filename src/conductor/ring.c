@@ -136,9 +136,9 @@ ring_refresh(void)
 	return 0;
 }
 
-/* The first point at or after h whose member serves group (read-locked). */
-static const struct member *
-owner_locked(const char *group, uint64_t h)
+/* The index of the first point at or after h (read-locked). */
+static int
+first_point(uint64_t h)
 {
 	int lo = 0, hi = ring.npoints;
 
@@ -149,6 +149,15 @@ owner_locked(const char *group, uint64_t h)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The first point at or after h whose member serves group (read-locked). */
+static const struct member *
+owner_locked(const char *group, uint64_t h)
+{
+	int lo = first_point(h);
+
 	for (int k = 0; k < ring.npoints; k++) {
 		const struct member *m = &ring.members[ring.points[(lo + k) %
 		    ring.npoints].m];
@@ -175,19 +184,11 @@ ring_owner(const char *group, const char *uuid, char *out, size_t len)
 bool
 ring_dhcp_owner(const char *key, char *out, size_t len)
 {
-	uint64_t h = hash(key, 0);
-	int lo = 0, hi;
 	bool found = false;
+	int lo;
 
 	pthread_rwlock_rdlock(&ring.lk);
-	hi = ring.npoints;
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-		if (ring.points[mid].h < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = first_point(hash(key, 0));
 	for (int k = 0; k < ring.npoints && !found; k++) {
 		const struct member *m = &ring.members[ring.points[(lo + k) %
 		    ring.npoints].m];
