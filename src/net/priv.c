@@ -315,13 +315,9 @@ priv_dnsmasq_start(const char *ns, const char *conf, pid_t *pid)
 	if (!conf_ok(conf))
 		return refuse("dnsmasq start", conf);
 	snprintf(cf, sizeof(cf), "--conf-file=%s", conf);
-	/* ip execs setpriv, which execs dnsmasq: the pid is dnsmasq's own.
-	 * stderr stays ours.  dnsmasq gets SIGTERM when the thread that started
-	 * it ends (all of ingotd's threads live as long as it does): an ingotd
-	 * that is killed leaves no dnsmasq answering for a network another
-	 * conductor serves next (docs/scale-out.md). */
-	if (SPAWN(pid, "ip", "netns", "exec", ns, "setpriv", "--pdeathsig", "TERM",
-	    pc.dnsmasq, "--keep-in-foreground", cf) != 0)
+	/* ip execs dnsmasq: the pid is dnsmasq's own.  stderr stays ours. */
+	if (SPAWN(pid, "ip", "netns", "exec", ns, pc.dnsmasq, "--keep-in-foreground",
+	    cf) != 0)
 		return -1;
 	if ((h = pidfd_open(*pid, 0)) < 0) {
 		int e = errno;
