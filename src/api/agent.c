@@ -37,6 +37,9 @@ h_heartbeat(struct req *q, struct resp *r)
 {
 	struct ierr e = { 0 };
 
+	/* An API-only ingotd runs no node's work: the owner takes it. */
+	if (!cond_owns_nodes() && api_forward(q, r))
+		return;
 	if (cond_agent_heartbeat(q->obj, q->json, &e) != 0)
 		api_ierr(r, &e);
 	else

@@ -9,6 +9,28 @@
 #include "store.h"
 #include "util.h"
 
+/* An API-only ingotd sends the inspection data of a node it knows by
+ * node_uuid to the node's owner (as heartbeats); true when answered. */
+static bool
+forward_to_owner(struct req *q, struct resp *r, const char *uuid)
+{
+	json_t *node = store_get(store_thread(), &model_node, "uuid", uuid);
+	json_t *saved = q->obj;
+	const char *path = q->path;
+	char with[200];
+	bool done;
+
+	if (node == NULL)
+		return false;
+	/* the query goes along (uuid is a UUID: nothing to escape) */
+	snprintf(with, sizeof(with), "%s?node_uuid=%s", path, uuid);
+	q->obj = node, q->path = with;
+	done = api_forward(q, r);
+	q->obj = saved, q->path = path;
+	json_decref(node);
+	return done;
+}
+
 void
 h_continue_inspection(struct req *q, struct resp *r)
 {
@@ -20,6 +42,8 @@ h_continue_inspection(struct req *q, struct resp *r)
 		api_error(r, 400, "Expected a UUID for node_uuid but received %.64s.", uuid);
 		return;
 	}
+	if (uuid != NULL && !cond_owns_nodes() && forward_to_owner(q, r, uuid))
+		return;
 	if ((out = cond_continue_inspection(q->json, uuid, &e)) == NULL)
 		api_ierr(r, &e);
 	else

@@ -480,6 +480,12 @@ conductor_start(const struct cond_conf *c, char *err, size_t len)
 		snprintf(err, len, "cannot record conductor %s's role", cond_host_name);
 		return -1;
 	}
+	if (store_conductor_set_dhcp(store_thread(), cond_host_name, c->dhcp.enabled &&
+	    cond_owns_nodes()) != STORE_OK) {
+		snprintf(err, len, "cannot record whether conductor %s serves DHCP",
+		    cond_host_name);
+		return -1;
+	}
 	ring_configure(cond_host_name, c->dead_after);
 	ring_refresh();
 	struct agent_conf ag = { .callback_timeout = cconf.callback_timeout > 0 ?

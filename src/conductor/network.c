@@ -7,6 +7,8 @@
 #include "agent_client.h"
 #include "conductor.h"
 #include "dhcp.h"
+#include "dhcp_owner.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "node.h"
 #include "store.h"
@@ -14,24 +16,11 @@
 static int (*listen_hook)(const char *, const char *, int, bool, char *, size_t);
 static void prov_listen(json_t *net, bool deleted);
 
+/* At start: the networks this conductor serves (dhcp_owner.h). */
 void
 network_sync_all(void)
 {
-	struct store_query q = { 0 };
-	json_t *all, *n;
-	char err[512];
-	size_t i;
-
-	if (!dhcp_enabled())
-		return;
-	all = store_list(store_thread(), &model_network, &q, err, sizeof(err));
-	json_array_foreach(all, i, n) {
-		if (dhcp_network_sync(n, false, err, sizeof(err)) != 0)
-			log_error("dhcp: network %s: %s", node_name(n), err);
-		else
-			prov_listen(n, false);
-	}
-	json_decref(all);
+	dhcp_owner_pass();
 }
 
 void
@@ -65,6 +54,12 @@ cond_network_changed(json_t *net, bool deleted)
 {
 	char err[512];
 
+	/* Another conductor serves it: stop ours if we ran it (its owner's
+	 * pass applies the change). */
+	if (deleted && dhcp_enabled())
+		store_delete(store_thread(), &model_dhcp_server, jstr(net, "uuid"));
+	else if (dhcp_enabled() && !dhcp_owner_mine(net))
+		deleted = true;
 	if (dhcp_network_sync(net, deleted, err, sizeof(err)) != 0)
 		log_error("dhcp: network %s: %s", network_name(net), err);
 	else

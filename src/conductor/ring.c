@@ -20,6 +20,7 @@ struct member {
 	char	url[256];
 	bool	alive;
 	bool	owns;	/* takes nodes: role all or conductor, not api */
+	bool	dhcp;	/* may serve DHCP: [dhcp] enabled */
 };
 
 struct point {
@@ -97,6 +98,7 @@ member_of(json_t *c, struct member *m, const char *self, int dead_after)
 	    json_string_value(json_object_get(c, "conductor_group")) ?: "");
 	snprintf(m->url, sizeof(m->url), "%s", url ? url : "");
 	m->owns = role == NULL || strcmp(role, "api") != 0;
+	m->dhcp = m->owns && json_is_true(json_object_get(c, "dhcp"));
 	m->alive = strcmp(m->host, self) == 0 ||
 	    (json_is_true(json_object_get(c, "alive")) &&
 	    age_of(json_string_value(json_object_get(c, "updated_at"))) <= dead_after);
@@ -134,9 +136,9 @@ ring_refresh(void)
 	return 0;
 }
 
-/* The first point at or after h whose member serves group (read-locked). */
-static const struct member *
-owner_locked(const char *group, uint64_t h)
+/* The index of the first point at or after h (read-locked). */
+static int
+first_point(uint64_t h)
 {
 	int lo = 0, hi = ring.npoints;
 
@@ -147,6 +149,15 @@ owner_locked(const char *group, uint64_t h)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The first point at or after h whose member serves group (read-locked). */
+static const struct member *
+owner_locked(const char *group, uint64_t h)
+{
+	int lo = first_point(h);
+
 	for (int k = 0; k < ring.npoints; k++) {
 		const struct member *m = &ring.members[ring.points[(lo + k) %
 		    ring.npoints].m];
@@ -166,6 +177,24 @@ ring_owner(const char *group, const char *uuid, char *out, size_t len)
 	m = owner_locked(group ? group : "", hash(uuid, 0));
 	if ((found = m != NULL))
 		snprintf(out, len, "%s", m->host);
+	pthread_rwlock_unlock(&ring.lk);
+	return found;
+}
+
+bool
+ring_dhcp_owner(const char *key, char *out, size_t len)
+{
+	bool found = false;
+	int lo;
+
+	pthread_rwlock_rdlock(&ring.lk);
+	lo = first_point(hash(key, 0));
+	for (int k = 0; k < ring.npoints && !found; k++) {
+		const struct member *m = &ring.members[ring.points[(lo + k) %
+		    ring.npoints].m];
+		if ((found = m->dhcp))
+			snprintf(out, len, "%s", m->host);
+	}
 	pthread_rwlock_unlock(&ring.lk);
 	return found;
 }
@@ -205,6 +234,19 @@ ring_url(const char *host, char *out, size_t len)
 		snprintf(out, len, "%s", m->url);
 	pthread_rwlock_unlock(&ring.lk);
 	return ok;
+}
+
+bool
+ring_serves_dhcp(const char *host)
+{
+	const struct member *m;
+	bool yes;
+
+	pthread_rwlock_rdlock(&ring.lk);
+	m = find_locked(host);
+	yes = m != NULL && m->dhcp && (m->alive || strcmp(host, ring.self) == 0);
+	pthread_rwlock_unlock(&ring.lk);
+	return yes;
 }
 
 int

@@ -28,6 +28,11 @@ bool	ring_owner(const char *group, const char *uuid, char *out, size_t len);
 bool	ring_alive(const char *host);
 /* The API URL a live conductor registered; false when unknown or dead. */
 bool	ring_url(const char *host, char *out, size_t len);
+/* DHCP (docs/scale-out.md): the live conductor with [dhcp] enabled that
+ * the ring gives key ("network:UUID"), whatever its group; false: none. */
+bool	ring_dhcp_owner(const char *key, char *out, size_t len);
+/* Whether host is alive and may serve DHCP. */
+bool	ring_serves_dhcp(const char *host);
 /* Conductors registered but not alive (and not this one): up to max names,
  * each of len bytes; returns how many. */
 int	ring_dead(char (*out)[128], int max);

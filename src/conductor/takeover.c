@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cond_conf.h"
+#include "dhcp_owner.h"
 #include "log.h"
 #include "node.h"
 #include "periodic.h"
@@ -118,4 +119,5 @@ takeover_pass(void)
 			log_warn("released %d node lock(s) of conductor %s (no heartbeat "
 			    "for %d s)", n, dead[i], ring_dead_after());
 	claim_mine();
+	dhcp_owner_pass();
 }

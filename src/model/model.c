@@ -106,6 +106,19 @@ static const struct field inspection_rule_fields[] = {
 #undef FIELD
 };
 
+/* DHCP host entries and servers with several conductors (internal). */
+static const struct field dhcp_host_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "dhcp_host.def"
+#undef FIELD
+};
+
+static const struct field dhcp_server_fields[] = {
+#define FIELD(n, t, flags, since, dflt) { #n, FT_##t, flags, since, dflt },
+#include "dhcp_server.def"
+#undef FIELD
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct resource model_node = { "node", "nodes", node_fields, NELEM(node_fields) };
@@ -135,6 +148,11 @@ const struct resource model_volume = { "volume", "volumes", volume_fields,
     NELEM(volume_fields) };
 const struct resource model_inventory = { "inventory", "node_inventories",
     inventory_fields, NELEM(inventory_fields) };
+
+const struct resource model_dhcp_host = { "dhcp_host", "dhcp_hosts",
+    dhcp_host_fields, NELEM(dhcp_host_fields) };
+const struct resource model_dhcp_server = { "dhcp_server", "dhcp_servers",
+    dhcp_server_fields, NELEM(dhcp_server_fields) };
 
 const struct field *
 model_field(const struct resource *r, const char *name)

@@ -57,6 +57,8 @@ extern const struct resource model_uplink, model_member;
 extern const struct resource model_volume_connector, model_volume_target;
 extern const struct resource model_volume;
 extern const struct resource model_inventory;	/* a node's inspection data */
+/* DHCP with several conductors (internal): host entries, serving conductor */
+extern const struct resource model_dhcp_host, model_dhcp_server;
 extern const struct resource model_inspection_rule;	/* Ironic's inspection rules */
 
 const struct field *model_field(const struct resource *r, const char *name);

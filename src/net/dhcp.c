@@ -3,7 +3,10 @@
  * port (netns.c), its dnsmasq configuration and host entries (dhcp_conf.c)
  * and its dnsmasq process (dnsmasq.c).  Files live in
  * <state_dir>/net<VLAN>/: dnsmasq.conf, hosts/<MAC>, leases, dnsmasq.log.
- * One lock serialises changes of networks and host entries.
+ * Host entries are rows of the database (dhcp_db.c), shared by every
+ * conductor; the conductor that serves a network renders them into its
+ * hosts/ (dhcp_hosts_render).  One lock serialises changes of networks and
+ * host entries within this ingotd.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include "cidr.h"
 #include "dhcp.h"
 #include "dhcp_conf.h"
+#include "dhcp_db.h"
 #include "dnsmasq.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -140,6 +144,122 @@ write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
 	return rc;
 }
 
+static int read_host(const char *path, uint32_t *ip);
+
+/* Whether the host file at path holds ip. */
+static bool
+file_has(const char *path, const char *ip)
+{
+	uint32_t a, b;
+
+	return read_host(path, &a) == 1 && ip4_parse(ip, &b) && a == b;
+}
+
+/* Files of hosts no entry of want ({MAC: ip}) names go; true if any did. */
+static bool
+prune(const char *hosts, json_t *want)
+{
+	char p[1000];
+	struct dirent *de;
+	bool gone = false;
+	DIR *d;
+
+	if ((d = opendir(hosts)) == NULL)
+		return false;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || json_object_get(want, de->d_name) != NULL)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", hosts, de->d_name);
+		gone |= unlink(p) == 0;
+	}
+	closedir(d);
+	return gone;
+}
+
+/* hosts/ (of the network n) made the database's entries: new and changed
+ * files written, those of removed entries deleted; true if any was. */
+static bool
+render(json_t *n, const char *hosts)
+{
+	json_t *all = dhcp_db_list(jstr(n, "uuid")), *want = json_object(), *r;
+	char path[1000], line[128], err[256];
+	size_t i;
+	bool gone;
+
+	if (all == NULL) {
+		json_decref(want);
+		return false;
+	}
+	json_array_foreach(all, i, r) {
+		const char *mac = jstr(r, "address"), *ip = jstr(r, "ip");
+		char norm[18];
+
+		if (!util_normalize_mac(mac, norm) || ip == NULL)
+			continue;
+		json_object_set_new(want, norm, json_string(ip));
+		snprintf(path, sizeof(path), "%s/%s", hosts, norm);
+		if (!file_has(path, ip) &&
+		    dhcp_conf_host_line(norm, ip, line, sizeof(line)) == 0 &&
+		    write_file(path, line, err, sizeof(err)) != 0)
+			log_error("dhcp: %s", err);
+	}
+	gone = prune(hosts, want);
+	json_decref(all);
+	json_decref(want);
+	return gone;
+}
+
+bool
+dhcp_serves(json_t *n)
+{
+	return dh.enabled && dnsmasq_serves(vlan_of(n));
+}
+
+void
+dhcp_hosts_render(json_t *n)
+{
+	char dir[600], hosts[700];
+	bool gone;
+
+	if (!dh.enabled || !dnsmasq_serves(vlan_of(n)))
+		return;
+	net_dir(n, dir, sizeof(dir));
+	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
+	pthread_mutex_lock(&dh.mtx);
+	gone = render(n, hosts);
+	pthread_mutex_unlock(&dh.mtx);
+	if (gone)
+		dnsmasq_reload(vlan_of(n));	/* removed entries need a reload */
+}
+
+/* Host files written before the entries were in the database (an older
+ * ingotd) are recorded there, once: when the network has no entry yet. */
+static void
+import_once(json_t *n, const char *hosts)
+{
+	json_t *all = dhcp_db_list(jstr(n, "uuid"));
+	char p[1000], ip[32], norm[18];
+	struct dirent *de;
+	uint32_t a;
+	DIR *d;
+
+	if (all == NULL || json_array_size(all) > 0 || (d = opendir(hosts)) == NULL) {
+		json_decref(all);
+		return;
+	}
+	json_decref(all);
+	while ((de = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "%s/%s", hosts, de->d_name);
+		if (!util_normalize_mac(de->d_name, norm) || read_host(p, &a) != 1)
+			continue;
+		ip4_str(a, ip, sizeof(ip));
+		if (dhcp_db_add(jstr(n, "uuid"), norm, ip) == 0)
+			log_info("dhcp: %s's address %s on network %s recorded in the "
+			    "database", norm, ip, jstr(n, "name"));
+	}
+	closedir(d);
+}
+
 /* Directories, namespace and port, configuration, then (re)start. */
 static int
 serve(json_t *n, char *err, size_t len)
@@ -159,6 +279,8 @@ serve(json_t *n, char *err, size_t len)
 	if (netns_plumb(vlan_of(n), addr, jstr(n, "name"), err, len) != 0 ||
 	    write_conf(n, dir, conf, sizeof(conf), err, len) != 0)
 		return -1;
+	import_once(n, hosts);
+	render(n, hosts);
 	netns_name(vlan_of(n), ns, sizeof(ns));
 	return dnsmasq_start(vlan_of(n), jstr(n, "name"), ns, conf, err, len);
 }
@@ -167,8 +289,16 @@ serve(json_t *n, char *err, size_t len)
 static void
 retire(int vlan)
 {
-	if (dnsmasq_stop(vlan))
+	char hosts[600];
+	json_t *none = json_object();
+
+	if (dnsmasq_stop(vlan)) {
 		netns_unplumb(vlan);
+		/* the entries stay in the database; no stale file is left */
+		snprintf(hosts, sizeof(hosts), "%s/net%d/hosts", dh.state_dir, vlan);
+		prune(hosts, none);
+	}
+	json_decref(none);
 }
 
 int
@@ -194,6 +324,22 @@ dhcp_network_sync(json_t *n, bool deleted, char *err, size_t len)
 	}
 	pthread_mutex_unlock(&dh.mtx);
 	return rc;
+}
+
+int
+dhcp_served_vlans(int *out, int max)
+{
+	return dh.enabled ? dnsmasq_vlans(out, max) : 0;
+}
+
+void
+dhcp_vlan_stop(int vlan)
+{
+	if (!dh.enabled)
+		return;
+	pthread_mutex_lock(&dh.mtx);
+	retire(vlan);
+	pthread_mutex_unlock(&dh.mtx);
 }
 
 int
@@ -254,7 +400,7 @@ host_path(json_t *n, const char *mac, char *buf, size_t len)
 	if (!util_normalize_mac(mac, norm))
 		return -1;
 	net_dir(n, dir, sizeof(dir));
-	snprintf(buf, len, "%s/hosts/%s", dir, mac);
+	snprintf(buf, len, "%s/hosts/%s", dir, norm);
 	return 0;
 }
 
@@ -271,27 +417,6 @@ read_host(const char *path, uint32_t *ip)
 	ok = fgets(line, sizeof(line), fp) != NULL && dhcp_conf_host_ip(line, ip);
 	fclose(fp);
 	return ok;
-}
-
-/* Marks the addresses lo..hi that the host files in dir hold. */
-static void
-mark_used(const char *dir, uint32_t lo, uint32_t hi, unsigned char *used)
-{
-	char p[1000];
-	struct dirent *de;
-	uint32_t a;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (read_host(p, &a) == 1 && a >= lo && a <= hi)
-			used[a - lo] = 1;
-	}
-	closedir(d);
 }
 
 /* Marks the addresses lo..hi dnsmasq has leased (the provisioning
@@ -314,13 +439,13 @@ mark_leased(const char *dir, uint32_t lo, uint32_t hi, unsigned char *used)
 	fclose(fp);
 }
 
-/* The first address of the range no host file (nor lease) holds. */
+/* The first address of the range no host entry (nor lease) holds. */
 static int
 free_ip(json_t *n, char *ip, size_t iplen)
 {
 	/* Not static: attachments of different nodes run at once. */
 	enum { MAXRANGE = 65536 };
-	char dir[600], hosts[700];
+	char dir[600];
 	unsigned char *used;
 	uint32_t lo, hi, a;
 	bool found;
@@ -332,8 +457,7 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	if ((used = calloc(1, hi - lo + 1)) == NULL)
 		return -1;
 	net_dir(n, dir, sizeof(dir));
-	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
-	mark_used(hosts, lo, hi, used);
+	dhcp_db_mark(jstr(n, "uuid"), lo, hi, used);
 	if (dh.discovery)
 		mark_leased(dir, lo, hi, used);
 	found = dhcp_conf_first_free(lo, hi, used, &a);
@@ -344,56 +468,69 @@ free_ip(json_t *n, char *ip, size_t iplen)
 	return 0;
 }
 
-/* want, if no host file of the network holds it yet. */
+/* want, if no host entry of the network holds it yet. */
 static int
 fixed_ip(json_t *n, const char *want, char *ip, size_t iplen, char *err, size_t len)
 {
-	char dir[600], hosts[700];
-	unsigned char used = 0;
+	char holder[32];
 	uint32_t a;
 
 	if (!ip4_parse(want, &a)) {
 		snprintf(err, len, "invalid address %s", want);
 		return -1;
 	}
-	net_dir(n, dir, sizeof(dir));
-	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
-	mark_used(hosts, a, a, &used);
-	if (used) {
+	ip4_str(a, ip, iplen);
+	if (dhcp_db_mac(jstr(n, "uuid"), ip, holder, sizeof(holder)) == 0) {
 		snprintf(err, len, "address %s is already in use on network %s", want,
 		    jstr(n, "name"));
 		return -1;
 	}
-	ip4_str(a, ip, iplen);
 	return 0;
 }
 
-/* 1: a new entry, 0: it was there (its address kept), -1: err set. */
+/* The host file of mac on a network this ingotd serves (dnsmasq reads new
+ * files in its hostsdir itself). */
+static int
+host_file(json_t *n, const char *path, const char *mac, const char *ip, char *err,
+    size_t len)
+{
+	char line[128];
+
+	if (!dnsmasq_serves(vlan_of(n)))
+		return 0;
+	if (dhcp_conf_host_line(mac, ip, line, sizeof(line)) != 0)
+		return -1;
+	return write_file(path, line, err, len);
+}
+
+/* 1: a new entry, 0: it was there (its address kept), -1: err set.  The
+ * database's unique keys decide a race with another conductor. */
 static int
 host_add(json_t *n, const char *path, const char *mac, const char *want, char *ip,
     size_t iplen, char *err, size_t len)
 {
-	char line[128];
-	uint32_t a;
-	int r;
+	const char *net = jstr(n, "uuid");
+	int r = 1;
 
-	if ((r = read_host(path, &a)) >= 0) {
-		if (r == 1)
-			ip4_str(a, ip, iplen);
-		return 0;
-	}
-	if (want != NULL) {
-		if (fixed_ip(n, want, ip, iplen, err, len) != 0)
+	for (int tries = 0; tries < 16 && r == 1; tries++) {
+		if (dhcp_db_ip(net, mac, ip, iplen) == 0)
+			return host_file(n, path, mac, ip, err, len) != 0 ? -1 : 0;
+		if (want != NULL) {
+			if (fixed_ip(n, want, ip, iplen, err, len) != 0)
+				return -1;
+		} else if (free_ip(n, ip, iplen) != 0) {
+			snprintf(err, len, "network %s has no free address in %s",
+			    jstr(n, "name"), jstr(n, "dhcp_range"));
 			return -1;
-	} else if (free_ip(n, ip, iplen) != 0) {
-		snprintf(err, len, "network %s has no free address in %s",
-		    jstr(n, "name"), jstr(n, "dhcp_range"));
+		}
+		r = dhcp_db_add(net, mac, ip);
+	}
+	if (r != 0) {
+		snprintf(err, len, "cannot record a host entry for %s on network %s",
+		    mac, jstr(n, "name"));
 		return -1;
 	}
-	if (dhcp_conf_host_line(mac, ip, line, sizeof(line)) != 0)
-		return -1;
-	/* dnsmasq reads new files in its hostsdir itself. */
-	return write_file(path, line, err, len) != 0 ? -1 : 1;
+	return host_file(n, path, mac, ip, err, len) != 0 ? -1 : 1;
 }
 
 int
@@ -407,7 +544,7 @@ int
 dhcp_host_add_ip(json_t *n, const char *mac, const char *want, char *ip,
     size_t iplen, char *err, size_t len)
 {
-	char path[800];
+	char path[800], norm[18];
 	int r;
 
 	if (!dh.enabled || jstr(n, "dhcp_range") == NULL) {
@@ -415,12 +552,13 @@ dhcp_host_add_ip(json_t *n, const char *mac, const char *want, char *ip,
 			ip[0] = '\0';
 		return 0;
 	}
-	if (host_path(n, mac, path, sizeof(path)) != 0) {
+	if (host_path(n, mac, path, sizeof(path)) != 0 ||
+	    !util_normalize_mac(mac, norm)) {
 		snprintf(err, len, "invalid MAC address %s", mac ? mac : "(none)");
 		return -1;
 	}
 	pthread_mutex_lock(&dh.mtx);
-	r = host_add(n, path, mac, want, ip, iplen, err, len);
+	r = host_add(n, path, norm, want, ip, iplen, err, len);
 	pthread_mutex_unlock(&dh.mtx);
 	if (r == 1)
 		log_info("dhcp: %s gets %s on network %s", mac, ip, jstr(n, "name"));
@@ -442,59 +580,35 @@ dhcp_lease_release(json_t *n, const char *mac, const char *ip)
 int
 dhcp_host_ip(json_t *n, const char *mac, char *ip, size_t iplen)
 {
-	char path[800];
-	uint32_t a;
-	int r;
+	char norm[18];
 
-	if (!dh.enabled || host_path(n, mac, path, sizeof(path)) != 0)
+	if (!dh.enabled || !util_normalize_mac(mac, norm))
 		return -1;
-	pthread_mutex_lock(&dh.mtx);
-	r = read_host(path, &a);
-	pthread_mutex_unlock(&dh.mtx);
-	if (r != 1)
-		return -1;
-	ip4_str(a, ip, iplen);
-	return 0;
+	return dhcp_db_ip(jstr(n, "uuid"), norm, ip, iplen);
 }
 
 int
 dhcp_host_mac(json_t *n, const char *ip, char *mac, size_t maclen)
 {
-	char dir[600], hosts[700], p[1000];
-	struct dirent *de;
-	uint32_t want, a;
-	int rc = -1;
-	DIR *d;
+	char a[32];
+	uint32_t want;
 
 	if (!dh.enabled || !ip4_parse(ip, &want))
 		return -1;
-	net_dir(n, dir, sizeof(dir));
-	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
-	pthread_mutex_lock(&dh.mtx);
-	if ((d = opendir(hosts)) != NULL) {
-		while (rc != 0 && (de = readdir(d)) != NULL) {
-			char norm[18];
-			snprintf(p, sizeof(p), "%s/%s", hosts, de->d_name);
-			if (util_normalize_mac(de->d_name, norm) &&
-			    read_host(p, &a) == 1 && a == want) {
-				snprintf(mac, maclen, "%s", norm);
-				rc = 0;
-			}
-		}
-		closedir(d);
-	}
-	pthread_mutex_unlock(&dh.mtx);
-	return rc;
+	ip4_str(want, a, sizeof(a));
+	return dhcp_db_mac(jstr(n, "uuid"), a, mac, maclen);
 }
 
 int
 dhcp_host_remove(json_t *n, const char *mac)
 {
-	char path[800];
+	char path[800], norm[18];
 
-	if (!dh.enabled || host_path(n, mac, path, sizeof(path)) != 0)
+	if (!dh.enabled || host_path(n, mac, path, sizeof(path)) != 0 ||
+	    !util_normalize_mac(mac, norm))
 		return 0;
 	pthread_mutex_lock(&dh.mtx);
+	dhcp_db_remove(jstr(n, "uuid"), norm);
 	if (unlink(path) == 0)
 		dnsmasq_reload(vlan_of(n));	/* removed entries need a reload */
 	pthread_mutex_unlock(&dh.mtx);

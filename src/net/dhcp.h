@@ -32,7 +32,16 @@ void	dhcp_shutdown(void);
 bool	dhcp_enabled(void);
 /* Starts, restarts or stops the network's server to match the record. */
 int	dhcp_network_sync(json_t *network, bool deleted, char *err, size_t len);
-/* Host entries: a fixed address for mac on the network; ip may be NULL. */
+/* The network's host entries (the database's dhcp_hosts) rendered into the
+ * hostsdir of its server, if this ingotd runs it (removed ones: a reload). */
+void	dhcp_hosts_render(json_t *network);
+/* The VLANs whose servers this ingotd runs (up to max; how many), and
+ * stopping one of them (its network is gone or served elsewhere). */
+int	dhcp_served_vlans(int *out, int max);
+void	dhcp_vlan_stop(int vlan);
+/* Whether this ingotd runs the network's server. */
+bool	dhcp_serves(json_t *network);
+/* Host entries (in the database, shared by every conductor): a fixed address for mac on the network; ip may be NULL. */
 int	dhcp_host_add(json_t *network, const char *mac, char *ip, size_t iplen,
 	    char *err, size_t len);
 /* The same with a fixed address want (NULL: a free one of the range);

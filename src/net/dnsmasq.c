@@ -253,6 +253,30 @@ dnsmasq_stop(int vlan)
 	return 1;
 }
 
+bool
+dnsmasq_serves(int vlan)
+{
+	bool yes;
+
+	pthread_mutex_lock(&sv.mtx);
+	yes = vlan != 0 && find(vlan) != NULL;
+	pthread_mutex_unlock(&sv.mtx);
+	return yes;
+}
+
+int
+dnsmasq_vlans(int *out, int max)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&sv.mtx);
+	for (int i = 0; i < MAX_SERVERS && n < max; i++)
+		if (sv.servers[i].vlan != 0)
+			out[n++] = sv.servers[i].vlan;
+	pthread_mutex_unlock(&sv.mtx);
+	return n;
+}
+
 void
 dnsmasq_reload(int vlan)
 {

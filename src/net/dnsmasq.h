@@ -24,6 +24,10 @@ int	dnsmasq_start(int vlan, const char *name, const char *ns, const char *conf,
 	    char *err, size_t len);
 /* SIGTERM, SIGKILL after 2 s; forgets the server.  1 if there was one. */
 int	dnsmasq_stop(int vlan);
+/* Whether this ingotd runs (or restarts) a server for vlan. */
+bool	dnsmasq_serves(int vlan);
+/* The VLANs of the servers this ingotd runs: up to max, returns how many. */
+int	dnsmasq_vlans(int *out, int max);
 /* SIGHUP: dnsmasq rereads its hostsdir (needed for removed entries). */
 void	dnsmasq_reload(int vlan);
 /* A server whose network is name but whose VLAN is not vlan; else 0. */

@@ -193,6 +193,20 @@ const char *const store_migrations[] = {
 	/* 14: multi-attach volumes of the pool: the flag, the attachments */
 	"ALTER TABLE volumes ADD COLUMN multiattach INTEGER NOT NULL DEFAULT 0;"
 	" ALTER TABLE volumes ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';",
+	/* 15: DHCP with several conductors: host entries shared by all of
+	 * them, the conductor serving each network, and which conductors
+	 * can serve DHCP ([dhcp] enabled) */
+	"CREATE TABLE dhcp_hosts ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, network_uuid TEXT NOT NULL,"
+	" address TEXT NOT NULL, ip TEXT NOT NULL, ip_key TEXT NOT NULL UNIQUE,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"CREATE INDEX dhcp_hosts_network ON dhcp_hosts(network_uuid);"
+	"CREATE TABLE dhcp_servers ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" uuid TEXT NOT NULL UNIQUE, conductor TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT);"
+	"ALTER TABLE conductors ADD COLUMN dhcp INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1040,7 +1040,7 @@ static json_t *
 pg_conductor_list(struct store *s)
 {
 	PGresult *res = run(s, "SELECT hostname, conductor_group, drivers, online, "
-	    "created_at, updated_at, api_url, role FROM conductors ORDER BY id", NULL);
+	    "created_at, updated_at, api_url, role, dhcp FROM conductors ORDER BY id", NULL);
 	json_t *out;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -1059,6 +1059,7 @@ pg_conductor_list(struct store *s)
 		json_object_set_new(c, "updated_at", text_or_null(res, r, 5));
 		json_object_set_new(c, "api_url", text_or_null(res, r, 6));
 		json_object_set_new(c, "role", text_or_null(res, r, 7));
+		json_object_set_new(c, "dhcp", json_boolean(atoi(PQgetvalue(res, r, 8))));
 		json_array_append_new(out, c);
 	}
 	PQclear(res);
@@ -1077,6 +1078,13 @@ pg_conductor_set_role(struct store *s, const char *hostname, const char *role)
 {
 	return exec_bind(s, "UPDATE conductors SET role = $2 WHERE hostname = $1",
 	    hostname, role) < 0 ? STORE_ERR : STORE_OK;
+}
+
+static int
+pg_conductor_set_dhcp(struct store *s, const char *hostname, bool dhcp)
+{
+	return exec_bind(s, "UPDATE conductors SET dhcp = $2 WHERE hostname = $1",
+	    hostname, dhcp ? "1" : "0") < 0 ? STORE_ERR : STORE_OK;
 }
 
 /* The node's owner becomes owner if it still is old (NULL: none). */
@@ -1117,5 +1125,6 @@ const struct store_engine store_engine_pg = {
 	.cond_register = pg_conductor_register, .cond_heartbeat = pg_conductor_heartbeat,
 	.cond_offline = pg_conductor_offline, .cond_list = pg_conductor_list,
 	.cond_set_url = pg_conductor_set_url, .cond_set_role = pg_conductor_set_role,
+	.cond_set_dhcp = pg_conductor_set_dhcp,
 	.node_set_conductor = pg_node_set_conductor,
 };

@@ -919,6 +919,14 @@ sq_conductor_set_role(struct store *s, const char *hostname, const char *role)
 }
 
 static int
+sq_conductor_set_dhcp(struct store *s, const char *hostname, bool dhcp)
+{
+	return exec_bind1(s, dhcp ? "UPDATE conductors SET dhcp = 1 WHERE hostname = ?1" :
+	    "UPDATE conductors SET dhcp = 0 WHERE hostname = ?1", hostname, NULL) < 0 ?
+	    STORE_ERR : STORE_OK;
+}
+
+static int
 sq_node_set_conductor(struct store *s, const char *uuid, const char *old,
     const char *owner)
 {
@@ -943,7 +951,7 @@ static json_t *
 sq_conductor_list(struct store *s)
 {
 	sqlite3_stmt *st = prep(s, "SELECT hostname, conductor_group, drivers, "
-	    "online, created_at, updated_at, api_url, role FROM conductors ORDER BY id");
+	    "online, created_at, updated_at, api_url, role, dhcp FROM conductors ORDER BY id");
 	json_t *out;
 
 	if (st == NULL)
@@ -960,6 +968,7 @@ sq_conductor_list(struct store *s)
 		json_object_set_new(c, "updated_at", text_or_null(st, 5));
 		json_object_set_new(c, "api_url", text_or_null(st, 6));
 		json_object_set_new(c, "role", text_or_null(st, 7));
+		json_object_set_new(c, "dhcp", json_boolean(sqlite3_column_int(st, 8)));
 		json_array_append_new(out, c);
 	}
 	sqlite3_reset(st);
@@ -981,5 +990,6 @@ const struct store_engine store_engine_sqlite = {
 	.cond_register = sq_conductor_register, .cond_heartbeat = sq_conductor_heartbeat,
 	.cond_offline = sq_conductor_offline, .cond_list = sq_conductor_list,
 	.cond_set_url = sq_conductor_set_url, .cond_set_role = sq_conductor_set_role,
+	.cond_set_dhcp = sq_conductor_set_dhcp,
 	.node_set_conductor = sq_node_set_conductor,
 };

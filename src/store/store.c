@@ -232,6 +232,12 @@ store_conductor_set_role(struct store *s, const char *hostname, const char *role
 }
 
 int
+store_conductor_set_dhcp(struct store *s, const char *hostname, bool dhcp)
+{
+	return eng->cond_set_dhcp(s, hostname, dhcp);
+}
+
+int
 store_conductor_set_url(struct store *s, const char *hostname, const char *url)
 {
 	return eng->cond_set_url(s, hostname, url);

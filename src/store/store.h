@@ -133,8 +133,10 @@ int	store_conductor_set_url(struct store *s, const char *hostname,
 /* What the ingotd runs: all, api or conductor (--role). */
 int	store_conductor_set_role(struct store *s, const char *hostname,
 	    const char *role);
+/* Whether it serves DHCP ([dhcp] enabled and it owns nodes). */
+int	store_conductor_set_dhcp(struct store *s, const char *hostname, bool dhcp);
 /* {hostname, conductor_group, drivers, alive (online), created_at,
- * updated_at, api_url, role} of every conductor. */
+ * updated_at, api_url, role, dhcp} of every conductor. */
 json_t	*store_conductor_list(struct store *s);
 /* The ring pass: nodes.conductor = owner where it is still old (NULL: none);
  * STORE_NOTFOUND when it was not (another pass moved it meanwhile).  Only

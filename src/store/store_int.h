@@ -55,6 +55,7 @@ struct store_engine {
 	json_t	*(*cond_list)(struct store *s);
 	int	(*cond_set_url)(struct store *s, const char *hostname, const char *url);
 	int	(*cond_set_role)(struct store *s, const char *hostname, const char *role);
+	int	(*cond_set_dhcp)(struct store *s, const char *hostname, bool dhcp);
 	int	(*node_set_conductor)(struct store *s, const char *uuid, const char *old,
 		    const char *owner);
 };

@@ -7,7 +7,8 @@
 # process; a verb sent to the API runs on the owner; a conductor-only
 # ingotd answers nothing of the public API but forwarded verbs; when the
 # only conductor of a group dies, the API-only process does not take its
-# nodes (503, never run there).
+# nodes (503, never run there); an agent's heartbeat at the API-only
+# ingotd is forwarded to the node's owner, which runs the deploy on.
 . "$(dirname "$0")/../lib/lib.sh"
 HB_TIMEOUT=4
 declare -A PID PORT
@@ -26,7 +27,9 @@ start_c() {
 	cat >"$T/$c.conf" <<CONF
 [api]
 listen = 127.0.0.1:${PORT[$c]}
+ramdisk_endpoints = all
 [conductor]
+automated_clean = false
 host = $c
 group = $3
 heartbeat_interval = 1
@@ -98,6 +101,63 @@ on a PUT /v1/nodes/n3/states/provision '{"target":"manage"}' >/dev/null
 expect_eq "provision verb for a g2 node at the API: 202" 202 "$STATUS"
 wait_until 60 db_is "select provision_state from nodes where name='n3'" manageable
 expect_eq "... made manageable by k2" manageable "$(db "select provision_state from nodes where name='n3'")"
+
+# An agent's heartbeat at the API-only ingotd reaches the owner k1: the
+# node (k1's) waits for its agent; a fake agent looks up and heartbeats
+# through a only; k1 (not a) runs the deploy on: it sends the agent
+# prepare_image with an image URL of its own.
+FPORT=$(free_port)
+python3 - "$FPORT" "$T/fake.log" <<'PY' 2>/dev/null &
+import http.server, sys
+log = open(sys.argv[2], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        log.write(self.path + " " + self.rfile.read(n).decode() + "\n"); log.flush()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.end_headers(); self.wfile.write(b'{"command_status":"SUCCEEDED","command_result":{}}')
+    def do_GET(self):
+        if self.path != "/img.raw":
+            return self.do_POST()
+        self.send_response(200); self.send_header("Content-Length", "17")
+        self.end_headers(); self.wfile.write(b"ingot-test-image\n")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+PID[fake]=$!
+FAKE=http://127.0.0.1:$FPORT
+MA=52:54:00:7e:00:01
+SUM=$(printf 'ingot-test-image\n' | sha256sum | cut -d' ' -f1)
+on a POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"dep\",\"deploy_interface\":\"direct\",
+	\"instance_info\":{\"image_source\":\"$FAKE/img.raw\",\"image_os_hash_algo\":\"sha256\",\"image_os_hash_value\":\"$SUM\"}}" >/dev/null
+NA=$(jq -r .uuid "$T/api.body")
+on a POST /v1/ports "{\"node_uuid\":\"$NA\",\"address\":\"$MA\"}" >/dev/null
+wait_until 30 db_is "select coalesce(conductor, '-') from nodes where name='dep'" k1
+for t in manage provide active; do
+	on a PUT /v1/nodes/dep/states/provision "{\"target\":\"$t\"}" >/dev/null
+	case $t in manage) w=manageable;; provide) w=available;; active) w="wait call-back";; esac
+	wait_until 60 db_is "select provision_state from nodes where name='dep'" "$w"
+done
+expect_eq "k1's node waits for its agent" "wait call-back" "$(db "select provision_state from nodes where name='dep'")"
+on a GET "/v1/lookup?addresses=$MA" >/dev/null
+expect_eq "the agent's lookup at the API-only ingotd: 200" 200 "$STATUS"
+TOKEN=$(jq -r .config.agent_token "$T/api.body")
+hb_at() { on "$1" POST "/v1/heartbeat/$NA" "{\"callback_url\":\"$FAKE\",\"agent_token\":\"$2\"}" >/dev/null; }
+hb_at a wrong
+expect_eq "a heartbeat with a wrong token, at the API-only ingotd: 401 (the owner's answer)" 401 "$STATUS"
+expect_eq "... nothing sent to the agent" 0 "$(wc -l <"$T/fake.log")"
+hb_at a "$TOKEN"
+expect_eq "the agent's heartbeat at the API-only ingotd: 202" 202 "$STATUS"
+sent() { grep -q prepare_image "$T/fake.log"; }
+wait_until 120 sent
+ok "the agent was sent prepare_image" sent
+# the command's image URL is the ingotd that cached the image and built it
+expect_eq "... by the owner k1 (its image URL)" "http://127.0.0.1:${PORT[k1]}/images/" \
+	"$(grep -m1 prepare_image "$T/fake.log" | sed 's/^[^ ]* //' | jq -r '.params.image_info.urls[0]' | sed 's,[^/]*$,,')"
+expect_eq "the callback URL recorded" "$FAKE" \
+	"$(db "select $(db_json driver_internal_info agent_url) from nodes where name='dep'")"
+ok "a logged that it forwarded the heartbeat to k1" grep -q "heartbeat/$NA forwarded to conductor k1" "$T/a.log"
+kill "${PID[fake]}"; wait "${PID[fake]}" 2>/dev/null; PID[fake]=
 
 # k2, g2's only conductor, dies: the API-only ingotd takes nothing over.
 kill -KILL "${PID[k2]}"; wait "${PID[k2]}" 2>/dev/null; PID[k2]=
