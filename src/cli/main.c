@@ -948,7 +948,7 @@ static const struct command commands[] = {
 	{ "portgroup", "show", "PORTGROUP", NULL, 1, 1, portgroup_show },
 	{ "portgroup", "delete", "PORTGROUP...", NULL, 1, MAXOPT, portgroup_delete },
 	{ "network", "create", "NAME --vlan ID [--cidr C] [--gateway G] "
-	  "[--dhcp-range FIRST,LAST] [--project P] [--purpose provisioning|cleaning|tenant] "
+	  "[--dhcp-range FIRST,LAST] [--project P] [--purpose provisioning|cleaning|rescuing|tenant] "
 	  "[--shared]", "--vlan --cidr --gateway --dhcp-range --project --purpose",
 	  1, 1, network_create },
 	{ "network", "list", "", NULL, 0, 0, network_list },

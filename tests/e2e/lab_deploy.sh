@@ -10,8 +10,10 @@
 # them (issue #16: a hypervisor namespace with its own OVS behind an uplink,
 # a QEMU VM of each tenant registered as a network member; VM <-> bare metal
 # within a tenant, isolation across tenants and from provisioning, probed
-# from inside the guests) plus rebuild, abort in wait call-back, a wrong
-# checksum, a dead BMC and a VM leaving its network.
+# from inside the guests), node0's serial console through its BMC's SOL
+# (issue #18: bytes both ways over raw TCP and WebSocket) plus rebuild,
+# rescue (login as rescue over SOL) and unrescue, abort in wait call-back,
+# a wrong checksum, a dead BMC and a VM leaving its network.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "$(id -u)" != 0 ]; then
@@ -20,8 +22,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export LAB=le$(printf '%x' $(($$ % 0xfffff)))
 export WORKDIR=$(mktemp -d /tmp/ingot-e2e.XXXXXX)/lab
-export BMC_PORT=$(python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Two BMC ports (UDP) and the serial relays' SOL ports (TCP, same numbers),
+# below 32768: libipmiconsole 1.6 keeps the BMC port in a signed 16 bits.
+export BMC_PORT=$(python3 -c 'import random, socket
+def free(p):
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            for q in (p, p + 1):
+                s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", q)); s.close()
+        return True
+    except OSError:
+        return False
+print(next(p for p in iter(lambda: random.randint(20000, 32000), 0) if free(p)))')
 "$here/../../lab/demo" --e2e
 rc=$?
 [ $rc -eq 0 ] && rm -rf "$(dirname "$WORKDIR")"

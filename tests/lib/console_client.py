@@ -20,6 +20,14 @@
       connects and sends nothing (or TEXT one byte every --drip seconds);
       prints "closed after N" when the server closes it, "open" when it is
       still open after SECONDS
+  console_client.py login MODE URL TOKEN USER --command CMD --expect TEXT
+                         [--wrong-first] [--timeout SECONDS]
+      logs in on a getty at the other end: presses Enter until "login:"
+      shows, gives USER and the password from $CONSOLE_PASSWORD (never
+      on the command line), then sends CMD until TEXT comes back; with
+      --wrong-first, a wrong password is tried first and must be refused
+      ("Login incorrect").  Exit 0 when TEXT came, 1 otherwise (the last
+      output is printed)
   console_client.py flood MODE URL TOKEN BYTES
       authenticates, then sends BYTES bytes (WebSocket: in one frame); prints
       the banner and "sent" (or "closed")
@@ -232,6 +240,72 @@ def crowd(a):
     return 0
 
 
+def expect_any(c, buf, texts, secs):
+    """Reads until one of texts is in the output after buf's length."""
+    start = len(buf)
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        buf += c.recv()
+        for t in texts:
+            if t in buf[start:]:
+                return buf, t
+    return buf, None
+
+
+def login_once(c, buf, user, password, deadline):
+    """One login attempt; returns (buf, shell prompt seen)."""
+    while time.time() < deadline:
+        c.send(b"\r")
+        buf, t = expect_any(c, buf, [b"login: "], 3)
+        if t:
+            break
+    else:
+        return buf, False
+    c.send(user.encode() + b"\r")
+    buf, t = expect_any(c, buf, [b"Password: "], 10)
+    if not t:
+        return buf, False
+    c.send(password.encode() + b"\r")
+    buf, t = expect_any(c, buf, [b"# ", b"$ ", b"Login incorrect"], 20)
+    return buf, t in (b"# ", b"$ ")
+
+
+def login(a):
+    deadline = time.time() + a.timeout
+    password = os.environ.get("CONSOLE_PASSWORD", "")
+    try:
+        c = connect(a.mode, a.url, a.token, a.timeout)
+        buf, got = read_until(c, lambda b: b"\n" in b, b"", deadline)
+        if not got:
+            print("no banner")
+            return 1
+        if a.wrong_first:
+            buf, ok = login_once(c, buf, a.user, password + "-wrong", deadline)
+            if ok or b"Login incorrect" not in buf:
+                print("a wrong password was not refused: %r" % buf[-300:])
+                return 1
+            print("wrong password refused")
+        ok = False
+        while not ok and time.time() < deadline:
+            buf, ok = login_once(c, buf, a.user, password, deadline)
+        if not ok:
+            print("no shell: %r" % buf[-300:])
+            return 1
+        print("logged in as %s" % a.user)
+        while time.time() < deadline:
+            c.send(a.command.encode() + b"\r")
+            buf, t = expect_any(c, buf, [a.expect.encode()], 5)
+            if t:
+                print("got %s" % a.expect)
+                c.send(b"exit\r")
+                return 0
+        print("missing %r in %r" % (a.expect, buf[-300:]))
+        return 1
+    except (EOFError, OSError) as e:
+        print("closed: %s" % e)
+        return 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -258,6 +332,15 @@ def main():
     f.add_argument("url")
     f.add_argument("token")
     f.add_argument("bytes", type=int)
+    g = sub.add_parser("login")
+    g.add_argument("mode", choices=["raw", "ws"])
+    g.add_argument("url")
+    g.add_argument("token")
+    g.add_argument("user")
+    g.add_argument("--command", required=True)
+    g.add_argument("--expect", required=True)
+    g.add_argument("--wrong-first", action="store_true")
+    g.add_argument("--timeout", type=float, default=120)
     w = sub.add_parser("crowd")
     w.add_argument("url")
     w.add_argument("n", type=int)
@@ -269,6 +352,8 @@ def main():
         return idle(a)
     if a.cmd == "flood":
         return flood(a)
+    if a.cmd == "login":
+        return login(a)
     if a.cmd == "serial":
         serial(a.port, a.dir)
         return 0
