@@ -156,6 +156,34 @@ else
 	expect_eq "detach again: 204 (nothing to eject)" 204 "$STATUS"
 	expect_eq "not locked" null "$(field v1 reservation)"
 	unset API_VERSION
+	# openstacksdk (Debian's 0.101 has no vmedia calls of its own): it
+	# negotiates the microversion and sends the 1.89 requests through its
+	# baremetal session, as a Metal3-style client does
+	if /usr/bin/python3 -c 'import openstack' 2>/dev/null; then
+		cat >"$T/sdk_vmedia.py" <<'PY'
+import sys, openstack
+url, what = sys.argv[1], sys.argv[2]
+bm = openstack.connection.Connection(auth_type="none", auth={"endpoint": url},
+    baremetal_endpoint_override=url, baremetal_api_version="1").baremetal
+mv = bm.get_endpoint_data().max_microversion
+n = bm.get_node("v1")
+if what == "attach":
+    print("negotiated %d.%d" % tuple(mv[:2]))
+    r = bm.post("/nodes/%s/vmedia" % n.id, microversion="1.89",
+                json={"device_type": "cdrom", "image_url": url + "/v1/sdk.iso"})
+else:
+    r = bm.delete("/nodes/%s/vmedia" % n.id, microversion="1.89")
+print(what, r.status_code)
+PY
+		/usr/bin/python3 "$T/sdk_vmedia.py" "$INGOT_URL" attach >"$T/sdk.out" 2>&1
+		expect_eq "openstacksdk negotiates 1.89 or later" "negotiated 1.$MAX" "$(grep negotiated "$T/sdk.out")"
+		expect_eq "openstacksdk attaches virtual media: 204, the BMC's CD holds it" \
+			"attach 204 true $INGOT_URL/v1/sdk.iso" \
+			"$(grep '^attach' "$T/sdk.out") $(bmc v1 "$CD" '"\(.Inserted) \(.Image)"')"
+		/usr/bin/python3 "$T/sdk_vmedia.py" "$INGOT_URL" detach >"$T/sdk.out" 2>&1
+		expect_eq "openstacksdk detaches it: 204, the CD empty" "detach 204 false" \
+			"$(grep '^detach' "$T/sdk.out") $(bmc v1 "$CD" .Inserted)"
+	fi
 fi
 # --- byte ranges (BMCs read the ISO in pieces) and their abuse -------------------
 # On a fresh ISO, ingotd restarted with a callback timeout these checks
