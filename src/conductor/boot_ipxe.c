@@ -249,9 +249,12 @@ boot_ipxe_script(const char *mac_in)
 	if (fp == NULL)
 		return NULL;
 	if (mac_in == NULL) {
-		/* The first script: chain to the per-MAC one. */
-		boot_ipxe_base_url(url, sizeof(url));
-		fprintf(fp, "#!ipxe\nchain %s/ipxe/${net0/mac:hexhyp} || exit\n", url);
+		/* The first script: chain to the per-MAC one, relative to
+		 * where this one came from (iPXE resolves it against the
+		 * script's URI): the provisioning listener, or the rescuing
+		 * network's, whichever dnsmasq pointed the node at; the scheme
+		 * (https) stays the same. */
+		fprintf(fp, "#!ipxe\nchain ipxe/${net0/mac:hexhyp} || exit\n");
 		fclose(fp);
 		return out;
 	}

@@ -77,9 +77,9 @@ expect_eq "with another CA: verification fails (curl 60)" 60 "$?"
 ok "plain http to the TLS port fails" \
 	bash -c "! command curl -sS -m 5 -o /dev/null 'http://127.0.0.1:$INGOT_PORT/'"
 ok "ingotd still serves after the plain-http attempt" curl -fsS "$INGOT_URL/v1"
-ok "the iPXE chain script points at https" \
+ok "the iPXE chain script is relative to its https URL (the chain stays on https)" \
 	bash -c "curl --cacert '$T/ca.pem' -fsS '$INGOT_URL/boot.ipxe' |
-		grep -q 'chain https://127.0.0.1:$INGOT_PORT/ipxe/'"
+		grep -qx 'chain ipxe/\${net0/mac:hexhyp} || exit'"
 
 # --- the CLI ---------------------------------------------------------------
 ok "CLI with --os-cacert" "$INGOT" --os-cacert "$T/ca.pem" driver list
