@@ -140,6 +140,18 @@ ingot_start --config "$T/ingotd.conf" || exit 1
 api GET /v1/nodes/n1/states/console >/dev/null
 expect_eq "after a restart the console is still enabled" true "$(jq -r .console_enabled "$T/api.body")"
 view_say serial-after-restart raw "$URL" "$(jq -r .console_info.token "$T/api.body")" >"$T/v4" 2>&1
+if grep -q missing "$T/v4"; then
+	# Known issue (docs/console.md): now and then ipmi_sim keeps sending
+	# SOL to the stopped ingotd's session after the new one activated
+	# (seen once in three runs under ASan); disable/enable starts a
+	# new session.
+	echo "# the first session after the restart stayed silent: disable, enable"
+	api PUT /v1/nodes/n1/states/console '{"enabled":false}' >/dev/null
+	wait_until 60 "api GET /v1/nodes/n1/states/console >/dev/null; [ \"\$(jq -r .console_enabled '$T/api.body')\" = false ]"
+	api PUT /v1/nodes/n1/states/console '{"enabled":true}' >/dev/null
+	wait_until 60 "api GET /v1/nodes/n1/states/console >/dev/null; [ \"\$(jq -r .console_enabled '$T/api.body')\" = true ]"
+	view_say serial-after-restart raw "$URL" "$(token)" >"$T/v4" 2>&1
+fi
 ok "... and its output reaches a viewer again" bash -c "grep -q 'read-write' '$T/v4' && ! grep -q missing '$T/v4'"
 
 # Disable: viewers go, tokens go, console_info goes.

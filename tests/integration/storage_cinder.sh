@@ -217,7 +217,12 @@ new_volume() {
 	lv_node "$id" >&2 || echo "# no LV for volume $id: $(lvs "$VG" 2>&1 | tr '\n' ' ')" >&2
 	echo "$id"
 }
-vol_status() { cin "$ADMIN_P" "$SP" GET "/volumes/$1" >/dev/null; jq -r '.volume.status' "$C/cin.body"; }
+# a fresh admin token per read: disabling the user (below) revokes every
+# token issued up to that second, a renewed one too if it came too soon
+vol_status() {
+	cin "$(ks_token ingot ingot-svc-pw "$(ks_pscope service)")" "$SP" GET "/volumes/$1" >/dev/null
+	jq -r '.volume.status' "$C/cin.body"
+}
 V1=$(new_volume web1)
 expect_eq "volume $V1 available" available "$(vol_status "$V1")"
 echo "# cinder ready after $(elapsed)"
@@ -279,6 +284,7 @@ expect_eq "target properties cleared" "null null" \
 # --- the service token revoked (the user disabled and enabled again) --------------
 ks PATCH "/users/$INGOT_UID" '{"user":{"enabled":false}}' >/dev/null
 ks PATCH "/users/$INGOT_UID" '{"user":{"enabled":true}}' >/dev/null
+sleep 1	# Keystone revokes by the second: a token of the same second goes too
 ADMIN_P=$(ks_token ingot ingot-svc-pw "$(ks_pscope service)")	# the test's token went too
 ok "deploy with a revoked token: renewed, attached" deploy
 expect_eq "in-use again" in-use "$(vol_status "$V1")"
