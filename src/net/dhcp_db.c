@@ -82,24 +82,16 @@ json_t *
 dhcp_db_list(const char *net)
 {
 	struct store_query q = { .nfilters = 1 };
-	json_t *v = json_string(net), *rows, *out, *r;
+	json_t *v = json_string(net), *rows;
 	char err[256];
-	size_t i;
 
 	q.filters[0] = (struct store_filter){ .field = "network_uuid", .op = SO_EQ,
 	    .value = v };
 	rows = store_list(store_thread(), &model_dhcp_host, &q, err, sizeof(err));
 	json_decref(v);
-	if (rows == NULL) {
+	if (rows == NULL)
 		log_error("dhcp: cannot read the host entries: %s", err);
-		return NULL;
-	}
-	out = json_array();
-	json_array_foreach(rows, i, r)
-		json_array_append_new(out, json_pack("{s:O, s:O}", "address",
-		    json_object_get(r, "address"), "ip", json_object_get(r, "ip")));
-	json_decref(rows);
-	return out;
+	return rows;
 }
 
 void

@@ -22,7 +22,8 @@ int	dhcp_db_add(const char *net, const char *mac, const char *ip);
 void	dhcp_db_remove(const char *net, const char *mac);
 /* Marks the addresses lo..hi the network's entries hold (used[a - lo]). */
 void	dhcp_db_mark(const char *net, uint32_t lo, uint32_t hi, unsigned char *used);
-/* [{address, ip}, ...] of the network; NULL when the database failed. */
+/* The network's host entries (rows: address, ip, ...); NULL when the
+ * database failed. */
 json_t	*dhcp_db_list(const char *net);
 
 #endif

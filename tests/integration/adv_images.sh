@@ -174,6 +174,12 @@ aadmin|PATCH|/v1/nodes/na|$(ii "dict://127.0.0.1:$SPORT/x")|400
 aadmin|PATCH|/v1/nodes/na|$(ii "http://localhost:$SPORT/img.raw")|400
 aadmin|PATCH|/v1/nodes/na|$(ii "http://127.0.0.1@localhost:$SPORT/img.raw")|400
 aadmin|PATCH|/v1/nodes/na|$(ii "$SRV/img.raw")|200
+# image_download_source http (the node fetches the image itself): the same
+# host rule, and only Ironic's values, however they arrive (from too)
+aadmin|PATCH|/v1/nodes/na|[{"op":"add","path":"/instance_info","value":{"image_source":"http://localhost:$SPORT/img.raw","image_os_hash_algo":"sha256","image_os_hash_value":"$IMG_SHA","image_download_source":"http"}}]|400
+aadmin|PATCH|/v1/nodes/na|[{"op":"add","path":"/instance_info/image_download_source","value":"swift"}]|400
+aadmin|PATCH|/v1/nodes/na|[{"op":"copy","from":"/instance_info/image_source","path":"/instance_info/image_download_source"}]|400
+bmember|PATCH|/v1/nodes/nl|[{"op":"add","path":"/instance_info/image_download_source","value":"file"}]|400
 # the system admin: only files inside the allowed directory, on the real path
 sysadmin|PATCH|/v1/nodes/nu|$(ii "file://$SECRET")|400
 sysadmin|PATCH|/v1/nodes/nu|$(ii "file://$T/imgs/../secret/host-secret")|400
