@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "config.h"
 #include "fsm.h"
+#include "hw_console.h"
 #ifdef INGOT_HAVE_IPMI
 #include "ipmi.h"
 #endif
@@ -744,6 +745,7 @@ main(int argc, char **argv)
 	api_set_ready(false);
 	conductor_stop();
 	scon_stop();
+	hw_console_quiesce(2000);	/* SOL deactivated at the BMCs */
 	rf_sessions_close();	/* BMCs allow few sessions: give ours back */
 	store_shutdown();
 	log_info("ingotd stopped");

@@ -155,6 +155,19 @@ hw_console_find(const char *impl)
 	return d != NULL ? d->ops : NULL;
 }
 
+void
+hw_console_quiesce(unsigned ms)
+{
+	int n = count_rows();
+
+	for (int i = 0; i < n; i++) {
+		const struct hw_console_ops *c = drivers[i].ops;
+
+		if (drivers[i].iface == HW_IF_CONSOLE && c->quiesce != NULL)
+			c->quiesce(ms);
+	}
+}
+
 bool
 hw_iface_allowed(const struct hw_type *t, enum hw_iface iface, const char *impl)
 {

@@ -22,9 +22,16 @@ struct hw_console_ops {
 	int		(*open)(json_t *node, int *fd, void **h, char *err, size_t errlen);
 	/* Ends the session opened with h; *fd stops working. */
 	void		(*close)(void *h);
+	/*
+	 * Optional, at shutdown after every close: lets the sessions' tear-
+	 * down reach their BMCs (SOL deactivated), waiting at most ms.
+	 */
+	void		(*quiesce)(unsigned ms);
 };
 
 /* The console row of impl, or NULL ("no-console" and unknown names). */
 const struct hw_console_ops *hw_console_find(const char *impl);
+/* Every console row's quiesce, each bounded by ms. */
+void hw_console_quiesce(unsigned ms);
 
 #endif

@@ -134,8 +134,16 @@ SZ=$(cat "$T"/console/*.log* | wc -c)
 ok "the kept output is bounded by log_size ($SZ bytes)" test "$SZ" -le 8192
 ok "console log files are 0600" test "$(stat -c %a "$T"/console/*.log | head -1)" = 600
 
-# A restart: console_enabled survives, the session comes back.
+# A restart: console_enabled survives, the session comes back.  At the
+# stop, ingotd deactivates its SOL session at the BMC: ipmi_sim answers
+# a payload query (netfn app 0x4b, SOL instance 1) with the session that
+# holds the payload first, 00000000 when none does.
+sol_holder() { ipmitool_for b1 raw 0x06 0x4b 0x01 0x01 2>/dev/null | awk '{print $1 $2 $3 $4}'; }
+H=$(sol_holder)
+ok "while the console is enabled, a session holds SOL at the BMC ($H)" test -n "$H" -a "$H" != 00000000
 ingot_stop
+wait_until 10 '[ "$(sol_holder)" = 00000000 ]'
+expect_eq "ingotd's stop deactivated SOL at the BMC" 00000000 "$(sol_holder)"
 ingot_start --config "$T/ingotd.conf" || exit 1
 api GET /v1/nodes/n1/states/console >/dev/null
 expect_eq "after a restart the console is still enabled" true "$(jq -r .console_enabled "$T/api.body")"

@@ -16,7 +16,9 @@
 # Asserted: deploy attaches (Cinder: in-use, attached to the node; the
 # target's properties hold the connection; libiscsi logs in with them),
 # undeploy detaches (available); a revoked service token is renewed;
-# an unknown second volume rolls the first attachment back; Cinder down:
+# an unknown second volume rolls the first attachment back; a multiattach
+# volume on two nodes at once, a plain in-use one refused to a second node
+# (its other attachment rolled back); Cinder down:
 # the deploy fails with a clear last_error and nothing is attached.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/keystone.sh"
@@ -209,7 +211,7 @@ lv_node() {
 new_volume() {
 	local id=null
 	for _ in 1 2 3; do
-		cin "$DEMO" "$DP" POST /volumes "{\"volume\":{\"size\":1,\"name\":\"$1\"}}" >/dev/null
+		cin "$DEMO" "$DP" POST /volumes "{\"volume\":{\"size\":1,\"name\":\"$1\"${2:+,\"volume_type\":\"$2\"}}}" >/dev/null
 		id=$(jq -r .volume.id "$C/cin.body")
 		[ "$id" != null ] && break
 	done
@@ -318,6 +320,61 @@ ok "leased to the volume's own project: deploy attaches" deploy
 expect_eq "in-use for the lessee" in-use "$(vol_status "$V1")"
 ok "undeploy" undeploy
 api PATCH /v1/nodes/cn '[{"op":"remove","path":"/lessee"}]' >/dev/null
+
+# --- multi-attach: a volume of a multiattach type on two nodes at once; a
+# plain volume in use by one node is refused to the second, which keeps
+# nothing half-attached -------------------------------------------------------------
+cin "$ADMIN_P" "$SP" POST /types '{"volume_type":{"name":"shared","extra_specs":{"multiattach":"<is> True"}}}' >/dev/null
+expect_eq "a multiattach volume type" true "$(jq -r '.volume_type.extra_specs.multiattach == "<is> True"' "$C/cin.body")"
+V3=$(new_volume shared1 shared)
+expect_eq "volume $V3 available, multiattach" "available true" \
+	"$(vol_status "$V3") $(jq -r .volume.multiattach "$C/cin.body")"
+IQN2=iqn.2026-01.org.example:cnode2
+js node create --driver fake-hardware --name cn2 >/dev/null
+api PATCH /v1/nodes/cn2 '[{"op":"replace","path":"/storage_interface","value":"cinder"},{"op":"replace","path":"/instance_uuid","value":"1c2d3e4f-5061-7283-94a5-b6c7d8e9f0a1"}]' >/dev/null
+api POST /v1/volume/connectors "{\"node_uuid\":\"cn2\",\"type\":\"iqn\",\"connector_id\":\"$IQN2\"}" >/dev/null
+api POST /v1/volume/targets "{\"node_uuid\":\"cn\",\"volume_type\":\"iscsi\",\"boot_index\":2,\"volume_id\":\"$V3\"}" >/dev/null
+TS1=$(jq -r .uuid "$T/api.body")
+api POST /v1/volume/targets "{\"node_uuid\":\"cn2\",\"volume_type\":\"iscsi\",\"boot_index\":1,\"volume_id\":\"$V3\"}" >/dev/null
+TS2=$(jq -r .uuid "$T/api.body")
+api POST /v1/volume/targets "{\"node_uuid\":\"cn2\",\"volume_type\":\"iscsi\",\"boot_index\":2,\"volume_id\":\"$V1\"}" >/dev/null
+TP2=$(jq -r .uuid "$T/api.body")
+expect_eq "targets of both nodes created" "201 $TS1 $TS2" "$STATUS $(api GET /v1/volume/targets/$TS1 | jq -r .uuid) $(api GET /v1/volume/targets/$TS2 | jq -r .uuid)"
+"$INGOT" node manage cn2 --wait 60 >/dev/null 2>&1
+"$INGOT" node provide cn2 --wait 120 >/dev/null 2>&1
+state2_is() { [ "$(js node show cn2 | jq -r .provision_state)" = "$1" ]; }
+deploy2() { "$INGOT" node deploy cn2 >/dev/null 2>&1; wait_until 900 "state2_is active || state2_is 'deploy failed'"; state2_is active; }
+undeploy2() { "$INGOT" node undeploy cn2 >/dev/null 2>&1; wait_until 900 "state2_is available || state2_is error"; state2_is available; }
+wait_until 120 "state2_is available"
+ok "deploy cn: the plain and the multiattach volume attached" deploy
+expect_eq "both in-use" "in-use in-use" "$(vol_status "$V1") $(vol_status "$V3")"
+live() { cdb "select count(*) from volume_attachment where volume_id = '$1' and not deleted"; }
+deploy2
+expect_eq "cn2 asks for cn's plain volume too: its deploy fails" "deploy failed" "$(js node show cn2 | jq -r .provision_state)"
+ok "last_error: Cinder's refusal of the in-use volume" bash -c "$INGOT -f json node show cn2 | jq -e '.last_error | test(\"volume $V1: .*in-use\")'"
+expect_eq "cn2's attachment of the shared volume rolled back (one live attachment each)" "1 1" "$(live "$V3") $(live "$V1")"
+expect_eq "cn2 recorded no attachment" null \
+	"$(sqlite3 "$T/ingot.db" "select driver_internal_info from nodes where name = 'cn2'" | jq -r '.cinder_attachments')"
+ok "undeploy the failed cn2" undeploy2
+api DELETE "/v1/volume/targets/$TP2" >/dev/null
+ok "cn2 with the shared volume only: deploy attaches" deploy2
+expect_eq "the shared volume: two live attachments, one per node" "2 in-use" "$(live "$V3") $(vol_status "$V3")"
+# each attachment names its node's instance (the node's uuid once an
+# undeploy has cleared instance_uuid, as here)
+expect_eq "Cinder: attached to both nodes' instances" \
+	"$(for n in cn cn2; do js node show $n | jq -r '.instance_uuid // .uuid'; done | sort | xargs)" \
+	"$(cin "$ADMIN_P" "$SP" GET "/volumes/$V3" >/dev/null; jq -r '[.volume.attachments[].server_id] | sort | join(" ")' "$C/cin.body")"
+for pair in "cn $IQN $TS1" "cn2 $IQN2 $TS2"; do
+	set -- $pair
+	P=$(sqlite3 "$T/ingot.db" "select properties from volume_targets where uuid = '$3'")
+	ok "$1 logs in to the shared volume with its own IQN and stored CHAP account" \
+		iscsi-readcapacity16 -i "$2" "iscsi://$(jq -r .auth_username <<<"$P")%$(jq -r .auth_password <<<"$P")@127.0.0.1:$PORTAL/iqn.2010-10.org.openstack:volume-$V3/1"
+done
+ok "undeploy cn" undeploy
+expect_eq "cn gone from the shared volume, cn2 still attached" "1 in-use available" "$(live "$V3") $(vol_status "$V3") $(vol_status "$V1")"
+ok "undeploy cn2" undeploy2
+expect_eq "the shared volume available, no live attachment" "0 available" "$(live "$V3") $(vol_status "$V3")"
+api DELETE "/v1/volume/targets/$TS1" >/dev/null
 
 # --- Cinder down ---------------------------------------------------------------------
 stop_pid "$CAPI_PID"; CAPI_PID=

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct sol {
@@ -148,9 +149,62 @@ sol_close(void *h)
 	free(s);
 }
 
+static struct {
+	pthread_mutex_t	mu;
+	pthread_cond_t	cond;
+	bool		done;
+} quiet = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+
+static void *
+teardown_run(void *arg)
+{
+	(void)arg;
+	/* with session clean-up: each closed session deactivates SOL and
+	 * closes its IPMI session at the BMC before the engine stops */
+	ipmiconsole_engine_teardown(1);
+	pthread_mutex_lock(&quiet.mu);
+	quiet.done = true;
+	pthread_cond_signal(&quiet.cond);
+	pthread_mutex_unlock(&quiet.mu);
+	return NULL;
+}
+
+/*
+ * At shutdown, after every session's close: a BMC that never hears the
+ * deactivation may go on sending the serial output to the old session
+ * after a restart.  The engine's clean teardown is waited for at most ms
+ * (a dead BMC would hold it for the session timeout); past that the
+ * process exits without it.
+ */
+static void
+sol_quiesce(unsigned ms)
+{
+	struct timespec until;
+	pthread_t thr;
+
+	if (!engine_ok || pthread_create(&thr, NULL, teardown_run, NULL) != 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&quiet.mu);
+	while (!quiet.done && pthread_cond_timedwait(&quiet.cond, &quiet.mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&quiet.mu);
+	if (quiet.done)
+		pthread_join(thr, NULL);
+	else
+		pthread_detach(thr);
+}
+
 const struct hw_console_ops hw_console_ipmi_socat = {
 	.base = { .name = "ipmitool-socat", .validate = sol_validate },
 	.type = "socat",
 	.open = sol_open,
 	.close = sol_close,
+	.quiesce = sol_quiesce,
 };
