@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The seed's flow end to end in the virtual lab, asserted: lab/demo --e2e
-# (two QEMU nodes nobody enrolled PXE-boot and are discovered: ingotd
-# enrols each from its agent's inventory with its CPU, memory, disk, MAC
-# and the switch port the lab switch's LLDP (lldpd on the taps) names,
-# checked against lab.json; then they PXE-boot the deploy ramdisk through ingotd's dnsmasq,
+# (node0, an IPMI node nobody enrolled, PXE-boots and is discovered; node1,
+# a Redfish node under the lab Redfish BMC, is enrolled by its BMC and
+# inspected in band through virtual media (issue #17); ingotd fills in each
+# from its agent's inventory with its CPU, memory, disk, MAC and the switch
+# port the lab switch's LLDP (lldpd on the taps) names, checked against
+# lab.json; then node0 PXE-boots the deploy ramdisk through ingotd's
+# dnsmasq and node1 boots it from its ISO with a static address (the CD
+# inserted, then ejected; power read back from QEMU's QMP),
 # ingot-agent writes raw and qcow2 images, the switch ports move to the
 # tenants' VLANs, the instances boot from disk with their tenants' leases,
 # isolation is checked with packets, undeploy cleans the disks), VMs beside

@@ -28,7 +28,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -f /usr/lib/ISOLINUX/isolinux.bin ] || { echo "1..0 # SKIP isolinux not installed"; exit 77; }
 BUILD=${INGOT_BUILD:-$repo/build}
-QEMU=${QEMU:-qemu-system-x86_64}
 AGENT=$BUILD/src/agent/ingot-agent
 [ -x "$AGENT" ] || { echo "1..0 # SKIP ingot-agent not built"; exit 77; }
 export LAB=lv$(printf '%x' $(($$ % 0xfffff)))
@@ -38,12 +37,11 @@ free_port() { python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_'"$1"'); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export BMC_PORT=$(free_port DGRAM)
 PORT=$(free_port STREAM)
-RF_PORT=$(free_port STREAM)
 export INGOT_URL=http://127.0.0.1:$PORT
 DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-900}
 D=$TOP/ingot
 mkdir -p "$D"
-PASS=0 FAIL=0 INGOTD_PID= QEMU_PID= RF_PID= RELAY_PID=
+PASS=0 FAIL=0 INGOTD_PID= RELAY_PID=
 RELAY_IP=10.100.0.2 NODE_IP=10.100.0.50
 
 ok() {
@@ -64,8 +62,6 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
 stop_pid() { [ -n "$1" ] && { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }; }
 teardown() {
 	stop_pid "$INGOTD_PID"
-	stop_pid "$QEMU_PID"
-	stop_pid "$RF_PID"
 	stop_pid "$RELAY_PID"
 	"$repo/lab/down" >/dev/null 2>&1
 	if [ "$FAIL" = 0 ] && [ -n "${FINISHED:-}" ]; then rm -rf "$TOP"; else echo "# logs in $TOP"; fi
@@ -145,28 +141,17 @@ api POST /v1/networks '{"name":"tenant-a","vlan_id":200,"cidr":"10.200.0.0/24","
 ok "tenant A's dnsmasq runs" bash -c "for _ in \$(seq 100); do [ -d '$D/dhcp/net200' ] && exit 0; sleep 0.2; done; exit 1"
 
 # --- the node: QEMU paused, powered by the Redfish BMC through QMP --------------
-"$QEMU" -name node0 -accel tcg -M pc -m 512 -smp 1 -S -nodefaults -display none -no-shutdown \
-	-qmp "unix:$TOP/qmp.sock,server=on,wait=off" \
-	-drive if=none,id=cd0,media=cdrom,readonly=on -device ide-cd,drive=cd0,id=cddev \
-	-drive "if=none,id=disk0,file=$DISK,format=raw" -device virtio-blk-pci,drive=disk0,id=disk0dev \
-	-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no,vnet_hdr=off" \
-	-device "virtio-net-pci,netdev=n0,mac=$MAC,id=nic0,romfile=" \
-	-device virtio-rng-pci -serial "file:$TOP/console.log" </dev/null >"$TOP/qemu.log" 2>&1 &
-QEMU_PID=$!
-for _ in $(seq 300); do [ -S "$TOP/qmp.sock" ] && break; sleep 0.1; done
-"$repo/lab/redfish-bmc/redfish-bmc" --listen "127.0.0.1:$RF_PORT" --system-id node0 \
-	--state-dir "$TOP" --boot-mode Legacy --mac "$MAC" --qmp "$TOP/qmp.sock" --qmp-cd cd0 \
-	--qmp-boot Cd=/machine/peripheral/cddev,Hdd=/machine/peripheral/disk0dev >>"$TOP/bmc.log" 2>&1 &
-RF_PID=$!
-for _ in $(seq 600); do curl -s "http://127.0.0.1:$RF_PORT/redfish/v1/" >/dev/null 2>&1 && break; sleep 0.05; done
-rf_get() { curl -s -u admin:password "http://127.0.0.1:$RF_PORT/redfish/v1$1"; }
+# (lab/redfish-node, as lab/demo's node1; rf_get and qmp_cd from lab/demo-redfish)
+. "$repo/lab/demo-redfish"
+RFJ=$("$repo/lab/redfish-node" "$(jq -r .dir <<<"$N")") || { echo "not ok - lab/redfish-node"; exit 1; }
+CONSOLE=$(jq -r .console_log <<<"$N")
 
-NODE=$(api POST /v1/nodes "$(jq -n --arg a "http://127.0.0.1:$RF_PORT" --arg ip "$NODE_IP" \
+NODE=$(api POST /v1/nodes "$(jq -n --argjson r "$RFJ" --arg ip "$NODE_IP" \
 	--arg gw "$RELAY_IP" --arg mac "$MAC" --arg img "file://$IMG/user-image.raw" --arg sum "$SUM" '{
 	name: "node0", driver: "redfish", boot_interface: "redfish-virtual-media",
 	deploy_interface: "direct", network_interface: "vlan", owner: "tenant-a",
-	driver_info: {redfish_address: $a, redfish_system_id: "node0",
-		redfish_username: "admin", redfish_password: "password"},
+	driver_info: {redfish_address: $r.address, redfish_system_id: $r.system_id,
+		redfish_username: $r.username, redfish_password: $r.password},
 	instance_info: {image_source: $img, image_disk_format: "raw",
 		image_os_hash_algo: "sha256", image_os_hash_value: $sum},
 	network_data: {links: [{id: "p0", type: "phy", ethernet_mac_address: $mac}],
@@ -210,19 +195,20 @@ expect_eq "node0 active" active "$(state)"
 echo "# switch port VLANs during the deploy (from 4095): $VLANS"
 expect_eq "the port went from isolated to provisioning, then tenant A" "100 200 " "$VLANS"
 expect_eq "the port flipped to tenant A's VLAN (OVS)" 200 "$(vsctl get port "$TAP" tag)"
-ok "isolinux booted the ISO's kernel" grep -q "INGOT-RAMDISK init" "$TOP/console.log"
+ok "isolinux booted the ISO's kernel" grep -q "INGOT-RAMDISK init" "$CONSOLE"
 ok "the ramdisk took the static address (no DHCP client)" \
-	grep -q "INGOT-RAMDISK static iface=.* ip=$NODE_IP gw=$RELAY_IP" "$TOP/console.log"
-ok "no DHCP lease in the ramdisk" bash -c "! grep -q 'INGOT-RAMDISK lease' '$TOP/console.log'"
+	grep -q "INGOT-RAMDISK static iface=.* ip=$NODE_IP gw=$RELAY_IP" "$CONSOLE"
+ok "no DHCP lease in the ramdisk" bash -c "! grep -q 'INGOT-RAMDISK lease' '$CONSOLE'"
 ok "no DHCP server on the provisioning VLAN" test ! -e "$D/dhcp/net100"
 ok "the agent looked up its node through the relay" grep -q "node=$NODE.*agent looked up" "$D/ingotd.log"
 ok "the disk holds the image" cmp -n "$(stat -c %s "$IMG/user-image.raw")" "$IMG/user-image.raw" "$DISK"
-expect_eq "the CD is ejected" false "$(rf_get /Managers/BMC/VirtualMedia/Cd | jq -r .Inserted)"
+expect_eq "the CD is ejected (BMC, QEMU's tray via QMP)" "false empty" \
+	"$(rf_get /Managers/BMC/VirtualMedia/Cd | jq -r .Inserted) $(qmp_cd)"
 expect_eq "no ISO left" 0 "$(find "$D" -name '*.iso' | wc -l)"
 
 # --- the instance boots from disk and leases from tenant A ----------------------
-for _ in $(seq 300); do grep -q "INGOT-INSTANCE ip=10\.200\.0\." "$TOP/console.log" && break; sleep 1; done
-line=$(grep "INGOT-INSTANCE ip=10\.200\.0\." "$TOP/console.log" | tail -n 1)
+for _ in $(seq 300); do grep -q "INGOT-INSTANCE ip=10\.200\.0\." "$CONSOLE" && break; sleep 1; done
+line=$(grep "INGOT-INSTANCE ip=10\.200\.0\." "$CONSOLE" | tail -n 1)
 IP=$(sed -n 's/.*INGOT-INSTANCE ip=\([0-9.]*\).*/\1/p' <<<"$line")
 [ -n "$IP" ] && T_LEASE=$(since "$T_DEPLOY")
 ok "node0 booted from disk and leased ${IP:-nothing} from tenant A's DHCP" test -n "$IP"
@@ -234,7 +220,7 @@ echo "# virtual media, no DHCP: deploy request -> tenant VLAN ${T_TEN:--} s, -> 
 echo "# (iPXE in the same lab: tests/e2e/lab_deploy.sh, 'deploy request -> both active')"
 if [ "$FAIL" -ne 0 ]; then
 	echo "# console (last 40 lines):"
-	tail -n 40 "$TOP/console.log" | tr -cd '\n -~' | sed 's/^/#   /'
+	tail -n 40 "$CONSOLE" | tr -cd '\n -~' | sed 's/^/#   /'
 	tail -n 20 "$D/ingotd.log" | sed 's/^/#   /'
 fi
 FINISHED=1

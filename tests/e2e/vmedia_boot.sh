@@ -10,8 +10,8 @@
 # Networking is QEMU's user mode (the guest reaches the host's loopback as
 # 10.0.2.2; the agent's port is forwarded to 127.0.0.1), so no OVS, no root
 # network changes and no lock.  The virtual-media deploy without DHCP runs
-# on the lab switch, with the port flips and the tenant lease:
-# tests/e2e/lab_vmedia.sh.
+# on the lab switch, with the port flips and the tenant lease: node1 of
+# lab/demo (lab_deploy) and tests/e2e/lab_vmedia.sh.
 #
 # Environment: INGOT_BUILD, INGOT_SRC, QEMU, DEPLOY_TIMEOUT (seconds per
 # node, default 600), KEEP_TMP=1.
