@@ -28,6 +28,7 @@
 #define PARAM_IP		3
 #define PARAM_MAC		5
 #define XFER_TIMEOUT_MS		10000	/* the kernel retries before it answers */
+#define READ_TIMEOUT_MS		20000	/* the whole walk, however the BMC answers */
 
 bool
 bmc_lan_is_lan(const uint8_t *rsp, size_t len)
@@ -136,7 +137,17 @@ bmc_lan_walk(bmc_lan_xfer xfer, void *ctx, struct bmc_lan *out)
 struct dev {
 	int	fd;
 	long	msgid;
+	long	deadline;	/* monotonic ms */
 };
+
+static long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
 
 static int
 dev_recv(struct dev *d, uint8_t *rsp, size_t rlen)
@@ -146,7 +157,9 @@ dev_recv(struct dev *d, uint8_t *rsp, size_t rlen)
 	struct pollfd p = { .fd = d->fd, .events = POLLIN };
 
 	for (;;) {
-		if (poll(&p, 1, XFER_TIMEOUT_MS) <= 0)
+		long left = d->deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, left < XFER_TIMEOUT_MS ? (int)left :
+		    XFER_TIMEOUT_MS) <= 0)
 			return -1;
 		memset(&rv, 0, sizeof(rv));
 		rv.addr = (unsigned char *)&ra;
@@ -184,7 +197,7 @@ bool
 bmc_lan_read(struct bmc_lan *out)
 {
 	static const char *paths[] = { "/dev/ipmi0", "/dev/ipmi/0", "/dev/ipmidev/0" };
-	struct dev d = { .fd = -1 };
+	struct dev d = { .fd = -1, .deadline = now_ms() + READ_TIMEOUT_MS };
 	bool found;
 
 	memset(out, 0, sizeof(*out));
