@@ -1,7 +1,8 @@
 /*
  * The hardware inventory ironic-python-agent reports (poll.get_hardware_info,
  * log.collect_system_logs): CPUs, memory, disks, NICs, boot mode, system
- * vendor, read from procfs, sysfs and DMI.
+ * vendor, read from procfs, sysfs and DMI; the BMC's address and MAC from
+ * the IPMI device (bmc_lan.c).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bmc_lan.h"
 #include "disk.h"
 #include "inventory.h"
 
@@ -150,6 +152,7 @@ inventory_json(const char *test_disk, const char **macs, int nmacs)
 	int n = disk_list(&d, test_disk);
 	json_t *disks = json_array();
 	char vendor[128], product[128], serial[128], host[256] = "";
+	struct bmc_lan bmc;
 	bool uefi = access("/sys/firmware/efi", F_OK) == 0;
 
 	for (int i = 0; i < n; i++)
@@ -159,10 +162,14 @@ inventory_json(const char *test_disk, const char **macs, int nmacs)
 	disk_read_line("/sys/class/dmi/id/product_name", product, sizeof(product));
 	disk_read_line("/sys/class/dmi/id/product_serial", serial, sizeof(serial));
 	gethostname(host, sizeof(host) - 1);
-	return json_pack("{s:o, s:o, s:o, s:o, s:n, s:n, s:{s:s, s:s, s:s}, "
+	/* A test disk: not this machine's hardware, nor its BMC. */
+	if (test_disk != NULL || !bmc_lan_read(&bmc))
+		memset(&bmc, 0, sizeof(bmc));
+	return json_pack("{s:o, s:o, s:o, s:o, s:s?, s:s?, s:n, s:{s:s, s:s, s:s}, "
 	    "s:{s:s, s:n}, s:s}",
 	    "interfaces", nics_json(macs, nmacs), "cpu", cpu_json(), "memory", memory_json(),
-	    "disks", disks, "bmc_address", "bmc_v6address",
+	    "disks", disks, "bmc_address", bmc.address[0] ? bmc.address : NULL,
+	    "bmc_mac", bmc.mac[0] ? bmc.mac : NULL, "bmc_v6address",
 	    "system_vendor", "product_name", product, "serial_number", serial,
 	    "manufacturer", vendor,
 	    "boot", "current_boot_mode", uefi ? "uefi" : "bios", "pxe_interface",

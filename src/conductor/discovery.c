@@ -19,13 +19,16 @@
  *   - then, locked, a worker applies the data as inspection does
  *     (properties, pxe_enabled, local_link_connection from LLDP, the
  *     inspection rules) and takes the BMC address the agent read, when it
- *     is an IPv4 address no other node's driver_info names.
+ *     is an IPv4 address [inspection] discovery_bmc_networks allows
+ *     (bmc_addr.c), no other node's driver_info names, and nobody (an
+ *     inspection rule) has set driver_info.ipmi_address already.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "bmc_addr.h"
 #include "cidr.h"
 #include "conductor.h"
 #include "discovery.h"
@@ -283,24 +286,41 @@ bmc_taken(const char *self, const char *ip)
 	return all == NULL || taken;
 }
 
+static void
+bmc_refused(json_t *node, const char *ip, const char *why)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "Discovery: BMC address %s refused (%s); not used",
+	    ip, why);
+	node_history(node, "WARNING", "discovery", msg);
+}
+
 /* The agent's bmc_address, for an ipmi node, when it is usable. */
 static void
 take_bmc(json_t *node, json_t *inv)
 {
-	const char *ip = jstr(inv, "bmc_address");
-	char msg[200];
+	json_t *ipv = json_object_get(inv, "bmc_address");
+	const char *ip = json_string_value(ipv);
+	json_t *di = node_driver_info(node);
+	char why[100];
 	uint32_t a;
 
-	if (ip == NULL || !ip4_parse(ip, &a) || a == 0 || strcmp(node_driver(node),
-	    "ipmi") != 0)
+	if (ipv == NULL || json_is_null(ipv) || (ip != NULL && strcmp(ip, "0.0.0.0") == 0) ||
+	    strcmp(node_driver(node), "ipmi") != 0 || jstr(di, "ipmi_address") != NULL)
 		return;
-	if (bmc_taken(node_uuid(node), ip)) {
-		snprintf(msg, sizeof(msg), "Discovery: BMC address %s is another node's; "
-		    "not used", ip);
-		node_history(node, "WARNING", "discovery", msg);
+	if (!bmc_addr_allowed(ip, dv.c.bmc_networks, why, sizeof(why))) {
+		/* Only an address that parsed is repeated. */
+		bmc_refused(node, ip != NULL && ip4_parse(ip, &a) ? ip : "(as sent)", why);
 		return;
 	}
-	json_object_set_new(node_driver_info(node), "ipmi_address", json_string(ip));
+	if (bmc_taken(node_uuid(node), ip)) {
+		bmc_refused(node, ip, "another node's");
+		return;
+	}
+	json_object_set_new(di, "ipmi_address", json_string(ip));
+	node_history(node, "INFO", "discovery", "Discovery: driver_info.ipmi_address "
+	    "from the BMC's LAN configuration read in band");
 }
 
 int

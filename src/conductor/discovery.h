@@ -18,6 +18,7 @@ struct discovery_conf {
 	const char	*driver;	/* hardware type of new nodes */
 	int		 per_minute;	/* new nodes a minute, at most */
 	int		 max_enroll;	/* none while this many are in enroll */
+	const char	*bmc_networks;	/* BMC addresses allowed (bmc_addr.h) */
 };
 
 void	 discovery_configure(const struct discovery_conf *c);

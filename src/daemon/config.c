@@ -150,6 +150,12 @@ static const struct option_def options[] = {
 	{ "inspection", "discovery_max_enroll", OT_INT, O(discovery_max_enroll), 1,
 	  10000000, "200", "Discovery creates no node while this many nodes are in "
 	  "enroll (429)." },
+	{ "inspection", "discovery_bmc_networks", OT_STR, O(discovery_bmc_networks), 0,
+	  0, "", "Comma-separated IPv4 networks (a.b.c.d/n) a discovered node's BMC "
+	  "address, as its agent reads it, may be in to become driver_info "
+	  "ipmi_address; empty: any address but 0.0.0.0/8, 127.0.0.0/8, "
+	  "169.254.0.0/16, 224.0.0.0/4 and 240.0.0.0/4 (listing a network allows "
+	  "it, as the lab's 127.0.0.0/8)." },
 	{ "deploy", "erase_devices", OT_BOOL, O(erase_devices), 0, 1, "false",
 	  "Automated cleaning erases whole disks (false: partition tables and "
 	  "signatures only)." },

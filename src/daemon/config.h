@@ -50,6 +50,7 @@ struct config {
 	char	*discovery_driver;
 	int	 discovery_rate;
 	int	 discovery_max_enroll;
+	char	*discovery_bmc_networks;
 	bool	 erase_devices;
 	char	*image_cache;
 	char	*image_url;

@@ -14,6 +14,7 @@
 #include "api.h"
 #include "conductor.h"
 #include "auth.h"
+#include "bmc_addr.h"
 #include "config.h"
 #include "fsm.h"
 #include "hw_console.h"
@@ -395,7 +396,8 @@ cond_conf_of(bool tls, const char *cache, const char *dhcpdir)
 		    .max_size = (size_t)cfg.inspect_max_size },
 		.discovery = { .enabled = cfg.discovery, .driver = cfg.discovery_driver,
 		    .per_minute = cfg.discovery_rate,
-		    .max_enroll = cfg.discovery_max_enroll },
+		    .max_enroll = cfg.discovery_max_enroll,
+		    .bmc_networks = cfg.discovery_bmc_networks },
 		.images = { .cache_dir = cache,
 		    .file_allowed = cfg.file_url_allowed_paths,
 		    .timeout = cfg.image_download_timeout,
@@ -715,6 +717,7 @@ main(int argc, char **argv)
 		return die("bad configuration: [log] format '%s' is not one of logfmt, "
 		    "json, text%s", cfg.log_format, "");
 	if (check_role(err, sizeof(err)) != 0 || check_database(err, sizeof(err)) != 0 ||
+	    bmc_networks_check(cfg.discovery_bmc_networks, err, sizeof(err)) != 0 ||
 	    configure_api(err, sizeof(err)) != 0 ||
 	    load_tls(&tls_cert, &tls_key, err, sizeof(err)) != 0)
 		return die("bad configuration: %s%s", err, "");

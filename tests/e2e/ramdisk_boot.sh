@@ -9,6 +9,15 @@
 # is built around a busybox stand-in written here (lookup + heartbeat only),
 # so the ramdisk's boot and networking are still tested.
 #
+# With the real agent and OpenIPMI's ipmi_sim, the VM also has an IPMI BMC
+# (QEMU's ipmi-bmc-extern + isa-ipmi-kcs, connected to ipmi_sim's VM
+# channel) whose LAN configuration ipmi_sim answers from a
+# lan_config_program, and its agent first posts its inventory to a second
+# ingotd with [inspection] discovery on: that one enrols the machine with
+# driver_info.ipmi_address = the address the agent read in band through
+# /dev/ipmi0, and manages it (verifying reads the power state through
+# that BMC).  The same boot, no extra one.
+#
 # Environment: INGOT_BUILD, INGOT_SRC (as for every test), QEMU,
 # RAMDISK_TIMEOUT (seconds for lookup and heartbeat; default 240),
 # DEPLOY_TIMEOUT (seconds for active; default 300), KEEP_TMP=1.
@@ -22,6 +31,8 @@ RAMDISK_TIMEOUT=${RAMDISK_TIMEOUT:-240}
 DEPLOY_TIMEOUT=${DEPLOY_TIMEOUT:-300}
 MAC=52:54:00:d0:$(printf '%02x:%02x' $(($$ % 256)) $(($$ / 256 % 256)))
 QEMU_PID=
+DISC_PID=
+BMC_PID=
 
 command -v "$QEMU" >/dev/null || { echo "1..0 # SKIP $QEMU not installed"; exit 77; }
 command -v jq >/dev/null || { echo "1..0 # SKIP jq not installed"; exit 77; }
@@ -32,6 +43,10 @@ teardown() {
 		wait "$QEMU_PID" 2>/dev/null
 		QEMU_PID=
 	fi
+	for p in "$DISC_PID" "$BMC_PID"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	DISC_PID= BMC_PID=
 	_cleanup
 }
 trap teardown EXIT
@@ -151,15 +166,119 @@ if ! node_get | jq -e '.provision_state == "wait call-back"' >/dev/null; then
 	finish; exit 1
 fi
 
+# --- a BMC and a discovering ingotd (real agent and ipmi_sim only) --------
+BMC=0
+BMC_MAC=02:00:5e:00:$(printf '%02x:%02x' $(($$ % 256)) $(($$ / 256 % 256)))
+if [ "$MODE" = agent ] && command -v ipmi_sim >/dev/null; then
+	BMC=1
+	BMC_LAN_PORT=$(free_port)
+	BMC_VM_PORT=$(free_port)
+	DISC_PORT=$(free_port)
+	mkdir -p "$T/bmc/state" "$T/disc"
+	# ipmi_sim asks this program for the LAN parameters it does not keep
+	# itself (IP address, its source, MAC): the address it listens on.
+	cat >"$T/bmc/lanctl" <<EOF
+#!/bin/sh
+[ "\$2" = get ] || exit 0
+shift 2
+for p in "\$@"; do
+	case \$p in
+	ip_addr) echo "ip_addr:127.0.0.1" ;;
+	ip_addr_src) echo "ip_addr_src:static" ;;
+	mac_addr) echo "mac_addr:$BMC_MAC" ;;
+	subnet_mask) echo "subnet_mask:255.0.0.0" ;;
+	*) echo "\$p:0.0.0.0" ;;
+	esac
+done
+EOF
+	chmod 0755 "$T/bmc/lanctl"
+	cat >"$T/bmc/lan.conf" <<EOF
+name "rd-bmc"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 $BMC_LAN_PORT
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid $(printf 'rd-bmc-%s' "$$" | md5sum | cut -c1-32)
+    lan_config_program "$T/bmc/lanctl lan0"
+  endlan
+  serial kcs 127.0.0.1 $BMC_VM_PORT codec VM
+  user 2 true  "admin" "password" admin 10 none md2 md5 straight
+EOF
+	cat >"$T/bmc/sim.emu" <<'EOF'
+mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+mc_enable 0x20
+EOF
+	(cd "$T/bmc" && exec ipmi_sim -n -c lan.conf -f sim.emu -s state \
+		</dev/null >ipmi_sim.log 2>&1) &
+	BMC_PID=$!
+	cat >"$T/disc/ingotd.conf" <<EOF
+[api]
+ramdisk_endpoints = all
+[conductor]
+sync_power_state_interval = 0
+[inspection]
+discovery = true
+discovery_driver = ipmi
+discovery_bmc_networks = 127.0.0.0/8
+EOF
+	"$INGOTD" --listen "127.0.0.1:$DISC_PORT" --db "$T/disc/ingot.db" \
+		--log-file "$T/disc/ingotd.log" -c "$T/disc/ingotd.conf" 2>>"$T/disc/stderr" &
+	DISC_PID=$!
+	ok "discovering ingotd answers" wait_until 60 "curl -fsS http://127.0.0.1:$DISC_PORT/ >/dev/null"
+	ok "ipmi_sim listens for the VM" wait_until 30 "ss -Htln 'sport = :$BMC_VM_PORT' | grep -q ."
+fi
+QEMU_BMC=() APPEND_BMC=
+if [ "$BMC" = 1 ]; then
+	QEMU_BMC=(-chardev "socket,id=ipmi0,host=127.0.0.1,port=$BMC_VM_PORT,reconnect=10"
+		-device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 -device isa-ipmi-kcs,bmc=bmc0)
+	APPEND_BMC=" ipa-inspection-callback-url=http://10.0.2.2:$DISC_PORT/v1/continue_inspection"
+fi
+
+
 # --- boot ----------------------------------------------------------------
+# The machine the discovering ingotd enrolled: its BMC from /dev/ipmi0.
+dapi() { INGOT_URL=http://127.0.0.1:$DISC_PORT api "$@"; }
+check_discovered() {
+	local dn
+	dapi GET '/v1/nodes?detail=true' >/dev/null
+	expect_eq "discovery: one node enrolled" 1 "$(jq '.nodes | length' "$T/api.body")"
+	dn=$(jq -r '.nodes[0].uuid' "$T/api.body")
+	expect_eq "... in enroll, driver ipmi" "enroll ipmi" \
+		"$(jq -r '.nodes[0] | "\(.provision_state) \(.driver)"' "$T/api.body")"
+	expect_eq "... driver_info.ipmi_address: the BMC's LAN address, read in band" \
+		127.0.0.1 "$(jq -r '.nodes[0].driver_info.ipmi_address' "$T/api.body")"
+	dapi GET "/v1/nodes/$dn/inventory" >/dev/null
+	expect_eq "... inventory bmc_address and bmc_mac" "127.0.0.1 $BMC_MAC" \
+		"$(jq -r '.inventory | "\(.bmc_address) \(.bmc_mac)"' "$T/api.body")"
+	dapi GET "/v1/ports?node=$dn" >/dev/null
+	expect_eq "... its port is the VM's NIC" "$MAC" "$(jq -r '.ports[0].address' "$T/api.body")"
+	# The operator adds what a machine cannot tell: the BMC's port and login.
+	dapi PATCH "/v1/nodes/$dn" "[{\"op\": \"add\", \"path\": \"/driver_info/ipmi_port\", \"value\": $BMC_LAN_PORT},
+		{\"op\": \"add\", \"path\": \"/driver_info/ipmi_username\", \"value\": \"admin\"},
+		{\"op\": \"add\", \"path\": \"/driver_info/ipmi_password\", \"value\": \"password\"}]" >/dev/null
+	expect_eq "... BMC port and credentials added" 200 "$STATUS"
+	dapi PUT "/v1/nodes/$dn/states/provision" '{"target": "manage"}' >/dev/null
+	expect_eq "... manage accepted" 202 "$STATUS"
+	ok "... managed through that BMC: manageable, power on (the VM runs)" wait_until 90 \
+		"dapi GET /v1/nodes/$dn | jq -e '.provision_state == \"manageable\" and .power_state == \"power on\"'"
+	dapi GET "/v1/nodes/$dn" | jq -r '"# discovered node: \(.provision_state) \(.power_state) last_error: \(.last_error)"'
+}
+
+
 LOG=$T/console.log
 t_boot=$EPOCHREALTIME
 "$QEMU" -accel tcg -m 512 -smp 1 -no-reboot \
 	-kernel "$RAMDISK_OUT/ingot-deploy.kernel" -initrd "$RAMDISK_OUT/ingot-deploy.initramfs" \
-	-append "console=ttyS0 panic=5 ipa-api-url=http://10.0.2.2:$INGOT_PORT ipa-advertise-host=127.0.0.1 ipa-advertise-port=$FWD_PORT" \
+	-append "console=ttyS0 panic=5 ipa-api-url=http://10.0.2.2:$INGOT_PORT ipa-advertise-host=127.0.0.1 ipa-advertise-port=$FWD_PORT$APPEND_BMC" \
 	-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$FWD_PORT-:9999" \
 	-device "virtio-net-pci,netdev=n0,mac=$MAC" \
-	-device virtio-rng-pci \
+	-device virtio-rng-pci "${QEMU_BMC[@]}" \
 	-drive "file=$DISK,format=raw,if=virtio" \
 	-display none -monitor none -serial "file:$LOG" </dev/null >"$T/qemu.log" 2>&1 &
 QEMU_PID=$!
@@ -237,6 +356,7 @@ else
 	expect_eq "node active" active "${final:-$(node_get | jq -r .provision_state)}"
 	[ "$final" = active ] && echo "# boot to active: $(secs "$t_boot" "$t_end") s"
 	[ "$final" = active ] || node_get | jq -r '"# last_error: \(.last_error)"'
+	[ "$BMC" = 1 ] && check_discovered
 	# The VM runs the ramdisk until killed (fake-hardware powers nothing).
 	kill "$QEMU_PID" 2>/dev/null
 	wait "$QEMU_PID" 2>/dev/null

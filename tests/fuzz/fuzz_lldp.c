@@ -9,7 +9,13 @@
  *     object and a refusal or failure always says why;
  *   - anything else: an Ethernet frame as a NIC hears it: split into
  *     IPA's lldp list (lldp_frame_ipa, the agent) and decoded back
- *     (lldp_decode_ipa, ingotd), which must accept what the agent made.
+ *     (lldp_decode_ipa, ingotd), which must accept what the agent made;
+ *     and the same bytes as the answers of a BMC to the agent's LAN
+ *     configuration walk (bmc_lan_walk, one answer per length-prefixed
+ *     slice);
+ *   - an accepted body's bmc_address through discovery's address rules
+ *     (bmc_addr_allowed): allowed means a dotted quad outside loopback,
+ *     link-local, 0/8, multicast and reserved networks.
  * Oracles: decoded strings are NUL-terminated printable ASCII; VLAN IDs
  * are 1..4094 and at most LLDP_MAX_VLANS; names lldp_name_ok accepts use
  * only its characters; an accepted body yields properties without error
@@ -19,6 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bmc_addr.h"
+#include "bmc_lan.h"
+#include "cidr.h"
 #include "inspect_data.h"
 #include "inspect_rules.h"
 #include "lldp.h"
@@ -77,6 +86,60 @@ frame(const uint8_t *data, size_t size)
 	json_decref(l);
 }
 
+/* Each answer: one length byte, then that many bytes of the input. */
+struct bmc_feed {
+	const uint8_t	*p;
+	size_t		 left;
+};
+
+static int
+bmc_xfer(void *ctx, uint8_t netfn, uint8_t cmd, const uint8_t *d, size_t dlen,
+    uint8_t *rsp, size_t rlen)
+{
+	struct bmc_feed *f = ctx;
+	size_t n;
+
+	(void)netfn, (void)cmd, (void)d, (void)dlen;
+	if (f->left == 0)
+		return -1;
+	n = f->p[0];
+	f->p++, f->left--;
+	n = n > f->left ? f->left : n;
+	n = n > rlen ? rlen : n;
+	memcpy(rsp, f->p, n);
+	f->p += n, f->left -= n;
+	return (int)n;
+}
+
+static void
+bmc(const uint8_t *data, size_t size)
+{
+	struct bmc_feed f = { data, size };
+	struct bmc_lan b;
+	uint32_t a;
+
+	if (bmc_lan_walk(bmc_xfer, &f, &b) && (!ip4_parse(b.address, &a) || a == 0 ||
+	    b.channel < BMC_LAN_FIRST_CHANNEL || b.channel > BMC_LAN_LAST_CHANNEL))
+		abort();
+	if (strnlen(b.mac, sizeof(b.mac)) == sizeof(b.mac) ||
+	    strnlen(b.source, sizeof(b.source)) == sizeof(b.source))
+		abort();
+}
+
+static void
+bmc_claim(json_t *inv)
+{
+	const char *ip = json_string_value(json_object_get(inv, "bmc_address"));
+	char why[100];
+	uint32_t a;
+
+	if (!bmc_addr_allowed(ip, "", why, sizeof(why)))
+		return;
+	if (!ip4_parse(ip, &a) || a >> 24 == 0 || a >> 24 == 127 || a >> 16 == 0xa9fe ||
+	    a >> 28 >= 0xe)
+		abort();
+}
+
 static void
 body(const uint8_t *data, size_t size)
 {
@@ -101,6 +164,7 @@ body(const uint8_t *data, size_t size)
 				abort();	/* the check accepted it */
 			check_info(&li);
 		}
+	bmc_claim(json_object_get(b, "inventory"));
 	props = json_object();
 	if (inspect_data_properties(props, json_object_get(b, "inventory"), &root, err,
 	    sizeof(err)) != 0 || !json_is_integer(json_object_get(props, "local_gb")))
@@ -149,6 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		body(data, size);
 	} else {
 		frame(data, size);
+		bmc(data, size);
 	}
 	return 0;
 }

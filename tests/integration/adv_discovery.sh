@@ -5,7 +5,9 @@
 # inventories with random MACs creates at most [inspection] discovery_rate
 # nodes a minute and none past discovery_max_enroll (503); an inventory
 # naming any known MAC creates nothing (404); a node UUID in the query
-# never enrols; a claimed BMC address another node has is not taken.
+# never enrols; a claimed BMC address another node has is not taken, nor
+# one that is not a plain IPv4 address, a loopback, link-local, multicast
+# or reserved one, or outside [inspection] discovery_bmc_networks.
 source "$(dirname "$0")/../lib/lib.sh"
 source "$(dirname "$0")/../lib/adv.sh"
 
@@ -168,4 +170,70 @@ ingot_start --config "$T/ingotd.conf" || { finish; exit 1; }
 body "$T/m.json" "$(rmac)"
 expect_eq "discovery_max_enroll nodes in enroll: 503" 503 "$(post "$T/m.json")"
 expect_eq "... no node created" "$n2" "$(nnodes)"
+
+# --- the BMC address a machine claims (src/conductor/bmc_addr.c) ------------------
+# Whoever controls a machine controls what its agent reports; ingotd would
+# send IPMI, and later the credentials an operator adds, to that address.
+ingot_stop
+sed -i "s/^discovery_max_enroll = .*/discovery_max_enroll = 100000/" "$T/ingotd.conf"
+ingot_start --config "$T/ingotd.conf" || { finish; exit 1; }
+# claim N JSON-VALUE: a new machine (MAC ...:ad:0N:..) claiming that BMC address
+claim() {
+	body "$T/c.json" "$(printf '52:54:00:ad:%02x:%02x' $((0x10 + $1 / 256)) $(($1 % 256)))" \
+		".inventory.bmc_address = $2"
+	post "$T/c.json"
+}
+settled() { wait_until 60 '[ "$(as sysadmin GET /v1/nodes/'"$1"' >/dev/null; jq -r .reservation $T/as.body)" = null ]'; }
+ipmi_addr() { as sysadmin GET "/v1/nodes/$1" >/dev/null; jq -r '.driver_info.ipmi_address' "$T/as.body"; }
+i=0
+for v in '"127.0.0.1"' '"127.9.8.7"' '"169.254.0.5"' '"0.1.2.3"' '"224.0.0.9"' \
+	'"255.255.255.255"' '"240.0.0.1"' '"bmc.example.com"' '"192.0.2.200:623"' \
+	'"http://192.0.2.200/"' '"192.0.2.200 "' '"010.0.2.200"' '"::1"' '""' \
+	'3221226184' '["192.0.2.200"]' '{"ip": "192.0.2.200"}' '"192.0.2.200\u0000x"'; do
+	i=$((i + 1))
+	code=$(claim "$i" "$v")
+	uuid=$(jq -r .uuid "$T/as.body")
+	if [ "$code" = 202 ] && settled "$uuid"; then
+		expect_eq "BMC address $v: enrolled, driver_info.ipmi_address not set" null "$(ipmi_addr "$uuid")"
+	else
+		expect_eq "BMC address $v: refused or enrolled" 400 "$code"
+	fi
+done
+code=$(claim 100 '"127.0.0.1"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+as sysadmin GET "/v1/nodes/$uuid/history" >/dev/null
+ok "a loopback BMC address: a WARNING in the node's history says why" \
+	jq -e '[.history[] | select(.severity == "WARNING" and (.event | test("BMC address 127.0.0.1 refused")))] | length == 1' "$T/as.body"
+code=$(claim 101 '"http://192.0.2.200/"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+as sysadmin GET "/v1/nodes/$uuid/history" >/dev/null
+ok "... what is not an address is never repeated" jq -e '[.history[].event] |
+	(map(select(test("192.0.2.200"))) | length == 0) and (map(select(test("not an IPv4 address"))) | length == 1)' "$T/as.body"
+code=$(claim 102 '"198.51.100.7"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+expect_eq "a routable address is taken" 198.51.100.7 "$(ipmi_addr "$uuid")"
+
+# An inspection rule (the operator) set the address: what the machine says
+# does not replace it.
+code=$(as sysadmin POST /v1/inspection_rules '{"description": "bmc of one machine", "priority": 50,
+ "conditions": [{"op": "eq", "args": {"values": ["{inventory[interfaces][0][mac_address]}", "52:54:00:ad:10:67"]}}],
+ "actions": [{"op": "set-attribute", "args": ["/driver_info/ipmi_address", "198.51.100.99"]}]}')
+expect_eq "a rule setting one machine's ipmi_address: 201" 201 "$code"
+RB=$(jq -r .uuid "$T/as.body")
+code=$(claim 103 '"198.51.100.50"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+expect_eq "... the machine's own claim does not replace it" 198.51.100.99 "$(ipmi_addr "$uuid")"
+as sysadmin DELETE "/v1/inspection_rules/$RB" >/dev/null
+
+# discovery_bmc_networks: the only networks, and it may allow loopback.
+ingot_stop
+sed -i 's/^discovery_max_enroll = .*/&\ndiscovery_bmc_networks = 198.51.100.0\/24, 127.0.0.0\/8/' "$T/ingotd.conf"
+ingot_start --config "$T/ingotd.conf" || { finish; exit 1; }
+code=$(claim 104 '"192.0.2.201"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+expect_eq "discovery_bmc_networks set: an address outside it is not taken" null "$(ipmi_addr "$uuid")"
+code=$(claim 105 '"127.0.0.1"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+expect_eq "... loopback, when listed, is" 127.0.0.1 "$(ipmi_addr "$uuid")"
+code=$(claim 106 '"127.0.0.1"'); uuid=$(jq -r .uuid "$T/as.body"); settled "$uuid"
+expect_eq "... but never another node's" null "$(ipmi_addr "$uuid")"
+for bad in '10.0.0.0/8, bmc.example.com' '10.0.0.0' '10.0.0.0/33' '10.0.0.0/8,'; do
+	sed "s|^discovery_bmc_networks = .*|discovery_bmc_networks = $bad|" "$T/ingotd.conf" >"$T/bad.conf"
+	ok "discovery_bmc_networks = '$bad': ingotd refuses the configuration" \
+		sh -c "! '$INGOTD' --check-config --config '$T/bad.conf'"
+done
 finish
