@@ -4,7 +4,7 @@ all:
 	@[ -f build/build.ninja ] || meson setup build
 	ninja -C build
 demo:
-	bash scripts/demo
+	bash scripts/demo $(ARGS)
 test:
 	bash tests/run
 test-asan:

@@ -152,7 +152,7 @@ static bool
 validate_network(struct resp *r, json_t *n)
 {
 	static const char *const purposes[] = { "provisioning", "cleaning", "rescuing",
-	    "tenant", NULL };
+	    "tenant", "storage", NULL };
 	const char *name = jstr(n, "name"), *purpose = jstr(n, "purpose");
 	json_t *vlan = json_object_get(n, "vlan_id"), *dns;
 	struct cidr net = { 0, 32 };
@@ -173,7 +173,8 @@ validate_network(struct resp *r, json_t *n)
 		if (purpose != NULL && strcmp(purpose, purposes[i]) == 0)
 			ok = true;
 	if (!ok) {
-		api_error(r, 400, "purpose must be provisioning, cleaning, rescuing or tenant.");
+		api_error(r, 400, "purpose must be provisioning, cleaning, rescuing, "
+		    "tenant or storage.");
 		return false;
 	}
 	if (jstr(n, "cidr") != NULL && (!cidr_parse(jstr(n, "cidr"), 8, 30, &net) ||
@@ -220,7 +221,9 @@ validate_network(struct resp *r, json_t *n)
 	return true;
 }
 
-/* At most one provisioning, one cleaning and one rescuing network. */
+/* At most one provisioning, one cleaning and one rescuing network; any
+ * number of tenant and storage networks (one storage VLAN per tenant keeps
+ * the tenants' data paths apart, docs/storage.md). */
 static bool
 purpose_free(struct resp *r, json_t *n)
 {
@@ -231,7 +234,7 @@ purpose_free(struct resp *r, json_t *n)
 	size_t i;
 	bool ok = true;
 
-	if (strcmp(purpose, "tenant") == 0)
+	if (strcmp(purpose, "tenant") == 0 || strcmp(purpose, "storage") == 0)
 		return true;
 	q.filters[0].field = "purpose";
 	q.filters[0].op = SO_EQ;
@@ -590,9 +593,10 @@ h_node_vif_attach(struct req *q, struct resp *r)
 		api_error(r, 404, "Network %s could not be found.", jstr(body, "id"));
 		goto done;
 	}
-	if (strcmp(jstr(net, "purpose"), "tenant") != 0) {
+	if (strcmp(jstr(net, "purpose"), "tenant") != 0 &&
+	    strcmp(jstr(net, "purpose"), "storage") != 0) {
 		api_error(r, 400, "Network %s is a %s network; nodes attach to tenant "
-		    "networks only.", jstr(net, "name"), jstr(net, "purpose"));
+		    "and storage networks only.", jstr(net, "name"), jstr(net, "purpose"));
 		goto done;
 	}
 	/*

@@ -7,7 +7,10 @@
  *   provisioning  access port on the provisioning network's VLAN
  *   cleaning      the cleaning network's VLAN (else provisioning)
  *   tenant        the node's attached tenant networks: one = access VLAN,
- *                 several = trunk with the first as native VLAN
+ *                 several = trunk with the first as native VLAN; its
+ *                 storage networks (purpose "storage", docs/storage.md)
+ *                 are tagged VLANs of that trunk, never the native one,
+ *                 and carried only beside a tenant network
  *   rescuing      the rescuing network's VLAN: never the provisioning
  *                 network (a tenant uses the ramdisk), so none is an error
  *
@@ -64,11 +67,10 @@ network_vlan(const char *purpose)
 	return vlan;
 }
 
-/* The tenant VLANs of a node, in attachment order. */
+/* The VLANs of a node's VIFs of one purpose, in attachment order. */
 static int
-tenant_vlans(json_t *node, int *vlans, int max)
+vif_vlans(json_t *vifs, const char *purpose, int *vlans, int max)
 {
-	json_t *vifs = list_by(&model_vif, "node_uuid", json_object_get(node, "uuid"));
 	json_t *v;
 	size_t i;
 	int n = 0;
@@ -76,10 +78,27 @@ tenant_vlans(json_t *node, int *vlans, int max)
 	json_array_foreach(vifs, i, v) {
 		json_t *net = store_get(store_thread(), &model_network, "uuid",
 		    jstr(v, "network_uuid"));
-		if (net != NULL && n < max)
+		if (net != NULL && n < max && jstr(net, "purpose") != NULL &&
+		    strcmp(jstr(net, "purpose"), purpose) == 0)
 			vlans[n++] = (int)json_integer_value(json_object_get(net, "vlan_id"));
 		json_decref(net);
 	}
+	return n;
+}
+
+/*
+ * The VLANs a deployed node carries: its tenant networks first (the first
+ * is the native VLAN), then its storage networks; none without a tenant
+ * network (a storage VLAN alone is no way to reach the node).
+ */
+static int
+tenant_vlans(json_t *node, int *vlans, int max)
+{
+	json_t *vifs = list_by(&model_vif, "node_uuid", json_object_get(node, "uuid"));
+	int n = vif_vlans(vifs, "tenant", vlans, max);
+
+	if (n > 0)
+		n += vif_vlans(vifs, "storage", vlans + n, max - n);
 	json_decref(vifs);
 	return n;
 }

@@ -37,6 +37,9 @@ prov_listen(json_t *net, bool deleted)
 	/* Tenant networks: the sanboot listener, when volumes may be booted. */
 	bool tenant = strcmp(network_purpose(net), "tenant") == 0;
 
+	/* Storage networks: no listener at all (tenants meet the portal there). */
+	if (strcmp(network_purpose(net), "storage") == 0)
+		return;
 	if (deleted || listen_hook == NULL || !dhcp_enabled() ||
 	    (tenant && !cconf.dhcp.tenant_sanboot) ||
 	    network_dhcp_range(net) == NULL || dhcp_server_ip(net, ip, sizeof(ip)) == NULL)

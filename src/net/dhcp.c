@@ -113,6 +113,13 @@ is_tenant(json_t *n)
 	return jstr(n, "purpose") != NULL && strcmp(jstr(n, "purpose"), "tenant") == 0;
 }
 
+/* A storage network's DHCP hands addresses to known hosts and no boot file. */
+static bool
+is_storage(json_t *n)
+{
+	return jstr(n, "purpose") != NULL && strcmp(jstr(n, "purpose"), "storage") == 0;
+}
+
 static bool
 is_provisioning(json_t *n)
 {
@@ -125,7 +132,7 @@ write_conf(json_t *n, const char *dir, char *path, size_t plen, char *err,
 {
 	char ifn[32];
 	struct dhcp_render r = { .ifname = ifn, .dir = dir,
-	    .provisioning = !is_tenant(n), .tftp_root = dh.tftp_root,
+	    .provisioning = !is_tenant(n) && !is_storage(n), .tftp_root = dh.tftp_root,
 	    .sanboot = is_tenant(n) && dh.tenant_sanboot,
 	    .http_port = dh.http_port, .tls = dh.tls,
 	    .any_mac = dh.discovery && is_provisioning(n) };

@@ -126,4 +126,19 @@ ingot_stop
 ingot_start --config "$T/ingotd.conf" || exit 1
 wait_until 60 'test "$(tag vb$$)" = 300'
 expect_eq "restart corrected nb's port" 300 "$(tag vb$$)"
+
+# A storage network (purpose storage, docs/storage.md): a tagged VLAN of
+# the node's trunk beside its tenant VLAN, never the native one, nothing
+# without a tenant network; undeploy takes it off with the rest.
+api POST /v1/networks '{"name":"stb","vlan_id":350,"cidr":"10.35.0.0/24","purpose":"storage","project":"b"}' >/dev/null
+expect_eq "storage network created" 201 "$STATUS"
+ok "attach stb to active nb" i node vif attach nb stb
+expect_eq "nb: tenant VLAN native, storage VLAN tagged" "300 [300, 350]" "$(tag vb$$) $(trunks vb$$)"
+ok "detach tb" i node vif detach nb tb
+expect_eq "a storage VLAN alone is not carried: isolated" "4095 []" "$(tag vb$$) $(trunks vb$$)"
+ok "attach tb again (after stb)" i node vif attach nb tb
+expect_eq "the tenant VLAN is native whatever the order" "300 [300, 350]" "$(tag vb$$) $(trunks vb$$)"
+i node undeploy nb >/dev/null
+wait_until 60 'test "$(state nb)" = available'
+expect_eq "undeploy: nb's port isolated, no trunk left (read from OVS)" "4095 []" "$(tag vb$$) $(trunks vb$$)"
 finish
