@@ -31,6 +31,7 @@ struct agent_conf {
 	bool		 ramdisk;		/* booted as a deploy ramdisk */
 	double		 heartbeat_interval;	/* 0: from the lookup's heartbeat_timeout */
 	size_t		 qcow2_buffer_max;
+	bool		 direct_io;		/* image writes with O_DIRECT */
 	char		*inspection_url;	/* post the inventory here first */
 	bool		 collect_lldp;		/* listen for LLDP before posting */
 	double		 lldp_timeout;		/* seconds */

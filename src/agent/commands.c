@@ -208,6 +208,7 @@ image_opts(json_t *ii, const char *disk, struct iw_opts *o)
 	o->insecure = conf.insecure;
 	o->ca_file = conf.ca_file;
 	o->qcow2_buffer_max = conf.qcow2_buffer_max;
+	o->direct_io = conf.direct_io;
 	o->progress = set_progress;
 }
 

@@ -48,6 +48,36 @@ diskout_pwrite(int fd, const uint8_t *p, size_t n, uint64_t off, char *err, size
 	return 0;
 }
 
+/*
+ * Through the O_DIRECT descriptor when there is one and the chunk is
+ * aligned (page-aligned memory, offset and length in whole 4 KiB blocks):
+ * no copy into the page cache and nothing left to flush at fsync.
+ * Everything else (the tail, small qcow2 pieces) through the buffered one.
+ */
+static int
+out_pwrite(struct diskout *o, const uint8_t *p, size_t n, uint64_t off, char *err,
+    size_t len)
+{
+	if (o->dfd >= 0 && ((uintptr_t)p & 4095) == 0 && (off & 4095) == 0 &&
+	    (n & 4095) == 0) {
+		int e = diskout_pwrite(o->dfd, p, n, off, err, len);
+		if (e != EINVAL)
+			return e;
+		close(o->dfd);	/* not for this file system after all */
+		o->dfd = -1;
+	}
+	return diskout_pwrite(o->fd, p, n, off, err, len);
+}
+
+int
+diskout_direct(struct diskout *o, const char *path)
+{
+	if (o->dfd >= 0)
+		return 0;
+	o->dfd = open(path, O_WRONLY | O_CLOEXEC | O_DIRECT);
+	return o->dfd >= 0 ? 0 : -1;
+}
+
 static void *
 writer(void *arg)
 {
@@ -63,7 +93,7 @@ writer(void *arg)
 		size_t n = o->job_len;
 		uint64_t off = o->job_off;
 		pthread_mutex_unlock(&o->mu);
-		int e = o->werr ? 0 : diskout_pwrite(o->fd, p, n, o->base + off, NULL, 0);
+		int e = o->werr ? 0 : out_pwrite(o, p, n, o->base + off, NULL, 0);
 		pthread_mutex_lock(&o->mu);
 		if (e != 0 && o->werr == 0) {
 			o->werr = e;
@@ -101,6 +131,7 @@ diskout_open(struct diskout *o, const char *path, char *err, size_t len)
 	struct stat st;
 
 	memset(o, 0, sizeof(*o));
+	o->dfd = -1;
 	if ((o->fd = open(path, O_RDWR | O_CLOEXEC)) < 0 || fstat(o->fd, &st) != 0) {
 		snprintf(err, len, "cannot open disk %s: %s", path, strerror(errno));
 		if (o->fd >= 0)
@@ -197,7 +228,7 @@ diskout_write(struct diskout *o, uint64_t off, const void *p, size_t n, char *er
 		 * is what limits a copy more.
 		 */
 		if (drain(o, err, len) != 0 ||
-		    diskout_pwrite(o->fd, p, n, o->base + off, err, len) != 0)
+		    out_pwrite(o, p, n, o->base + off, err, len) != 0)
 			return -1;
 		o->written += n;
 		return 0;
@@ -297,6 +328,9 @@ diskout_close(struct diskout *o, bool sync, char *err, size_t len)
 	}
 	close(o->fd);
 	o->fd = -1;
+	if (o->dfd >= 0)
+		close(o->dfd);
+	o->dfd = -1;
 	free(o->buf[0]);
 	free(o->buf[1]);
 	o->buf[0] = o->buf[1] = NULL;

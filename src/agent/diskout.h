@@ -16,6 +16,7 @@
 
 struct diskout {
 	int		 fd;
+	int		 dfd;		/* the same, O_DIRECT (-1: none) */
 	bool		 blk;		/* block device (else regular file) */
 	uint64_t	 dev_size;	/* 0: unknown / growable file */
 	uint64_t	 base;		/* device offset of offset 0 (a partition) */
@@ -44,6 +45,9 @@ int	diskout_open(struct diskout *o, const char *path, char *err, size_t len);
  * are relative to base, and nothing is written past size. */
 int	diskout_open_at(struct diskout *o, const char *path, uint64_t base,
 	    uint64_t size, char *err, size_t len);
+/* Aligned writes bypass the page cache from now on; -1 if the file system
+ * refuses O_DIRECT (writes stay buffered). */
+int	diskout_direct(struct diskout *o, const char *path);
 int	diskout_write(struct diskout *o, uint64_t off, const void *p, size_t n,
 	    char *err, size_t len);
 int	diskout_zero(struct diskout *o, uint64_t off, uint64_t n, char *err, size_t len);

@@ -1,7 +1,11 @@
 /*
- * One pass from the URL to the disk: curl delivers bytes, they are hashed,
- * decompressed when gzip or zstd, converted when qcow2, and written through
- * a write-combining buffer.  Any failure wipes the disk's partition tables.
+ * One pass from the URL to the disk: curl (or read(2) for file://) fills a
+ * ring of large buffers; a hash thread digests them while a consumer thread
+ * decompresses them when gzip or zstd, converts them when qcow2 and writes
+ * them (big raw chunks straight from the ring, the rest through a
+ * write-combining buffer with its own writer thread).  Reading, hashing,
+ * decoding and writing overlap.  Any failure wipes the disk's partition
+ * tables.
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -22,111 +26,9 @@
 #include "diskout.h"
 #include "imagewrite.h"
 #include "qcow2.h"
+#include "ring.h"
 
 #define WBUF		(4u << 20)
-#define DIRECT_MIN	(1u << 20)	/* chunks written without a copy */
-
-/* --- hashing on its own thread ------------------------------------------ */
-
-/*
- * The hash thread digests the downloaded chunk in place while the download
- * thread decompresses and writes the same chunk; the download thread waits
- * for the digest before it gives the chunk back to curl.
- */
-struct hasher {
-	EVP_MD_CTX	*md;
-	pthread_t	 th;
-	bool		 th_up;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	bool		 job, stop;
-	const uint8_t	*job_p;
-	size_t		 job_len;
-};
-
-static void *
-hash_thread(void *arg)
-{
-	struct hasher *h = arg;
-
-	pthread_mutex_lock(&h->mu);
-	for (;;) {
-		while (!h->job && !h->stop)
-			pthread_cond_wait(&h->cv, &h->mu);
-		if (!h->job)
-			break;
-		pthread_mutex_unlock(&h->mu);
-		EVP_DigestUpdate(h->md, h->job_p, h->job_len);
-		pthread_mutex_lock(&h->mu);
-		h->job = false;
-		pthread_cond_broadcast(&h->cv);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
-}
-
-static int
-hasher_start(struct hasher *h, const EVP_MD *md)
-{
-	memset(h, 0, sizeof(*h));
-	if ((h->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->md, md, NULL) != 1)
-		return -1;
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
-	if (pthread_create(&h->th, NULL, hash_thread, h) != 0)
-		return -1;
-	h->th_up = true;
-	return 0;
-}
-
-/* Starts digesting p (which must stay untouched until hasher_wait). */
-static void
-hasher_begin(struct hasher *h, const uint8_t *p, size_t n)
-{
-	pthread_mutex_lock(&h->mu);
-	h->job_p = p;
-	h->job_len = n;
-	h->job = true;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-}
-
-static void
-hasher_wait(struct hasher *h)
-{
-	pthread_mutex_lock(&h->mu);
-	while (h->job)
-		pthread_cond_wait(&h->cv, &h->mu);
-	pthread_mutex_unlock(&h->mu);
-}
-
-/* Stops the thread; with out, the hex digest of everything fed. */
-static void
-hasher_end(struct hasher *h, char *out)
-{
-	if (h->md == NULL)
-		return;
-	if (h->th_up) {
-		hasher_wait(h);
-		pthread_mutex_lock(&h->mu);
-		h->stop = true;
-		pthread_cond_broadcast(&h->cv);
-		pthread_mutex_unlock(&h->mu);
-		pthread_join(h->th, NULL);
-		pthread_mutex_destroy(&h->mu);
-		pthread_cond_destroy(&h->cv);
-		h->th_up = false;
-	}
-	if (out != NULL) {
-		unsigned char d[EVP_MAX_MD_SIZE];
-		unsigned int dl = 0;
-		EVP_DigestFinal_ex(h->md, d, &dl);
-		for (unsigned int i = 0; i < dl; i++)
-			snprintf(out + i * 2, 3, "%02x", d[i]);
-	}
-	EVP_MD_CTX_free(h->md);
-	h->md = NULL;
-}
 
 /* --- the pipeline ------------------------------------------------------ */
 
@@ -136,8 +38,8 @@ enum fmt { F_DETECT, F_RAW, F_QCOW2 };
 struct iw {
 	const struct iw_opts *o;
 	struct diskout	 out;
-	struct hasher	 h;
-	bool		 hashing;
+	struct ring	 ring;
+	EVP_MD_CTX	*md;		/* NULL: no digest asked for */
 	enum comp	 comp;
 	enum fmt	 fmt;
 	uint8_t		 head[8];	/* first bytes, to detect compression */
@@ -153,8 +55,9 @@ struct iw {
 	uint64_t	 raw_off;
 	uint64_t	 bytes_in, total;
 	double		 last_progress;
-	char		 err[512];
+	char		 err[512];	/* the consumer's, until the ring ends */
 	bool		 failed;
+	char		 rerr[512];	/* the reader's */
 };
 
 static double
@@ -325,34 +228,12 @@ setup_comp(struct iw *w)
 	return 0;
 }
 
-static int consume(struct iw *, const uint8_t *, size_t);
-
+/* The consumer thread: every byte read, in order. */
 static int
-bytes(struct iw *w, const uint8_t *p, size_t n)
+consume(void *arg, const uint8_t *p, size_t n)
 {
-	int rc = 0;
+	struct iw *w = arg;
 
-	/*
-	 * Big chunks (file:// reads) are hashed on the hash thread while this
-	 * thread writes them; curl's 16 KiB pieces are hashed here (a hand-off
-	 * per piece would cost more than it saves).
-	 */
-	if (w->hashing && n < DIRECT_MIN) {
-		EVP_DigestUpdate(w->h.md, p, n);
-		return consume(w, p, n);
-	}
-	if (w->hashing)
-		hasher_begin(&w->h, p, n);
-	rc = consume(w, p, n);
-	if (w->hashing)
-		hasher_wait(&w->h);
-	return rc;
-}
-
-static int
-consume(struct iw *w, const uint8_t *p, size_t n)
-{
-	w->bytes_in += n;
 	if (w->comp == C_DETECT) {
 		size_t take = 4 - w->headlen < n ? 4 - w->headlen : n;
 		memcpy(w->head + w->headlen, p, take);
@@ -366,6 +247,14 @@ consume(struct iw *w, const uint8_t *p, size_t n)
 	}
 	if (n > 0 && decompressed(w, p, n) != 0)
 		return -1;
+	return 0;
+}
+
+/* The reader thread: n more bytes are in the ring. */
+static void
+read_progress(struct iw *w, size_t n)
+{
+	w->bytes_in += n;
 	if (w->o->progress != NULL) {
 		double t = now_s();
 		if (t - w->last_progress >= 1.0) {
@@ -373,7 +262,6 @@ consume(struct iw *w, const uint8_t *p, size_t n)
 			w->o->progress(w->o->progress_arg, w->bytes_in, w->total);
 		}
 	}
-	return 0;
 }
 
 static size_t
@@ -381,7 +269,10 @@ on_data(char *p, size_t sz, size_t n, void *arg)
 {
 	struct iw *w = arg;
 
-	return bytes(w, (const uint8_t *)p, sz * n) == 0 ? sz * n : 0;
+	if (ring_put(&w->ring, (const uint8_t *)p, sz * n) != 0)
+		return 0;
+	read_progress(w, sz * n);
+	return sz * n;
 }
 
 static int
@@ -449,38 +340,36 @@ static int
 read_file(struct iw *w, const char *path)
 {
 	char p[4096];
-	uint8_t *buf;
 	int fd;
 	struct stat st;
+	uint8_t *buf;
 
 	file_path(path, p, sizeof(p));
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
-		snprintf(w->err, sizeof(w->err), "cannot read image %.300s: %s", p, strerror(errno));
+		snprintf(w->rerr, sizeof(w->rerr), "cannot read image %.300s: %s", p,
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	w->total = (uint64_t)st.st_size;
-	if ((buf = diskout_alloc(WBUF)) == NULL) {
-		close(fd);
-		snprintf(w->err, sizeof(w->err), "out of memory");
-		return -1;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf, WBUF);
+	/* Whole slots straight from read(2): no copy before the disk write. */
+	while ((buf = ring_slot(&w->ring)) != NULL) {
+		ssize_t r = read(fd, buf, RING_SLOT);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			snprintf(w->err, sizeof(w->err), "image read failed after %llu bytes: %s",
-			    (unsigned long long)w->bytes_in, strerror(errno));
+			snprintf(w->rerr, sizeof(w->rerr), "image read failed after %llu "
+			    "bytes: %s", (unsigned long long)w->bytes_in, strerror(errno));
 			break;
 		}
-		if (r == 0 || bytes(w, buf, (size_t)r) != 0)
+		if (r == 0)
 			break;
+		ring_commit(&w->ring, (size_t)r);
+		read_progress(w, (size_t)r);
 	}
-	free(buf);
 	close(fd);
-	return w->err[0] ? -1 : 0;
+	return w->rerr[0] ? -1 : 0;
 }
 
 static CURLcode
@@ -553,35 +442,62 @@ check_opts(const struct iw_opts *o, const EVP_MD *md, char *err, size_t len)
 	return 0;
 }
 
+/* Runs the reader on this thread until the image is read or refused. */
+static int
+pump_read(struct iw *w)
+{
+	CURLcode cr;
+
+	if (strncmp(w->o->url, "file://", 7) == 0)
+		return read_file(w, w->o->url + 7);
+	if ((cr = download(w)) != CURLE_OK) {
+		snprintf(w->rerr, sizeof(w->rerr), "image download failed after %llu "
+		    "bytes: %s", (unsigned long long)w->bytes_in, curl_easy_strerror(cr));
+		return -1;
+	}
+	return 0;
+}
+
+/* The hex digest of everything read. */
+static void
+digest_hex(EVP_MD_CTX *md, char *out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+
+	EVP_DigestFinal_ex(md, d, &dl);
+	for (unsigned int i = 0; i < dl; i++)
+		snprintf(out + i * 2, 3, "%02x", d[i]);
+}
+
 /* Reads the image onto the open output, checks its digest, closes the output. */
 static int
 pump(struct iw *w, const EVP_MD *md, struct iw_result *r)
 {
 	const struct iw_opts *o = w->o;
-	CURLcode cr = CURLE_OK;
+	int rrc;
 
-	if (md != NULL) {
-		w->hashing = true;
-		if (hasher_start(&w->h, md) != 0) {
-			snprintf(w->err, sizeof(w->err), "cannot start hashing");
-			return -1;
-		}
+	if (md != NULL && ((w->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(w->md, md, NULL) != 1)) {
+		snprintf(w->err, sizeof(w->err), "cannot start hashing");
+		return -1;
 	}
-	/* Local files: big reads, no copy between read and write. */
-	if (strncmp(o->url, "file://", 7) == 0) {
-		if (read_file(w, o->url + 7) != 0)
-			return -1;
-	} else if ((cr = download(w)) != CURLE_OK) {
-		if (!w->failed)
-			snprintf(w->err, sizeof(w->err), "image download failed after %llu "
-			    "bytes: %s", (unsigned long long)w->bytes_in, curl_easy_strerror(cr));
+	if (ring_start(&w->ring, w->md, consume, w) != 0) {
+		snprintf(w->err, sizeof(w->err), "out of memory");
+		return -1;
+	}
+	rrc = pump_read(w);
+	/* The consumer's error first: it is why the reader stopped. */
+	if (ring_end(&w->ring) != 0 || w->failed)
+		return -1;
+	if (rrc != 0) {
+		snprintf(w->err, sizeof(w->err), "%s", w->rerr);
 		return -1;
 	}
 	if (finish_stream(w) != 0)
 		return -1;
-	if (w->hashing) {
-		hasher_end(&w->h, r->hash);
-		w->hashing = false;
+	if (w->md != NULL) {
+		digest_hex(w->md, r->hash);
 		if (strcasecmp(r->hash, o->hash_value) != 0) {
 			/* Not the digest of what was read: the error reaches the
 			 * node's last_error, which tenants read. */
@@ -603,8 +519,8 @@ pump_end(struct iw *w, struct iw_result *r, double t0)
 	snprintf(r->format, sizeof(r->format), "%s%s", w->fmt == F_QCOW2 ? "qcow2" : "raw",
 	    w->comp == C_GZIP ? "+gzip" : w->comp == C_ZSTD ? "+zstd" : "");
 	r->seconds = now_s() - t0;
-	if (w->hashing)
-		hasher_end(&w->h, NULL);
+	ring_end(&w->ring);
+	EVP_MD_CTX_free(w->md);
 	if (w->z_init)
 		inflateEnd(&w->z);
 	if (w->zs != NULL)
@@ -628,6 +544,8 @@ iw_write(const struct iw_opts *o, struct iw_result *r, char *err, size_t len)
 	if ((o->size != 0 ? diskout_open_at(&w.out, o->disk, o->offset, o->size, err, len) :
 	    diskout_open(&w.out, o->disk, err, len)) != 0)
 		return -1;
+	if (o->direct_io)
+		(void)diskout_direct(&w.out, o->disk);
 	w.last_progress = t0;
 	rc = pump(&w, md, r);
 	pump_end(&w, r, t0);

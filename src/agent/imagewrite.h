@@ -23,6 +23,7 @@ struct iw_opts {
 	bool		 insecure;	/* skip TLS verification */
 	const char	*ca_file;	/* CA(s) for https (NULL: the system's) */
 	size_t		 qcow2_buffer_max;
+	bool		 direct_io;	/* aligned writes with O_DIRECT */
 	iw_progress_fn	 progress;
 	void		*progress_arg;
 };

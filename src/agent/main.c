@@ -31,7 +31,8 @@
 #include "imagewrite.h"
 #include "util.h"
 
-struct agent_conf conf = { .listen_addr = "0.0.0.0", .listen_port = 9999 };
+struct agent_conf conf = { .listen_addr = "0.0.0.0", .listen_port = 9999,
+    .direct_io = true };
 volatile sig_atomic_t agent_quit;
 
 static void
@@ -41,7 +42,7 @@ usage(FILE *f)
 	    "[--advertise-host H] [--advertise-port P] [--mac MAC]... [--disk FILE] "
 	    "[--heartbeat-interval S] [--insecure | --ca-file PEM] [--no-power]\n"
 	    "       [--inspection-callback-url URL [--collect-lldp] [--lldp-timeout S] "
-	    "[--boot-mac MAC]] [--shadow-file FILE]\n"
+	    "[--boot-mac MAC]] [--shadow-file FILE] [--direct-io on|off]\n"
 	    "       ingot-agent write-image URL DISK [ALGO:HEX] [FORMAT]\n"
 	    "       ingot-agent root-device HINTS-JSON\n"
 	    "       ingot-agent install-bootloader DISK uefi|bios [ROOT-UUID [ESP-UUID]]\n");
@@ -123,6 +124,7 @@ conf_flag(int ch, char *arg)
 		break;
 	case 'd': conf.disk = arg; break;
 	case 'i': conf.heartbeat_interval = atof(arg); break;
+	case 'D': conf.direct_io = strcmp(arg, "off") != 0; break;
 	case 'q': conf.qcow2_buffer_max = (size_t)atol(arg) << 20; break;
 	case 'k': conf.insecure = true; break;
 	case 'c': conf.ca_file = arg; break;
@@ -151,6 +153,7 @@ parse_flags(int argc, char **argv)
 		{ "disk", required_argument, NULL, 'd' },
 		{ "heartbeat-interval", required_argument, NULL, 'i' },
 		{ "qcow2-buffer-mib", required_argument, NULL, 'q' },
+		{ "direct-io", required_argument, NULL, 'D' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "no-power", no_argument, NULL, 'n' },
@@ -197,6 +200,7 @@ cli_write(int argc, char **argv)
 	if (argc > 5 && argv[5][0])
 		o.disk_format = argv[5];
 	o.qcow2_buffer_max = conf.qcow2_buffer_max;
+	o.direct_io = conf.direct_io;
 	o.insecure = conf.insecure;
 	o.ca_file = conf.ca_file;
 	if (iw_write(&o, &r, err, sizeof(err)) != 0) {
