@@ -4,7 +4,8 @@
  * them (interface and namespace names, VLAN ids, addresses, paths below
  * the DHCP state directory) and refuses anything else with -1 and errno
  * EINVAL; there is no way to run an arbitrary command.  Commands run
- * without a shell, with only stdin, stdout and stderr open.
+ * without a shell, with only stdin, stdout and stderr open (a dnsmasq
+ * keeper also has its lifeline, dnsmasq_keeper.h).
  *
  * Today the operations run in ingotd's own process.  Because arguments
  * and results are plain values (a dnsmasq is named by an int handle), the

@@ -119,8 +119,10 @@ expect_eq "na leases its fixed address from $H's dnsmasq" 10.10.0.100 "$(lease i
 
 # pids of the dnsmasq under conductor C's state directory
 cpids() { pgrep -f "^dnsmasq --keep-in-foreground --conf-file=$T/$1/dhcp/"; }
-none_alive() { local p; for p in "$@"; do [ ! -e /proc/$p ] || return 1; done; }
-all_alive() { local p; for p in "$@"; do [ -e /proc/$p ] || return 1; done; }
+# running: in /proc and not a zombie (PID 1 may reap late, docs/lab.md)
+running() { local st; st=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null) && [ "$st" != Z ]; }
+none_alive() { local p; for p in "$@"; do ! running "$p" || return 1; done; }
+all_alive() { local p; for p in "$@"; do running "$p" || return 1; done; }
 
 # SIGKILL the server of t210's ingotd alone (a crash, its host lives): its
 # keepers stop its dnsmasq; another conductor takes over.
@@ -165,7 +167,14 @@ mkdir -p "$T/$S/dhcp/net999"
 (exec -a dnsmasq sleep 600) &
 DECOY=$!
 echo "$DECOY" >"$T/$S/dhcp/net999/dnsmasq.pid"
-kill -KILL "${PID[$S]}" $keepers; wait "${PID[$S]}" 2>/dev/null; PID[$S]=
+# more pid files no one should act on: pid 1, garbage, a symbolic link
+mkdir -p "$T/$S/dhcp/net997" "$T/$S/dhcp/net998" "$T/$S/dhcp/net996"
+echo 1 >"$T/$S/dhcp/net997/dnsmasq.pid"
+printf -- '-5\nfoo' >"$T/$S/dhcp/net998/dnsmasq.pid"
+ln -s "$T/$S/dhcp/net999/dnsmasq.pid" "$T/$S/dhcp/net996/dnsmasq.pid"
+# stopped first: neither it nor a keeper may react before all are dead
+kill -STOP "${PID[$S]}"; kill -KILL $keepers; kill -KILL "${PID[$S]}"
+wait "${PID[$S]}" 2>/dev/null; PID[$S]=
 sleep 1
 ok "without keepers, $S's dnsmasq outlive it ($(echo $spids))" all_alive $spids
 start_c "$S" || exit 1
