@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "conductor.h"
+#include "dnsmasq_keeper.h"
 #include "auth.h"
 #include "bmc_addr.h"
 #include "config.h"
@@ -702,6 +703,8 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], DNSMASQ_KEEPER_FLAG) == 0)
+		return dnsmasq_keeper_main(argc, argv);
 	/* Few malloc arenas: threads are many and short-lived allocations
 	 * would otherwise keep one arena's worth of memory each. */
 	mallopt(M_ARENA_MAX, 2);

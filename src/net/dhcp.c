@@ -22,6 +22,7 @@
 #include "dhcp_conf.h"
 #include "dhcp_db.h"
 #include "dnsmasq.h"
+#include "dnsmasq_orphans.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "netns.h"
@@ -376,6 +377,7 @@ dhcp_init(const struct dhcp_conf *c, char *err, size_t len)
 		snprintf(err, len, "unusable [dhcp] bridge or dnsmasq setting");
 		return -1;
 	}
+	dnsmasq_orphans_stop(dh.state_dir, pc.dnsmasq);
 	if (dnsmasq_init() != 0) {
 		snprintf(err, len, "cannot start the dnsmasq supervisor: %s",
 		    strerror(errno));

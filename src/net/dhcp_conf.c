@@ -137,8 +137,8 @@ dhcp_conf_render(json_t *n, const struct dhcp_render *r)
 	sb_printf(&b, "port=0\nbind-interfaces\ninterface=%s\nexcept-interface=lo\n"
 	    "user=root\nno-resolv\nno-hosts\nno-ping\nlog-dhcp\n"
 	    "log-facility=%s/dnsmasq.log\ndhcp-leasefile=%s/leases\n"
-	    "dhcp-hostsdir=%s/hosts\n%s"
-	    "dhcp-range=%s,%s,%s,1h\n", r->ifname, r->dir, r->dir, r->dir,
+	    "dhcp-hostsdir=%s/hosts\npid-file=%s/dnsmasq.pid\n%s"
+	    "dhcp-range=%s,%s,%s,1h\n", r->ifname, r->dir, r->dir, r->dir, r->dir,
 	    r->any_mac ? "" : "dhcp-ignore=tag:!known\n", lo, hi, mask);
 	/* IPv6 router advertisements: iPXE otherwise waits for autoconf. */
 	sb_printf(&b, "enable-ra\ndhcp-range=fd00:%x::,ra-only,64,1h\nra-param=%s,10,0\n",

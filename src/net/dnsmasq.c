@@ -227,7 +227,7 @@ dnsmasq_start(int vlan, const char *name, const char *ns, const char *conf,
 		snprintf(err, len, "cannot start dnsmasq: %s", strerror(errno));
 		goto out;
 	}
-	log_info("dhcp: dnsmasq %d serves network %s (VLAN %d)", (int)s->pid, name, vlan);
+	log_info("dhcp: dnsmasq (keeper %d) serves network %s (VLAN %d)", (int)s->pid, name, vlan);
 	rc = 0;
 out:
 	pthread_mutex_unlock(&sv.mtx);

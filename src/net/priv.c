@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "dnsmasq_keeper.h"
 #include "log.h"
 #include "priv.h"
 #include "util.h"
@@ -31,7 +32,8 @@ static struct {
 	char	bridge[64];
 	char	dnsmasq[256];
 	char	state_dir[512];
-} pc;
+	int	lifeline;		/* read end: the dnsmasq keepers' fd 3 */
+} pc = { .lifeline = -1 };
 
 /* Letters, digits, '-', '_', '.'; starts with a letter or digit. */
 static bool
@@ -109,9 +111,13 @@ refuse(const char *op, const char *what)
 	return -1;
 }
 
-/* A child with a clean signal mask, std descriptors on /dev/null, no others. */
+/*
+ * A child with a clean signal mask, std descriptors on /dev/null, no others
+ * but fd3 (>= 4) as its descriptor 3 when fd3 >= 0.  path NULL: argv[0]
+ * looked up in PATH.
+ */
 static int
-spawn(const char *const argv[], bool quiet, pid_t *pid)
+spawn_at(const char *path, const char *const argv[], bool quiet, int fd3, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -127,8 +133,12 @@ spawn(const char *const argv[], bool quiet, pid_t *pid)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
 	if (quiet)
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	rc = posix_spawnp(pid, argv[0], &fa, &at, (char *const *)argv, environ);
+	if (fd3 >= 0)
+		posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+	posix_spawn_file_actions_addclosefrom_np(&fa, fd3 >= 0 ? 4 : 3);
+	rc = path != NULL ?
+	    posix_spawn(pid, path, &fa, &at, (char *const *)argv, environ) :
+	    posix_spawnp(pid, argv[0], &fa, &at, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (rc != 0) {
@@ -136,6 +146,12 @@ spawn(const char *const argv[], bool quiet, pid_t *pid)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+spawn(const char *const argv[], bool quiet, pid_t *pid)
+{
+	return spawn_at(NULL, argv, quiet, -1, pid);
 }
 
 /* Runs argv to its end: 0 if it exited 0, else -1. */
@@ -304,6 +320,43 @@ priv_dhcp_release(const char *ns, const char *ifname, const char *ip, const char
 	return RUN(true, "ip", "netns", "exec", ns, "dhcp_release", ifname, a, m);
 }
 
+/*
+ * The lifeline: a pipe whose write end only this process holds (close on
+ * exec, and every child closes descriptors from 3 on), so that its read
+ * end, each keeper's descriptor 3, reads end-of-file once ingotd is gone.
+ * The read end is kept above 3 so that dup2 onto 3 always clears its
+ * close-on-exec flag.
+ */
+static int
+lifeline(void)
+{
+	int fd[2], rd;
+
+	if (pc.lifeline >= 0)
+		return pc.lifeline;
+	if (pipe2(fd, O_CLOEXEC) != 0)
+		return -1;
+	rd = fcntl(fd[0], F_DUPFD_CLOEXEC, 10);
+	close(fd[0]);
+	if (rd < 0) {
+		close(fd[1]);
+		return -1;
+	}
+	pc.lifeline = rd;	/* fd[1] stays open, unused, until ingotd ends */
+	return rd;
+}
+
+/* ingotd itself as the keeper of argv[2...], the lifeline on its fd 3. */
+static int
+keeper_spawn(const char *const argv[], pid_t *pid)
+{
+	int ll;
+
+	if ((ll = lifeline()) < 0)
+		return -1;
+	return spawn_at("/proc/self/exe", argv, false, ll, pid);
+}
+
 int
 priv_dnsmasq_start(const char *ns, const char *conf, pid_t *pid)
 {
@@ -315,9 +368,11 @@ priv_dnsmasq_start(const char *ns, const char *conf, pid_t *pid)
 	if (!conf_ok(conf))
 		return refuse("dnsmasq start", conf);
 	snprintf(cf, sizeof(cf), "--conf-file=%s", conf);
-	/* ip execs dnsmasq: the pid is dnsmasq's own.  stderr stays ours. */
-	if (SPAWN(pid, "ip", "netns", "exec", ns, pc.dnsmasq, "--keep-in-foreground",
-	    cf) != 0)
+	/* The keeper (dnsmasq_keeper.h) runs ip, which execs dnsmasq; the pid
+	 * and handle are the keeper's.  stderr stays ours. */
+	if (keeper_spawn((const char *const[]){ DNSMASQ_KEEPER_NAME,
+	    DNSMASQ_KEEPER_FLAG, "ip", "netns", "exec", ns, pc.dnsmasq,
+	    "--keep-in-foreground", cf, NULL }, pid) != 0)
 		return -1;
 	if ((h = pidfd_open(*pid, 0)) < 0) {
 		int e = errno;

@@ -4,7 +4,8 @@
  * them (interface and namespace names, VLAN ids, addresses, paths below
  * the DHCP state directory) and refuses anything else with -1 and errno
  * EINVAL; there is no way to run an arbitrary command.  Commands run
- * without a shell, with only stdin, stdout and stderr open.
+ * without a shell, with only stdin, stdout and stderr open (a dnsmasq
+ * keeper also has its lifeline, dnsmasq_keeper.h).
  *
  * Today the operations run in ingotd's own process.  Because arguments
  * and results are plain values (a dnsmasq is named by an int handle), the
@@ -46,14 +47,16 @@ int	priv_addr_add(const char *ns, const char *ifname, const char *cidr);
 /* Checksum and segmentation offloads off (the userspace switch needs it). */
 int	priv_offload_off(const char *ns, const char *ifname);
 
-/*
- * Starts dnsmasq in namespace ns with its configuration file conf (below
- * the state directory).  Returns a handle (today a pidfd: readable once
- * dnsmasq has exited) and sets *pid, or -1.
- */
 /* dhcp_release in the namespace: the lease of mac on ip ends now. */
 int	priv_dhcp_release(const char *ns, const char *ifname, const char *ip,
 	    const char *mac);
+/*
+ * Starts dnsmasq in namespace ns with its configuration file conf (below
+ * the state directory), under its keeper (dnsmasq_keeper.h), which stops
+ * it when ingotd dies.  Returns a handle (today the keeper's pidfd:
+ * readable once dnsmasq and its keeper have exited; signals sent through
+ * it reach dnsmasq) and sets *pid (the keeper's), or -1.
+ */
 int	priv_dnsmasq_start(const char *ns, const char *conf, pid_t *pid);
 /* SIGTERM, SIGKILL or SIGHUP to the dnsmasq of handle h. */
 int	priv_dnsmasq_signal(int h, int sig);

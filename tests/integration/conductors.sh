@@ -93,10 +93,15 @@ done
 if [ "$NBMC" -gt 0 ]; then
 	wait_until 300 "[ \$(db \"select count(*) from nodes where name like 'b%' and provision_state in ('manageable', 'enroll') and reservation is null\") = $NBMC ]"
 	# a manage refused (409: the node was locked a moment) or failed (a BMC
-	# slow to answer on a loaded machine) is asked again, once
-	for b in $(db "select name from nodes where name like 'b%' and provision_state = 'enroll'"); do
-		echo "# manage $b again ($(db "select coalesce(last_error, 'no error') from nodes where name = '$b'"))"
-		on c1 PUT "/v1/nodes/$b/states/provision" '{"target":"manage"}' >/dev/null
+	# slow to answer on a loaded machine) is asked again, up to three times
+	for round in 1 2 3; do
+		again=$(db "select name from nodes where name like 'b%' and provision_state = 'enroll'")
+		[ -n "$again" ] || break
+		for b in $again; do
+			echo "# manage $b again, round $round ($(db "select coalesce(last_error, 'no error') from nodes where name = '$b'"))"
+			on c1 PUT "/v1/nodes/$b/states/provision" '{"target":"manage"}' >/dev/null
+		done
+		wait_until 300 "[ \$(db \"select count(*) from nodes where name like 'b%' and provision_state in ('manageable', 'enroll') and reservation is null\") = $NBMC ]"
 	done
 	wait_until 300 db_is "select count(*) from nodes where name like 'b%' and provision_state='manageable'" "$NBMC"
 	expect_eq "$NBMC BMC nodes manageable" "$NBMC" "$(db "select count(*) from nodes where name like 'b%' and provision_state='manageable'")"

@@ -3,20 +3,24 @@
 # conductors"): three ingotd with [dhcp] on one database (SQLite file, or
 # PostgreSQL with INGOT_DB_ENGINE=pg) and one real OVS, three networks.
 # Each network's dnsmasq runs under exactly one ingotd (the one dhcp_servers
-# names: its parent pid); a port attached through a conductor that does not
-# serve the network gets its fixed address from the one that does (host
-# entries are in the database); SIGKILL that server and its dnsmasq (the
-# host dies: an ingotd killed alone leaves its dnsmasq running, a known gap,
-# docs/scale-out.md), another conductor starts one for each of its networks within the
-# heartbeat timeout and a pass or two, and the client gets the same address
-# again; restarted, the killed conductor starts no second dnsmasq for a
-# network it no longer serves.
+# names: the parent of its keeper); a port attached through a conductor that
+# does not serve the network gets its fixed address from the one that does
+# (host entries are in the database); SIGKILL that server's ingotd alone:
+# its dnsmasq are gone within seconds (their keepers stop them), another
+# conductor starts one for each of its networks within the heartbeat
+# timeout and a pass or two, and the client gets the same address again;
+# restarted, the killed conductor starts no second dnsmasq for a network it
+# no longer serves.  SIGKILL an ingotd and its keepers together: its
+# dnsmasq outlive it, and the restarted ingotd stops them (pid files, checked
+# against /proc/PID/cmdline) but not a process that only looks like one.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/ovs.sh"
 HB_TIMEOUT=6
 BR=idc$$
 declare -A PID PORT
+DECOY=
 stop_all() {
+	[ -n "$DECOY" ] && kill "$DECOY" 2>/dev/null
 	for c in "${!PID[@]}"; do
 		[ -n "${PID[$c]}" ] && kill "${PID[$c]}" 2>/dev/null && wait "${PID[$c]}" 2>/dev/null
 	done
@@ -57,12 +61,16 @@ CONF
 on() { local c=$1; shift; INGOT_URL=http://127.0.0.1:${PORT[$c]} api "$@"; }
 # dnsmasq pids serving VLAN V (under any of the three state directories)
 dpids() { pgrep -f "^dnsmasq --keep-in-foreground --conf-file=$T/c[123]/dhcp/net$1/" | sort; }
-# the conductor whose ingotd is the parent of VLAN V's only dnsmasq, or "?"
+ppid_of() { ps -o ppid= -p "$1" | tr -d ' '; }
+# the conductor whose ingotd is the parent of the keeper of VLAN V's only
+# dnsmasq, or "?"
 parent_of() {
-	local p pp c
+	local p k pp c
 	p=$(dpids "$1")
 	[ -n "$p" ] && [ "$(wc -w <<<"$p")" = 1 ] || { echo "?"; return; }
-	pp=$(ps -o ppid= -p "$p" | tr -d ' ')
+	k=$(ppid_of "$p")
+	[ "$(cat /proc/$k/comm 2>/dev/null)" = dnsmasq-keeper ] || { echo "?"; return; }
+	pp=$(ppid_of "$k")
 	for c in c1 c2 c3; do [ "${PID[$c]}" = "$pp" ] && { echo "$c"; return; }; done
 	echo "?"
 }
@@ -109,13 +117,24 @@ expect_eq "the host entry is in the database" "10.10.0.100" \
 wait_until 30 test -e "$T/$H/dhcp/net210/hosts/$MAC"
 expect_eq "na leases its fixed address from $H's dnsmasq" 10.10.0.100 "$(lease idc-a$$)"
 
-# SIGKILL the server of t210 and its dnsmasq (the host dies); another
-# conductor takes over.
+# pids of the dnsmasq under conductor C's state directory
+cpids() { pgrep -f "^dnsmasq --keep-in-foreground --conf-file=$T/$1/dhcp/"; }
+# running: in /proc and not a zombie (PID 1 may reap late, docs/lab.md)
+running() { local st; st=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null) && [ "$st" != Z ]; }
+none_alive() { local p; for p in "$@"; do ! running "$p" || return 1; done; }
+all_alive() { local p; for p in "$@"; do running "$p" || return 1; done; }
+
+# SIGKILL the server of t210's ingotd alone (a crash, its host lives): its
+# keepers stop its dnsmasq; another conductor takes over.
 mine=$(for v in 210 220 230; do [ "$(holder t$v)" = "$H" ] && echo $v; done)
-old=$(dpids 210)
 t0=$(date +%s)
-hpids=$(pgrep -f "^dnsmasq --keep-in-foreground --conf-file=$T/$H/dhcp/")
-kill -KILL "${PID[$H]}" $hpids; wait "${PID[$H]}" 2>/dev/null; PID[$H]=
+hpids=$(cpids "$H")
+ok "$H runs a dnsmasq per network it serves ($(echo $hpids))" \
+	test "$(wc -w <<<"$hpids")" = "$(wc -w <<<"$mine")"
+kill -KILL "${PID[$H]}"; wait "${PID[$H]}" 2>/dev/null; PID[$H]=
+wait_until 20 none_alive $hpids
+ok "its dnsmasq are gone (/proc) within seconds of the SIGKILL" none_alive $hpids
+echo "# $H's dnsmasq gone $(( $(date +%s) - t0 )) s after the SIGKILL"
 wait_until 120 served_once
 ok "its networks ($(echo $mine)) served again, once each" served_once
 echo "# taken over in $(( $(date +%s) - t0 )) s (heartbeat_timeout $HB_TIMEOUT s)"
@@ -137,6 +156,33 @@ for v in $mine; do
 done
 ok "no dnsmasq under $H's state directory for its old networks" \
 	bash -c "! pgrep -f '^dnsmasq --keep-in-foreground --conf-file=$T/$H/dhcp/net2[123]0/' >/dev/null || [ -z '$mine' ]"
+
+# SIGKILL a server and its keepers at once (nothing stops its dnsmasq):
+# restarted, it stops them itself, but not a process of someone else that
+# its pid files name (here one called dnsmasq, without our --conf-file).
+S=$(holder t210)
+spids=$(cpids "$S")
+keepers=$(for p in $spids; do ppid_of "$p"; done)
+mkdir -p "$T/$S/dhcp/net999"
+(exec -a dnsmasq sleep 600) &
+DECOY=$!
+echo "$DECOY" >"$T/$S/dhcp/net999/dnsmasq.pid"
+# more pid files no one should act on: pid 1, garbage, a symbolic link
+mkdir -p "$T/$S/dhcp/net997" "$T/$S/dhcp/net998" "$T/$S/dhcp/net996"
+echo 1 >"$T/$S/dhcp/net997/dnsmasq.pid"
+printf -- '-5\nfoo' >"$T/$S/dhcp/net998/dnsmasq.pid"
+ln -s "$T/$S/dhcp/net999/dnsmasq.pid" "$T/$S/dhcp/net996/dnsmasq.pid"
+# stopped first: neither it nor a keeper may react before all are dead
+kill -STOP "${PID[$S]}"; kill -KILL $keepers; kill -KILL "${PID[$S]}"
+wait "${PID[$S]}" 2>/dev/null; PID[$S]=
+sleep 1
+ok "without keepers, $S's dnsmasq outlive it ($(echo $spids))" all_alive $spids
+start_c "$S" || exit 1
+wait_until 20 none_alive $spids
+ok "restarted, $S stopped the dnsmasq its last life left" none_alive $spids
+ok "... and left alone a process it does not own that a pid file names" kill -0 "$DECOY"
+wait_until 90 served_once
+ok "one dnsmasq per network again" served_once
 
 # Detach through yet another conductor: the server drops the entry.
 on "$H" DELETE /v1/nodes/na/vifs/t210 >/dev/null

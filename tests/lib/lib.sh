@@ -35,9 +35,10 @@ _cleanup() {
 	declare -F ovs_stop >/dev/null && ovs_stop
 	declare -F bmc_stop_all >/dev/null && bmc_stop_all
 	declare -F rf_stop_all >/dev/null && rf_stop_all
-	# dnsmasq processes an ingotd of this test started and left behind
-	# (a test that SIGKILLs ingotd orphans them): only those whose
-	# configuration is under this test's scratch directory.
+	# dnsmasq processes (and their keepers) an ingotd of this test started
+	# and left behind (a test that SIGKILLs ingotd with its keepers orphans
+	# them): only those whose configuration is under this test's scratch
+	# directory.
 	local p
 	for p in $(pgrep -f "dnsmasq .*--conf-file=$T/" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "# scratch kept in $T"; fi

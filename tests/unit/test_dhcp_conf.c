@@ -40,6 +40,7 @@ render_tenant(void **unused)
 	    "log-facility=/var/lib/ingot/dhcp/net200/dnsmasq.log\n"
 	    "dhcp-leasefile=/var/lib/ingot/dhcp/net200/leases\n"
 	    "dhcp-hostsdir=/var/lib/ingot/dhcp/net200/hosts\n"
+	    "pid-file=/var/lib/ingot/dhcp/net200/dnsmasq.pid\n"
 	    "dhcp-ignore=tag:!known\n"
 	    "dhcp-range=10.200.0.100,10.200.0.150,255.255.255.0,1h\n"
 	    "enable-ra\ndhcp-range=fd00:c8::,ra-only,64,1h\nra-param=ingot200,10,0\n"
