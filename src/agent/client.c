@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "jsonutil.h"
+#include "util.h"
 #include "agent.h"
 
 #define INGOT_AGENT_CA	"/etc/ingot/ca.pem"	/* ramdisk/build CA_FILE= */
@@ -421,13 +422,7 @@ heartbeat_wait(double iv)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)iv;
-	ts.tv_nsec += (long)((iv - (time_t)iv) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	util_deadline_ms(&ts, (long)(iv * 1000));
 	pthread_mutex_lock(&cl.mu);
 	while (!cl.wake && !cl.stop &&
 	    pthread_cond_timedwait(&cl.cv, &cl.mu, &ts) != ETIMEDOUT)

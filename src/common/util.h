@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <time.h>
 
 #define UUID_STR_LEN 37
 
@@ -20,6 +21,8 @@ bool	util_normalize_mac(const char *in, char out[18]);
 /* ISO 8601 UTC with microseconds and +00:00, as Ironic prints it. */
 void	util_now_iso(char out[40]);
 double	util_mono_now(void);
+/* *ts = CLOCK_REALTIME now + ms (a pthread_cond_timedwait deadline). */
+void	util_deadline_ms(struct timespec *ts, long ms);
 /* Seconds since the epoch (wall clock: survives restarts, may jump). */
 double	util_wall_now(void);
 char	*util_strdup(const char *s);	/* aborts on OOM */

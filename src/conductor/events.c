@@ -62,13 +62,7 @@ wait_for(long long since, int wait_ms)
 {
 	struct timespec dl;
 
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += wait_ms / 1000;
-	dl.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	util_deadline_ms(&dl, wait_ms);
 	while (ev.last <= since && !ev.stopping)
 		if (pthread_cond_timedwait(&ev.cv, &ev.mtx, &dl) != 0)
 			break;

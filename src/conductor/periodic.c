@@ -161,12 +161,7 @@ wait:
 		pthread_mutex_lock(&per.mtx);
 		if (per.stopping)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		util_deadline_ms(&ts, 200);
 		pthread_cond_timedwait(&per.cv, &per.mtx, &ts);
 	}
 	pthread_mutex_unlock(&per.mtx);

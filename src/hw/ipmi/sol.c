@@ -9,6 +9,7 @@
  */
 #include "hw_console.h"
 #include "ipmi.h"
+#include "util.h"
 
 #include <freeipmi/freeipmi.h>
 #include <ipmiconsole.h>
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 struct sol {
@@ -184,13 +184,7 @@ sol_quiesce(unsigned ms)
 
 	if (!engine_ok || pthread_create(&thr, NULL, teardown_run, NULL) != 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	util_deadline_ms(&until, (long)ms);
 	pthread_mutex_lock(&quiet.mu);
 	while (!quiet.done && pthread_cond_timedwait(&quiet.cond, &quiet.mu, &until) == 0)
 		;
