@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
@@ -29,32 +28,18 @@
 #include <unistd.h>
 
 #include "dnsmasq_keeper.h"
+#include "priv.h"
 
 #define LIFELINE	3
 #define STOP_MS		1500
-
-extern char **environ;
 
 /* COMMAND with the signal mask cleared and descriptors 3 and up closed. */
 static pid_t
 start(char **argv)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none;
 	pid_t pid;
-	int rc;
 
-	sigemptyset(&none);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return rc == 0 ? pid : -1;
+	return priv_spawn(NULL, (const char *const *)argv, false, -1, &pid) == 0 ? pid : -1;
 }
 
 /* Reaps the child and ends as it ended. */

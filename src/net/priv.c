@@ -111,13 +111,8 @@ refuse(const char *op, const char *what)
 	return -1;
 }
 
-/*
- * A child with a clean signal mask, std descriptors on /dev/null, no others
- * but fd3 (>= 4) as its descriptor 3 when fd3 >= 0.  path NULL: argv[0]
- * looked up in PATH.
- */
-static int
-spawn_at(const char *path, const char *const argv[], bool quiet, int fd3, pid_t *pid)
+int
+priv_spawn(const char *path, const char *const argv[], bool quiet, int fd3, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -151,7 +146,7 @@ spawn_at(const char *path, const char *const argv[], bool quiet, int fd3, pid_t 
 static int
 spawn(const char *const argv[], bool quiet, pid_t *pid)
 {
-	return spawn_at(NULL, argv, quiet, -1, pid);
+	return priv_spawn(NULL, argv, quiet, -1, pid);
 }
 
 /* Runs argv to its end: 0 if it exited 0, else -1. */
@@ -354,7 +349,7 @@ keeper_spawn(const char *const argv[], pid_t *pid)
 
 	if ((ll = lifeline()) < 0)
 		return -1;
-	return spawn_at("/proc/self/exe", argv, false, ll, pid);
+	return priv_spawn("/proc/self/exe", argv, false, ll, pid);
 }
 
 int

@@ -27,6 +27,13 @@ struct priv_conf {
 
 /* Fixes the configuration; 0, or -1 if it is unusable. */
 int	priv_init(const struct priv_conf *c);
+/*
+ * A child with a clean signal mask, std descriptors on /dev/null (stderr
+ * kept unless quiet), no others but fd3 (>= 4) as its descriptor 3 when
+ * fd3 >= 0.  path NULL: argv[0] looked up in PATH.  -1 (errno) or 0.
+ */
+int	priv_spawn(const char *path, const char *const argv[], bool quiet, int fd3,
+	    pid_t *pid);
 
 bool	priv_ifname_ok(const char *s);
 bool	priv_netns_ok(const char *s);
