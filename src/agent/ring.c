@@ -9,25 +9,50 @@
 #include "diskout.h"
 #include "ring.h"
 
+/* The hash stage's work on slot i: always goes on. */
+static int
+hash_slot(struct ring *r, unsigned i)
+{
+	EVP_DigestUpdate(r->md, r->slot[i], r->len[i]);
+	return 0;
+}
+
+/* The consumer's work on slot i: its refusal stops the pipeline. */
+static int
+consume_slot(struct ring *r, unsigned i)
+{
+	return r->consume(r->arg, r->slot[i], r->len[i]);
+}
+
+/* A stage: slot after slot in order, *done counting what it finished,
+ * until the producer's end or a failure. */
+static void
+stage(struct ring *r, uint64_t *done, int (*work)(struct ring *, unsigned))
+{
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (*done == r->filled && !r->eof && !r->failed)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (*done == r->filled || r->failed)
+			break;
+		unsigned i = (unsigned)(*done % RING_SLOTS);
+		pthread_mutex_unlock(&r->mu);
+		int rc = work(r, i);
+		pthread_mutex_lock(&r->mu);
+		if (rc != 0)
+			r->failed = true;
+		(*done)++;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
 static void *
 hash_main(void *arg)
 {
 	struct ring *r = arg;
 
-	pthread_mutex_lock(&r->mu);
-	for (;;) {
-		while (r->hashed == r->filled && !r->eof && !r->failed)
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (r->hashed == r->filled || r->failed)
-			break;
-		unsigned i = (unsigned)(r->hashed % RING_SLOTS);
-		pthread_mutex_unlock(&r->mu);
-		EVP_DigestUpdate(r->md, r->slot[i], r->len[i]);
-		pthread_mutex_lock(&r->mu);
-		r->hashed++;
-		pthread_cond_broadcast(&r->cv);
-	}
-	pthread_mutex_unlock(&r->mu);
+	stage(r, &r->hashed, hash_slot);
 	return NULL;
 }
 
@@ -36,22 +61,7 @@ cons_main(void *arg)
 {
 	struct ring *r = arg;
 
-	pthread_mutex_lock(&r->mu);
-	for (;;) {
-		while (r->consumed == r->filled && !r->eof && !r->failed)
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (r->consumed == r->filled || r->failed)
-			break;
-		unsigned i = (unsigned)(r->consumed % RING_SLOTS);
-		pthread_mutex_unlock(&r->mu);
-		int rc = r->consume(r->arg, r->slot[i], r->len[i]);
-		pthread_mutex_lock(&r->mu);
-		if (rc != 0)
-			r->failed = true;
-		r->consumed++;
-		pthread_cond_broadcast(&r->cv);
-	}
-	pthread_mutex_unlock(&r->mu);
+	stage(r, &r->consumed, consume_slot);
 	return NULL;
 }
 
