@@ -236,7 +236,6 @@ int
 keystone_configure(const struct keystone_conf *c, char *err, size_t len)
 {
 	conf = *c;
-	httpc_init();
 	if (conf.url == NULL || (strncmp(conf.url, "http://", 7) != 0 &&
 	    strncmp(conf.url, "https://", 8) != 0)) {
 		snprintf(err, len, "[auth] keystone_url must be an http(s) URL "

@@ -2,6 +2,7 @@
 #include "httpc.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,21 @@ struct call {
 	bool			 too_big;
 };
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void
+curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* libcurl's global set-up initialises OpenSSL (its configuration file, its
+ * providers): a few MiB of library pages an idle ingotd never needs, so it
+ * runs when the first request is made, not at start-up. */
 void
 httpc_init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pthread_once(&curl_once, curl_init_once);
 }
 
 static size_t
@@ -177,6 +189,7 @@ httpc_do(const struct httpc_req *req, struct httpc_res *res)
 	snprintf(res->err, sizeof(res->err), "out of memory");
 	if (req->json != NULL && (body = json_dumps(req->json, JSON_COMPACT)) == NULL)
 		goto done;
+	httpc_init();
 	if (headers(req, &h) != 0 || (c = curl_easy_init()) == NULL)
 		goto done;
 	res->err[0] = '\0';

@@ -46,6 +46,7 @@ struct httpc_res {
 	char		 err[256];	/* why there was no answer */
 };
 
+/* libcurl's global set-up, once; every request runs it first. */
 void	httpc_init(void);
 /* 0: the server answered (any status); -1: it did not, why in res->err. */
 int	httpc_do(const struct httpc_req *req, struct httpc_res *res);

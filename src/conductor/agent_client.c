@@ -76,7 +76,6 @@ open_socket(int family, int type, int protocol)
 void
 agent_client_init(int timeout_s)
 {
-	httpc_init();
 	if (timeout_s > 0)
 		client_timeout = timeout_s;
 }

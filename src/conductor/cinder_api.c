@@ -77,7 +77,6 @@ cinder_configure(const struct cinder_conf *c, char *err, size_t len)
 	    .user_domain = conf.user_domain_name,
 	    .project_domain = conf.project_domain_name, .timeout = conf.timeout };
 	ks_session_init(&session);
-	httpc_init();
 	log_info("cinder: Keystone at %s, user %s, Cinder at %s", conf.auth_url,
 	    conf.username, *conf.url ? conf.url : "(the catalog's block-storage endpoint)");
 	return 0;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httpc.h"
 #include "log.h"
 #include "util.h"
 
@@ -414,7 +415,10 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 static CURL *
 new_request(struct sink *s, const char *url, long left, char *ebuf)
 {
-	CURL *c = curl_easy_init();
+	CURL *c;
+
+	httpc_init();
+	c = curl_easy_init();
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
