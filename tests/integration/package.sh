@@ -26,6 +26,11 @@ done
 
 purge() { dpkg --purge ingot >"$T/purge.log" 2>&1; }
 trap 'kill "$PKG_PID" 2>/dev/null; purge; _cleanup' EXIT
+# FreeIPMI is loaded with dlopen (src/hw/ipmi/ipmi_dl.c): shlibs cannot see it.
+for lib in libfreeipmi17 libipmimonitoring6 libipmiconsole2; do
+	ok "the package depends on $lib (dlopen'ed, not linked)" sh -c \
+		"dpkg-deb -f '$deb' Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx '$lib'"
+done
 ok "dpkg -i installs it" sh -c "dpkg -i '$deb' >'$T/install.log' 2>&1 || { cat '$T/install.log'; exit 1; }"
 ok "the ingot system user exists" getent passwd ingot
 ok "the state directory is root:ingot 0750" test "$(stat -c '%U:%G %a' /var/lib/ingot)" = "root:ingot 750"

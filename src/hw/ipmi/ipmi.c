@@ -7,9 +7,8 @@
  */
 #include "jsonutil.h"
 #include "ipmi.h"
+#include "ipmi_dl.h"
 
-#include <freeipmi/freeipmi.h>
-#include <ipmi_monitoring.h>
 #include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -199,6 +198,8 @@ with_session(const struct ipmi_target *t, ipmi_op op, void *arg, char *err, size
 	struct keylock *l;
 	int rc = -1, errnum = 0;
 
+	if (ipmi_dl_load(err, len) != 0)
+		return -1;
 	snprintf(host, sizeof(host), "%s:%d", t->address, t->port);
 	l = keylock_get(&bmc_locks, host);
 	pthread_mutex_lock(&l->mtx);
@@ -615,7 +616,7 @@ monitoring_init(void)
 {
 	int errnum;
 
-	monitoring_ok = ipmi_monitoring_init(0, &errnum) == 0;
+	monitoring_ok = ipmi_dl_load(NULL, 0) == 0 && ipmi_monitoring_init(0, &errnum) == 0;
 	mkdir(sdr_cache_dir, 0700);
 }
 
@@ -657,7 +658,8 @@ ipmi_get_sensors(const struct ipmi_target *t, char *err, size_t len)
 
 	pthread_once(&monitoring_once, monitoring_init);
 	if (!monitoring_ok) {
-		snprintf(err, len, "cannot initialise the IPMI monitoring library");
+		if (ipmi_dl_load(err, len) == 0)
+			snprintf(err, len, "cannot initialise the IPMI monitoring library");
 		return NULL;
 	}
 	snprintf(host, sizeof(host), "%s:%d", t->address, t->port);

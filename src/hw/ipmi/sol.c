@@ -9,10 +9,9 @@
  */
 #include "hw_console.h"
 #include "ipmi.h"
+#include "ipmi_dl.h"
 #include "util.h"
 
-#include <freeipmi/freeipmi.h>
-#include <ipmiconsole.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +41,7 @@ static void
 engine_init(void)
 {
 	/* two engine threads serve every session of the process */
-	engine_ok = ipmiconsole_engine_init(2, 0) == 0;
+	engine_ok = ipmi_dl_load(NULL, 0) == 0 && ipmiconsole_engine_init(2, 0) == 0;
 }
 
 static int
