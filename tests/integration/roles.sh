@@ -107,6 +107,7 @@ expect_eq "... made manageable by k2" manageable "$(db "select provision_state f
 # through a only; k1 (not a) runs the deploy on: it sends the agent
 # prepare_image with an image URL of its own.
 FPORT=$(free_port)
+: >"$T/fake.log"
 python3 - "$FPORT" "$T/fake.log" <<'PY' 2>/dev/null &
 import http.server, sys
 log = open(sys.argv[2], "a")
@@ -126,6 +127,10 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 PID[fake]=$!
 FAKE=http://127.0.0.1:$FPORT
+# up before anything may call it (a slow start on a loaded machine once
+# left the log file missing when the test read it)
+ok "the fake agent answers" wait_until 60 curl -fsS -o /dev/null -X POST "$FAKE/ping"
+: >"$T/fake.log"
 MA=52:54:00:7e:00:01
 SUM=$(printf 'ingot-test-image\n' | sha256sum | cut -d' ' -f1)
 on a POST /v1/nodes "{\"driver\":\"fake-hardware\",\"name\":\"dep\",\"deploy_interface\":\"direct\",
