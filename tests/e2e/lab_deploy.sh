@@ -26,19 +26,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export LAB=le$(printf '%x' $(($$ % 0xfffff)))
 export WORKDIR=$(mktemp -d /tmp/ingot-e2e.XXXXXX)/lab
-# Two BMC ports (UDP), the serial relays' SOL ports (TCP, same numbers) and
-# the BMCs' VM channels for QEMU (TCP, 100 above),
-# below 32768: libipmiconsole 1.6 keeps the BMC port in a signed 16 bits.
-export BMC_PORT=$(python3 -c 'import random, socket
-def free(p):
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            for q in (p, p + 1, p + 100, p + 101):
-                s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", q)); s.close()
-        return True
-    except OSError:
-        return False
-print(next(p for p in iter(lambda: random.randint(20000, 32000), 0) if free(p)))')
+. "$here/../lib/lab_ports.sh"
+export BMC_PORT=$(lab_bmc_port)
 "$here/../../lab/demo" --e2e
 rc=$?
 [ $rc -eq 0 ] && rm -rf "$(dirname "$WORKDIR")"

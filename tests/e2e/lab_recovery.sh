@@ -21,8 +21,8 @@ BUILD=${INGOT_BUILD:-$repo/build}
 export LAB=lr$(printf '%x' $(($$ % 0xfffff)))
 TOP=$(mktemp -d /tmp/ingot-e2e-rec.XXXXXX)
 export WORKDIR=$TOP/lab
-export BMC_PORT=$(python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$repo/tests/lib/lab_ports.sh"
+export BMC_PORT=$(lab_bmc_port)
 export NODES=2 DISK_SIZE=${DISK_SIZE:-5G} PROV_CIDR=10.100.0.254/24 PROV_CIDR6=fd10:100::fe/64
 export NODE_MEM=${NODE_MEM:-768}
 export BMC_PASS=bmc-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')

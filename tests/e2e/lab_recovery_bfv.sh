@@ -29,7 +29,8 @@ export WORKDIR=$TOP/lab NODES=2 DISK_SIZE=64M NODE_MEM=${NODE_MEM:-512}
 export BMC_PASS=bmc-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 free_port() { python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_'"$1"'); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-export BMC_PORT=$(free_port DGRAM)
+. "$repo/tests/lib/lab_ports.sh"
+export BMC_PORT=$(lab_bmc_port)
 PORT=$(free_port STREAM)
 export INGOT_URL=http://127.0.0.1:$PORT
 D=$TOP/ingot
