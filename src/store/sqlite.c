@@ -479,22 +479,30 @@ create_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 	return STORE_ERR;
 }
 
+/* "SELECT id, <every field> FROM <table> WHERE <field> = ?": one row. */
+static void
+select_by(const struct resource *r, const char *field, char *sql, size_t len)
+{
+	snprintf(sql, len, "SELECT ");
+	sqlgen_columns(r, sql, len);
+	sqlgen_append(sql, len, " FROM ");
+	sqlgen_append(sql, len, r->plural);
+	sqlgen_append(sql, len, " WHERE ");
+	sqlgen_append(sql, len, field);
+	sqlgen_append(sql, len, " = ?");
+}
+
 static json_t *
 get_row(struct store *s, const struct resource *r, const char *field,
     const char *value)
 {
-	char sql[2048] = "SELECT ";
+	char sql[2048];
 	sqlite3_stmt *st;
 	json_t *o = NULL;
 
 	if (model_field(r, field) == NULL || value == NULL)
 		return NULL;
-	sqlgen_columns(r, sql, sizeof(sql));
-	sqlgen_append(sql, sizeof(sql), " FROM ");
-	sqlgen_append(sql, sizeof(sql), r->plural);
-	sqlgen_append(sql, sizeof(sql), " WHERE ");
-	sqlgen_append(sql, sizeof(sql), field);
-	sqlgen_append(sql, sizeof(sql), " = ?");
+	select_by(r, field, sql, sizeof(sql));
 	if ((st = prep(s, sql)) == NULL)
 		return NULL;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
@@ -781,11 +789,7 @@ update_row(struct store *s, const struct resource *r, json_t *obj, char *err,
 		snprintf(err, len, "database error");
 		return STORE_ERR;
 	}
-	snprintf(sql, sizeof(sql), "SELECT ");
-	sqlgen_columns(r, sql, sizeof(sql));
-	sqlgen_append(sql, sizeof(sql), " FROM ");
-	sqlgen_append(sql, sizeof(sql), r->plural);
-	sqlgen_append(sql, sizeof(sql), " WHERE uuid = ?");
+	select_by(r, "uuid", sql, sizeof(sql));
 	if ((st = prep(s, sql)) == NULL) {
 		snprintf(err, len, "database error");
 		return STORE_ERR;

@@ -24,6 +24,9 @@ js() { "$INGOT" -f json "$@"; }
 field() { js node show "$1" | jq -r ".$2"; }
 status() { ipmitool_for "$1" power status | awk '{print $NF}'; }
 
+# FreeIPMI is loaded at the first IPMI call (src/hw/ipmi/ipmi_dl.c), not at start-up
+maps_freeipmi() { grep -q 'libfreeipmi\.so' "/proc/$INGOTD_PID/maps"; }
+ok "libfreeipmi not mapped before any IPMI node" bash -c "! grep -q 'libfreeipmi\.so' /proc/$INGOTD_PID/maps"
 ok "enrol an ipmi node" i node create --driver ipmi --name n1 --driver-info ipmi_address=127.0.0.1 \
 	--driver-info ipmi_port="${BMC_PORTS[b1]}" --driver-info ipmi_username=admin \
 	--driver-info ipmi_password=password --deploy-interface fake --boot-interface fake \
@@ -31,6 +34,7 @@ ok "enrol an ipmi node" i node create --driver ipmi --name n1 --driver-info ipmi
 expect_eq "validate: power valid" true "$(js node validate n1 | jq -r '.[] | select(.interface=="power") | .result')"
 ok "manage (verifies through the BMC)" i node manage n1 --wait 30
 expect_eq "power state recorded from the BMC" "power off" "$(field n1 power_state)"
+ok "libfreeipmi mapped once an IPMI node is used" maps_freeipmi
 ok "power on" i node power on n1
 wait_until 60 'test "$(field n1 power_state)" = "power on"'
 expect_eq "ipmitool reads on" on "$(status b1)"

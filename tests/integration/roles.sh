@@ -107,7 +107,6 @@ expect_eq "... made manageable by k2" manageable "$(db "select provision_state f
 # through a only; k1 (not a) runs the deploy on: it sends the agent
 # prepare_image with an image URL of its own.
 FPORT=$(free_port)
-: >"$T/fake.log"
 python3 - "$FPORT" "$T/fake.log" <<'PY' 2>/dev/null &
 import http.server, sys
 log = open(sys.argv[2], "a")
