@@ -55,10 +55,22 @@ state_of(json_t *n)
 	return buf;
 }
 
+static bool
+locked(json_t *n)
+{
+	json_t *f = store_get(store_thread(), &model_node, "uuid", node_uuid(n));
+	bool r = node_reservation(f) != NULL;
+
+	json_decref(f);
+	return r;
+}
+
+/* Waits until the node is in want and its lock is released: the worker
+ * saves the state and then unlocks, in two writes. */
 static void
 wait_state(json_t *n, const char *want)
 {
-	for (int i = 0; i < 600 && strcmp(state_of(n), want) != 0; i++)
+	for (int i = 0; i < 600 && (strcmp(state_of(n), want) != 0 || locked(n)); i++)
 		usleep(50000);
 	assert_string_equal(state_of(n), want);
 }
