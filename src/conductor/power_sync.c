@@ -192,7 +192,7 @@ static void
 reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 {
 	const char *uuid = node_uuid(seen);
-	struct store *s = store_thread();
+	struct store *s;
 	char msg[512], now[40];
 	json_t *node;
 	int fails = note_result(uuid, rc == 0);
@@ -207,6 +207,10 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 		return;		/* the common case: nothing to write */
 	if (rc != 0 && fails < ps.sconf.failure_max)
 		return;
+	/* only now: a sweep thread lives for one pass, and its connection
+	 * (a server process on PostgreSQL) with it; a pass where nothing
+	 * changed opens none */
+	s = store_thread();
 	if (store_node_reserve(s, uuid, cond_host_name) != STORE_OK)
 		return;		/* someone is working on it; next cycle */
 	if ((node = store_get(s, &model_node, "uuid", uuid)) != NULL) {

@@ -255,8 +255,10 @@ expect_eq "target created" 201 "$STATUS"
 wait_until 120 "[ \"\$(js node show cn | jq -r .provision_state)\" = available ]"
 expect_eq "node available" available "$(js node show cn | jq -r .provision_state)"
 state_is() { [ "$(js node show cn | jq -r .provision_state)" = "$1" ]; }
-deploy() { "$INGOT" node deploy cn >/dev/null 2>&1; wait_until 900 "state_is active || state_is 'deploy failed'"; state_is active; }
-undeploy() { "$INGOT" node undeploy cn >/dev/null 2>&1; wait_until 900 "state_is available || state_is error"; state_is available; }
+# on a failure, says where the node is and why (the test's log is all CI keeps)
+why() { js node show "$1" | jq -r '"# \(.name): \(.provision_state), last_error: \(.last_error)"' >&2; }
+deploy() { "$INGOT" node deploy cn >/dev/null 2>&1; wait_until 900 "state_is active || state_is 'deploy failed'"; state_is active || { why cn; false; }; }
+undeploy() { "$INGOT" node undeploy cn >/dev/null 2>&1; wait_until 900 "state_is available || state_is error"; state_is available || { why cn; false; }; }
 
 ok "deploy attaches ($(elapsed))" deploy
 expect_eq "Cinder: the volume is in-use" in-use "$(vol_status "$V1")"
@@ -343,8 +345,8 @@ expect_eq "targets of both nodes created" "201 $TS1 $TS2" "$STATUS $(api GET /v1
 "$INGOT" node manage cn2 --wait 60 >/dev/null 2>&1
 "$INGOT" node provide cn2 --wait 120 >/dev/null 2>&1
 state2_is() { [ "$(js node show cn2 | jq -r .provision_state)" = "$1" ]; }
-deploy2() { "$INGOT" node deploy cn2 >/dev/null 2>&1; wait_until 900 "state2_is active || state2_is 'deploy failed'"; state2_is active; }
-undeploy2() { "$INGOT" node undeploy cn2 >/dev/null 2>&1; wait_until 900 "state2_is available || state2_is error"; state2_is available; }
+deploy2() { "$INGOT" node deploy cn2 >/dev/null 2>&1; wait_until 900 "state2_is active || state2_is 'deploy failed'"; state2_is active || { why cn2; false; }; }
+undeploy2() { "$INGOT" node undeploy cn2 >/dev/null 2>&1; wait_until 900 "state2_is available || state2_is error"; state2_is available || { why cn2; false; }; }
 wait_until 120 "state2_is available"
 ok "deploy cn: the plain and the multiattach volume attached" deploy
 expect_eq "both in-use" "in-use in-use" "$(vol_status "$V1") $(vol_status "$V3")"

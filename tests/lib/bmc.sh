@@ -7,7 +7,11 @@
 #                      admin/password and a chassis_control program that keeps
 #                      power and boot device in files ($T/bmc-NAME/power, boot);
 #                      sets BMC_PORT; BMC_SOL=tcp:HOST:PORT: Serial-over-LAN
-#                      to the serial port at that address (ipmi_sim connects)
+#                      to the serial port at that address (ipmi_sim connects);
+#                      BMC_CHASSIS=none: no chassis_control program, ipmi_sim
+#                      answers power reads itself ("off") without starting a
+#                      process per read; power and boot-device control are
+#                      refused (for read-only benchmarks with many BMCs)
 #   bmc_stop NAME      kills it (by pid)
 #   ipmitool_for NAME ARGS...   ipmitool -I lanplus -C 3 against it
 #   bmc_cmd NAME 'EMU COMMAND'  runs an emulation command on its console
@@ -30,13 +34,15 @@ bmc_start() {
 	mkdir -p "$d/state"
 	cat >"$d/chassis" <<'SH'
 #!/bin/sh
-d=$(dirname "$0")
+# builtins only on the read path: ipmi_sim runs this for every power
+# read, and a process per read is what loads a machine with many BMCs
+d=${0%/*}
 op=$1; shift
 case $op in
 get)	for p in "$@"; do
 		case $p in
-		power) echo "power:$(cat "$d/power" 2>/dev/null || echo 0)" ;;
-		boot) echo "boot:$(cat "$d/boot" 2>/dev/null || echo default)" ;;
+		power) v=0; [ -f "$d/power" ] && read -r v <"$d/power"; echo "power:$v" ;;
+		boot) v=default; [ -f "$d/boot" ] && read -r v <"$d/boot"; echo "boot:$v" ;;
 		reset) echo "reset:0" ;;
 		esac
 	done ;;
@@ -65,7 +71,7 @@ set_working_mc 0x20
     allowed_auths_admin none md2 md5 straight
     guid a123456789abcdefa123456789abcdef
   endlan
-  chassis_control "$d/chassis"
+$([ "${BMC_CHASSIS:-}" = none ] || echo "  chassis_control \"$d/chassis\"")
 ${BMC_SOL:+  sol \"$BMC_SOL\" 115200}
   startnow false
 $([ -n "${BMC_CONSOLE:-}" ] && echo "  console 127.0.0.1 ${BMC_CONSOLES[$name]}")

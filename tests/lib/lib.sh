@@ -214,6 +214,11 @@ finish() {
 	else
 		PASS=$((PASS + 1)); echo "ok - no sanitizer report"
 	fi
+	# a failed test: ingotd's last warnings and errors, for CI's log
+	if [ "$FAIL" -gt 0 ] && [ -f "$T/ingotd.log" ]; then
+		echo "# ingotd's last warnings and errors:"
+		grep -E 'level=(warn|error)' "$T/ingotd.log" | tail -15 | cut -c1-400 | sed 's/^/#   /'
+	fi
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
