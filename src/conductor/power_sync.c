@@ -279,31 +279,20 @@ sweep_worker(void *arg)
 	return NULL;
 }
 
-int
-power_sync_run(struct power_sync_stats *out)
+/* One page of the pass: its eligible nodes read by up to workers threads. */
+static void
+sweep_page(json_t *page, int *nodes, int *failed)
 {
-	json_t *me = json_string(cond_host_name);
-	struct store_query q = { .nfilters = 1, .filters[0] = { .field = "conductor",
-	    .op = SO_EQ, .value = me } };	/* this conductor's nodes only */
 	struct sweep sw = { .mtx = PTHREAD_MUTEX_INITIALIZER };
-	json_t *all, *node;
+	json_t *node;
 	pthread_t *thr;
-	char err[256];
-	double t0 = util_mono_now();
 	size_t i;
 	int n;
 
-	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
-	json_decref(me);
-	if (all == NULL)
-		return -1;
-	recovery_pass_begin();
-	recovery_retry_waiting(all);
 	sw.nodes = json_array();
-	json_array_foreach(all, i, node)
+	json_array_foreach(page, i, node)
 		if (eligible(node))
 			json_array_append(sw.nodes, node);
-	json_decref(all);
 	n = (int)json_array_size(sw.nodes);
 	if (n > ps.sconf.workers)
 		n = ps.sconf.workers;
@@ -313,9 +302,57 @@ power_sync_run(struct power_sync_stats *out)
 	for (int k = 0; k < n; k++)
 		pthread_join(thr[k], NULL);
 	free(thr);
+	*nodes += (int)json_array_size(sw.nodes);
+	*failed += sw.failed;
+	json_decref(sw.nodes);
+	pthread_mutex_destroy(&sw.mtx);
+}
+
+/* A pass over this conductor's nodes, read a page at a time: memory is
+ * bounded by the page, not the fleet (a list of 100,000 nodes as JSON
+ * is about a GiB). */
+#define SYNC_PAGE 1000
+
+int
+power_sync_run(struct power_sync_stats *out)
+{
+	json_t *me = json_string(cond_host_name);
+	struct store_query q = { .nfilters = 1, .filters[0] = { .field = "conductor",
+	    .op = SO_EQ, .value = me }, .limit = SYNC_PAGE };	/* this conductor's nodes only */
+	struct retry_pass rp = { 0 };
+	json_t *page;
+	char err[256], marker[UUID_STR_LEN + 1] = "";
+	double t0 = util_mono_now();
+	int nodes = 0, failed = 0, rc = 0;
+	size_t got;
+
+	recovery_pass_begin();
+	do {
+		q.marker = marker[0] != '\0' ? marker : NULL;
+		page = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+		if (page == NULL) {
+			log_error("power sync: cannot list nodes: %s", err);
+			rc = -1;
+			break;
+		}
+		got = json_array_size(page);
+		if (got > 0)
+			snprintf(marker, sizeof(marker), "%s",
+			    node_uuid(json_array_get(page, got - 1)));
+		recovery_retry_page(&rp, page);
+		sweep_page(page, &nodes, &failed);
+		json_decref(page);
+	} while (got == SYNC_PAGE);
+	json_decref(me);
+	if (rc != 0) {		/* a part of the pass: retries wait for a whole one */
+		json_decref(rp.now);
+		json_decref(rp.waiting);
+		return -1;
+	}
+	recovery_retry_finish(&rp);
 	pthread_mutex_lock(&ps.stats_mtx);
-	ps.last_stats.nodes = (int)json_array_size(sw.nodes);
-	ps.last_stats.failed = sw.failed;
+	ps.last_stats.nodes = nodes;
+	ps.last_stats.failed = failed;
 	ps.last_stats.seconds = util_mono_now() - t0;
 	metric_observe(&pass_time, ps.last_stats.seconds);
 	ps.last_stats.cycles++;
@@ -325,7 +362,6 @@ power_sync_run(struct power_sync_stats *out)
 	if (ps.last_stats.nodes > 0)
 		log_info("power sync: %d nodes in %.3f s, %d BMC reads failed",
 		    ps.last_stats.nodes, ps.last_stats.seconds, ps.last_stats.failed);
-	json_decref(sw.nodes);
 	return 0;
 }
 

@@ -52,6 +52,15 @@ void	recovery_sensor_forget(const char *uuid);
  * nodes waiting for a spare are retried when new available nodes appear
  * (bounded: one per new node, max_per_pass, auto_retries per node). */
 void	recovery_retry_waiting(json_t *all);
+/* The same over a pass read page by page: page after page, then finish. */
+struct retry_pass {
+	json_t	*now;		/* {uuid: true}: this pass's available nodes */
+	json_t	*waiting;	/* this pass's nodes waiting for a spare */
+	int	 fresh;		/* available nodes not seen the pass before */
+	char	 first[80];	/* the first one's name */
+};
+void	recovery_retry_page(struct retry_pass *rp, json_t *page);
+void	recovery_retry_finish(struct retry_pass *rp);
 
 /* recovery_spare.c: the failed node (locked, fenced) gives its instance to
  * a spare.  0: moved, the spare's deploy handed to a worker; -1: no spare

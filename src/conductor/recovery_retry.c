@@ -51,30 +51,33 @@ waiting(json_t *n)
 	    json_integer_value(json_object_get(rec, "retries")) < cconf.recovery.auto_retries;
 }
 
-/* The available nodes not seen the pass before: the first one's name in
- * first (for the history), the count returned. */
-static int
-new_spares(json_t *all, char *first, size_t len)
+/* One page of the pass: its available nodes go into the pass's set (the
+ * first one not seen the pass before named in first, for the history, and
+ * counted), its waiting nodes are kept for the end of the pass. */
+void
+recovery_retry_page(struct retry_pass *rp, json_t *page)
 {
-	json_t *now = json_object(), *n;
+	json_t *n;
 	size_t i;
-	int fresh = 0;
 
+	if (rp->now == NULL) {
+		rp->now = json_object();
+		rp->waiting = json_array();
+	}
 	pthread_mutex_lock(&av.mtx);
-	json_array_foreach(all, i, n) {
+	json_array_foreach(page, i, n) {
+		if (waiting(n))
+			json_array_append(rp->waiting, n);
 		if (!spare_like(n))
 			continue;
-		json_object_set_new(now, node_uuid(n), json_true());
+		json_object_set_new(rp->now, node_uuid(n), json_true());
 		if (av.seen != NULL && json_object_get(av.seen, node_uuid(n)) != NULL)
 			continue;
-		if (fresh++ == 0)
-			snprintf(first, len, "%s", jstr(n, "name") ? jstr(n, "name") :
-			    node_uuid(n));
+		if (rp->fresh++ == 0)
+			snprintf(rp->first, sizeof(rp->first), "%s", jstr(n, "name") ?
+			    jstr(n, "name") : node_uuid(n));
 	}
-	json_decref(av.seen);
-	av.seen = now;
 	pthread_mutex_unlock(&av.mtx);
-	return fresh;
 }
 
 /* Retries one waiting node under its lock; true when started. */
@@ -116,22 +119,39 @@ retry(json_t *seen, const char *spare)
 	return true;
 }
 
+/* The end of the pass: its set of available nodes is the one the next
+ * pass compares with; waiting nodes are retried, one per new node. */
 void
-recovery_retry_waiting(json_t *all)
+recovery_retry_finish(struct retry_pass *rp)
 {
-	char first[80] = "";
-	int budget = new_spares(all, first, sizeof(first));
+	int budget = rp->fresh;
 	json_t *n;
 	size_t i;
 
-	if (cconf.recovery.auto_retries <= 0 || budget == 0)
-		return;
-	if (budget > cconf.recovery.max_per_pass)
-		budget = cconf.recovery.max_per_pass;
-	json_array_foreach(all, i, n) {
-		if (budget == 0)
-			break;
-		if (waiting(n) && retry(n, first))
-			budget--;
+	pthread_mutex_lock(&av.mtx);
+	json_decref(av.seen);
+	av.seen = rp->now != NULL ? rp->now : json_object();
+	pthread_mutex_unlock(&av.mtx);
+	rp->now = NULL;
+	if (cconf.recovery.auto_retries > 0 && budget > 0) {
+		if (budget > cconf.recovery.max_per_pass)
+			budget = cconf.recovery.max_per_pass;
+		json_array_foreach(rp->waiting, i, n) {
+			if (budget == 0)
+				break;
+			if (retry(n, rp->first))
+				budget--;
+		}
 	}
+	json_decref(rp->waiting);
+	rp->waiting = NULL;
+}
+
+void
+recovery_retry_waiting(json_t *all)
+{
+	struct retry_pass rp = { 0 };
+
+	recovery_retry_page(&rp, all);
+	recovery_retry_finish(&rp);
 }

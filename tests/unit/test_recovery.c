@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "node.h"
+#include "power_sync.h"
 #include "recovery.h"
 #include "store.h"
 #include "util.h"
@@ -244,6 +245,43 @@ retry_when_a_node_appears(void **unused)
 	json_decref(x);
 }
 
+/* A power sync pass reads this conductor's nodes a page at a time: every
+ * one once over several pages, none of another conductor's. */
+static void
+pass_reads_every_page(void **unused)
+{
+	enum { N = 2100 };
+	struct power_sync_conf pc = { .workers = 8 };
+	struct power_sync_stats st = { 0 };
+	struct store *s = store_thread();
+	char err[256];
+
+	(void)unused;
+	power_sync_configure(&pc);
+	assert_int_equal(store_begin(s), 0);
+	for (int i = 0; i < N + 5; i++) {
+		char name[16], u[UUID_STR_LEN], now[40];
+		json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "driver",
+		    "fake-hardware", "provision_state", "manageable", "power_state", "power off",
+		    "power_interface", "fake", "management_interface", "fake",
+		    "conductor", i < N ? "unit" : "another", "name", "");
+
+		snprintf(name, sizeof(name), "page%d", i);
+		json_object_set_new(n, "name", json_string(name));
+		util_uuid_new(u);
+		util_now_iso(now);
+		json_object_set_new(n, "uuid", json_string(u));
+		json_object_set_new(n, "created_at", json_string(now));
+		model_apply_defaults(&model_node, n);
+		assert_int_equal(store_create(s, &model_node, n, err, sizeof(err)), STORE_OK);
+		json_decref(n);
+	}
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(power_sync_run(&st), 0);
+	assert_int_equal(st.nodes, N);
+	assert_int_equal(st.failed, 0);
+}
+
 /* The cost power sync pays per healthy node (no BMC call is added). */
 static void
 detection_cost(void **unused)
@@ -281,6 +319,7 @@ main(void)
 		cmocka_unit_test(power_off_grace_and_policies),
 		cmocka_unit_test(sensor_rule_is_damped),
 		cmocka_unit_test(retry_when_a_node_appears),
+		cmocka_unit_test(pass_reads_every_page),
 		cmocka_unit_test(detection_cost),
 	};
 	struct recovery_conf rc = { .policy = "automatic", .bmc_failures = 3,
