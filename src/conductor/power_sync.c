@@ -233,35 +233,58 @@ reconcile(json_t *seen, int rc, enum hw_power st, const char *err)
 	log_set_node(NULL);
 }
 
+/*
+ * A pass's queue: the pass adds each page's eligible nodes, workers take
+ * them.  The workers live for the whole pass, so a slow BMC delays its
+ * own read only, not the next page; the pass reads the next page once
+ * every node of the queue is taken, so memory stays about a page.
+ */
 struct sweep {
-	json_t		*nodes;
+	json_t		*nodes;		/* nodes[next..]: not taken yet */
 	size_t		 next;
+	bool		 done;		/* no more pages */
+	size_t		 workers;
+	int		 taken;		/* nodes handed to a worker */
 	int		 failed;
 	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
 };
+
+/* The next node (a reference), or NULL once the pass has none left. */
+static json_t *
+sweep_take(struct sweep *sw)
+{
+	json_t *node = NULL;
+
+	pthread_mutex_lock(&sw->mtx);
+	while (sw->next >= json_array_size(sw->nodes) && !sw->done)
+		pthread_cond_wait(&sw->cv, &sw->mtx);
+	if (sw->next < json_array_size(sw->nodes)) {
+		node = json_incref(json_array_get(sw->nodes, sw->next++));
+		sw->taken++;
+		if (sw->next == json_array_size(sw->nodes))
+			pthread_cond_broadcast(&sw->cv);	/* the pass: time for a page */
+	}
+	pthread_mutex_unlock(&sw->mtx);
+	return node;
+}
 
 static void *
 sweep_worker(void *arg)
 {
 	struct sweep *sw = arg;
+	json_t *node;
 
-	for (;;) {
-		json_t *node;
-		const struct hw_power_ops *p;
+	while ((node = sweep_take(sw)) != NULL) {
+		const struct hw_power_ops *p = hw_power_find(node_power_interface(node));
 		enum hw_power st = HW_POWER_UNKNOWN;
 		char err[512] = "";
 		int rc;
 
-		pthread_mutex_lock(&sw->mtx);
-		if (sw->next >= json_array_size(sw->nodes)) {
-			pthread_mutex_unlock(&sw->mtx);
-			break;
-		}
-		node = json_array_get(sw->nodes, sw->next++);
-		pthread_mutex_unlock(&sw->mtx);
-		p = hw_power_find(node_power_interface(node));
-		if (p == NULL)
+		if (p == NULL) {
+			json_decref(node);
 			continue;
+		}
 		rc = p->get_state(node, &st, err, sizeof(err));
 		if (rc == 0 && st == HW_POWER_UNKNOWN) {
 			rc = -1;
@@ -274,38 +297,33 @@ sweep_worker(void *arg)
 			metric_add(&bmc_errors, 1, p->name);
 		}
 		reconcile(node, rc, st, err);
+		json_decref(node);
 	}
 	store_thread_release();
 	return NULL;
 }
 
-/* One page of the pass: its eligible nodes read by up to workers threads. */
-static void
-sweep_page(json_t *page, int *nodes, int *failed)
+/* Waits until every node of the queue is taken, then makes a page's
+ * eligible nodes the queue; returns how many (the pass starts workers by
+ * it). */
+static int
+sweep_add(struct sweep *sw, json_t *page)
 {
-	struct sweep sw = { .mtx = PTHREAD_MUTEX_INITIALIZER };
-	json_t *node;
-	pthread_t *thr;
+	json_t *queue = json_array(), *node;
 	size_t i;
-	int n;
 
-	sw.nodes = json_array();
 	json_array_foreach(page, i, node)
 		if (eligible(node))
-			json_array_append(sw.nodes, node);
-	n = (int)json_array_size(sw.nodes);
-	if (n > ps.sconf.workers)
-		n = ps.sconf.workers;
-	thr = util_calloc((size_t)(n > 0 ? n : 1), sizeof(*thr));
-	for (int k = 0; k < n; k++)
-		pthread_create(&thr[k], NULL, sweep_worker, &sw);
-	for (int k = 0; k < n; k++)
-		pthread_join(thr[k], NULL);
-	free(thr);
-	*nodes += (int)json_array_size(sw.nodes);
-	*failed += sw.failed;
-	json_decref(sw.nodes);
-	pthread_mutex_destroy(&sw.mtx);
+			json_array_append(queue, node);
+	pthread_mutex_lock(&sw->mtx);
+	while (sw->next < json_array_size(sw->nodes))
+		pthread_cond_wait(&sw->cv, &sw->mtx);
+	json_decref(sw->nodes);
+	sw->nodes = queue;
+	sw->next = 0;
+	pthread_cond_broadcast(&sw->cv);
+	pthread_mutex_unlock(&sw->mtx);
+	return (int)json_array_size(queue);
 }
 
 /* A pass over this conductor's nodes, read a page at a time: memory is
@@ -319,14 +337,19 @@ power_sync_run(struct power_sync_stats *out)
 	json_t *me = json_string(cond_host_name);
 	struct store_query q = { .nfilters = 1, .filters[0] = { .field = "conductor",
 	    .op = SO_EQ, .value = me }, .limit = SYNC_PAGE };	/* this conductor's nodes only */
+	struct sweep sw = { .mtx = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	struct retry_pass rp = { 0 };
+	pthread_t *thr;
 	json_t *page;
 	char err[256], marker[UUID_STR_LEN + 1] = "";
 	double t0 = util_mono_now();
-	int nodes = 0, failed = 0, rc = 0;
+	int nodes = 0, nthr = 0, rc = 0;
 	size_t got;
 
 	recovery_pass_begin();
+	sw.nodes = json_array();
+	sw.workers = ps.sconf.workers > 0 ? (size_t)ps.sconf.workers : 1;
+	thr = util_calloc(sw.workers, sizeof(*thr));
 	do {
 		q.marker = marker[0] != '\0' ? marker : NULL;
 		page = store_list(store_thread(), &model_node, &q, err, sizeof(err));
@@ -340,19 +363,31 @@ power_sync_run(struct power_sync_stats *out)
 			snprintf(marker, sizeof(marker), "%s",
 			    node_uuid(json_array_get(page, got - 1)));
 		recovery_retry_page(&rp, page);
-		sweep_page(page, &nodes, &failed);
+		nodes += sweep_add(&sw, page);
 		json_decref(page);
+		/* a worker per node up to workers: a small fleet starts few */
+		for (; nthr < nodes && (size_t)nthr < sw.workers; nthr++)
+			pthread_create(&thr[nthr], NULL, sweep_worker, &sw);
 	} while (got == SYNC_PAGE);
+	pthread_mutex_lock(&sw.mtx);
+	sw.done = true;
+	pthread_cond_broadcast(&sw.cv);
+	pthread_mutex_unlock(&sw.mtx);
+	for (int k = 0; k < nthr; k++)
+		pthread_join(thr[k], NULL);
+	free(thr);
+	json_decref(sw.nodes);
+	pthread_cond_destroy(&sw.cv);
+	pthread_mutex_destroy(&sw.mtx);
 	json_decref(me);
 	if (rc != 0) {		/* a part of the pass: retries wait for a whole one */
-		json_decref(rp.now);
-		json_decref(rp.waiting);
+		recovery_retry_abandon(&rp);
 		return -1;
 	}
 	recovery_retry_finish(&rp);
 	pthread_mutex_lock(&ps.stats_mtx);
-	ps.last_stats.nodes = nodes;
-	ps.last_stats.failed = failed;
+	ps.last_stats.nodes = sw.taken;
+	ps.last_stats.failed = sw.failed;
 	ps.last_stats.seconds = util_mono_now() - t0;
 	metric_observe(&pass_time, ps.last_stats.seconds);
 	ps.last_stats.cycles++;

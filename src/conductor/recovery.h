@@ -61,6 +61,7 @@ struct retry_pass {
 };
 void	recovery_retry_page(struct retry_pass *rp, json_t *page);
 void	recovery_retry_finish(struct retry_pass *rp);
+void	recovery_retry_abandon(struct retry_pass *rp);
 
 /* recovery_spare.c: the failed node (locked, fenced) gives its instance to
  * a spare.  0: moved, the spare's deploy handed to a worker; -1: no spare

@@ -147,6 +147,15 @@ recovery_retry_finish(struct retry_pass *rp)
 	rp->waiting = NULL;
 }
 
+/* A pass that did not read every page: nothing decided from it. */
+void
+recovery_retry_abandon(struct retry_pass *rp)
+{
+	json_decref(rp->now);
+	json_decref(rp->waiting);
+	rp->now = rp->waiting = NULL;
+}
+
 void
 recovery_retry_waiting(json_t *all)
 {
