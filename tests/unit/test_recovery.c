@@ -19,6 +19,7 @@
 #include "power_sync.h"
 #include "recovery.h"
 #include "store.h"
+#include "unit_db.h"
 #include "util.h"
 #include "worker.h"
 
@@ -328,11 +329,13 @@ main(void)
 	char path[300], err[256];
 	int r;
 
-	if (mkdtemp(dir) == NULL)
+	if (unit_db_engine() != 0 || mkdtemp(dir) == NULL)
 		return 1;
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	if (store_init(path, 0, err, sizeof(err)) != 0)
+	unit_db_new(dir, "t", path, sizeof(path));
+	if (store_init(path, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "store_init: %s\n", err);
 		return 1;
+	}
 	snprintf(cond_host_name, sizeof(cond_host_name), "unit");
 	cconf.recovery = rc;
 	cconf.force_power_state = true;

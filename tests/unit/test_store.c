@@ -1,4 +1,9 @@
-/* The SQLite store: migrations, CRUD, paging, uniqueness, locks. */
+/*
+ * The store: migrations, CRUD, paging, uniqueness, locks; on SQLite, and
+ * on PostgreSQL when INGOT_TEST_PG holds the query part of a postgresql://
+ * URL ("host=/socket/dir&user=ingot") of a server where the test may
+ * create databases (test_store_pg.sh starts one).  Each test gets a fresh database of its own.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +16,11 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "unit_db.h"
 #include "util.h"
 
 static char dir[] = "/tmp/ingot-unit-store.XXXXXX";
-static char path[300];
+static char path[300];		/* the current test's database: a file or a URL */
 
 static json_t *
 new_node(const char *name)
@@ -36,9 +42,16 @@ setup(void **state)
 	static int k;
 	char err[256];
 
+	char name[16];
+
 	(void)state;
-	snprintf(path, sizeof(path), "%s/t%d.db", dir, k++);
-	return store_init(path, 0, err, sizeof(err));
+	snprintf(name, sizeof(name), "t%d", k++);
+	unit_db_new(dir, name, path, sizeof(path));
+	if (store_init(path, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "store_init: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -51,12 +64,23 @@ teardown(void **state)
 
 /* Whether table has an index (or a unique constraint) led by column. */
 static bool
-has_index(sqlite3 *db, const char *table, const char *column)
+has_index(const char *table, const char *column)
 {
-	char sql[256];
+	char sql[512], row[8];
+
+	if (unit_db_pg != NULL) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_index i"
+		    " JOIN pg_class t ON t.oid = i.indrelid"
+		    " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]"
+		    " WHERE t.relname = '%s' AND a.attname = '%s'", table, column);
+		assert_true(unit_db_exec(path, sql, row, sizeof(row)));
+		return atoi(row) > 0;
+	}
+	sqlite3 *db;
 	sqlite3_stmt *il, *ii;
 	bool found = false;
 
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "PRAGMA index_list(%s)", table);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &il, NULL), SQLITE_OK);
 	while (!found && sqlite3_step(il) == SQLITE_ROW) {
@@ -68,6 +92,7 @@ has_index(sqlite3 *db, const char *table, const char *column)
 		sqlite3_finalize(ii);
 	}
 	sqlite3_finalize(il);
+	sqlite3_close(db);
 	return found;
 }
 
@@ -79,18 +104,15 @@ filters_indexed(void **unused)
 	    &model_portgroup, &model_network, &model_vif, &model_allocation,
 	    &model_uplink, &model_member, &model_volume_connector,
 	    &model_volume_target, &model_volume };
-	sqlite3 *db;
 
 	(void)unused;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++)
 		for (size_t f = 0; f < res[i]->nfields; f++)
 			if (res[i]->fields[f].flags & F_INDEX) {
-				if (!has_index(db, res[i]->plural, res[i]->fields[f].name))
+				if (!has_index(res[i]->plural, res[i]->fields[f].name))
 					fail_msg("%s.%s is a filter without an index",
 					    res[i]->plural, res[i]->fields[f].name);
 			}
-	sqlite3_close(db);
 }
 
 static void
@@ -107,7 +129,6 @@ migrations_empty(void **unused)
 static void
 insert_v1_node(const char *path, const char *uuid)
 {
-	sqlite3 *db;
 	char sql[1024];
 
 	snprintf(sql, sizeof(sql), "INSERT INTO nodes (uuid, name, driver, driver_info, "
@@ -117,9 +138,7 @@ insert_v1_node(const char *path, const char *uuid)
 	    "created_at) VALUES ('%s', 'old-node', 'fake-hardware', '{}', '{}', '{}', "
 	    "'{}', '{}', 0, 0, 'enroll', '{}', '{}', '', '[]', '{}', '{}', 0, 0, '{}', "
 	    "'2020-01-01T00:00:00+00:00')", uuid);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	assert_true(unit_db_exec(path, sql, NULL, 0));
 }
 
 static void
@@ -130,7 +149,7 @@ migrations_older(void **unused)
 
 	(void)unused;
 	store_shutdown();
-	snprintf(p, sizeof(p), "%s/old.db", dir);
+	unit_db_new(dir, "old", p, sizeof(p));
 	assert_int_equal(store_init(p, 1, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(store_thread()), 1);
 	n = new_node("old-node");
@@ -303,6 +322,8 @@ main(void)
 	int rc;
 	char cmd[400];
 
+	if (unit_db_engine() != 0)
+		return 1;
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
