@@ -107,8 +107,12 @@ open_conn(const char *path, struct store **out, char *err, size_t len)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	/* journal_size_limit: the WAL file is cut back to 64 MiB whenever a
+	 * checkpoint restarts it (a burst of writes behind a long read grew
+	 * it to 550 MiB and it stayed that size) */
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    "PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK) {
+	    "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;", NULL, NULL,
+	    &msg) != SQLITE_OK) {
 		snprintf(err, len, "cannot use database %s: %s", path, msg ? msg : "?");
 		sqlite3_free(msg);
 		sqlite3_close(s->db);
