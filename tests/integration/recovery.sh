@@ -77,7 +77,7 @@ lease() {
 }
 one_node_per_instance() {
 	test "$(db "select count(*) from (select instance_uuid from nodes where instance_uuid
-	    is not null group by instance_uuid having count(*) > 1)")" = 0
+	    is not null group by instance_uuid having count(*) > 1) as dup")" = 0
 }
 no_lock_left() { test "$(db "select count(*) from nodes where reservation is not null")" = 0; }
 
