@@ -45,6 +45,8 @@ extern volatile sig_atomic_t agent_quit;	/* SIGTERM, SIGINT */
 
 /* logs.c: stderr and a ring kept for log.collect_system_logs */
 void	 alog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* main.c: random bytes without waiting for the kernel's pool (ids, seeds) */
+void	 agent_random_early(void *buf, size_t n);
 json_t	*logs_collect(void);
 
 /* client.c: lookup and heartbeats to ingotd */

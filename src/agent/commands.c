@@ -781,7 +781,9 @@ job_start(const struct cmd *c, const char *name, json_t *params, struct job **jp
 	char uu[37];
 	uuid_t u;
 
-	uuid_generate(u);
+	agent_random_early(u, sizeof(u));	/* a version 4 UUID */
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
 	uuid_unparse_lower(u, uu);
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		*out = ipa_error("CommandExecutionError", 500, "Command failed",

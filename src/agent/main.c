@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -288,11 +289,56 @@ agent(void)
 	return 0;
 }
 
+/*
+ * Random bytes that never wait for the kernel's random pool.  On Linux
+ * 5.18 and later, /dev/urandom and getrandom() wait until the pool is
+ * initialised: a second or more after power-on on a server whose kernel
+ * trusts no hardware RNG (measured in the TCG lab without virtio-rng:
+ * the agent's first JSON answer parsed 1.0 s after it arrived, its first
+ * command id 2.0 s late).  What uses these needs unpredictable or unique
+ * values, not key material: a hash-table seed against hash flooding, a
+ * command's id.  The pool's output before it is initialised
+ * (GRND_INSECURE) will do, and the clock if even that is missing
+ * (kernels before 5.6).
+ */
+void
+agent_random_early(void *buf, size_t n)
+{
+	static _Atomic unsigned long ctr;
+	unsigned char *b = buf;
+	ssize_t got = -1;
+
+#ifdef GRND_INSECURE
+	got = getrandom(buf, n, GRND_INSECURE);
+#endif
+	if (got != (ssize_t)n)
+		got = getrandom(buf, n, GRND_NONBLOCK);
+	if (got != (ssize_t)n) {
+		struct timespec ts;
+		unsigned long x;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (unsigned long)ts.tv_nsec ^ (unsigned long)ts.tv_sec << 30 ^
+		    (unsigned long)getpid() << 16 ^ ++ctr * 0x9e3779b97f4a7c15UL;
+		for (size_t i = 0; i < n; i++) {	/* xorshift over the mix */
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			b[i] = (unsigned char)x;
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	int rc;
 
+	uint32_t seed = 0;
+
+	while (seed == 0)	/* 0 would mean "seed it yourself" */
+		agent_random_early(&seed, sizeof(seed));
+	json_object_seed(seed);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((rc = parse_flags(argc, argv)) != 0)
 		return rc < 0 ? 2 : 0;
