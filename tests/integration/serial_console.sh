@@ -32,6 +32,13 @@ SERPORT=$(free_port)
 $PY "$CC" serial "$SERPORT" "$SER" &
 SERPID=$!
 trap 'kill $SERPID 2>/dev/null; _cleanup' EXIT
+# The serial side listens before ipmi_sim starts (as lab/up's relay does).
+# ipmi_sim connects to it at its start; when that fails it retries from a
+# timer that then keeps running, and on the next SOL activation that timer
+# sends an empty SOL packet, which libipmiconsole NACKs (an ACK-only packet
+# accepting 0 characters is a NACK), and ipmi_sim never reads the serial
+# side again (docs/console.md, "ipmi_sim's SOL deadlock").
+wait_until 30 "ss -Htln 'sport = :$SERPORT' | grep -q ."
 BMC_PORTS[b1]=$(low_udp_port)
 BMC_SOL=tcp:127.0.0.1:$SERPORT bmc_start b1 || exit 1
 
@@ -128,11 +135,16 @@ expect_eq "ws: a wrong token is refused" 3 "$rc"
 # The log: the serial side's output, for the CLI.
 i node console-log n1 >"$T/log" 2>&1
 ok "ingot node console-log prints the kept output" grep -q serial-says-three "$T/log"
-say "$(head -c 20000 /dev/zero | tr '\0' x)"
+say "$(head -c 20000 /dev/zero | tr '\0' x)flood-done"
 wait_until 30 'test "$(find "$T/console" -name "*.log.1" | wc -l)" -ge 1'
 # the output goes on after the rotation: its new .log appears with it (a
 # check right after the rotation once found none)
 wait_until 30 'test "$(find "$T/console" -name "*.log" | wc -l)" -ge 1'
+# ... and all of it is through before the restart below: ipmi_sim keeps
+# the resend timer of a packet in flight when SOL is deactivated, and that
+# timer's empty packet on the next activation is the deadlock above.
+wait_until 120 'cat "$T"/console/*.log 2>/dev/null | grep -q flood-done'
+ok "the whole flood came through" bash -c "cat '$T'/console/*.log | grep -q flood-done"
 SZ=$(cat "$T"/console/*.log* | wc -c)
 ok "the kept output is bounded by log_size ($SZ bytes)" test "$SZ" -le 8192
 ok "console log files are 0600" test "$(stat -c %a "$T"/console/*.log* | sort -u)" = 600
@@ -151,18 +163,6 @@ ingot_start --config "$T/ingotd.conf" || exit 1
 api GET /v1/nodes/n1/states/console >/dev/null
 expect_eq "after a restart the console is still enabled" true "$(jq -r .console_enabled "$T/api.body")"
 view_say serial-after-restart raw "$URL" "$(jq -r .console_info.token "$T/api.body")" >"$T/v4" 2>&1
-if grep -q missing "$T/v4"; then
-	# Known issue (docs/console.md): now and then ipmi_sim keeps sending
-	# SOL to the stopped ingotd's session after the new one activated
-	# (seen once in three runs under ASan); disable/enable starts a
-	# new session.
-	echo "# the first session after the restart stayed silent: disable, enable"
-	api PUT /v1/nodes/n1/states/console '{"enabled":false}' >/dev/null
-	wait_until 60 "api GET /v1/nodes/n1/states/console >/dev/null; [ \"\$(jq -r .console_enabled '$T/api.body')\" = false ]"
-	api PUT /v1/nodes/n1/states/console '{"enabled":true}' >/dev/null
-	wait_until 60 "api GET /v1/nodes/n1/states/console >/dev/null; [ \"\$(jq -r .console_enabled '$T/api.body')\" = true ]"
-	view_say serial-after-restart raw "$URL" "$(token)" >"$T/v4" 2>&1
-fi
 ok "... and its output reaches a viewer again" bash -c "grep -q 'read-write' '$T/v4' && ! grep -q missing '$T/v4'"
 
 # Disable: viewers go, tokens go, console_info goes.
