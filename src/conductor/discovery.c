@@ -265,25 +265,33 @@ discovery_enrol(json_t *body, struct ierr *e)
 
 /* --- applying (worker, lock held) ---------------------------------------- */
 
-/* Another node's driver_info names this address already. */
+/* Another node's driver_info names this address already (read a page at a
+ * time: a fleet's nodes as JSON at once would be a GiB at 100,000). */
 static bool
 bmc_taken(const char *self, const char *ip)
 {
-	struct store_query q = { 0 };
+	long long last = 0;
+	struct store_query q = { .limit = 1000, .last_id = &last };
 	char err[128];
-	json_t *all = store_list(store_thread(), &model_node, &q, err, sizeof(err)), *n;
+	json_t *page, *n;
 	bool taken = false;
-	size_t i;
+	size_t i, got;
 
-	json_array_foreach(all, i, n) {
-		json_t *di = json_object_get(n, "driver_info");
-		const char *a = jstr(di, "ipmi_address"), *r = jstr(di, "redfish_address");
-		if (strcmp(jstr(n, "uuid"), self) != 0 && ((a && strcmp(a, ip) == 0) ||
-		    (r && strstr(r, ip) != NULL)))
-			taken = true;
-	}
-	json_decref(all);
-	return all == NULL || taken;
+	do {
+		q.after_id = last;
+		if ((page = store_list(store_thread(), &model_node, &q, err, sizeof(err))) == NULL)
+			return true;	/* cannot tell: refuse it */
+		got = json_array_size(page);
+		json_array_foreach(page, i, n) {
+			json_t *di = json_object_get(n, "driver_info");
+			const char *a = jstr(di, "ipmi_address"), *r = jstr(di, "redfish_address");
+			if (strcmp(jstr(n, "uuid"), self) != 0 && ((a && strcmp(a, ip) == 0) ||
+			    (r && strstr(r, ip) != NULL)))
+				taken = true;
+		}
+		json_decref(page);
+	} while (!taken && got == (size_t)q.limit);
+	return taken;
 }
 
 static void

@@ -341,7 +341,8 @@ power_sync_run(struct power_sync_stats *out)
 	struct retry_pass rp = { 0 };
 	pthread_t *thr;
 	json_t *page;
-	char err[256], marker[UUID_STR_LEN + 1] = "";
+	char err[256];
+	long long last = 0;
 	double t0 = util_mono_now();
 	int nodes = 0, nthr = 0, rc = 0;
 	size_t got;
@@ -351,7 +352,10 @@ power_sync_run(struct power_sync_stats *out)
 	sw.workers = ps.sconf.workers > 0 ? (size_t)ps.sconf.workers : 1;
 	thr = util_calloc(sw.workers, sizeof(*thr));
 	do {
-		q.marker = marker[0] != '\0' ? marker : NULL;
+		/* by row id, not by a marker node: a node deleted between two
+		 * pages would end the pass ("marker not found") */
+		q.after_id = last;
+		q.last_id = &last;
 		page = store_list(store_thread(), &model_node, &q, err, sizeof(err));
 		if (page == NULL) {
 			log_error("power sync: cannot list nodes: %s", err);
@@ -359,9 +363,6 @@ power_sync_run(struct power_sync_stats *out)
 			break;
 		}
 		got = json_array_size(page);
-		if (got > 0)
-			snprintf(marker, sizeof(marker), "%s",
-			    node_uuid(json_array_get(page, got - 1)));
 		recovery_retry_page(&rp, page);
 		nodes += sweep_add(&sw, page);
 		json_decref(page);

@@ -403,12 +403,16 @@ resume(json_t *n, const char *event, task_fn *fn, json_t *args)
 void
 recovery_resume(void)
 {
-	struct store_query q = { 0 };
+	/* only the two states it resumes (indexed), not the fleet */
+	json_t *states = json_pack("[ss]", "recover failed", "deploy failed");
+	struct store_query q = { .nfilters = 1 };
 	json_t *all, *n;
 	char err[256];
 	size_t i;
 
+	q.filters[0] = (struct store_filter){ "provision_state", SO_IN, states, NULL, NULL };
 	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
+	json_decref(states);
 	json_array_foreach(all, i, n) {
 		json_t *dii = node_driver_internal_info(n);
 		const char *ps = node_provision_state(n);

@@ -165,41 +165,50 @@ fits(json_t *failed, json_t *s)
 	return true;
 }
 
-/* Takes the first fitting spare under its lock; NULL with why. */
+/* Takes the first fitting spare under its lock; NULL with why.  The
+ * available nodes are read a page at a time, and no further than the
+ * spare (all of them only to say why there is none). */
 static json_t *
 claim_spare(json_t *failed, char *why, size_t len)
 {
-	struct store_query q = { .nfilters = 2 };
-	json_t *st = json_string("available"), *all, *c, *got = NULL;
+	long long last = 0;
+	struct store_query q = { .nfilters = 2, .limit = 500, .last_id = &last };
+	json_t *st = json_string("available"), *page, *c, *got = NULL;
 	int fit = 0, busy = 0;
+	size_t i, n, total = 0;
 	char err[256];
-	size_t i;
 
 	q.filters[0] = (struct store_filter){ "provision_state", SO_EQ, st, NULL, NULL };
 	q.filters[1] = (struct store_filter){ "maintenance", SO_EQ, json_false(), NULL, NULL };
-	all = store_list(store_thread(), &model_node, &q, err, sizeof(err));
-	json_array_foreach(all, i, c) {
-		if (got != NULL || !prefit(failed, c))
-			continue;
-		fit++;
-		if (store_node_reserve(store_thread(), node_uuid(c), cond_host_name) != STORE_OK) {
-			busy++;
-			continue;
-		}
-		got = store_get(store_thread(), &model_node, "uuid", node_uuid(c));
-		if (got != NULL && fits(failed, got))
+	do {
+		q.after_id = last;
+		if ((page = store_list(store_thread(), &model_node, &q, err, sizeof(err))) == NULL)
 			break;
-		json_decref(got);
-		got = NULL;
-		node_unlock(node_uuid(c));
-	}
+		n = json_array_size(page);
+		total += n;
+		json_array_foreach(page, i, c) {
+			if (got != NULL || !prefit(failed, c))
+				continue;
+			fit++;
+			if (store_node_reserve(store_thread(), node_uuid(c), cond_host_name) != STORE_OK) {
+				busy++;
+				continue;
+			}
+			got = store_get(store_thread(), &model_node, "uuid", node_uuid(c));
+			if (got != NULL && fits(failed, got))
+				break;
+			json_decref(got);
+			got = NULL;
+			node_unlock(node_uuid(c));
+		}
+		json_decref(page);
+	} while (got == NULL && n == (size_t)q.limit);
 	if (got == NULL)
 		snprintf(why, len, "no spare node: %zu available node(s), %d with resource "
 		    "class %s, owner and traits of the instance%s, %d of them busy, none "
-		    "free of VIFs and volumes on a managed switch", json_array_size(all), fit,
+		    "free of VIFs and volumes on a managed switch", total, fit,
 		    node_resource_class(failed) ? node_resource_class(failed) : "(none)",
 		    *cconf.recovery.spare_trait ? " and the spare trait" : "", busy);
-	json_decref(all);
 	json_decref(st);
 	return got;
 }

@@ -690,6 +690,13 @@ query(struct store *s, const struct resource *r, const struct store_query *q,
 	    (!count && q->marker != NULL && find_marker(s, r, q->marker, sk,
 	    &marker_id, &marker_val, err, len) != 0))
 		return NULL;
+	if (!count && q->marker == NULL && q->after_id > 0) {
+		if (sk != NULL) {
+			snprintf(err, len, "paging by row id has no sort key");
+			return NULL;
+		}
+		marker_id = q->after_id;
+	}
 	if (sqlgen_where(&pg_dialect, r, q, sk, marker_id >= 0, sql, sizeof(sql),
 	    err, len) != 0) {
 		json_decref(marker_val);
@@ -725,8 +732,11 @@ list_rows(struct store *s, const struct resource *r, const struct store_query *q
 	if (res == NULL)
 		return NULL;
 	out = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
+	for (int i = 0; i < PQntuples(res); i++) {
 		json_array_append_new(out, row_to_json(res, i, r));
+		if (q->last_id != NULL)
+			*q->last_id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	}
 	PQclear(res);
 	return out;
 }
@@ -753,6 +763,8 @@ scan_rows(struct store *s, const struct resource *r, const struct store_query *q
 			vals[i].num = vals[i].null ? 0 : strtoll(vals[i].text, NULL, 10);
 		}
 		n++;
+		if (q->last_id != NULL)
+			*q->last_id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
 		if (cb(ctx, vals) != 0)
 			break;
 	}

@@ -563,6 +563,13 @@ build_query(struct store *s, const struct resource *r, const struct store_query 
 	if (q->marker != NULL && find_marker(s, r, q->marker, sk, marker_id,
 	    marker_val, err, len) != 0)
 		return -1;
+	if (q->marker == NULL && q->after_id > 0) {
+		if (sk != NULL) {
+			snprintf(err, len, "paging by row id has no sort key");
+			return -1;
+		}
+		*marker_id = q->after_id;
+	}
 	if (sqlgen_where(&sqlite_dialect, r, q, sk, *marker_id >= 0, sql, sqllen,
 	    err, len) != 0) {
 		json_decref(*marker_val);
@@ -622,8 +629,11 @@ list_rows(struct store *s, const struct resource *r, const struct store_query *q
 	if (q->limit > 0)
 		sqlite3_bind_int64(st, b, q->limit);
 	out = json_array();
-	while ((rc = wstep(s, st)) == SQLITE_ROW)
+	while ((rc = wstep(s, st)) == SQLITE_ROW) {
 		json_array_append_new(out, row_to_json(st, r));
+		if (q->last_id != NULL)
+			*q->last_id = sqlite3_column_int64(st, 0);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, len, "database error: %s", sqlite3_errmsg(s->db));
@@ -673,6 +683,8 @@ scan_rows(struct store *s, const struct resource *r, const struct store_query *q
 			vals[i].text = (const char *)sqlite3_column_text(st, c);
 		}
 		n++;
+		if (q->last_id != NULL)
+			*q->last_id = sqlite3_column_int64(st, 0);
 		if (cb(ctx, vals) != 0)
 			break;
 	}

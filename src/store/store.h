@@ -78,6 +78,11 @@ struct store_query {
 	bool		 desc;
 	long		 limit;		/* 0: no limit */
 	const char	*marker;	/* uuid of the last object of the previous page */
+	/* Internal paging in creation order (no sort key, no marker): rows
+	 * after this row id.  Unlike a marker it needs no row, so deleting
+	 * the last row seen between two pages does not end the walk. */
+	long long	 after_id;
+	long long	*last_id;	/* if set: the row id of the last row returned */
 };
 
 int	store_create(struct store *s, const struct resource *r, json_t *obj,

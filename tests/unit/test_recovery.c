@@ -283,6 +283,66 @@ pass_reads_every_page(void **unused)
 	assert_int_equal(st.failed, 0);
 }
 
+/* The spare search reads the available nodes a page at a time (500): it
+ * counts all of them when none fits, and finds a spare past the first
+ * page. */
+static json_t *
+available_node(const char *name, const char *rclass)
+{
+	json_t *n = active_node(name, NULL);
+	char err[256];
+
+	json_object_set_new(n, "provision_state", json_string("available"));
+	json_object_set_new(n, "power_state", json_string("power off"));
+	json_object_set_new(n, "instance_uuid", json_null());
+	json_object_set_new(n, "resource_class", rclass ? json_string(rclass) : json_null());
+	assert_int_equal(store_update(store_thread(), &model_node, n, err, sizeof(err)),
+	    STORE_OK);
+	return n;
+}
+
+static void
+spare_search_pages(void **unused)
+{
+	json_t *p, *q, *fit, *f;
+	char name[16];
+	int i;
+
+	(void)unused;
+	assert_int_equal(store_begin(store_thread()), 0);
+	for (i = 0; i < 600; i++) {	/* with x-silver: 601 that do not fit */
+		snprintf(name, sizeof(name), "silver%d", i);
+		json_decref(available_node(name, "silver"));
+	}
+	assert_int_equal(store_commit(store_thread()), 0);
+	p = active_node("p", NULL);
+	recovery_pass_begin();
+	(void)recovery_detect(p, -1, HW_POWER_UNKNOWN, 5, "timeout");
+	wait_state(p, "recover wait");
+	f = store_get(store_thread(), &model_node, "uuid", node_uuid(p));
+	assert_non_null(strstr(node_last_error(f), "no spare node: 601 available node(s)"));
+	json_decref(f);
+	fit = available_node("fit", NULL);	/* created after the 601: page 2 */
+	q = active_node("q", NULL);
+	recovery_pass_begin();
+	(void)recovery_detect(q, -1, HW_POWER_UNKNOWN, 5, "timeout");
+	for (i = 0; i < 600; i++) {
+		f = store_get(store_thread(), &model_node, "uuid", node_uuid(fit));
+		bool moved = node_instance_uuid(f) != NULL && strcmp(node_instance_uuid(f), "q") == 0;
+		json_decref(f);
+		if (moved)
+			break;
+		usleep(50000);
+	}
+	f = store_get(store_thread(), &model_node, "uuid", node_uuid(fit));
+	assert_non_null(node_instance_uuid(f));
+	assert_string_equal(node_instance_uuid(f), "q");
+	json_decref(f);
+	json_decref(p);
+	json_decref(q);
+	json_decref(fit);
+}
+
 /* The cost power sync pays per healthy node (no BMC call is added). */
 static void
 detection_cost(void **unused)
@@ -321,6 +381,7 @@ main(void)
 		cmocka_unit_test(sensor_rule_is_damped),
 		cmocka_unit_test(retry_when_a_node_appears),
 		cmocka_unit_test(pass_reads_every_page),
+		cmocka_unit_test(spare_search_pages),
 		cmocka_unit_test(detection_cost),
 	};
 	struct recovery_conf rc = { .policy = "automatic", .bmc_failures = 3,
