@@ -332,9 +332,8 @@ agent_random_early(void *buf, size_t n)
 int
 main(int argc, char **argv)
 {
-	int rc;
-
 	uint32_t seed = 0;
+	int rc;
 
 	while (seed == 0)	/* 0 would mean "seed it yourself" */
 		agent_random_early(&seed, sizeof(seed));
