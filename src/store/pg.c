@@ -690,13 +690,8 @@ query(struct store *s, const struct resource *r, const struct store_query *q,
 	    (!count && q->marker != NULL && find_marker(s, r, q->marker, sk,
 	    &marker_id, &marker_val, err, len) != 0))
 		return NULL;
-	if (!count && q->marker == NULL && q->after_id > 0) {
-		if (sk != NULL) {
-			snprintf(err, len, "paging by row id has no sort key");
-			return NULL;
-		}
-		marker_id = q->after_id;
-	}
+	if (!count && sqlgen_after_id(q, sk, &marker_id, err, len) != 0)
+		return NULL;
 	if (sqlgen_where(&pg_dialect, r, q, sk, marker_id >= 0, sql, sizeof(sql),
 	    err, len) != 0) {
 		json_decref(marker_val);

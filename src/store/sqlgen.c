@@ -132,6 +132,20 @@ add_order(const struct sql_dialect *d, char *sql, size_t sqllen,
 }
 
 int
+sqlgen_after_id(const struct store_query *q, const struct field *sk,
+    long long *marker_id, char *err, size_t len)
+{
+	if (q->marker != NULL || q->after_id <= 0)
+		return 0;
+	if (sk != NULL) {
+		snprintf(err, len, "paging by row id has no sort key");
+		return -1;
+	}
+	*marker_id = q->after_id;
+	return 0;
+}
+
+int
 sqlgen_where(const struct sql_dialect *d, const struct resource *r,
     const struct store_query *q, const struct field *sk, bool marker,
     char *sql, size_t sqllen, char *err, size_t len)

@@ -563,13 +563,8 @@ build_query(struct store *s, const struct resource *r, const struct store_query 
 	if (q->marker != NULL && find_marker(s, r, q->marker, sk, marker_id,
 	    marker_val, err, len) != 0)
 		return -1;
-	if (q->marker == NULL && q->after_id > 0) {
-		if (sk != NULL) {
-			snprintf(err, len, "paging by row id has no sort key");
-			return -1;
-		}
-		*marker_id = q->after_id;
-	}
+	if (sqlgen_after_id(q, sk, marker_id, err, len) != 0)
+		return -1;
 	if (sqlgen_where(&sqlite_dialect, r, q, sk, *marker_id >= 0, sql, sqllen,
 	    err, len) != 0) {
 		json_decref(*marker_val);

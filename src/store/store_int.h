@@ -96,6 +96,10 @@ void	sqlgen_columns(const struct resource *r, char *buf, size_t len);
 /* The field of q's sort_key in *sk, NULL for "id" or none; -1 if unknown. */
 int	sqlgen_sort_field(const struct resource *r, const struct store_query *q,
 	    const struct field **sk, char *err, size_t len);
+/* q->after_id (no marker) as the row id to page after, in *marker_id;
+ * -1 with err if q also sorts by a field. */
+int	sqlgen_after_id(const struct store_query *q, const struct field *sk,
+	    long long *marker_id, char *err, size_t len);
 /* Appends WHERE (filters; "after the marker" when marker) and ORDER BY. */
 int	sqlgen_where(const struct sql_dialect *d, const struct resource *r,
 	    const struct store_query *q, const struct field *sk, bool marker,
